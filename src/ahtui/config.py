@@ -1,0 +1,86 @@
+"""Settings: flags beat AHTUI_* environment variables, which beat the TOML config file.
+
+The config file is `config.toml` in the platform config folder (platformdirs; on Linux
+~/.config/ahtui/), or in AHTUI_CONFIG_DIR. Data that ahtui makes for itself, such as the demo
+site, goes in the platform data folder (~/.local/share/ahtui/) or AHTUI_DATA_DIR.
+Passphrases are never read from the config file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import BadInput
+
+APP = "ahtui"
+
+
+def config_dir() -> Path:
+    env = os.environ.get("AHTUI_CONFIG_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP, appauthor=False))
+
+
+def data_dir() -> Path:
+    env = os.environ.get("AHTUI_DATA_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP, appauthor=False))
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    site: Path | None = None
+    user: str | None = None
+    busy_timeout_ms: int = 10_000
+    idle_lock_minutes: int = 15
+    reply_wait_working_days: int = 10
+    keys: dict[str, str] | None = None
+
+
+_INT_KEYS = ("busy_timeout_ms", "idle_lock_minutes", "reply_wait_working_days")
+
+
+def load_settings(*, site: str | None = None, user: str | None = None) -> Settings:
+    """Merge the config file, the environment and the given flags."""
+    path = config_path()
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise BadInput(f"The config file {path} is not valid TOML: {exc}.") from exc
+    values: dict[str, Any] = {}
+    for key in _INT_KEYS:
+        env = os.environ.get(f"AHTUI_{key.upper()}")
+        value = env if env is not None else raw.get(key)
+        if value is None:
+            continue
+        try:
+            values[key] = int(value)
+        except (TypeError, ValueError):
+            raise BadInput(f"{key} must be a whole number (got {value!r}).") from None
+    site_value = site or os.environ.get("AHTUI_SITE") or raw.get("site")
+    user_value = user or os.environ.get("AHTUI_USER") or raw.get("user")
+    keys = raw.get("keys")
+    if keys is not None and not isinstance(keys, dict):
+        raise BadInput(f"[keys] in {path} must be a table of action = key.")
+    return Settings(
+        site=Path(site_value).expanduser() if site_value else None,
+        user=user_value or None,
+        keys={str(k): str(v) for k, v in (keys or {}).items()},
+        **values,
+    )

@@ -1,0 +1,309 @@
+"""Input models for every write: what a practitioner may enter, checked before it is stored.
+
+Each model validates its own fields and the relations between them (a release date before the
+sentence date, a licence ending before release). `parse()` turns pydantic's errors into
+`ValidationFailed` with one plain message per field, fit to show beside the field on screen.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from ..errors import ValidationFailed
+from .enums import (
+    CareLeaverStatus,
+    ConsentAgency,
+    ConsentEvent,
+    ConsentMethod,
+    ContactType,
+    IdentificationMethod,
+    MeetingMode,
+    MeetingType,
+    MilestoneKind,
+    NetworkOffer,
+    NoteKind,
+    Pathway,
+    RecallType,
+    Role,
+    SentenceType,
+)
+
+# Limits keep one runaway paste from filling a site file or a bundle.
+NAME_MAX = 100
+SHORT_MAX = 200
+TEXT_MAX = 20_000
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SHORT_MAX)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX)]
+
+CRN_PATTERN = re.compile(r"^[A-Z][0-9]{6}$")
+NOMIS_PATTERN = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PersonIn(_In):
+    given_name: Name
+    family_name: Name
+    preferred_name: Short | None = None
+    crn: Short | None = None
+    nomis_number: Short | None = None
+    date_of_birth: date | None = None
+    care_leaver_status: CareLeaverStatus | None = None
+    responsible_local_authority: Short | None = None
+    prison: Short | None = None
+    probation_area: Short | None = None
+    pathway: Pathway
+    sentence_type: SentenceType | None = None
+    sentence_date: date | None = None
+    sentence_length_months: int | None = Field(default=None, ge=0, le=1200)
+    remand_date: date | None = None
+    conditional_release_date: date | None = None
+    recall_date: date | None = None
+    recall_type: RecallType | None = None
+    release_date: date | None = None
+    licence_end_date: date | None = None
+    pom_allocated_on: date | None = None
+    pp_allocated_on: date | None = None
+    pa_support_ends_on: date | None = None
+    ethnicity: Short | None = None
+    gender: Short | None = None
+    religion: Short | None = None
+    disability: Short | None = None
+    sexual_orientation: Short | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> PersonIn:
+        problems: dict[str, str] = {}
+        if self.crn:
+            self.crn = self.crn.upper()
+            if not CRN_PATTERN.match(self.crn):
+                problems["crn"] = "A CRN is one letter and six digits, like X123456."
+        if self.nomis_number:
+            self.nomis_number = self.nomis_number.upper()
+            if not NOMIS_PATTERN.match(self.nomis_number):
+                problems["nomis_number"] = (
+                    "A NOMIS number is a letter, four digits and two letters, like A1234BC."
+                )
+        if self.date_of_birth and self.date_of_birth > date.today():
+            problems["date_of_birth"] = "The date of birth is in the future."
+        if self.date_of_birth and self.date_of_birth.year < 1900:
+            problems["date_of_birth"] = "The date of birth is too long ago; check the year."
+        pairs = [
+            ("release_date", "sentence_date", "The release date is before the sentence date."),
+            (
+                "conditional_release_date",
+                "sentence_date",
+                "The conditional release date is before the sentence date.",
+            ),
+            ("licence_end_date", "release_date", "The licence ends before the release date."),
+            ("sentence_date", "remand_date", "The sentence date is before the remand date."),
+            ("sentence_date", "date_of_birth", "The sentence date is before the date of birth."),
+        ]
+        for later, earlier, message in pairs:
+            a, b = getattr(self, later), getattr(self, earlier)
+            if a and b and a < b and later not in problems:
+                problems[later] = message
+        if problems:
+            raise ValueError(_encode(problems))
+        return self
+
+
+class IdentificationIn(_In):
+    identified_on: date
+    method: IdentificationMethod
+    identified_by_name: Short | None = None
+    identified_by_role: Role | None = None
+    identified_by_practitioner_id: str | None = None
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _not_future(self) -> IdentificationIn:
+        if self.identified_on > date.today():
+            raise ValueError(_encode({"identified_on": "Identification cannot be in the future."}))
+        return self
+
+
+class PractitionerIn(_In):
+    name: Name
+    role: Role
+    agency: Short | None = None
+    organisation: Short | None = None
+    email: Short | None = None
+    phone: Short | None = None
+
+    @model_validator(mode="after")
+    def _email(self) -> PractitionerIn:
+        if self.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.email):
+            raise ValueError(_encode({"email": "That email address does not look complete."}))
+        return self
+
+
+class ConsentIn(_In):
+    agency: ConsentAgency
+    event: ConsentEvent
+    on_date: date
+    reoffer_on: date | None = None
+    method: ConsentMethod | None = None
+    other_agency_name: Short | None = None
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ConsentIn:
+        if self.agency is ConsentAgency.OTHER and not self.other_agency_name:
+            raise ValueError(_encode({"other_agency_name": "Name the other agency."}))
+        if self.reoffer_on and self.reoffer_on < self.on_date:
+            raise ValueError(
+                _encode({"reoffer_on": "The date to offer again is before the refusal."})
+            )
+        return self
+
+
+class ContactIn(_In):
+    name: Name
+    relationship: Short
+    phone: Short | None = None
+    email: Short | None = None
+    address: Text | None = None
+    is_next_of_kin: bool = False
+    is_emergency_contact: bool = False
+    notes: Text | None = None
+
+
+class MeetingIn(_In):
+    meeting_type: MeetingType
+    scheduled_at: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+    mode: MeetingMode
+    location: Short | None = None
+    chair_practitioner_id: str | None = None
+    pathway: Pathway | None = None
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _real_date(self) -> MeetingIn:
+        try:
+            date.fromisoformat(self.scheduled_at[:10])
+            hh, mm = int(self.scheduled_at[11:13]), int(self.scheduled_at[14:16])
+            if hh > 23 or mm > 59:
+                raise ValueError
+        except ValueError:
+            raise ValueError(
+                _encode({"scheduled_at": f"{self.scheduled_at} is not a real date and time."})
+            ) from None
+        return self
+
+
+class ActionIn(_In):
+    step: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    responsible_practitioner_id: str | None = None
+    responsible_name: Short | None = None
+    due_on: date | None = None
+    follow_up_of: str | None = None
+    meeting_id: str | None = None
+    notes: Text | None = None
+
+
+class NoteIn(_In):
+    contact_type: ContactType
+    contact_at: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$")
+    location: Short | None = None
+    kind: NoteKind = NoteKind.FACT
+    sensitive: bool = False
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
+
+    @model_validator(mode="after")
+    def _real_date(self) -> NoteIn:
+        try:
+            when = date.fromisoformat(self.contact_at[:10])
+        except ValueError:
+            raise ValueError(
+                _encode({"contact_at": f"{self.contact_at} is not a real date."})
+            ) from None
+        if when > date.today():
+            raise ValueError(_encode({"contact_at": "A contact cannot be in the future."}))
+        return self
+
+
+class MilestoneIn(_In):
+    kind: MilestoneKind
+    on_date: date
+    notes: Text | None = None
+
+
+class NetworkIn(_In):
+    offer_type: NetworkOffer
+    offered_on: date | None = None
+    offer_outcome: Short | None = None
+    referred_on: date | None = None
+    coordinator_name: Short | None = None
+    coordinator_contact: Short | None = None
+    coordinator_allocated_on: date | None = None
+    conference_on: date | None = None
+    plan_started_on: date | None = None
+    plan_text: Text | None = None
+    reviewed_on: date | None = None
+
+
+# -- turning pydantic's errors into plain words -------------------------------------------
+
+_SEP = "\x1f"
+
+
+def _encode(problems: dict[str, str]) -> str:
+    # Cross-field validators raise one ValueError carrying several field messages.
+    return _SEP.join(f"{k}={v}" for k, v in problems.items())
+
+
+def _plain(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
+        return f"{value!s} is not a real date; write it as YYYY-MM-DD."
+    if kind == "missing":
+        return "This is required."
+    if kind == "string_too_short":
+        return "This cannot be empty."
+    if kind == "string_too_long":
+        return f"This is too long: at most {ctx.get('max_length')} characters."
+    if kind == "enum":
+        return f"{value!s} is not one of: {ctx.get('expected')}."
+    if kind in ("int_parsing", "int_type"):
+        return f"{value!s} is not a whole number."
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"{value!s} is out of range."
+    if kind == "string_pattern_mismatch":
+        return f"{value!s} is not in the expected form."
+    if kind == "extra_forbidden":
+        return "This field is not known."
+    return str(err.get("msg", "This is not valid.")).removeprefix("Value error, ")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: dict[str, Any] | M) -> M:
+    """Validate `data` as `model`, raising ValidationFailed with plain per-field messages."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems: dict[str, str] = {}
+        for err in exc.errors():
+            msg = str(err.get("msg", ""))
+            if _SEP in msg or ("=" in msg and err.get("type") == "value_error"):
+                for part in msg.removeprefix("Value error, ").split(_SEP):
+                    field, _, text = part.partition("=")
+                    problems.setdefault(field, text)
+                continue
+            field = ".".join(str(p) for p in err.get("loc", ())) or ""
+            problems.setdefault(field, _plain(err))
+        raise ValidationFailed(problems) from None

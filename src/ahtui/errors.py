@@ -1,0 +1,73 @@
+"""Errors as values: a plain message for the person at the keyboard and an exit code for scripts.
+
+Exit codes follow the CLI contract: 0 ok, 1 failure, 2 bad input (including a site that cannot
+be opened as asked: wrong passphrase, missing file, not a site, newer schema, busy file).
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+class AhtuiError(Exception):
+    """An error with a message fit to show a practitioner, and the CLI exit code it maps to."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadInput(AhtuiError):
+    """The user asked for something that cannot be done as given (exit code 2)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class SiteOpenError(BadInput):
+    """The site file could not be opened (wrong passphrase, missing, not a site, busy...)."""
+
+
+class WrongPassphrase(SiteOpenError):
+    pass
+
+
+class SiteMissing(SiteOpenError):
+    pass
+
+
+class NotASite(SiteOpenError):
+    pass
+
+
+class SchemaTooNew(SiteOpenError):
+    pass
+
+
+class SiteBusy(SiteOpenError):
+    pass
+
+
+class NotFound(BadInput):
+    """A record asked for by id or reference does not exist."""
+
+
+class NotAllowed(BadInput):
+    """The signed-in user's role does not allow this."""
+
+
+class ValidationFailed(BadInput):
+    """Input failed validation; `problems` maps a field name to a plain message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = dict(problems)
+        text = "; ".join(f"{field}: {msg}" if field else msg for field, msg in problems.items())
+        super().__init__(text or "the input is not valid")

@@ -1,0 +1,64 @@
+"""The Team Actions Log: steps, who is responsible, by when, done, and follow-ups."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..domain.models import ActionIn, parse
+from ..errors import BadInput
+from . import rows
+from .people import get_person
+from .site import Site
+
+
+def add_action(site: Site, person_id: str, action: ActionIn | dict[str, Any]) -> str:
+    a = parse(ActionIn, action)
+    get_person(site, person_id)
+    if a.responsible_practitioner_id and not a.responsible_name:
+        prac = rows.get(site, "practitioners", a.responsible_practitioner_id)
+        a = a.model_copy(update={"responsible_name": prac["name"]})
+    if a.follow_up_of:
+        original = rows.get(site, "actions", a.follow_up_of)
+        if original["person_id"] != person_id:
+            raise BadInput("A follow-up step must be for the same person as the original.")
+    if a.meeting_id:
+        rows.get(site, "meetings", a.meeting_id)
+    return rows.insert(site, "actions", {"person_id": person_id, **a.model_dump()})
+
+
+def add_follow_up(site: Site, action_id: str, action: ActionIn | dict[str, Any]) -> str:
+    original = rows.get(site, "actions", action_id)
+    data = action.model_dump() if isinstance(action, ActionIn) else dict(action)
+    data["follow_up_of"] = action_id
+    return add_action(site, original["person_id"], data)
+
+
+def complete_action(site: Site, action_id: str, *, on: date | None = None) -> None:
+    action = rows.get(site, "actions", action_id)
+    on = on or date.today()
+    if on > date.today():
+        raise BadInput("An action cannot be completed on a future date.")
+    if action["completed_on"]:
+        raise BadInput(f"That action was already completed on {action['completed_on']}.")
+    rows.update(site, "actions", action_id, {"completed_on": on})
+
+
+def reopen_action(site: Site, action_id: str) -> None:
+    rows.update(site, "actions", action_id, {"completed_on": None})
+
+
+def edit_action(site: Site, action_id: str, changes: dict[str, Any]) -> None:
+    current = rows.get(site, "actions", action_id)
+    merged = {k: current[k] for k in ActionIn.model_fields if current[k] is not None}
+    merged.update(changes)
+    a = parse(ActionIn, merged).model_dump()
+    rows.update(site, "actions", action_id, {k: a[k] for k in changes})
+
+
+def actions_for(site: Site, person_id: str) -> list[Any]:
+    return site.query(
+        "SELECT * FROM actions WHERE person_id = ? AND deleted_at IS NULL "
+        "ORDER BY completed_on IS NOT NULL, due_on IS NULL, due_on, created_at",
+        (person_id,),
+    )

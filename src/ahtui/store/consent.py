@@ -1,0 +1,63 @@
+"""Consent to share, per agency: a log of offers, answers and withdrawals.
+
+The latest event for an agency is the current state. Consent is what allows a person's records
+to be shared with that agency; a refusal is offered again (by default after 3 months).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..domain.enums import ConsentAgency, ConsentEvent
+from ..domain.models import ConsentIn, parse
+from ..domain.workdays import add_months
+from . import rows
+from .people import get_person
+from .site import Site
+
+REOFFER_MONTHS = 3
+
+
+def record_consent(site: Site, person_id: str, consent: ConsentIn | dict[str, Any]) -> str:
+    c = parse(ConsentIn, consent)
+    get_person(site, person_id)
+    values = c.model_dump()
+    if c.event is ConsentEvent.DECLINED and c.reoffer_on is None:
+        values["reoffer_on"] = add_months(c.on_date, REOFFER_MONTHS)
+    return rows.insert(site, "consents", {"person_id": person_id, **values})
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    agency: ConsentAgency
+    event: ConsentEvent
+    on: date
+    reoffer_on: date | None
+
+    @property
+    def allows_sharing(self) -> bool:
+        return self.event is ConsentEvent.GIVEN
+
+
+def current_consents(site: Site, person_id: str) -> dict[ConsentAgency, ConsentState]:
+    """The latest consent event per agency for one person."""
+    states: dict[ConsentAgency, ConsentState] = {}
+    for r in consent_history(site, person_id):
+        agency = ConsentAgency(r["agency"])
+        states[agency] = ConsentState(
+            agency,
+            ConsentEvent(r["event"]),
+            date.fromisoformat(r["on_date"]),
+            date.fromisoformat(r["reoffer_on"]) if r["reoffer_on"] else None,
+        )
+    return states
+
+
+def consent_history(site: Site, person_id: str) -> list[Any]:
+    return site.query(
+        "SELECT * FROM consents WHERE person_id = ? AND deleted_at IS NULL "
+        "ORDER BY on_date, created_at",
+        (person_id,),
+    )

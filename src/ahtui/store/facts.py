@@ -1,0 +1,185 @@
+"""Building the rules' input (`CaseFacts`) from the site, for one person or everyone at once.
+
+The caseload computes every person's schedule when it opens, so the bulk path reads each table
+once, grouped by person, and builds the models without re-validating what the database holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from ..domain.enums import (
+    ConsentAgency,
+    ConsentEvent,
+    ContactType,
+    MeetingStatus,
+    MeetingType,
+    MilestoneKind,
+    Pathway,
+    RecallType,
+    SentenceType,
+)
+from ..domain.facts import (
+    CaseFacts,
+    ConsentFact,
+    ContactFact,
+    MeetingFact,
+    MilestoneFact,
+    NetworkFact,
+    PathwayPeriod,
+)
+from .site import Site
+
+_RULE_CONTACTS = tuple(
+    c.value
+    for c in (ContactType.PA_VISIT, ContactType.POM_SUPERVISION, ContactType.PROBATION_APPOINTMENT)
+)
+
+
+@lru_cache(maxsize=65536)
+def _d(text: str | None) -> date | None:
+    # Dates repeat a great deal across a caseload; parsing each once is measurably cheaper.
+    if not text:
+        return None
+    return date.fromisoformat(text[:10])
+
+
+def _grouped(site: Site, sql: str, params: tuple[Any, ...] = ()) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    for row in site.query(sql, params):
+        out[row[0]].append(row)
+    return out
+
+
+def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, CaseFacts]:
+    """CaseFacts for the given people (all live people when None), keyed by person id."""
+    if person_ids is None:
+        where, params = "deleted_at IS NULL", ()
+    else:
+        if not person_ids:
+            return {}
+        marks = ",".join("?" for _ in person_ids)
+        where, params = f"deleted_at IS NULL AND person_id IN ({marks})", tuple(person_ids)
+    people_where = where.replace("person_id", "id")
+    people = site.query(f"SELECT * FROM people WHERE {people_where}", params)
+    history = _grouped(
+        site,
+        f"SELECT person_id, pathway, from_date, to_date FROM pathway_history WHERE {where} "
+        "ORDER BY from_date, created_at",
+        params,
+    )
+    meetings = _grouped(
+        site,
+        f"SELECT person_id, id, meeting_type, status, scheduled_at, held_on FROM meetings "
+        f"WHERE {where}",
+        params,
+    )
+    consents = _grouped(
+        site,
+        f"SELECT person_id, agency, event, on_date, reoffer_on FROM consents WHERE {where} "
+        "ORDER BY on_date, created_at",
+        params,
+    )
+    contact_marks = ",".join("?" for _ in _RULE_CONTACTS)
+    contacts = _grouped(
+        site,
+        f"SELECT person_id, id, contact_type, contact_at, created_at FROM case_notes "
+        f"WHERE {where} AND contact_type IN ({contact_marks})",
+        params + _RULE_CONTACTS,
+    )
+    milestones = _grouped(
+        site, f"SELECT person_id, kind, on_date FROM milestones WHERE {where}", params
+    )
+    networks = _grouped(
+        site,
+        f"SELECT person_id, id, plan_started_on, reviewed_on FROM support_networks WHERE {where}",
+        params,
+    )
+    identified = {
+        r[0]: r[1]
+        for r in site.query(
+            f"SELECT person_id, min(identified_on) FROM identifications WHERE {where} "
+            "GROUP BY person_id",
+            params,
+        )
+    }
+    out: dict[str, CaseFacts] = {}
+    for p in people:
+        pid = p["id"]
+        out[pid] = CaseFacts.model_construct(
+            person_id=pid,
+            pathway=Pathway(p["pathway"]),
+            sentence_type=SentenceType(p["sentence_type"]) if p["sentence_type"] else None,
+            date_of_birth=_d(p["date_of_birth"]),
+            remand_date=_d(p["remand_date"]),
+            sentence_date=_d(p["sentence_date"]),
+            sentence_length_months=p["sentence_length_months"],
+            conditional_release_date=_d(p["conditional_release_date"]),
+            recall_date=_d(p["recall_date"]),
+            recall_type=RecallType(p["recall_type"]) if p["recall_type"] else None,
+            release_date=_d(p["release_date"]),
+            licence_end_date=_d(p["licence_end_date"]),
+            pom_allocated_on=_d(p["pom_allocated_on"]),
+            pp_allocated_on=_d(p["pp_allocated_on"]),
+            pa_support_ends_on=_d(p["pa_support_ends_on"]),
+            identified_on=_d(identified.get(pid)),
+            pathway_history=[
+                PathwayPeriod.model_construct(
+                    pathway=Pathway(h["pathway"]), start=_d(h["from_date"]), end=_d(h["to_date"])
+                )
+                for h in history.get(pid, ())
+            ],
+            meetings=[
+                MeetingFact.model_construct(
+                    id=m["id"],
+                    type=MeetingType(m["meeting_type"]),
+                    status=MeetingStatus(m["status"]),
+                    scheduled_on=_d(m["scheduled_at"]),
+                    held_on=_d(m["held_on"]),
+                )
+                for m in meetings.get(pid, ())
+            ],
+            consents=[
+                ConsentFact.model_construct(
+                    agency=ConsentAgency(c["agency"]),
+                    event=ConsentEvent(c["event"]),
+                    on=_d(c["on_date"]),
+                    reoffer_on=_d(c["reoffer_on"]),
+                )
+                for c in consents.get(pid, ())
+            ],
+            contacts=[
+                ContactFact.model_construct(
+                    id=c["id"],
+                    type=ContactType(c["contact_type"]),
+                    on=_d(c["contact_at"]),
+                    recorded_on=_d(c["created_at"]),
+                )
+                for c in contacts.get(pid, ())
+            ],
+            milestones=[
+                MilestoneFact.model_construct(kind=MilestoneKind(m["kind"]), on=_d(m["on_date"]))
+                for m in milestones.get(pid, ())
+            ],
+            networks=[
+                NetworkFact.model_construct(
+                    id=n["id"],
+                    plan_started_on=_d(n["plan_started_on"]),
+                    reviewed_on=_d(n["reviewed_on"]),
+                )
+                for n in networks.get(pid, ())
+            ],
+        )
+    return out
+
+
+def facts_for(site: Site, person_id: str) -> CaseFacts:
+    from ..errors import NotFound
+
+    facts = load_facts(site, [person_id])
+    if person_id not in facts:
+        raise NotFound(f"No person with id {person_id} at this site.")
+    return facts[person_id]

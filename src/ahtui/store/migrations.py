@@ -1,0 +1,123 @@
+"""Numbered SQL migrations from schema/migrations, applied on open and recorded.
+
+Each file is `NNNN_name.sql`. The runner applies the ones a site lacks, each in its own
+IMMEDIATE transaction with its row in `schema_migrations`, then regenerates the audit triggers
+so they always match the tables. A site whose schema is newer than this program is refused
+rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import SchemaTooNew
+from ..resources import schema_dir
+from . import triggers
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    path: Path
+
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+@cache
+def available() -> tuple[Migration, ...]:
+    found = []
+    for path in sorted((schema_dir() / "migrations").iterdir()):
+        m = _NAME.match(path.name)
+        if m:
+            found.append(Migration(int(m.group(1)), m.group(2), path))
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"schema/migrations is not numbered 0001.. without gaps: {versions}")
+    return tuple(found)
+
+
+def latest_version() -> int:
+    return available()[-1].version
+
+
+def current_version(conn: Any) -> int:
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not has_table:
+        return 0
+    row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def pending(conn: Any) -> list[Migration]:
+    have = current_version(conn)
+    if have > latest_version():
+        raise SchemaTooNew(
+            f"This site's schema (version {have}) is newer than this ahtui understands "
+            f"(version {latest_version()}). Upgrade ahtui to open it."
+        )
+    return [m for m in available() if m.version > have]
+
+
+def migrate(conn: Any, progress: Callable[[int, int], None] | None = None) -> int:
+    """Apply every pending migration; return how many were applied."""
+    todo = pending(conn)
+    for done, migration in enumerate(todo, start=1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL "
+                "DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
+            )
+            # Someone else may have migrated while we waited for the lock.
+            if current_version(conn) >= migration.version:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in split_statements(migration.sql()):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                (migration.version, migration.name),
+            )
+            triggers.install_audit_triggers(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if progress:
+            progress(done, len(todo))
+    return len(todo)
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole.
+
+    `executescript` would commit our transaction first, so statements run one by one;
+    sqlite3.complete_statement tells where a statement (triggers included) really ends.
+    """
+    import sqlite3  # only its pure-text helper; no database is opened with it
+
+    statements: list[str] = []
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        if not buf and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements

@@ -1,0 +1,227 @@
+"""People supported: creating and identifying them, their details, pathway and lead.
+
+The current pathway and lead sit on the person's row so the caseload reads one table; every
+change also writes a `pathway_history` row (pathway, lead, from, to, reason), so who led when
+is never lost (National Standard 3.2: allocation always clear).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..domain.enums import Pathway, Role
+from ..domain.models import IdentificationIn, PersonIn, parse
+from ..errors import BadInput, NotFound
+from . import rows
+from .site import Site
+
+# Who leads by default when a person is first recorded (DOMAIN.md, "Pathways and who leads").
+DEFAULT_LEAD_ROLE = {
+    Pathway.LONG: Role.POM,
+    Pathway.SHORT: Role.PP,
+    Pathway.RECALL: Role.PP,
+    Pathway.REMAND: Role.CES,
+    Pathway.COMMUNITY: Role.PP,
+}
+
+
+def create_person(
+    site: Site,
+    person: PersonIn | dict[str, Any],
+    identification: IdentificationIn | dict[str, Any] | None = None,
+    *,
+    lead_practitioner_id: str | None = None,
+    lead_role: Role | str | None = None,
+    on: date | None = None,
+) -> str:
+    """Record a newly identified person; returns their id."""
+    p = parse(PersonIn, person)
+    ident = parse(IdentificationIn, identification) if identification is not None else None
+    _check_unique_refs(site, p.crn, p.nomis_number, None)
+    since = on or (ident.identified_on if ident else date.today())
+    role = Role(lead_role) if lead_role else DEFAULT_LEAD_ROLE[p.pathway]
+    with site.write():
+        person_id = rows.insert(
+            site,
+            "people",
+            {**p.model_dump(), "lead_practitioner_id": lead_practitioner_id, "lead_role": role},
+        )
+        rows.insert(
+            site,
+            "pathway_history",
+            {
+                "person_id": person_id,
+                "pathway": p.pathway,
+                "lead_practitioner_id": lead_practitioner_id,
+                "lead_role": role,
+                "from_date": since,
+                "reason": "First recorded",
+            },
+        )
+        if ident:
+            rows.insert(site, "identifications", {"person_id": person_id, **ident.model_dump()})
+    return person_id
+
+
+def record_identification(
+    site: Site, person_id: str, identification: IdentificationIn | dict[str, Any]
+) -> str:
+    ident = parse(IdentificationIn, identification)
+    get_person(site, person_id)
+    return rows.insert(site, "identifications", {"person_id": person_id, **ident.model_dump()})
+
+
+def update_person(site: Site, person_id: str, changes: dict[str, Any]) -> None:
+    """Change a person's details; the whole record is re-validated with the changes applied.
+
+    Pathway and lead are not changed here: use `change_pathway` or `change_lead`, which keep
+    the history.
+    """
+    if {"pathway", "lead_practitioner_id", "lead_role"} & set(changes):
+        raise BadInput("Change the pathway or lead with its own action, giving a reason.")
+    current = get_person(site, person_id)
+    fields = set(PersonIn.model_fields)
+    merged = {k: current[k] for k in fields if current[k] is not None}
+    merged.update(changes)
+    p = parse(PersonIn, merged)
+    _check_unique_refs(site, p.crn, p.nomis_number, person_id)
+    new = p.model_dump()
+    rows.update(site, "people", person_id, {k: new[k] for k in changes})
+
+
+def change_pathway(
+    site: Site,
+    person_id: str,
+    pathway: Pathway | str,
+    *,
+    reason: str,
+    on: date | None = None,
+    lead_practitioner_id: str | None = None,
+    lead_role: Role | str | None = None,
+) -> None:
+    """Move a person to another pathway (remand to sentenced, custody to community, recall)."""
+    pathway = Pathway(pathway)
+    person = get_person(site, person_id)
+    role = Role(lead_role) if lead_role else DEFAULT_LEAD_ROLE[pathway]
+    lead = lead_practitioner_id if lead_practitioner_id is not None else person["lead_practitioner_id"]
+    _new_period(site, person_id, pathway, lead, role, reason, on or date.today())
+
+
+def change_lead(
+    site: Site,
+    person_id: str,
+    practitioner_id: str | None,
+    *,
+    reason: str,
+    role: Role | str | None = None,
+    on: date | None = None,
+) -> None:
+    """Hand the lead to another practitioner (for example POM to PP at handover)."""
+    person = get_person(site, person_id)
+    if practitioner_id is not None:
+        prac = site.one(
+            "SELECT role FROM practitioners WHERE id = ? AND deleted_at IS NULL", (practitioner_id,)
+        )
+        if prac is None:
+            raise NotFound("That practitioner is not recorded at this site.")
+        role = role or prac["role"]
+    _new_period(
+        site,
+        person_id,
+        Pathway(person["pathway"]),
+        practitioner_id,
+        Role(role) if role else None,
+        reason,
+        on or date.today(),
+    )
+
+
+def _new_period(
+    site: Site,
+    person_id: str,
+    pathway: Pathway,
+    lead_id: str | None,
+    lead_role: Role | None,
+    reason: str,
+    on: date,
+) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadInput("Give a reason for the change; it is kept in the pathway history.")
+    if len(reason) > 2000:
+        raise BadInput("The reason is too long: at most 2,000 characters.")
+    with site.write():
+        for open_row in site.query(
+            "SELECT id, from_date FROM pathway_history "
+            "WHERE person_id = ? AND to_date IS NULL AND deleted_at IS NULL",
+            (person_id,),
+        ):
+            if open_row["from_date"] > on.isoformat():
+                raise BadInput(
+                    f"The change date {on.isoformat()} is before the current period began "
+                    f"({open_row['from_date']})."
+                )
+            rows.update(site, "pathway_history", open_row["id"], {"to_date": on})
+        rows.insert(
+            site,
+            "pathway_history",
+            {
+                "person_id": person_id,
+                "pathway": pathway,
+                "lead_practitioner_id": lead_id,
+                "lead_role": lead_role,
+                "from_date": on,
+                "reason": reason,
+            },
+        )
+        rows.update(
+            site,
+            "people",
+            person_id,
+            {"pathway": pathway, "lead_practitioner_id": lead_id, "lead_role": lead_role},
+        )
+
+
+def get_person(site: Site, person_id: str) -> Any:
+    row = site.one("SELECT * FROM people WHERE id = ? AND deleted_at IS NULL", (person_id,))
+    if row is None:
+        raise NotFound(f"No person with id {person_id} at this site.")
+    return row
+
+
+def find_person(site: Site, ref: str) -> Any:
+    """A person by id, CRN or NOMIS number (what practitioners have to hand)."""
+    ref = (ref or "").strip()
+    row = site.one(
+        "SELECT * FROM people WHERE deleted_at IS NULL AND (id = ? OR crn = ? OR nomis_number = ?)",
+        (ref, ref.upper(), ref.upper()),
+    )
+    if row is None:
+        raise NotFound(f"No person with id, CRN or NOMIS number {ref!r} at this site.")
+    return row
+
+
+def pathway_history(site: Site, person_id: str) -> list[Any]:
+    return site.query(
+        "SELECT h.*, p.name AS lead_name FROM pathway_history h "
+        "LEFT JOIN practitioners p ON p.id = h.lead_practitioner_id "
+        "WHERE h.person_id = ? AND h.deleted_at IS NULL ORDER BY h.from_date, h.created_at",
+        (person_id,),
+    )
+
+
+def _check_unique_refs(site: Site, crn: str | None, nomis: str | None, self_id: str | None) -> None:
+    for column, value, label in (("crn", crn, "CRN"), ("nomis_number", nomis, "NOMIS number")):
+        if not value:
+            continue
+        other = site.one(
+            f"SELECT given_name, family_name FROM people WHERE {column} = ? "
+            "AND deleted_at IS NULL AND id IS NOT ?",
+            (value, self_id),
+        )
+        if other is not None:
+            raise BadInput(
+                f"Another person at this site already has {label} {value}. "
+                "Open their record instead of creating a new one."
+            )

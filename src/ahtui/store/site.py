@@ -1,0 +1,314 @@
+"""Opening and creating a site: one SQLCipher 4 file, unlocked by a user's passphrase.
+
+`open_site` checks, in this order and before writing anything: the file exists, its keyring is
+there and readable, the user's passphrase unwraps the data key, the key decrypts the file, the
+file is an ahtui site, and its schema is not newer than this program. Each failure is a
+`SiteOpenError` with one plain line and exit code 2. Then pending migrations are applied.
+
+A `Site` is an open connection plus the signed-in user. Writes go through `Site.write()`,
+an IMMEDIATE transaction, so concurrent processes queue on the busy timeout instead of
+failing half-way through a read-then-write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from ..errors import BadInput, NotASite, SiteBusy, SiteMissing, SiteOpenError, WrongPassphrase
+from . import keyring as keys
+from . import migrations
+
+SITE_FORMAT = "ahtui-site"
+DEFAULT_BUSY_TIMEOUT_MS = 10_000
+
+Row = sqlcipher.Row
+DatabaseError = sqlcipher.DatabaseError
+OperationalError = sqlcipher.OperationalError
+IntegrityError = sqlcipher.IntegrityError
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    practitioner_id: str | None
+
+
+def _is_busy(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _busy_message(path: Path) -> str:
+    return (
+        f"The site file {path} is busy: another ahtui process has held it for too long. "
+        "Try again in a moment."
+    )
+
+
+class Site:
+    """An unlocked site: the connection, the site's identity and the signed-in user."""
+
+    def __init__(self, path: Path, conn: Any, user: User, data_key: bytes) -> None:
+        self.path = path
+        self.conn = conn
+        self.user = user
+        # Kept in memory only, to wrap the key for new users without asking the admin again.
+        self.data_key = data_key
+        # Swappable so the demo generator can make the same ids from the same seed.
+        self.id_factory = new_id
+        self._depth = 0
+        meta = dict(conn.execute("SELECT key, value FROM site_meta").fetchall())
+        self.site_id: str = meta["site_id"]
+        row = conn.execute("SELECT name, agency FROM sites WHERE id = ?", (self.site_id,)).fetchone()
+        self.name: str = row["name"]
+        self.agency: str = row["agency"]
+
+    # -- reading -------------------------------------------------------------------------
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except OperationalError as exc:
+            if _is_busy(exc):
+                raise SiteBusy(_busy_message(self.path)) from exc
+            raise
+
+    def one(self, sql: str, params: Any = ()) -> Any:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    # -- writing -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Any]:
+        """An IMMEDIATE transaction; nested calls join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except OperationalError as exc:
+            if _is_busy(exc):
+                raise SiteBusy(_busy_message(self.path)) from exc
+            raise
+        self._depth = 1
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def __enter__(self) -> Site:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _connect(path: Path, data_key: bytes, *, create: bool, busy_timeout_ms: int) -> Any:
+    mode = "rwc" if create else "rw"
+    uri = f"file:{quote(str(path.resolve()))}?mode={mode}"
+    try:
+        conn = sqlcipher.connect(
+            uri,
+            uri=True,
+            isolation_level=None,
+            timeout=busy_timeout_ms / 1000,
+            check_same_thread=False,
+        )
+    except OperationalError as exc:
+        raise SiteOpenError(f"Cannot open {path}: {exc}.") from exc
+    conn.row_factory = sqlcipher.Row
+    # A raw 256-bit key: SQLCipher skips its own passphrase stretching (ours is scrypt).
+    conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+    # Temporary tables and sort spills stay in memory, never in plaintext temp files.
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return conn
+
+
+def _check_decrypts(conn: Any, path: Path) -> None:
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except OperationalError as exc:
+        if _is_busy(exc):
+            raise SiteBusy(_busy_message(path)) from exc
+        raise NotASite(
+            f"{path} could not be decrypted with its key file: it is not an ahtui site "
+            "or it is damaged."
+        ) from exc
+    except DatabaseError as exc:
+        raise NotASite(
+            f"{path} could not be decrypted with its key file: it is not an ahtui site "
+            "or it is damaged."
+        ) from exc
+
+
+def open_site(
+    path: str | os.PathLike[str],
+    username: str,
+    passphrase: str,
+    *,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    migrate: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    audit_unlock: bool = True,
+) -> Site:
+    """Unlock a site file as `username`. Raises SiteOpenError subclasses (exit code 2)."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise SiteMissing(
+            f"There is no site file at {path}. Check --site, or create one with `ahtui init`."
+        )
+    if path.is_dir():
+        raise NotASite(f"{path} is a folder, not an ahtui site file.")
+    ring = keys.load_keyring(path)
+    data_key = ring.unwrap(username, passphrase)
+    conn = _connect(path, data_key, create=False, busy_timeout_ms=busy_timeout_ms)
+    try:
+        _check_decrypts(conn, path)
+        _check_is_site(conn, path, ring.site_id)
+        if migrate:
+            try:
+                migrations.migrate(conn, progress)
+            except OperationalError as exc:
+                if _is_busy(exc):
+                    raise SiteBusy(_busy_message(path)) from exc
+                raise
+        else:
+            migrations.pending(conn)  # still refuse a newer schema
+        user = _load_user(conn, username)
+        site = Site(path, conn, user, data_key)
+        if audit_unlock:
+            with site.write():
+                conn.execute(
+                    "INSERT INTO audit (user_id, action, table_name) VALUES (?, 'unlock', 'users')",
+                    (user.id,),
+                )
+        return site
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _check_is_site(conn: Any, path: Path, site_id: str) -> None:
+    has_meta = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'site_meta'"
+    ).fetchone()
+    meta = dict(conn.execute("SELECT key, value FROM site_meta").fetchall()) if has_meta else {}
+    if meta.get("format") != SITE_FORMAT:
+        raise NotASite(f"{path} is an encrypted database but not an ahtui site.")
+    if meta.get("site_id") != site_id:
+        raise NotASite(
+            f"The key file beside {path} belongs to a different site. "
+            "Restore the site file and its .keys file from the same backup."
+        )
+
+
+def _load_user(conn: Any, username: str) -> User:
+    row = conn.execute(
+        "SELECT id, username, display_name, role, practitioner_id FROM users "
+        "WHERE username = ? AND deleted_at IS NULL",
+        (username,),
+    ).fetchone()
+    if row is None:
+        raise WrongPassphrase("Wrong user name or passphrase for this site. Check both and try again.")
+    return User(row["id"], row["username"], row["display_name"], row["role"], row["practitioner_id"])
+
+
+def init_site(
+    path: str | os.PathLike[str],
+    *,
+    name: str,
+    agency: str,
+    admin: str,
+    passphrase: str,
+    admin_display_name: str | None = None,
+    busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+) -> Site:
+    """Create a new site file and its keyring, with one admin user; return it unlocked."""
+    from .users import validate_passphrase, validate_username
+
+    path = Path(path).expanduser()
+    ring_path = keys.keyring_path(path)
+    if path.exists() or ring_path.exists():
+        raise BadInput(f"{path} already exists. Choose another path or open the existing site.")
+    if agency not in {"prison", "probation", "local_authority", "ces", "hub"}:
+        raise BadInput(
+            f"Unknown agency {agency!r}: use prison, probation, local_authority, ces or hub."
+        )
+    if not name.strip():
+        raise BadInput("The site needs a name.")
+    validate_username(admin)
+    validate_passphrase(passphrase)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    site_id = new_id()
+    data_key = secrets.token_bytes(keys.KEY_BYTES)
+    ring = keys.new_keyring(site_id).wrap(admin, passphrase, data_key)
+    created: list[Path] = []
+    try:
+        # Create the file owner-only before SQLite opens it.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        created.append(path)
+        conn = _connect(path, data_key, create=True, busy_timeout_ms=busy_timeout_ms)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            migrations.migrate(conn)
+            admin_id = new_id()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT INTO site_meta (key, value) VALUES (?, ?)",
+                [("format", SITE_FORMAT), ("site_id", site_id), ("created_at", utc_now())],
+            )
+            conn.execute(
+                "INSERT INTO sites (id, name, agency, is_local, updated_by) VALUES (?, ?, ?, 1, ?)",
+                (site_id, name.strip(), agency, admin_id),
+            )
+            conn.execute(
+                "INSERT INTO users (id, username, display_name, role, updated_by) "
+                "VALUES (?, ?, ?, 'admin', ?)",
+                (admin_id, admin, admin_display_name or admin, admin_id),
+            )
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        keys.save_keyring(path, ring)
+        created.append(ring_path)
+    except BaseException:
+        for p in created + [path.with_name(path.name + s) for s in ("-wal", "-shm")]:
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+        raise
+    return open_site(path, admin, passphrase, busy_timeout_ms=busy_timeout_ms)

@@ -1,0 +1,1 @@
+"""Sync between sites by signed, encrypted change bundles (to come; see DESIGN.md)."""

@@ -1,0 +1,41 @@
+"""Shared fixtures: real SQLCipher site files in a temporary folder, never mocks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Cheaper key stretching for the many sites tests create (the floor is still 2**14).
+os.environ.setdefault("AHTUI_KDF_LOG2N", "14")
+# Never read a developer's own config or site while testing.
+os.environ.pop("AHTUI_SITE", None)
+os.environ.pop("AHTUI_USER", None)
+os.environ.pop("AHTUI_PASSPHRASE", None)
+
+ADMIN = "admin"
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Point the platform config and data folders at a temp dir for every test."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("AHTUI_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("AHTUI_DATA_DIR", str(home / "data"))
+
+
+@pytest.fixture
+def site_path(tmp_path: Path) -> Path:
+    return tmp_path / "site.ahtui"
+
+
+@pytest.fixture
+def site(site_path: Path):
+    """A fresh, empty prison site unlocked as its admin."""
+    from ahtui.store.site import init_site
+
+    s = init_site(site_path, name="HMP Testbridge", agency="prison", admin=ADMIN, passphrase=PASSPHRASE)
+    yield s
+    s.close()
