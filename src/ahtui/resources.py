@@ -16,6 +16,4 @@ def schema_dir() -> Path:
     repo = Path(__file__).resolve().parents[2] / "schema"
     if repo.is_dir():
         return repo
-    raise FileNotFoundError(
-        f"cannot find the schema directory: looked in {packaged} and {repo}"
-    )
+    raise FileNotFoundError(f"cannot find the schema directory: looked in {packaged} and {repo}")
