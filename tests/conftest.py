@@ -36,6 +36,8 @@ def site(site_path: Path):
     """A fresh, empty prison site unlocked as its admin."""
     from ahtui.store.site import init_site
 
-    s = init_site(site_path, name="HMP Testbridge", agency="prison", admin=ADMIN, passphrase=PASSPHRASE)
+    s = init_site(
+        site_path, name="HMP Testbridge", agency="prison", admin=ADMIN, passphrase=PASSPHRASE
+    )
     yield s
     s.close()

@@ -64,7 +64,7 @@ def _new_passphrase(env: str, who: str) -> str:
 def _site_path(settings: Settings) -> Path:
     if settings.site is None:
         raise BadInput(
-            "No site chosen. Give --site PATH, set AHTUI_SITE, put `site = \"...\"` in the "
+            'No site chosen. Give --site PATH, set AHTUI_SITE, put `site = "..."` in the '
             "config file, or try `ahtui demo`."
         )
     return settings.site
@@ -113,7 +113,9 @@ def cmd_app(args: argparse.Namespace) -> int:
     return _run_app(path, settings)
 
 
-def _run_app(path: Path, settings: Settings, user: str | None = None, passphrase: str | None = None) -> int:
+def _run_app(
+    path: Path, settings: Settings, user: str | None = None, passphrase: str | None = None
+) -> int:
     from .app import AhtuiApp  # the only place the CLI pulls in Textual
 
     user = user or settings.user
@@ -137,7 +139,11 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise BadInput(f"{path} already exists. Choose another --site or open the existing site.")
     passphrase = _new_passphrase("AHTUI_PASSPHRASE", args.admin)
     site = init_site(
-        path, name=args.name, agency=args.agency, admin=args.admin, passphrase=passphrase,
+        path,
+        name=args.name,
+        agency=args.agency,
+        admin=args.admin,
+        passphrase=passphrase,
         admin_display_name=args.display_name,
     )
     _say(f"Created site {site.name!r} ({site.agency}) at {path}")
@@ -163,7 +169,11 @@ def cmd_user(args: argparse.Namespace) -> int:
         elif args.user_command == "add":
             passphrase = _new_passphrase("AHTUI_NEW_PASSPHRASE", args.name)
             users.add_user(
-                site, args.name, passphrase, role=args.role, display_name=args.display_name,
+                site,
+                args.name,
+                passphrase,
+                role=args.role,
+                display_name=args.display_name,
                 practitioner_id=args.practitioner,
             )
             _say(f"Added {args.name} ({args.role}).")
@@ -188,24 +198,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = load_settings(site=args.site)
     path = Path(args.site).expanduser() if args.site else data_dir() / "demo.ahtui"
     env_user, env_pass = os.environ.get("AHTUI_USER"), os.environ.get("AHTUI_PASSPHRASE")
-    user, passphrase = (env_user, env_pass) if env_user and env_pass else (DEMO_USER, DEMO_PASSPHRASE)
+    user, passphrase = (
+        (env_user, env_pass) if env_user and env_pass else (DEMO_USER, DEMO_PASSPHRASE)
+    )
     if args.fresh and path.exists():
         _remove_demo(path, user, passphrase)
     if path.exists():
         site = open_site(path, user, passphrase)
         if site.one("SELECT value FROM site_meta WHERE key = 'demo'") is None:
             site.close()
-            raise BadInput(f"{path} is not a demo site; `ahtui demo` will not add invented people to it.")
+            raise BadInput(
+                f"{path} is not a demo site; `ahtui demo` will not add invented people to it."
+            )
         count = site.one("SELECT count(*) FROM people WHERE deleted_at IS NULL")[0]
         _say(f"Reusing the demo site at {path} ({count} people). Use --fresh to build it again.")
     else:
-        site = init_site(path, name="Demo site (synthetic people)", agency=args.agency,
-                         admin=user, passphrase=passphrase, admin_display_name="Demo user")
+        site = init_site(
+            path,
+            name="Demo site (synthetic people)",
+            agency=args.agency,
+            admin=user,
+            passphrase=passphrase,
+            admin_display_name="Demo user",
+        )
         with site.write() as conn:
             conn.execute("INSERT INTO site_meta (key, value) VALUES ('demo', '1')")
-        build_demo(site, people=args.people, seed=args.seed,
-                   actions_per_person=args.actions_per_person,
-                   progress=Progress("Building the demo caseload"))
+        build_demo(
+            site,
+            people=args.people,
+            seed=args.seed,
+            actions_per_person=args.actions_per_person,
+            progress=Progress("Building the demo caseload"),
+        )
         _say(f"Created a demo site with {args.people} synthetic people at {path}")
     site.close()
     if not (env_user and env_pass):
@@ -240,10 +264,17 @@ def cmd_people(args: argparse.Namespace) -> int:
         _print_json(
             [
                 {
-                    "id": r.person_id, "name": r.name, "crn": r.crn, "nomis_number": r.nomis_number,
-                    "pathway": r.pathway, "lead": r.lead_name, "lead_role": r.lead_role,
-                    "next_due": r.next_due_title, "next_due_on": r.next_due_on,
-                    "next_due_status": r.next_due_status, "overdue": r.overdue_count,
+                    "id": r.person_id,
+                    "name": r.name,
+                    "crn": r.crn,
+                    "nomis_number": r.nomis_number,
+                    "pathway": r.pathway,
+                    "lead": r.lead_name,
+                    "lead_role": r.lead_role,
+                    "next_due": r.next_due_title,
+                    "next_due_on": r.next_due_on,
+                    "next_due_status": r.next_due_status,
+                    "overdue": r.overdue_count,
                 }
                 for r in rows
             ]
@@ -308,7 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("user", help="manage the user accounts of a site")
     _common(p)
     usub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    q = usub.add_parser("add", help="add a user (new passphrase from AHTUI_NEW_PASSPHRASE or a prompt)")
+    q = usub.add_parser(
+        "add", help="add a user (new passphrase from AHTUI_NEW_PASSPHRASE or a prompt)"
+    )
     _common(q)
     q.add_argument("name")
     q.add_argument("--role", default="practitioner", choices=("admin", "practitioner", "readonly"))
@@ -326,9 +359,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_user)
 
     p = sub.add_parser("demo", help="create or reuse a demo site of synthetic people and open it")
-    p.add_argument("--site", metavar="PATH", help="where the demo site lives (default: data folder)")
+    p.add_argument(
+        "--site", metavar="PATH", help="where the demo site lives (default: data folder)"
+    )
     p.add_argument("--user", help=argparse.SUPPRESS)
-    p.add_argument("--people", type=int, default=40, metavar="N", help="how many people (default 40)")
+    p.add_argument(
+        "--people", type=int, default=40, metavar="N", help="how many people (default 40)"
+    )
     p.add_argument("--actions-per-person", type=int, default=10, metavar="N")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--agency", default="prison", choices=AGENCIES)

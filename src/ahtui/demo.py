@@ -33,22 +33,102 @@ from .store import actions, consent, meetings, notes, people, plans, team
 from .store.site import Site
 
 FIRST = [
-    "Aaron", "Adam", "Ali", "Bradley", "Callum", "Connor", "Daniel", "Dylan", "Ethan", "Jamal",
-    "Jordan", "Kai", "Kieran", "Leon", "Liam", "Luke", "Marcus", "Mohammed", "Nathan", "Owen",
-    "Reece", "Ryan", "Tyler", "Zak", "Jayden", "Kyle", "Lewis", "Mason", "Tariq", "Theo",
+    "Aaron",
+    "Adam",
+    "Ali",
+    "Bradley",
+    "Callum",
+    "Connor",
+    "Daniel",
+    "Dylan",
+    "Ethan",
+    "Jamal",
+    "Jordan",
+    "Kai",
+    "Kieran",
+    "Leon",
+    "Liam",
+    "Luke",
+    "Marcus",
+    "Mohammed",
+    "Nathan",
+    "Owen",
+    "Reece",
+    "Ryan",
+    "Tyler",
+    "Zak",
+    "Jayden",
+    "Kyle",
+    "Lewis",
+    "Mason",
+    "Tariq",
+    "Theo",
 ]
 FAMILY = [
-    "Ahmed", "Bailey", "Campbell", "Clarke", "Davies", "Edwards", "Evans", "Green", "Hall",
-    "Hughes", "Hussain", "Jackson", "Johnson", "Khan", "Lewis", "Mensah", "Morgan", "Okafor",
-    "Patel", "Price", "Roberts", "Scott", "Taylor", "Thomas", "Walker", "Ward", "White",
-    "Williams", "Wilson", "Wright",
+    "Ahmed",
+    "Bailey",
+    "Campbell",
+    "Clarke",
+    "Davies",
+    "Edwards",
+    "Evans",
+    "Green",
+    "Hall",
+    "Hughes",
+    "Hussain",
+    "Jackson",
+    "Johnson",
+    "Khan",
+    "Lewis",
+    "Mensah",
+    "Morgan",
+    "Okafor",
+    "Patel",
+    "Price",
+    "Roberts",
+    "Scott",
+    "Taylor",
+    "Thomas",
+    "Walker",
+    "Ward",
+    "White",
+    "Williams",
+    "Wilson",
+    "Wright",
 ]
-PRACTITIONER_FIRST = ["Sam", "Alex", "Jo", "Chris", "Pat", "Robin", "Jamie", "Morgan", "Priya", "Kemi"]
+PRACTITIONER_FIRST = [
+    "Sam",
+    "Alex",
+    "Jo",
+    "Chris",
+    "Pat",
+    "Robin",
+    "Jamie",
+    "Morgan",
+    "Priya",
+    "Kemi",
+]
 PRISONS = ["HMP Northgate", "HMP Riverside", "HMYOI Eastfield"]
 AREAS = ["North West", "Yorkshire", "London", "Wales", "Midlands"]
 AUTHORITIES = ["Northshire County Council", "Riverside Borough", "Eastfield City Council"]
-ETHNICITIES = ["White British", "Black British", "Asian British", "Mixed", "White other", "Not stated"]
-WHEEL_AREAS = ["Home", "Work and learning", "Money", "Family", "Friends", "Health", "Fun", "Identity"]
+ETHNICITIES = [
+    "White British",
+    "Black British",
+    "Asian British",
+    "Mixed",
+    "White other",
+    "Not stated",
+]
+WHEEL_AREAS = [
+    "Home",
+    "Work and learning",
+    "Money",
+    "Family",
+    "Friends",
+    "Health",
+    "Fun",
+    "Identity",
+]
 STEPS = [
     "Send the Pathway Plan to the team",
     "Book a visit with the Personal Advisor",
@@ -133,7 +213,9 @@ def _make_practitioners(site: Site, rng: random.Random, per_role: int) -> dict[R
     with site.write():
         for role, (agency, org) in orgs.items():
             ids = []
-            for n in range(per_role if role not in (Role.CES, Role.RECALL_OFFICER) else max(1, per_role // 2)):
+            for n in range(
+                per_role if role not in (Role.CES, Role.RECALL_OFFICER) else max(1, per_role // 2)
+            ):
                 first = rng.choice(PRACTITIONER_FIRST)
                 family = rng.choice(FAMILY)
                 handle = f"{first}.{family}{n}".lower()
@@ -196,17 +278,24 @@ def _make_person(
         months = rng.randrange(12, 96) if pathway is Pathway.LONG else rng.randrange(4, 11)
         sentence = today - timedelta(days=rng.randrange(10, 400))
         details.update(
-            sentence_type=SentenceType.LIFE if pathway is Pathway.LONG and index % 23 == 0 else SentenceType.DETERMINATE,
+            sentence_type=SentenceType.LIFE
+            if pathway is Pathway.LONG and index % 23 == 0
+            else SentenceType.DETERMINATE,
             sentence_date=sentence,
             sentence_length_months=months,
-            conditional_release_date=max(add_months(sentence, months // 2), today + timedelta(days=30)),
+            conditional_release_date=max(
+                add_months(sentence, months // 2), today + timedelta(days=30)
+            ),
             pom_allocated_on=sentence + timedelta(days=rng.randrange(1, 20)),
         )
         if pathway is not Pathway.LONG or rng.random() < 0.5:
             details["pp_allocated_on"] = sentence + timedelta(days=rng.randrange(1, 30))
         identified = max(identified, sentence)
     if pathway is Pathway.REMAND:
-        details.update(sentence_type=SentenceType.REMAND, remand_date=today - timedelta(days=rng.randrange(5, 120)))
+        details.update(
+            sentence_type=SentenceType.REMAND,
+            remand_date=today - timedelta(days=rng.randrange(5, 120)),
+        )
         identified = max(identified, details["remand_date"])
     if pathway is Pathway.RECALL:
         recall = today - timedelta(days=rng.randrange(3, 60))
@@ -249,30 +338,54 @@ def _make_person(
     for role in roles:
         prac = lead if role is role_first else rng.choice(staff[role])
         members[role] = prac
-        team.add_to_team(site, person_id, prac, role=role, is_lead=role is role_first, from_date=identified)
+        team.add_to_team(
+            site, person_id, prac, role=role, is_lead=role is role_first, from_date=identified
+        )
     if rng.random() < 0.7:
         team.add_contact(
             site,
             person_id,
-            {"name": f"{rng.choice(PRACTITIONER_FIRST)} {details['family_name']}",
-             "relationship": rng.choice(["Sister", "Grandmother", "Foster carer", "Brother", "Aunt"]),
-             "phone": f"07700 900{rng.randrange(0, 1000):03d}", "is_next_of_kin": True},
+            {
+                "name": f"{rng.choice(PRACTITIONER_FIRST)} {details['family_name']}",
+                "relationship": rng.choice(
+                    ["Sister", "Grandmother", "Foster carer", "Brother", "Aunt"]
+                ),
+                "phone": f"07700 900{rng.randrange(0, 1000):03d}",
+                "is_next_of_kin": True,
+            },
         )
     # Consent: mostly given; some declined (offered again after 3 months); some withdrawn.
     roll = rng.random()
     for agency in (ConsentAgency.PRISON, ConsentAgency.PROBATION, ConsentAgency.LOCAL_AUTHORITY):
         on = identified
-        consent.record_consent(site, person_id, {"agency": agency, "event": "offered", "on_date": on})
+        consent.record_consent(
+            site, person_id, {"agency": agency, "event": "offered", "on_date": on}
+        )
         if agency is ConsentAgency.LOCAL_AUTHORITY and roll < 0.12:
-            consent.record_consent(site, person_id, {"agency": agency, "event": "declined", "on_date": on})
-        elif agency is ConsentAgency.PROBATION and 0.12 <= roll < 0.18:
-            consent.record_consent(site, person_id, {"agency": agency, "event": "given", "on_date": on, "method": "written"})
             consent.record_consent(
-                site, person_id,
-                {"agency": agency, "event": "withdrawn", "on_date": min(today, on + timedelta(days=10))},
+                site, person_id, {"agency": agency, "event": "declined", "on_date": on}
+            )
+        elif agency is ConsentAgency.PROBATION and 0.12 <= roll < 0.18:
+            consent.record_consent(
+                site,
+                person_id,
+                {"agency": agency, "event": "given", "on_date": on, "method": "written"},
+            )
+            consent.record_consent(
+                site,
+                person_id,
+                {
+                    "agency": agency,
+                    "event": "withdrawn",
+                    "on_date": min(today, on + timedelta(days=10)),
+                },
             )
         else:
-            consent.record_consent(site, person_id, {"agency": agency, "event": "given", "on_date": on, "method": "written"})
+            consent.record_consent(
+                site,
+                person_id,
+                {"agency": agency, "event": "given", "on_date": on, "method": "written"},
+            )
     # Meetings: Meeting 1 held for most, a few still to schedule (and so due or overdue).
     chair = members.get(role_first)
     m1_id = None
@@ -281,9 +394,14 @@ def _make_person(
         if when >= today:
             when = today + timedelta(days=rng.randrange(1, 30))
         m1_id = meetings.schedule_meeting(
-            site, person_id,
-            {"meeting_type": MeetingType.PLANNING_1, "scheduled_at": f"{when.isoformat()}T10:00",
-             "mode": rng.choice(["video", "phone", "in_person"]), "chair_practitioner_id": chair},
+            site,
+            person_id,
+            {
+                "meeting_type": MeetingType.PLANNING_1,
+                "scheduled_at": f"{when.isoformat()}T10:00",
+                "mode": rng.choice(["video", "phone", "in_person"]),
+                "chair_practitioner_id": chair,
+            },
             attendee_ids=list(members.values()),
         )
         if when < today:
@@ -291,10 +409,15 @@ def _make_person(
             if rng.random() < 0.6:
                 w2 = when + timedelta(days=rng.randrange(7, 30))
                 m2 = meetings.schedule_meeting(
-                    site, person_id,
-                    {"meeting_type": MeetingType.PLANNING_2,
-                     "scheduled_at": f"{w2.isoformat()}T14:00", "mode": "in_person"},
-                    attendee_ids=list(members.values()), with_person=True,
+                    site,
+                    person_id,
+                    {
+                        "meeting_type": MeetingType.PLANNING_2,
+                        "scheduled_at": f"{w2.isoformat()}T14:00",
+                        "mode": "in_person",
+                    },
+                    attendee_ids=list(members.values()),
+                    with_person=True,
                 )
                 if w2 < today:
                     meetings.record_held(site, m2, held_on=w2)
@@ -303,29 +426,50 @@ def _make_person(
         responsible = rng.choice(list(members.values()))
         due = today + timedelta(days=rng.randrange(-60, 60))
         action_id = actions.add_action(
-            site, person_id,
-            {"step": STEPS[(index + a) % len(STEPS)], "responsible_practitioner_id": responsible,
-             "due_on": due, "meeting_id": m1_id if a < 3 else None},
+            site,
+            person_id,
+            {
+                "step": STEPS[(index + a) % len(STEPS)],
+                "responsible_practitioner_id": responsible,
+                "due_on": due,
+                "meeting_id": m1_id if a < 3 else None,
+            },
         )
         if due < today and rng.random() < 0.7:
             actions.complete_action(site, action_id, on=max(due - timedelta(days=2), identified))
             if rng.random() < 0.15:
                 actions.add_follow_up(
-                    site, action_id,
-                    {"step": "Follow up: " + STEPS[(index + a + 3) % len(STEPS)],
-                     "responsible_practitioner_id": responsible, "due_on": today + timedelta(days=14)},
+                    site,
+                    action_id,
+                    {
+                        "step": "Follow up: " + STEPS[(index + a + 3) % len(STEPS)],
+                        "responsible_practitioner_id": responsible,
+                        "due_on": today + timedelta(days=14),
+                    },
                 )
     # Case notes, including rule-relevant contacts and some sensitive notes.
     for n in range(3):
-        ctype = rng.choice([ContactType.PA_VISIT, ContactType.POM_SUPERVISION, ContactType.PHONE,
-                            ContactType.VIDEO, ContactType.PROBATION_APPOINTMENT])
+        ctype = rng.choice(
+            [
+                ContactType.PA_VISIT,
+                ContactType.POM_SUPERVISION,
+                ContactType.PHONE,
+                ContactType.VIDEO,
+                ContactType.PROBATION_APPOINTMENT,
+            ]
+        )
         when = max(identified, today - timedelta(days=rng.randrange(0, 90)))
         notes.add_note(
-            site, person_id,
-            {"contact_type": ctype, "contact_at": f"{when.isoformat()}T11:00",
-             "location": details.get("prison") or "Probation office",
-             "kind": "fact" if n else "opinion", "sensitive": rng.random() < 0.1,
-             "body": rng.choice(NOTE_TEXT)},
+            site,
+            person_id,
+            {
+                "contact_type": ctype,
+                "contact_at": f"{when.isoformat()}T11:00",
+                "location": details.get("prison") or "Probation office",
+                "kind": "fact" if n else "opinion",
+                "sensitive": rng.random() < 0.1,
+                "body": rng.choice(NOTE_TEXT),
+            },
             author_practitioner_id=members.get(role_first),
         )
     if rng.random() < 0.5:
@@ -334,40 +478,94 @@ def _make_person(
         )
     # My Plan: About Me, dated Wheel of Life scores, goals with steps.
     if rng.random() < 0.6:
-        plans.save_about_me(site, person_id, about_me="I like football and cooking. I want a place of my own.",
-                            what_helps="Straight talking and people who turn up when they say.")
+        plans.save_about_me(
+            site,
+            person_id,
+            about_me="I like football and cooking. I want a place of my own.",
+            what_helps="Straight talking and people who turn up when they say.",
+        )
         for area in WHEEL_AREAS:
             plans.add_wheel_score(site, person_id, area, rng.randrange(2, 9), identified)
-        goal = plans.add_goal(site, person_id, "Get my own flat", target_on=today + timedelta(days=180))
-        plans.add_goal_step(site, goal, "Apply for housing with my PA", who_helps="Personal Advisor")
+        goal = plans.add_goal(
+            site, person_id, "Get my own flat", target_on=today + timedelta(days=180)
+        )
+        plans.add_goal_step(
+            site, goal, "Apply for housing with my PA", who_helps="Personal Advisor"
+        )
         if rng.random() < 0.5:
             plans.agree_plan(site, person_id, agreed_on=identified)
     if rng.random() < 0.3:
-        plans.save_area(site, person_id, "accommodation", issues="No fixed address on release.",
-                        positives="Motivated to find a tenancy.", linked_to_harm=False,
-                        linked_to_offending=True)
+        plans.save_area(
+            site,
+            person_id,
+            "acc",
+            issues="No fixed address on release.",
+            positives="Motivated to find a tenancy.",
+            linked_to_harm=False,
+            linked_to_offending=True,
+        )
+        plans.answer_item(
+            site,
+            person_id,
+            "acc.oasys.3.3",
+            value=rng.choice(["no", "some", "sig"]),
+            disclosed=True,
+            answered_on=identified,
+        )
+        plans.answer_item(
+            site,
+            person_id,
+            "acc.pp.1",
+            value="Shares a cell; wants a room of his own.",
+            answered_on=identified,
+        )
+        plans.answer_item(
+            site, person_id, "cared.pp.1", value=str(rng.randrange(3, 9)), answered_on=identified
+        )
     if rng.random() < 0.2:
         started = today - timedelta(days=rng.randrange(10, 80))
         plans.add_network(
-            site, person_id,
-            {"offer_type": rng.choice(list(NetworkOffer)), "offered_on": started - timedelta(days=30),
-             "referred_on": started - timedelta(days=25), "coordinator_name": "Lifelong Links coordinator",
-             "plan_started_on": started},
+            site,
+            person_id,
+            {
+                "offer_type": rng.choice(list(NetworkOffer)),
+                "offered_on": started - timedelta(days=30),
+                "referred_on": started - timedelta(days=25),
+                "coordinator_name": "Lifelong Links coordinator",
+                "plan_started_on": started,
+            },
         )
     if pathway is Pathway.REMAND:
-        plans.save_remand_support(site, person_id, bail="Bail address being looked into",
-                                  legal_aid="Solicitor confirmed", family_ties="Sister visits weekly")
-    if pathway in (Pathway.LONG, Pathway.SHORT) and details.get("conditional_release_date") and (
-        details["conditional_release_date"] - today
-    ).days < 120:
-        plans.save_release_plan(site, person_id, release_on=details["conditional_release_date"],
-                                gate_person="Personal Advisor", gate_backup="CES worker",
-                                travel="Train with the PA")
+        plans.save_remand_support(
+            site,
+            person_id,
+            bail="Bail address being looked into",
+            legal_aid="Solicitor confirmed",
+            family_ties="Sister visits weekly",
+        )
+    if (
+        pathway in (Pathway.LONG, Pathway.SHORT)
+        and details.get("conditional_release_date")
+        and (details["conditional_release_date"] - today).days < 120
+    ):
+        plans.save_release_plan(
+            site,
+            person_id,
+            release_on=details["conditional_release_date"],
+            gate_person="Personal Advisor",
+            gate_backup="CES worker",
+            travel="Train with the PA",
+        )
     if PA := members.get(Role.PA):
         sent = today - timedelta(days=rng.randrange(1, 40))
         email_id = plans.record_email(
-            site, person_id, template=EmailTemplate.INTRODUCTION, to_name="Personal Advisor",
-            to_practitioner_id=PA, subject="Introduction: joined-up planning", sent_on=sent,
+            site,
+            person_id,
+            template=EmailTemplate.INTRODUCTION,
+            to_name="Personal Advisor",
+            to_practitioner_id=PA,
+            subject="Introduction: joined-up planning",
+            sent_on=sent,
         )
         if rng.random() < 0.6:
             plans.record_reply(site, email_id, reply_on=min(today, sent + timedelta(days=3)))

@@ -11,7 +11,14 @@ import re
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from ..errors import ValidationFailed
 from .enums import (
@@ -216,7 +223,9 @@ class NoteIn(_In):
     location: Short | None = None
     kind: NoteKind = NoteKind.FACT
     sensitive: bool = False
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
+    body: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)
+    ]
 
     @model_validator(mode="after")
     def _real_date(self) -> NoteIn:
@@ -265,7 +274,12 @@ def _plain(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     value = err.get("input")
-    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
+    if kind in (
+        "date_from_datetime_parsing",
+        "date_parsing",
+        "date_type",
+        "date_from_datetime_inexact",
+    ):
         return f"{value!s} is not a real date; write it as YYYY-MM-DD."
     if kind == "missing":
         return "This is required."

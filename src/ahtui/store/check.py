@@ -34,15 +34,17 @@ def check_site(site: Site) -> CheckReport:
     have, want = migrations.current_version(conn), migrations.latest_version()
     report.lines.append(f"Schema: version {have} (this program: {want})")
     if have < want:
-        report.problems.append(f"{want - have} migration(s) not applied; open the site to apply them.")
+        report.problems.append(
+            f"{want - have} migration(s) not applied; open the site to apply them."
+        )
     journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
     if journal.lower() != "wal":
         report.problems.append(f"Journal mode is {journal}, expected wal.")
-    existing = {
-        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-    }
+    existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     for table in triggers.synced_tables(conn):
-        missing = [n for n in (f"audit_{table}_insert", f"audit_{table}_update") if n not in existing]
+        missing = [
+            n for n in (f"audit_{table}_insert", f"audit_{table}_update") if n not in existing
+        ]
         if missing:
             report.problems.append(f"Audit triggers missing on {table}: {', '.join(missing)}.")
     orphans = conn.execute("PRAGMA foreign_key_check").fetchall()

@@ -13,7 +13,9 @@ from .people import get_person
 from .site import Site
 
 
-def default_chair(site: Site, person_id: str, meeting_type: MeetingType, pathway: Pathway) -> str | None:
+def default_chair(
+    site: Site, person_id: str, meeting_type: MeetingType, pathway: Pathway
+) -> str | None:
     """The team member whose role the rules say chairs this meeting, if there is one."""
     from ..domain.team import chair_role
 
@@ -56,8 +58,12 @@ def schedule_meeting(
             rows.insert(
                 site,
                 "meeting_attendees",
-                {"meeting_id": meeting_id, "practitioner_id": prac_id, "name": prac["name"],
-                 "role": prac["role"]},
+                {
+                    "meeting_id": meeting_id,
+                    "practitioner_id": prac_id,
+                    "name": prac["name"],
+                    "role": prac["role"],
+                },
             )
         if with_person:
             rows.insert(
@@ -69,7 +75,11 @@ def schedule_meeting(
 
 
 def record_held(
-    site: Site, meeting_id: str, *, held_on: date | None = None, outcomes: str | None = None,
+    site: Site,
+    meeting_id: str,
+    *,
+    held_on: date | None = None,
+    outcomes: str | None = None,
     next_meeting_note: str | None = None,
 ) -> None:
     meeting = rows.get(site, "meetings", meeting_id)
@@ -80,8 +90,12 @@ def record_held(
         site,
         "meetings",
         meeting_id,
-        {"status": MeetingStatus.HELD, "held_on": held_on, "outcomes": outcomes,
-         "next_meeting_note": next_meeting_note},
+        {
+            "status": MeetingStatus.HELD,
+            "held_on": held_on,
+            "outcomes": outcomes,
+            "next_meeting_note": next_meeting_note,
+        },
     )
 
 
@@ -90,15 +104,25 @@ def cancel_meeting(site: Site, meeting_id: str) -> None:
 
 
 def record_item(
-    site: Site, meeting_id: str, item_code: str, *, notes: str | None = None,
-    covered: bool = True, outcome: str | None = None,
+    site: Site,
+    meeting_id: str,
+    item_code: str,
+    *,
+    notes: str | None = None,
+    covered: bool = True,
+    outcome: str | None = None,
 ) -> str:
     rows.get(site, "meetings", meeting_id)
     return rows.insert(
         site,
         "meeting_items",
-        {"meeting_id": meeting_id, "item_code": item_code, "notes": notes, "covered": covered,
-         "outcome": outcome},
+        {
+            "meeting_id": meeting_id,
+            "item_code": item_code,
+            "notes": notes,
+            "covered": covered,
+            "outcome": outcome,
+        },
     )
 
 

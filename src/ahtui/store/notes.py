@@ -15,13 +15,19 @@ from .site import Site
 
 
 def add_note(
-    site: Site, person_id: str, note: NoteIn | dict[str, Any], *, author_practitioner_id: str | None = None
+    site: Site,
+    person_id: str,
+    note: NoteIn | dict[str, Any],
+    *,
+    author_practitioner_id: str | None = None,
 ) -> str:
     n = parse(NoteIn, note)
     get_person(site, person_id)
     author = author_practitioner_id or site.user.practitioner_id
     return rows.insert(
-        site, "case_notes", {"person_id": person_id, **n.model_dump(), "author_practitioner_id": author}
+        site,
+        "case_notes",
+        {"person_id": person_id, **n.model_dump(), "author_practitioner_id": author},
     )
 
 

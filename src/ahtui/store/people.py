@@ -104,7 +104,9 @@ def change_pathway(
     pathway = Pathway(pathway)
     person = get_person(site, person_id)
     role = Role(lead_role) if lead_role else DEFAULT_LEAD_ROLE[pathway]
-    lead = lead_practitioner_id if lead_practitioner_id is not None else person["lead_practitioner_id"]
+    lead = (
+        lead_practitioner_id if lead_practitioner_id is not None else person["lead_practitioner_id"]
+    )
     _new_period(site, person_id, pathway, lead, role, reason, on or date.today())
 
 

@@ -7,6 +7,7 @@ later, change capture know who did it. Deletes are soft: `deleted_at` is set and
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -17,6 +18,7 @@ from .site import Site, utc_now
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
+@lru_cache(maxsize=1024)
 def _ident(name: str) -> str:
     if not _IDENT.match(name):
         raise ValueError(f"not a plain SQL identifier: {name!r}")

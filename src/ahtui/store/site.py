@@ -81,7 +81,9 @@ class Site:
         self._depth = 0
         meta = dict(conn.execute("SELECT key, value FROM site_meta").fetchall())
         self.site_id: str = meta["site_id"]
-        row = conn.execute("SELECT name, agency FROM sites WHERE id = ?", (self.site_id,)).fetchone()
+        row = conn.execute(
+            "SELECT name, agency FROM sites WHERE id = ?", (self.site_id,)
+        ).fetchone()
         self.name: str = row["name"]
         self.agency: str = row["agency"]
 
@@ -151,12 +153,20 @@ def _connect(path: Path, data_key: bytes, *, create: bool, busy_timeout_ms: int)
     except OperationalError as exc:
         raise SiteOpenError(f"Cannot open {path}: {exc}.") from exc
     conn.row_factory = sqlcipher.Row
+    # SQLCipher would otherwise print its own errors to stderr; ours are the plain ones.
+    conn.execute("PRAGMA cipher_log_level = NONE")
     # A raw 256-bit key: SQLCipher skips its own passphrase stretching (ours is scrypt).
     conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
     # Temporary tables and sort spills stay in memory, never in plaintext temp files.
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     return conn
+
+
+def _tune(conn: Any) -> None:
+    # Every page read from disk is decrypted and authenticated; a larger page cache (64 MiB,
+    # allocated only as used) keeps a 10,000-person caseload from being decrypted twice.
+    conn.execute("PRAGMA cache_size = -65536")
 
 
 def _check_decrypts(conn: Any, path: Path) -> None:
@@ -199,6 +209,7 @@ def open_site(
     conn = _connect(path, data_key, create=False, busy_timeout_ms=busy_timeout_ms)
     try:
         _check_decrypts(conn, path)
+        _tune(conn)
         _check_is_site(conn, path, ring.site_id)
         if migrate:
             try:
@@ -244,8 +255,12 @@ def _load_user(conn: Any, username: str) -> User:
         (username,),
     ).fetchone()
     if row is None:
-        raise WrongPassphrase("Wrong user name or passphrase for this site. Check both and try again.")
-    return User(row["id"], row["username"], row["display_name"], row["role"], row["practitioner_id"])
+        raise WrongPassphrase(
+            "Wrong user name or passphrase for this site. Check both and try again."
+        )
+    return User(
+        row["id"], row["username"], row["display_name"], row["role"], row["practitioner_id"]
+    )
 
 
 def init_site(

@@ -44,9 +44,12 @@ def install_audit_triggers(conn: Any) -> None:
     """(Re)create the audit triggers of every synced table. Call inside a transaction."""
     for table in synced_tables(conn):
         cols = [c for c in table_columns(conn, table) if c not in SKIP_COLUMNS]
-        changed = " || ".join(
-            f"CASE WHEN NEW.\"{c}\" IS NOT OLD.\"{c}\" THEN ',{c}' ELSE '' END" for c in cols
-        ) or "''"
+        changed = (
+            " || ".join(
+                f"CASE WHEN NEW.\"{c}\" IS NOT OLD.\"{c}\" THEN ',{c}' ELSE '' END" for c in cols
+            )
+            or "''"
+        )
         ins, upd, dele = _trigger_names(table)
         for name in (ins, upd, dele):
             conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')

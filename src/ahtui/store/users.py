@@ -57,8 +57,14 @@ def list_users(site: Site) -> list[Account]:
         "WHERE deleted_at IS NULL ORDER BY username"
     )
     return [
-        Account(r["id"], r["username"], r["display_name"], r["role"], r["practitioner_id"],
-                ring.has_user(r["username"]))
+        Account(
+            r["id"],
+            r["username"],
+            r["display_name"],
+            r["role"],
+            r["practitioner_id"],
+            ring.has_user(r["username"]),
+        )
         for r in rows
     ]
 
