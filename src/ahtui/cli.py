@@ -35,11 +35,9 @@ def _warn(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _prompt_secret(prompt: str) -> str:
+def _prompt_secret(prompt: str, env: str) -> str:
     if not sys.stdin.isatty():
-        raise BadInput(
-            "No passphrase given: set AHTUI_PASSPHRASE or run the command in a terminal."
-        )
+        raise BadInput(f"No passphrase given: set {env} or run the command in a terminal.")
     return getpass.getpass(prompt)
 
 
@@ -47,15 +45,15 @@ def _passphrase(env: str = "AHTUI_PASSPHRASE", prompt: str = "Passphrase: ") -> 
     value = os.environ.get(env)
     if value:
         return value
-    return _prompt_secret(prompt)
+    return _prompt_secret(prompt, env)
 
 
 def _new_passphrase(env: str, who: str) -> str:
     value = os.environ.get(env)
     if value:
         return value
-    first = _prompt_secret(f"New passphrase for {who}: ")
-    second = _prompt_secret("Type it again: ")
+    first = _prompt_secret(f"New passphrase for {who}: ", env)
+    second = _prompt_secret("Type it again: ", env)
     if first != second:
         raise BadInput("The two passphrases were different. Nothing was changed.")
     return first
@@ -313,9 +311,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 # -- parser ----------------------------------------------------------------------------------
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--site", metavar="PATH", help="the site file (else AHTUI_SITE, else config)")
-    p.add_argument("--user", metavar="NAME", help="your user name (else AHTUI_USER)")
+def _common(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # On subcommands the default is SUPPRESS, so `ahtui --site X check` keeps the X given
+    # before the subcommand instead of overwriting it with None.
+    default = None if top else argparse.SUPPRESS
+    p.add_argument(
+        "--site",
+        metavar="PATH",
+        default=default,
+        help="the site file (else AHTUI_SITE, else config)",
+    )
+    p.add_argument(
+        "--user", metavar="NAME", default=default, help="your user name (else AHTUI_USER)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -325,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"ahtui {__version__}")
-    _common(parser)
+    _common(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("init", help="create a new site file with its first administrator")
@@ -360,9 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="create or reuse a demo site of synthetic people and open it")
     p.add_argument(
-        "--site", metavar="PATH", help="where the demo site lives (default: data folder)"
+        "--site",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="where the demo site lives (default: the data folder)",
     )
-    p.add_argument("--user", help=argparse.SUPPRESS)
+    p.add_argument("--user", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.add_argument(
         "--people", type=int, default=40, metavar="N", help="how many people (default 40)"
     )

@@ -231,9 +231,13 @@ class NoteIn(_In):
     def _real_date(self) -> NoteIn:
         try:
             when = date.fromisoformat(self.contact_at[:10])
+            if len(self.contact_at) > 10:
+                hh, mm = int(self.contact_at[11:13]), int(self.contact_at[14:16])
+                if hh > 23 or mm > 59:
+                    raise ValueError
         except ValueError:
             raise ValueError(
-                _encode({"contact_at": f"{self.contact_at} is not a real date."})
+                _encode({"contact_at": f"{self.contact_at} is not a real date and time."})
             ) from None
         if when > date.today():
             raise ValueError(_encode({"contact_at": "A contact cannot be in the future."}))
@@ -281,7 +285,7 @@ def _plain(err: dict[str, Any]) -> str:
         "date_from_datetime_inexact",
     ):
         return f"{value!s} is not a real date; write it as YYYY-MM-DD."
-    if kind == "missing":
+    if kind == "missing" or (kind == "string_type" and value is None):
         return "This is required."
     if kind == "string_too_short":
         return "This cannot be empty."
@@ -289,7 +293,7 @@ def _plain(err: dict[str, Any]) -> str:
         return f"This is too long: at most {ctx.get('max_length')} characters."
     if kind == "enum":
         return f"{value!s} is not one of: {ctx.get('expected')}."
-    if kind in ("int_parsing", "int_type"):
+    if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{value!s} is not a whole number."
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"{value!s} is out of range."

@@ -18,13 +18,20 @@ def add_action(site: Site, person_id: str, action: ActionIn | dict[str, Any]) ->
     if a.responsible_practitioner_id and not a.responsible_name:
         prac = rows.get(site, "practitioners", a.responsible_practitioner_id)
         a = a.model_copy(update={"responsible_name": prac["name"]})
+    _check_links(site, person_id, a)
+    return rows.insert(site, "actions", {"person_id": person_id, **a.model_dump()})
+
+
+def _check_links(site: Site, person_id: str, a: ActionIn) -> None:
+    """A follow-up and the meeting an action came from must both be about the same person."""
     if a.follow_up_of:
         original = rows.get(site, "actions", a.follow_up_of)
         if original["person_id"] != person_id:
             raise BadInput("A follow-up step must be for the same person as the original.")
     if a.meeting_id:
-        rows.get(site, "meetings", a.meeting_id)
-    return rows.insert(site, "actions", {"person_id": person_id, **a.model_dump()})
+        meeting = rows.get(site, "meetings", a.meeting_id)
+        if meeting["person_id"] != person_id:
+            raise BadInput("An action can only come from a meeting about the same person.")
 
 
 def add_follow_up(site: Site, action_id: str, action: ActionIn | dict[str, Any]) -> str:
@@ -52,7 +59,9 @@ def edit_action(site: Site, action_id: str, changes: dict[str, Any]) -> None:
     current = rows.get(site, "actions", action_id)
     merged = {k: current[k] for k in ActionIn.model_fields if current[k] is not None}
     merged.update(changes)
-    a = parse(ActionIn, merged).model_dump()
+    parsed = parse(ActionIn, merged)
+    _check_links(site, current["person_id"], parsed)
+    a = parsed.model_dump()
     rows.update(site, "actions", action_id, {k: a[k] for k in changes})
 
 

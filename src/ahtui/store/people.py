@@ -103,11 +103,32 @@ def change_pathway(
     """Move a person to another pathway (remand to sentenced, custody to community, recall)."""
     pathway = Pathway(pathway)
     person = get_person(site, person_id)
-    role = Role(lead_role) if lead_role else DEFAULT_LEAD_ROLE[pathway]
-    lead = (
-        lead_practitioner_id if lead_practitioner_id is not None else person["lead_practitioner_id"]
-    )
+    if lead_practitioner_id is not None:
+        lead = lead_practitioner_id
+        role = Role(lead_role) if lead_role else _practitioner_role(site, lead)
+    else:
+        # The new pathway may be led by another role (custody to community: POM to PP). Keep
+        # the lead only if they hold that role; else the team member who does; else nobody,
+        # so the caseload shows plainly that a lead must be allocated.
+        role = Role(lead_role) if lead_role else DEFAULT_LEAD_ROLE[pathway]
+        lead = person["lead_practitioner_id"]
+        if lead is None or _practitioner_role(site, lead) is not role:
+            member = site.one(
+                "SELECT practitioner_id FROM team_members WHERE person_id = ? AND role = ? "
+                "AND to_date IS NULL AND deleted_at IS NULL ORDER BY from_date LIMIT 1",
+                (person_id, role.value),
+            )
+            lead = member["practitioner_id"] if member else None
     _new_period(site, person_id, pathway, lead, role, reason, on or date.today())
+
+
+def _practitioner_role(site: Site, practitioner_id: str) -> Role:
+    row = site.one(
+        "SELECT role FROM practitioners WHERE id = ? AND deleted_at IS NULL", (practitioner_id,)
+    )
+    if row is None:
+        raise NotFound("That practitioner is not recorded at this site.")
+    return Role(row["role"])
 
 
 def change_lead(

@@ -48,7 +48,7 @@ def save_about_me(
 
 
 def add_wheel_score(site: Site, person_id: str, area: str, score: int, scored_on: date) -> str:
-    if not isinstance(score, int) or not 1 <= score <= 10:
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 10:
         raise BadInput(f"{area}: a Wheel of Life score is a whole number from 1 to 10.")
     get_person(site, person_id)
     return rows.insert(

@@ -7,9 +7,9 @@ later, change capture know who did it. Deletes are soft: `deleted_at` is set and
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from datetime import date, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from ..errors import NotFound

@@ -1,0 +1,132 @@
+"""Opening a site: each failure is one plain message with exit code 2, and changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import ADMIN, PASSPHRASE
+
+from ahtui.errors import NotASite, SchemaTooNew, SiteBusy, SiteMissing, WrongPassphrase
+from ahtui.store import keyring, migrations
+from ahtui.store.site import init_site, open_site
+
+
+def _digest(*paths: Path) -> list[str | None]:
+    return [hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None for p in paths]
+
+
+def _site_files(path: Path) -> list[Path]:
+    return [path, keyring.keyring_path(path), Path(f"{path}-wal"), Path(f"{path}-shm")]
+
+
+def test_wrong_passphrase_leaves_every_file_byte_for_byte_unchanged(site, site_path) -> None:
+    site.close()
+    before = _digest(*_site_files(site_path))
+    mtimes = [p.stat().st_mtime_ns if p.exists() else None for p in _site_files(site_path)]
+    for user, passphrase in ((ADMIN, "not the passphrase"), ("nobody", PASSPHRASE)):
+        with pytest.raises(WrongPassphrase) as err:
+            open_site(site_path, user, passphrase)
+        assert err.value.exit_code == 2
+        assert "\n" not in err.value.message
+    assert _digest(*_site_files(site_path)) == before
+    assert [p.stat().st_mtime_ns if p.exists() else None for p in _site_files(site_path)] == mtimes
+
+
+def test_missing_file(tmp_path) -> None:
+    with pytest.raises(SiteMissing) as err:
+        open_site(tmp_path / "nope.ahtui", ADMIN, PASSPHRASE)
+    assert err.value.exit_code == 2
+    assert "no site file" in err.value.message.lower()
+
+
+def test_plain_file_is_not_a_site(tmp_path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    with pytest.raises(NotASite) as err:
+        open_site(path, ADMIN, PASSPHRASE)
+    assert err.value.exit_code == 2
+
+
+def test_plain_sqlite_with_a_borrowed_keyring_is_not_a_site(site, site_path, tmp_path) -> None:
+    site.close()
+    plain = tmp_path / "plain.db"
+    conn = sqlite3.connect(plain)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    keyring.keyring_path(plain).write_bytes(keyring.keyring_path(site_path).read_bytes())
+    before = _digest(plain)
+    with pytest.raises(NotASite) as err:
+        open_site(plain, ADMIN, PASSPHRASE)
+    assert "not an ahtui site" in err.value.message
+    assert _digest(plain) == before
+
+
+def test_keyring_of_another_site_is_refused(site_path, tmp_path) -> None:
+    a = init_site(site_path, name="A", agency="prison", admin=ADMIN, passphrase=PASSPHRASE)
+    a.close()
+    other = tmp_path / "b.ahtui"
+    init_site(other, name="B", agency="probation", admin=ADMIN, passphrase=PASSPHRASE).close()
+    keyring.keyring_path(site_path).write_bytes(keyring.keyring_path(other).read_bytes())
+    with pytest.raises(NotASite):
+        open_site(site_path, ADMIN, PASSPHRASE)
+
+
+def test_damaged_keyring_is_not_a_site(site, site_path) -> None:
+    site.close()
+    keyring.keyring_path(site_path).write_text("{not json")
+    with pytest.raises(NotASite, match="key file"):
+        open_site(site_path, ADMIN, PASSPHRASE)
+
+
+def test_schema_newer_than_program_is_refused(site, site_path) -> None:
+    with site.write() as conn:
+        conn.execute("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')")
+    site.close()
+    with pytest.raises(SchemaTooNew) as err:
+        open_site(site_path, ADMIN, PASSPHRASE)
+    assert err.value.exit_code == 2
+    assert "newer" in err.value.message
+
+
+def test_busy_file_gives_up_with_a_plain_message(site, site_path) -> None:
+    site.conn.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(SiteBusy) as err:
+            open_site(site_path, ADMIN, PASSPHRASE, busy_timeout_ms=200)
+        assert err.value.exit_code == 2
+        assert "busy" in err.value.message
+    finally:
+        site.conn.execute("ROLLBACK")
+
+
+def test_migrations_are_recorded_and_wal_is_on(site) -> None:
+    rows = site.query("SELECT version, name FROM schema_migrations ORDER BY version")
+    assert [r[0] for r in rows] == [m.version for m in migrations.available()]
+    assert site.one("PRAGMA journal_mode")[0] == "wal"
+    assert site.one("PRAGMA busy_timeout")[0] >= 1000
+
+
+def test_new_migration_gets_audit_triggers(site, monkeypatch, tmp_path) -> None:
+    """A table added by a later migration is audited without anyone writing its triggers."""
+    extra = tmp_path / "schema" / "migrations"
+    extra.mkdir(parents=True)
+    for m in migrations.available():
+        (extra / m.path.name).write_text(m.sql())
+    (extra / f"{len(migrations.available()) + 1:04d}_widgets.sql").write_text(
+        "CREATE TABLE widgets (id TEXT PRIMARY KEY NOT NULL, name TEXT,"
+        " created_at TEXT, updated_at TEXT, updated_by TEXT, deleted_at TEXT);"
+    )
+    monkeypatch.setattr(migrations, "schema_dir", lambda: tmp_path / "schema")
+    migrations.available.cache_clear()
+    try:
+        assert migrations.migrate(site.conn) == 1
+        with site.write() as conn:
+            conn.execute("INSERT INTO widgets (id, name, updated_by) VALUES ('w1', 'x', 'u1')")
+        row = site.one("SELECT action, table_name, row_id FROM audit WHERE table_name = 'widgets'")
+        assert tuple(row) == ("insert", "widgets", "w1")
+    finally:
+        migrations.available.cache_clear()
