@@ -275,7 +275,8 @@ def _make_person(
         details["crn"] = None
     identified = today - timedelta(days=rng.randrange(20, 300))
     if pathway in (Pathway.LONG, Pathway.SHORT, Pathway.RECALL, Pathway.COMMUNITY):
-        months = rng.randrange(12, 96) if pathway is Pathway.LONG else rng.randrange(4, 11)
+        # Release at the half-way point: long sentences leave more than 10 months to serve.
+        months = rng.randrange(24, 96) if pathway is Pathway.LONG else rng.randrange(4, 11)
         sentence = today - timedelta(days=rng.randrange(10, 400))
         details.update(
             sentence_type=SentenceType.LIFE

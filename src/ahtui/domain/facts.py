@@ -88,6 +88,9 @@ class CaseFacts(_Frozen):
     # Custody
     remand_date: date | None = None
     sentence_date: date | None = None
+    # The length recorded on the Team Contact Form. The rules classify long and short from the
+    # time left to serve (sentence date to conditional release date) and fall back on this
+    # only when those dates are unknown.
     sentence_length_months: int | None = None
     conditional_release_date: date | None = None
     recall_date: date | None = None
