@@ -1,0 +1,287 @@
+"""The Textual app: unlocks one site file, then shows its caseload.
+
+`AhtuiApp` owns the open `Site` and the screens around it: the unlock screen, the caseload, the
+help modal (F1) and the command palette (ctrl+p), whose commands come from the keymap registry
+so every key is also a named command. Unlocking runs the slow key derivation in a thread.
+Lock (ctrl+l, or after `idle_lock_seconds` without a key press) closes the site and returns
+to the unlock screen.
+
+Importing this module starts nothing and loads neither the store (SQLCipher, cryptography)
+nor Datasette: screens and services are imported when first needed, so `ahtui --help` and the
+first frame stay fast.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from pathlib import Path
+from time import monotonic, perf_counter
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from . import keymap
+
+if TYPE_CHECKING:
+    from .store.site import Site
+
+# System commands we do not offer: ours replace Quit and Keys, and a screenshot would write
+# people's details to disk unencrypted.
+_HIDDEN_SYSTEM_COMMANDS = {"Quit", "Keys", "Screenshot"}
+
+
+@dataclass
+class _UnlockOutcome:
+    site: Site | None = None
+    error: str | None = None
+
+
+class AhtuiCommands(Provider):
+    """Palette commands for the screen the palette was opened on, named `area: action`."""
+
+    def _commands(self) -> list[tuple[keymap.KeyAction, str]]:
+        found = []
+        for action in keymap.actions(keymap.screen_scopes(self.screen)):
+            if action.palette:
+                keys = keymap.effective_keys(self.app, action)
+                shown = self.app.get_key_display(Binding(keys[0], action.action)) if keys else ""
+                found.append((action, f"{action.help} ({shown})" if shown else action.help))
+        return found
+
+    async def _run(self, action: keymap.KeyAction) -> None:
+        namespace = self.app if action.area == "app" else self.screen
+        await self.app.run_action(action.action, default_namespace=namespace)
+
+    async def discover(self) -> Hits:
+        for action, help_text in self._commands():
+            yield DiscoveryHit(action.palette_name, partial(self._run, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for action, help_text in self._commands():
+            score = matcher.match(action.palette_name)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(action.palette_name),
+                    partial(self._run, action),
+                    help=help_text,
+                )
+
+
+class _WaitScreen(Screen[None]):
+    """The bottom of the screen stack: seen only while credentials from the environment are checked."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Unlocking…", id="wait-message")
+
+
+class AhtuiApp(App[None]):
+    """The ahtui terminal app for one site file."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "ahtui"
+    BINDINGS = keymap.bindings("app")
+    COMMANDS = App.COMMANDS | {AhtuiCommands}
+
+    def __init__(
+        self,
+        site_path: Path,
+        *,
+        username: str | None = None,
+        passphrase: str | None = None,
+        idle_lock_seconds: int | None = None,
+        today: date | None = None,
+    ) -> None:
+        super().__init__()
+        self.site_path = Path(site_path)
+        self.username = username
+        # Held only until the first unlock attempt starts.
+        self._auto_passphrase = passphrase if username and passphrase else None
+        self.idle_lock_seconds = idle_lock_seconds
+        self.today = today
+        self.site: Site | None = None
+        self.failed_attempts = 0
+        self.timings: dict[str, float] = {}
+        # Held by anything reading the site off the UI thread, so closing waits for it.
+        self.site_lock = threading.RLock()
+        self._last_activity = monotonic()
+
+    # -- start ---------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        return _WaitScreen()
+
+    def on_mount(self) -> None:
+        if self._auto_passphrase and self.username:
+            passphrase, self._auto_passphrase = self._auto_passphrase, None
+            self.unlock(self.username, passphrase)
+        else:
+            self.push_screen(self._unlock_screen())
+        if self.idle_lock_seconds:
+            self.set_interval(min(5.0, self.idle_lock_seconds / 2), self._check_idle)
+
+    def _unlock_screen(self, error: str | None = None) -> Screen:
+        from .screens.unlock import UnlockScreen
+
+        return UnlockScreen(
+            str(self.site_path),
+            username=self.username,
+            error=error,
+            failed_attempts=self.failed_attempts,
+        )
+
+    # -- timing (Posting habit: speed you can see stays fast) ----------------------------
+    def mark(self, name: str) -> None:
+        self.timings[name] = perf_counter()
+        if name == "caseload_drawn" and "unlock_started" in self.timings:
+            took = self.timings[name] - self.timings["unlock_started"]
+            self.log.info(f"unlock to caseload drawn: {took * 1000:.0f} ms")
+
+    @property
+    def unlock_to_drawn_seconds(self) -> float | None:
+        try:
+            return self.timings["caseload_drawn"] - self.timings["unlock_started"]
+        except KeyError:
+            return None
+
+    # -- unlock --------------------------------------------------------------------------
+    def unlock(self, username: str, passphrase: str) -> None:
+        """Open the site as `username` in a thread; the outcome arrives as a worker event."""
+        self.username = username
+        self.mark("unlock_started")
+        path = self.site_path
+
+        def work() -> _UnlockOutcome:
+            from .errors import AhtuiError
+            from .store.site import open_site
+
+            # Every failure becomes a value: an escaping exception would be printed with its
+            # local variables, and one of them is the passphrase.
+            try:
+                return _UnlockOutcome(site=open_site(path, username, passphrase))
+            except AhtuiError as exc:
+                return _UnlockOutcome(error=exc.message)
+            except Exception as exc:
+                return _UnlockOutcome(error=f"Could not open the site ({type(exc).__name__}).")
+
+        self.run_worker(
+            work,
+            thread=True,
+            group="unlock",
+            exclusive=True,
+            description="unlock site",
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "unlock" or event.state != WorkerState.SUCCESS:
+            return
+        outcome: _UnlockOutcome = event.worker.result
+        if outcome.site is not None:
+            self._unlocked(outcome.site)
+        else:
+            self._unlock_failed(outcome.error or "The site could not be opened.")
+
+    def _unlocked(self, site: Site) -> None:
+        from .screens.caseload import CaseloadScreen
+        from .screens.unlock import UnlockScreen
+
+        self.site = site
+        self.refresh_bindings()
+        self.username = site.user.username
+        self.failed_attempts = 0
+        self.mark("unlocked")
+        self._last_activity = monotonic()
+        screen = CaseloadScreen(site, today=self.today)
+        if isinstance(self.screen, UnlockScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def _unlock_failed(self, message: str) -> None:
+        from .screens.unlock import UnlockScreen
+
+        self.failed_attempts += 1
+        if isinstance(self.screen, UnlockScreen):
+            self.screen.show_failure(message, self.failed_attempts)
+        else:
+            self.push_screen(self._unlock_screen(error=message))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Lock means nothing until a site is open: hide it (False hides, None would grey it out).
+        if action == "lock" and self.site is None:
+            return False
+        return True
+
+    # -- lock and quit -------------------------------------------------------------------
+    async def action_lock(self) -> None:
+        site = self.site
+        if site is None:
+            return
+        self.site = None
+        self.refresh_bindings()
+        # Modals and the palette first, then the screen in use gives way to the unlock screen.
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        if len(self.screen_stack) == 2:
+            await self.switch_screen(self._unlock_screen())
+        else:
+            await self.push_screen(self._unlock_screen())
+        self._close_site(site)
+
+    def _close_site(self, site: Site) -> None:
+        def close() -> None:
+            with self.site_lock:
+                site.close()
+
+        # In a thread, because it may wait for a caseload still loading.
+        self.run_worker(close, thread=True, group="close", description="close site")
+
+    async def action_quit(self) -> None:
+        site, self.site = self.site, None
+        if site is not None:
+            with self.site_lock:
+                site.close()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        if self.site is not None:
+            self.site.close()
+            self.site = None
+
+    # -- idle lock -----------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_activity = monotonic()
+        await super().on_event(event)
+
+    async def _check_idle(self) -> None:
+        limit = self.idle_lock_seconds
+        if limit and self.site is not None and monotonic() - self._last_activity >= limit:
+            await self.action_lock()
+            idle = f"{limit // 60} minutes" if limit >= 120 else f"{limit} seconds"
+            self.notify(f"Locked after {idle} without a key press.", title="Locked")
+
+    # -- help and palette ----------------------------------------------------------------
+    async def action_show_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            await self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title not in _HIDDEN_SYSTEM_COMMANDS:
+                yield command

@@ -1,0 +1,504 @@
+"""The caseload screen: everyone at the site, most urgent first, with a search as you type.
+
+Rows come from the `caseload` service already sorted by urgency; this screen never sorts or
+queries. A site can hold 10,000 people, so the list is a virtual one (`CaseloadList`, Textual's
+line API): it draws only the lines on screen, and the search filters the loaded rows in memory,
+so both the first draw and every keystroke cost the same whatever the caseload size. Overdue
+work is written out ("OVERDUE 3") and the highlighted row carries a marker, so nothing depends
+on colour (NO_COLOR, monochrome terminals).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.geometry import Size
+from textual.message import Message
+from textual.screen import Screen
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from .. import keymap
+
+if TYPE_CHECKING:
+    from ..store.caseload import CaseloadRow
+    from ..store.site import Site
+
+# Short role names for the lead column; other roles use their on-screen label.
+_ROLE_ABBREVIATIONS = {"pom": "POM", "pp": "PP", "pa": "PA", "ces": "CES"}
+# Below this width the CRN/NOMIS column is left out so names keep enough room.
+_WIDE = 100
+
+
+def pathway_text(code: str) -> str:
+    """Short pathway wording for a narrow column: "Long", "Short", "Recall", "Remand"…"""
+    from ..domain.enums import Pathway
+
+    try:
+        label = Pathway(code).label()
+    except ValueError:
+        return code
+    return label.removesuffix(" sentence")
+
+
+def lead_text(row: CaseloadRow) -> str:
+    if not row.lead_name:
+        return "NO LEAD"
+    role = row.lead_role or ""
+    if role in _ROLE_ABBREVIATIONS:
+        role = _ROLE_ABBREVIATIONS[role]
+    elif role:
+        from ..domain.enums import Role
+
+        try:
+            role = Role(role).label()
+        except ValueError:
+            pass
+    return f"{role} {row.lead_name}" if role else row.lead_name
+
+
+def date_text(value: date | None) -> str:
+    return value.strftime("%d %b %Y") if value else ""
+
+
+def overdue_text(count: int) -> str:
+    return f"OVERDUE {count}" if count else ""
+
+
+def search_key(row: CaseloadRow) -> str:
+    """What the search box matches: name, CRN and NOMIS number, case-folded."""
+    return "\n".join(part.casefold() for part in (row.name, row.crn or "", row.nomis_number or ""))
+
+
+def detail_text(row: CaseloadRow | None) -> str:
+    """Two lines about one person, uncut: who they are, then what is next and what is late."""
+    if row is None:
+        return ""
+    from ..domain.enums import DueStatus, Role
+
+    who = [row.name]
+    if row.crn:
+        who.append(f"CRN {row.crn}")
+    if row.nomis_number:
+        who.append(f"NOMIS {row.nomis_number}")
+    if row.lead_name:
+        role = _ROLE_ABBREVIATIONS.get(row.lead_role or "", "")
+        if not role and row.lead_role:
+            try:
+                role = Role(row.lead_role).label()
+            except ValueError:
+                role = row.lead_role
+        who.append(f"Lead: {row.lead_name}{f' ({role})' if role else ''}")
+    else:
+        who.append("NO LEAD")
+    if row.next_due_title:
+        status = ""
+        if row.next_due_status:
+            try:
+                status = f" ({DueStatus(row.next_due_status).label().lower()})"
+            except ValueError:
+                status = ""
+        when = f", {date_text(row.next_due_on)}" if row.next_due_on else ""
+        what = [f"Next: {row.next_due_title}{when}{status}"]
+    else:
+        what = ["Nothing due"]
+    # Overdue first, so a narrow terminal cuts the title rather than the count.
+    if row.overdue_count:
+        what.insert(0, f"OVERDUE {row.overdue_count}")
+    awaiting = getattr(row, "awaiting_reply", 0)
+    if awaiting:
+        what.append(f"{awaiting} awaiting reply")
+    return " · ".join(who) + "\n" + " · ".join(what)
+
+
+class Column(NamedTuple):
+    key: str
+    title: str
+    width: int
+    """Fixed width, or the least width of a flexible column."""
+    flex: int = 0
+    """Share of the spare width (0 = fixed)."""
+
+
+_GUTTER = Column("gutter", "", 2)
+_COLUMNS = (
+    _GUTTER,
+    Column("name", "Name", 10, 4),
+    Column("ids", "CRN/NOMIS", 9),
+    Column("pathway", "Pathway", 9),
+    Column("lead", "Lead", 8, 3),
+    Column("next", "Next due", 8, 3),
+    Column("date", "Date", 11),
+    Column("overdue", "Overdue", 7),
+)
+
+
+def layout(width: int, overdue_width: int = 7) -> list[tuple[Column, int]]:
+    """Columns and their widths for a list `width` cells wide (one space between columns).
+
+    `overdue_width` is the longest overdue text in the rows, so "OVERDUE 13" is never cut.
+    """
+    columns = [
+        c._replace(width=max(c.width, overdue_width)) if c.key == "overdue" else c
+        for c in _COLUMNS
+        if c.key != "ids" or width >= _WIDE
+    ]
+    # The gutter carries its own spacing.
+    gaps = len(columns) - 2
+    spare = width - gaps - sum(c.width for c in columns)
+    flex_total = sum(c.flex for c in columns)
+    widths = []
+    given = 0
+    flexible = [c for c in columns if c.flex]
+    for column in columns:
+        extra = 0
+        if column.flex and spare > 0:
+            if column is flexible[-1]:
+                extra = spare - given
+            else:
+                extra = spare * column.flex // flex_total
+                given += extra
+        widths.append(column.width + extra)
+    return list(zip(columns, widths, strict=True))
+
+
+def _fit(text: str, width: int) -> str:
+    """Pad or cut `text` to exactly `width` cells, marking a cut with an ellipsis."""
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+class CaseloadList(ScrollView, can_focus=True):
+    """A virtual list of caseload rows with a fixed header line and a row cursor."""
+
+    BINDINGS = keymap.bindings("caseload.list")
+
+    class Highlighted(Message):
+        """The row under the cursor changed (None when the list is empty)."""
+
+        def __init__(self, row: CaseloadRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    COMPONENT_CLASSES = {
+        "caseload-list--header",
+        "caseload-list--cursor",
+        "caseload-list--alert",
+        "caseload-list--message",
+    }
+
+    DEFAULT_CSS = """
+    CaseloadList {
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: list[CaseloadRow] = []
+        self._keys: list[str] = []
+        self._shown: list[CaseloadRow] = []
+        self.query_text = ""
+        self._overdue_width = 0
+        self.cursor = 0
+        self.loaded = False
+        self.message = "Loading caseload…"
+
+    # -- data ----------------------------------------------------------------------------
+    @property
+    def total(self) -> int:
+        return len(self._rows)
+
+    @property
+    def shown(self) -> list[CaseloadRow]:
+        return self._shown
+
+    @property
+    def current(self) -> CaseloadRow | None:
+        if 0 <= self.cursor < len(self._shown):
+            return self._shown[self.cursor]
+        return None
+
+    def set_rows(self, rows: list[CaseloadRow]) -> None:
+        self._rows = list(rows)
+        # Case-folded once here, so each keystroke is a plain substring scan.
+        self._keys = [search_key(r) for r in self._rows]
+        self._overdue_width = max(
+            (len(overdue_text(r.overdue_count)) for r in self._rows), default=0
+        )
+        self.loaded = True
+        self.message = ""
+        self.filter(self.query_text)
+
+    def show_message(self, message: str) -> None:
+        self.message = message
+        self.refresh()
+
+    def filter(self, text: str) -> None:
+        """Keep the rows whose name, CRN or NOMIS number contain every word of `text`."""
+        previous = self.current
+        self.query_text = text
+        terms = text.casefold().split()
+        if terms:
+            self._shown = [
+                row
+                for row, key in zip(self._rows, self._keys, strict=True)
+                if all(t in key for t in terms)
+            ]
+        else:
+            self._shown = self._rows
+        # Stay on the same person when they are still listed.
+        self.cursor = 0
+        if previous is not None:
+            for i, row in enumerate(self._shown):
+                if row is previous:
+                    self.cursor = i
+                    break
+        self.virtual_size = Size(1, len(self._shown) + 1)
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.Highlighted(self.current))
+
+    # -- cursor --------------------------------------------------------------------------
+    @property
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def move_to(self, index: int) -> None:
+        if not self._shown:
+            return
+        before = self.cursor
+        self.cursor = max(0, min(index, len(self._shown) - 1))
+        self._scroll_to_cursor()
+        self.refresh()
+        if self.cursor != before:
+            self.post_message(self.Highlighted(self.current))
+
+    def _scroll_to_cursor(self) -> None:
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + self._page:
+            self.scroll_to(y=self.cursor - self._page + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_to(self.cursor - self._page)
+
+    def action_page_down(self) -> None:
+        self.move_to(self.cursor + self._page)
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(len(self._shown) - 1)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- drawing -------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        columns = layout(width, self._overdue_width)
+        if y == 0:
+            style = base + self.get_component_rich_style("caseload-list--header")
+            return self._strip([c.title for c, _ in columns], columns, style, style, width)
+        if not self._shown:
+            if y != 2:
+                return Strip.blank(width, base)
+            style = base + self.get_component_rich_style("caseload-list--message")
+            text = self.message or self._empty_text()
+            return Strip([Segment(_fit("  " + text, width), style)], width)
+        index = round(self.scroll_y) + y - 1
+        if index >= len(self._shown):
+            return Strip.blank(width, base)
+        row = self._shown[index]
+        selected = index == self.cursor
+        style = base
+        if selected:
+            style = base + self.get_component_rich_style("caseload-list--cursor")
+        alert = style + self.get_component_rich_style("caseload-list--alert")
+        # The marker shows the cursor without colour; hollow when the list is not focused.
+        marker = ("▶ " if self.has_focus else "▷ ") if selected else ""
+        cells = {
+            "gutter": marker,
+            "name": row.name,
+            "ids": row.crn or row.nomis_number or "",
+            "pathway": pathway_text(row.pathway),
+            "lead": lead_text(row),
+            "next": row.next_due_title or "nothing due",
+            "date": date_text(row.next_due_on),
+            "overdue": overdue_text(row.overdue_count),
+        }
+        texts = [cells[c.key] for c, _ in columns]
+        alerts = {"overdue"} if row.overdue_count else set()
+        if not row.lead_name:
+            alerts.add("lead")
+        return self._strip(texts, columns, style, alert, width, alerts)
+
+    def _strip(
+        self,
+        texts: list[str],
+        columns: list[tuple[Column, int]],
+        style: Style,
+        alert: Style,
+        width: int,
+        alerts: set[str] | frozenset[str] = frozenset(),
+    ) -> Strip:
+        segments: list[Segment] = []
+        for i, ((column, w), text) in enumerate(zip(columns, texts, strict=True)):
+            segments.append(Segment(_fit(text, w), alert if column.key in alerts else style))
+            if 0 < i < len(columns) - 1:
+                segments.append(Segment(" ", style))
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def _empty_text(self) -> str:
+        if self.query_text.strip():
+            return f"No one matches “{self.query_text.strip()}”."
+        return "No people on this caseload yet."
+
+
+class CaseloadScreen(Screen[None]):
+    """The list of people at the site, with the site, agency and user on the top line."""
+
+    KEY_SCOPES = ("caseload", "caseload.list")
+    BINDINGS = keymap.bindings("caseload")
+    AUTO_FOCUS = "CaseloadList"
+
+    def __init__(self, site: Site, *, today: date | None = None) -> None:
+        super().__init__()
+        self._site = site
+        self._today = today
+
+    def compose(self) -> ComposeResult:
+        from ..domain.enums import Agency
+
+        try:
+            agency = Agency(self._site.agency).label()
+        except ValueError:
+            agency = self._site.agency
+        with Horizontal(id="caseload-top"):
+            yield Static(
+                f"{self._site.name} · {agency} · signed in as {self._site.user.display_name}",
+                id="site-line",
+                markup=False,
+            )
+            yield Static("", id="caseload-count", markup=False)
+        with Horizontal(id="search-row"):
+            yield Label("Search", id="search-label")
+            yield Input(id="search", placeholder="name, CRN or NOMIS number  ( / )")
+        yield CaseloadList(id="caseload-list")
+        # The highlighted person in full: at 80 columns the list has to cut long text.
+        yield Static("", id="caseload-detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # Captured here: the worker thread should not reach through the DOM.
+        self._site_lock = getattr(self.app, "site_lock", None) or contextlib.nullcontext()
+        self.run_worker(
+            self._load,
+            thread=True,
+            group="caseload",
+            description="load caseload",
+            exit_on_error=False,
+        )
+
+    def _load(self) -> list[CaseloadRow]:
+        from ..store.caseload import caseload
+
+        # Held while reading so a lock (ctrl+l) closes the site only after the read.
+        with self._site_lock:
+            return caseload(self._site, today=self._today)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "caseload":
+            return
+        table = self.query_one(CaseloadList)
+        if event.state == WorkerState.SUCCESS:
+            self.app.mark("caseload_loaded")  # type: ignore[attr-defined]
+            table.set_rows(event.worker.result or [])
+            self._update_count()
+            self.call_after_refresh(self.app.mark, "caseload_drawn")  # type: ignore[attr-defined]
+        elif event.state == WorkerState.ERROR:
+            error: Any = event.worker.error
+            message = getattr(error, "message", None) or "an unexpected error (see the log)"
+            table.show_message(f"Could not load the caseload: {message}")
+
+    def _update_count(self) -> None:
+        table = self.query_one(CaseloadList)
+        if not table.loaded:
+            text = ""
+        elif table.query_text.strip():
+            text = f"{len(table.shown):,} of {table.total:,}"
+        else:
+            text = f"{table.total:,} {'person' if table.total == 1 else 'people'}"
+        self.query_one("#caseload-count", Static).update(text)
+
+    def on_caseload_list_highlighted(self, event: CaseloadList.Highlighted) -> None:
+        self.query_one("#caseload-detail", Static).update(detail_text(event.row))
+
+    # -- search --------------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        self.query_one(CaseloadList).filter(event.value)
+        self._update_count()
+
+    def action_focus_search(self) -> None:
+        # set_focus, not focus(): it takes effect before the next key is routed.
+        self.set_focus(self.query_one("#search", Input))
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""  # fires Input.Changed, which refilters
+        self.set_focus(self.query_one(CaseloadList))
+
+    # -- rows ----------------------------------------------------------------------------
+    def action_open_person(self) -> None:
+        table = self.query_one(CaseloadList)
+        if self.focused is not table:
+            # Enter in the search box: done typing, go to the list.
+            self.set_focus(table)
+            return
+        row = table.current
+        if row is None:
+            return
+        ids = " · ".join(
+            part
+            for part in (
+                f"CRN {row.crn}" if row.crn else "",
+                f"NOMIS {row.nomis_number}" if row.nomis_number else "",
+            )
+            if part
+        )
+        # Placeholder until the person screen exists.
+        self.notify(
+            f"{row.name}{' · ' + ids if ids else ''}\nThe person screen is not built yet.",
+            title="Person",
+            markup=False,
+        )
