@@ -118,12 +118,18 @@ def _run_app(
 
     user = user or settings.user
     passphrase = passphrase or os.environ.get("AHTUI_PASSPHRASE") or None
+    from .keymap import check_keymap
+
+    overrides = check_keymap(settings.keys or {})
     app = AhtuiApp(
         path,
         username=user,
         passphrase=passphrase if user else None,
         idle_lock_seconds=settings.idle_lock_minutes * 60 if settings.idle_lock_minutes else None,
     )
+    if overrides:
+        # A site whose terminals swallow a key remaps it by binding id in config.toml [keys].
+        app.set_keymap(overrides)
     app.run()
     return EXIT_OK if app.return_code in (None, 0) else int(app.return_code)
 
