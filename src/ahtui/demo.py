@@ -448,6 +448,16 @@ def _make_person(
                         "due_on": today + timedelta(days=14),
                     },
                 )
+    # Most teams keep up: the POM's first supervision sessions and recent PA visits.
+    pom_from = details.get("pom_allocated_on")
+    if pom_from and Role.POM in members and rng.random() < 0.8:
+        for days in (7, 30, 60):
+            when = pom_from + timedelta(days=days)
+            if when <= today:
+                _contact(site, person_id, ContactType.POM_SUPERVISION, when, members[Role.POM])
+    if Role.PA in members and rng.random() < 0.75:
+        when = max(identified, today - timedelta(days=rng.randrange(0, 70)))
+        _contact(site, person_id, ContactType.PA_VISIT, when, members[Role.PA])
     # Case notes, including rule-relevant contacts and some sensitive notes.
     for n in range(3):
         ctype = rng.choice(
@@ -570,3 +580,21 @@ def _make_person(
         )
         if rng.random() < 0.6:
             plans.record_reply(site, email_id, reply_on=min(today, sent + timedelta(days=3)))
+
+
+def _contact(site: Site, person_id: str, kind: ContactType, when: date, author: str) -> None:
+    notes.add_note(
+        site,
+        person_id,
+        {
+            "contact_type": kind,
+            "contact_at": f"{when.isoformat()}T10:00",
+            "location": "Visits hall" if kind is ContactType.PA_VISIT else "Wing office",
+            "body": _contact_text(kind),
+        },
+        author_practitioner_id=author,
+    )
+
+
+def _contact_text(kind: ContactType) -> str:
+    return f"{kind.label()}: talked through how things are going and the next steps."
