@@ -116,7 +116,7 @@ def test_new_migration_gets_audit_triggers(site, monkeypatch, tmp_path) -> None:
     extra.mkdir(parents=True)
     for m in migrations.available():
         (extra / m.path.name).write_text(m.sql())
-    (extra / f"{len(migrations.available()) + 1:04d}_widgets.sql").write_text(
+    (extra / f"{migrations.latest_version() + 1:04d}_widgets.sql").write_text(
         "CREATE TABLE widgets (id TEXT PRIMARY KEY NOT NULL, name TEXT,"
         " created_at TEXT, updated_at TEXT, updated_by TEXT, deleted_at TEXT);"
     )
@@ -128,5 +128,25 @@ def test_new_migration_gets_audit_triggers(site, monkeypatch, tmp_path) -> None:
             conn.execute("INSERT INTO widgets (id, name, updated_by) VALUES ('w1', 'x', 'u1')")
         row = site.one("SELECT action, table_name, row_id FROM audit WHERE table_name = 'widgets'")
         assert tuple(row) == ("insert", "widgets", "w1")
+    finally:
+        migrations.available.cache_clear()
+
+
+def test_a_migration_slipped_in_below_the_applied_ones_is_refused(
+    site, monkeypatch, tmp_path
+) -> None:
+    extra = tmp_path / "schema" / "migrations"
+    extra.mkdir(parents=True)
+    for m in migrations.available():
+        (extra / m.path.name).write_text(m.sql())
+    with site.write() as conn:
+        conn.execute("INSERT INTO schema_migrations (version, name) VALUES (900, 'later')")
+    (extra / "0900_later.sql").write_text("SELECT 1;")
+    (extra / "0899_slipped_in.sql").write_text("CREATE TABLE slipped (x);")
+    monkeypatch.setattr(migrations, "schema_dir", lambda: tmp_path / "schema")
+    migrations.available.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="renumber"):
+            migrations.pending(site.conn)
     finally:
         migrations.available.cache_clear()

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..domain.enums import DueStatus
 from ..domain.schedule import DueItem, compute_schedule
+from ..errors import AhtuiError
 from .facts import facts_for, load_facts
 from .site import Site
 
@@ -44,28 +45,30 @@ def _action_status(due_on: date, today: date) -> DueStatus:
     return DueStatus.UPCOMING
 
 
+# Above this many people to recompute, reading every table whole beats an IN list.
+_BULK = 2000
+
+
 def caseload(site: Site, today: date | None = None) -> list[CaseloadRow]:
+    """Everyone's caseload row for `today`, most urgent first.
+
+    Each person's next due item and overdue count come from `due_cache` when it was computed
+    for today and nothing about the person changed since (triggers clear a person's row on
+    every relevant write); the rest are computed from the rules and cached.
+    """
     today = today or date.today()
-    facts = load_facts(site)
     people = site.query(
         "SELECT p.id, p.given_name, p.family_name, p.preferred_name, p.crn, p.nomis_number, "
         "p.pathway, p.lead_role, pr.name AS lead_name FROM people p "
         "LEFT JOIN practitioners pr ON pr.id = p.lead_practitioner_id "
         "WHERE p.deleted_at IS NULL"
     )
-    # Per person: the earliest open action and how many open actions are overdue.
-    actions: dict[str, Any] = {
-        r["person_id"]: r
-        for r in site.query(
-            "SELECT person_id, min(due_on) AS first_due, "
-            "sum(due_on < ?) AS overdue, "
-            "(SELECT step FROM actions b WHERE b.person_id = a.person_id AND b.completed_on IS NULL "
-            " AND b.deleted_at IS NULL AND b.due_on IS NOT NULL ORDER BY b.due_on LIMIT 1) AS step "
-            "FROM actions a WHERE completed_on IS NULL AND deleted_at IS NULL AND due_on IS NOT NULL "
-            "GROUP BY person_id",
-            (today.isoformat(),),
-        )
-    }
+    due = _cached_due(site, today)
+    missing = [p["id"] for p in people if p["id"] not in due]
+    if missing:
+        fresh = _compute_due(site, today, None if len(missing) > _BULK else missing)
+        _store_due(site, today, fresh)
+        due.update(fresh)
     awaiting = {
         r[0]: r[1]
         for r in site.query(
@@ -76,19 +79,7 @@ def caseload(site: Site, today: date | None = None) -> list[CaseloadRow]:
     rows: list[tuple[tuple[Any, ...], CaseloadRow]] = []
     for p in people:
         pid = p["id"]
-        items = compute_schedule(facts[pid], today)
-        open_items = [i for i in items if i.status in _OPEN and i.due_on is not None]
-        overdue = sum(1 for i in open_items if i.status is DueStatus.OVERDUE)
-        best: tuple[date, str, DueStatus] | None = None
-        for i in open_items:
-            if best is None or i.due_on < best[0]:
-                best = (i.due_on, i.title, i.status)
-        act = actions.get(pid)
-        if act is not None:
-            overdue += int(act["overdue"] or 0)
-            due = date.fromisoformat(act["first_due"])
-            if best is None or due < best[0]:
-                best = (due, f"Action: {act['step']}", _action_status(due, today))
+        title, due_on, status, overdue = due.get(pid, (None, None, None, 0))
         name = f"{p['family_name']}, {p['preferred_name'] or p['given_name']}"
         row = CaseloadRow(
             person_id=pid,
@@ -98,16 +89,88 @@ def caseload(site: Site, today: date | None = None) -> list[CaseloadRow]:
             pathway=p["pathway"],
             lead_name=p["lead_name"],
             lead_role=p["lead_role"],
-            next_due_title=best[1] if best else None,
-            next_due_on=best[0] if best else None,
-            next_due_status=best[2].value if best else None,
+            next_due_title=title,
+            next_due_on=due_on,
+            next_due_status=status,
             overdue_count=overdue,
             awaiting_reply=awaiting.get(pid, 0),
         )
-        urgency = (-overdue, best[0] if best else date.max, name)
-        rows.append((urgency, row))
+        rows.append(((-overdue, due_on or date.max, name), row))
     rows.sort(key=lambda pair: pair[0])
     return [r for _, r in rows]
+
+
+_Due = tuple[str | None, date | None, str | None, int]
+
+
+def _cached_due(site: Site, today: date) -> dict[str, _Due]:
+    return {
+        r[0]: (r[1], date.fromisoformat(r[2]) if r[2] else None, r[3], int(r[4]))
+        for r in site.query(
+            "SELECT person_id, next_due_title, next_due_on, next_due_status, overdue_count "
+            "FROM due_cache WHERE computed_on = ?",
+            (today.isoformat(),),
+        )
+    }
+
+
+def _compute_due(site: Site, today: date, person_ids: list[str] | None) -> dict[str, _Due]:
+    """Next due item and overdue count from the rules and the Team Actions Log."""
+    facts = load_facts(site, person_ids)
+    where, params = "", ()
+    if person_ids is not None:
+        where = f"AND person_id IN ({','.join('?' for _ in person_ids)})"
+        params = tuple(person_ids)
+    # Per person: the earliest open action and how many open actions are overdue.
+    actions: dict[str, Any] = {
+        r["person_id"]: r
+        for r in site.query(
+            "SELECT person_id, min(due_on) AS first_due, sum(due_on < ?) AS overdue, "
+            "(SELECT step FROM actions b WHERE b.person_id = a.person_id AND b.completed_on IS NULL "
+            " AND b.deleted_at IS NULL AND b.due_on IS NOT NULL ORDER BY b.due_on LIMIT 1) AS step "
+            "FROM actions a WHERE completed_on IS NULL AND deleted_at IS NULL AND due_on IS NOT NULL "
+            f"{where} GROUP BY person_id",
+            (today.isoformat(), *params),
+        )
+    }
+    out: dict[str, _Due] = {}
+    for pid, person_facts in facts.items():
+        open_items = [
+            i for i in compute_schedule(person_facts, today) if i.status in _OPEN and i.due_on
+        ]
+        overdue = sum(1 for i in open_items if i.status is DueStatus.OVERDUE)
+        best: tuple[date, str, DueStatus] | None = None
+        for i in open_items:
+            if best is None or i.due_on < best[0]:
+                best = (i.due_on, i.title, i.status)
+        act = actions.get(pid)
+        if act is not None:
+            overdue += int(act["overdue"] or 0)
+            first = date.fromisoformat(act["first_due"])
+            if best is None or first < best[0]:
+                best = (first, f"Action: {act['step']}", _action_status(first, today))
+        if best is None:
+            out[pid] = (None, None, None, overdue)
+        else:
+            out[pid] = (best[1], best[0], best[2].value, overdue)
+    return out
+
+
+def _store_due(site: Site, today: date, due: dict[str, _Due]) -> None:
+    """Keep what was computed; a busy site only means the next caseload computes it again."""
+    try:
+        with site.write() as conn:
+            conn.execute("DELETE FROM due_cache WHERE computed_on <> ?", (today.isoformat(),))
+            conn.executemany(
+                "INSERT OR REPLACE INTO due_cache (person_id, computed_on, next_due_title, "
+                "next_due_on, next_due_status, overdue_count) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (pid, today.isoformat(), t, d.isoformat() if d else None, st, n)
+                    for pid, (t, d, st, n) in due.items()
+                ],
+            )
+    except AhtuiError:
+        pass
 
 
 def schedule_for(site: Site, person_id: str, today: date | None = None) -> list[DueItem]:

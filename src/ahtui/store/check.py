@@ -57,6 +57,13 @@ def check_site(site: Site) -> CheckReport:
     if locked_out:
         report.lines.append(f"Note: no key entry for {', '.join(locked_out)} (they cannot unlock).")
     report.lines.append(f"Users: {len(users)}; key entries: {len(ring.entries)}")
+    # sqlite-utils reads the schema for us; imported here, off every other command's start path.
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    counts = {t: db[t].count for t in triggers.synced_tables(conn) if t not in ("sites", "users")}
+    busiest = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:6]
+    report.lines.append("Rows: " + ", ".join(f"{t} {n:,}" for t, n in busiest))
     people = conn.execute("SELECT count(*) FROM people WHERE deleted_at IS NULL").fetchone()[0]
     report.lines.append(f"People: {people}")
     return report

@@ -40,8 +40,8 @@ def available() -> tuple[Migration, ...]:
         if m:
             found.append(Migration(int(m.group(1)), m.group(2), path))
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"schema/migrations is not numbered 0001.. without gaps: {versions}")
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"schema/migrations has two files with one number: {versions}")
     return tuple(found)
 
 
@@ -59,14 +59,30 @@ def current_version(conn: Any) -> int:
     return int(row[0] or 0)
 
 
+def applied_versions(conn: Any) -> set[int]:
+    if current_version(conn) == 0:
+        return set()
+    return {int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations")}
+
+
 def pending(conn: Any) -> list[Migration]:
     have = current_version(conn)
-    if have > latest_version():
+    known = {m.version for m in available()}
+    if have > latest_version() or not applied_versions(conn) <= known:
         raise SchemaTooNew(
             f"This site's schema (version {have}) is newer than this ahtui understands "
             f"(version {latest_version()}). Upgrade ahtui to open it."
         )
-    return [m for m in available() if m.version > have]
+    applied = applied_versions(conn)
+    todo = [m for m in available() if m.version not in applied]
+    late = [m.version for m in todo if m.version < have]
+    if late:
+        # Numbers may skip, but a migration cannot be slipped in below one already applied.
+        raise RuntimeError(
+            f"Migration(s) {late} sit below version {have}, which this site already has; "
+            "renumber them above it."
+        )
+    return todo
 
 
 def migrate(conn: Any, progress: Callable[[int, int], None] | None = None) -> int:
@@ -81,7 +97,7 @@ def migrate(conn: Any, progress: Callable[[int, int], None] | None = None) -> in
                 "DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
             )
             # Someone else may have migrated while we waited for the lock.
-            if current_version(conn) >= migration.version:
+            if migration.version in applied_versions(conn):
                 conn.execute("ROLLBACK")
                 continue
             for statement in split_statements(migration.sql()):
