@@ -46,6 +46,16 @@ class _UnlockOutcome:
     error: str | None = None
 
 
+def _configured_reply_wait() -> int:
+    """The config's reply wait (the CLI does not pass it); 10 working days if unreadable."""
+    try:
+        from .config import load_settings
+
+        return load_settings().reply_wait_working_days
+    except Exception:
+        return 10
+
+
 class AhtuiCommands(Provider):
     """Palette commands for the screen the palette was opened on, named `area: action`."""
 
@@ -102,6 +112,7 @@ class AhtuiApp(App[None]):
         passphrase: str | None = None,
         idle_lock_seconds: int | None = None,
         today: date | None = None,
+        reply_wait_working_days: int | None = None,
     ) -> None:
         super().__init__()
         self.site_path = Path(site_path)
@@ -110,12 +121,14 @@ class AhtuiApp(App[None]):
         self._auto_passphrase = passphrase if username and passphrase else None
         self.idle_lock_seconds = idle_lock_seconds
         self.today = today
+        self.reply_wait_working_days = reply_wait_working_days or _configured_reply_wait()
         self.site: Site | None = None
         self.failed_attempts = 0
         self.timings: dict[str, float] = {}
         # Held by anything reading the site off the UI thread, so closing waits for it.
         self.site_lock = threading.RLock()
         self._last_activity = monotonic()
+        self._locked_user: str | None = None
 
     # -- start ---------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -183,16 +196,16 @@ class AhtuiApp(App[None]):
             exit_on_error=False,
         )
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "unlock" or event.state != WorkerState.SUCCESS:
             return
         outcome: _UnlockOutcome = event.worker.result
         if outcome.site is not None:
-            self._unlocked(outcome.site)
+            await self._unlocked(outcome.site)
         else:
             self._unlock_failed(outcome.error or "The site could not be opened.")
 
-    def _unlocked(self, site: Site) -> None:
+    async def _unlocked(self, site: Site) -> None:
         from .screens.caseload import CaseloadScreen
         from .screens.unlock import UnlockScreen
 
@@ -202,11 +215,23 @@ class AhtuiApp(App[None]):
         self.failed_attempts = 0
         self.mark("unlocked")
         self._last_activity = monotonic()
+        locked_by, self._locked_user = self._locked_user, None
+        beneath = self.screen_stack[1:-1] if isinstance(self.screen, UnlockScreen) else []
+        if beneath and locked_by == site.user.username:
+            # The same person again: back to exactly where they were, input and all.
+            await self.pop_screen()
+            return
+        if beneath:
+            # Someone else: none of the last user's screens or input stays, and none is shown
+            # on the way out (they go from under the unlock screen, which stays on top).
+            for old in beneath:
+                self._screen_stack.remove(old)
+                await self._replace_screen(old)
         screen = CaseloadScreen(site, today=self.today)
         if isinstance(self.screen, UnlockScreen):
-            self.switch_screen(screen)
+            await self.switch_screen(screen)
         else:
-            self.push_screen(screen)
+            await self.push_screen(screen)
 
     def _unlock_failed(self, message: str) -> None:
         from .screens.unlock import UnlockScreen
@@ -225,18 +250,21 @@ class AhtuiApp(App[None]):
 
     # -- lock and quit -------------------------------------------------------------------
     async def action_lock(self) -> None:
+        from textual.command import CommandPalette
+
+        from .screens.help import HelpScreen
+
         site = self.site
         if site is None:
             return
         self.site = None
+        self._locked_user = site.user.username
         self.refresh_bindings()
-        # Modals and the palette first, then the screen in use gives way to the unlock screen.
-        while len(self.screen_stack) > 2:
+        # Help and the palette hold nothing worth keeping; every other screen stays under the
+        # unlock screen (which hides it), so unsaved input is there after unlocking again.
+        while len(self.screen_stack) > 1 and isinstance(self.screen, HelpScreen | CommandPalette):
             await self.pop_screen()
-        if len(self.screen_stack) == 2:
-            await self.switch_screen(self._unlock_screen())
-        else:
-            await self.push_screen(self._unlock_screen())
+        await self.push_screen(self._unlock_screen())
         self._close_site(site)
 
     def _close_site(self, site: Site) -> None:
@@ -270,7 +298,11 @@ class AhtuiApp(App[None]):
         if limit and self.site is not None and monotonic() - self._last_activity >= limit:
             await self.action_lock()
             idle = f"{limit // 60} minutes" if limit >= 120 else f"{limit} seconds"
-            self.notify(f"Locked after {idle} without a key press.", title="Locked")
+            self.notify(
+                f"Locked after {idle} without a key press. Anything you had typed is kept: "
+                "unlock to carry on.",
+                title="Locked",
+            )
 
     # -- help and palette ----------------------------------------------------------------
     async def action_show_help(self) -> None:

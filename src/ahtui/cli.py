@@ -314,6 +314,100 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from . import serve
+
+    settings = load_settings(user=args.user)
+    options = serve.options_from_args(args, settings.site)
+    user = _username(settings)
+    if args.passphrase_file:
+        passphrase = serve.read_passphrase_file(args.passphrase_file)
+    else:
+        passphrase = _passphrase()
+    return serve.serve(options, user, passphrase, busy_timeout_ms=settings.busy_timeout_ms)
+
+
+def cmd_supervisor(args: argparse.Namespace) -> int:
+    from . import serve
+
+    path = serve.auth_path(args.auth)
+    if args.supervisor_command == "add":
+        password = _new_passphrase("AHTUI_NEW_PASSPHRASE", args.name)
+        is_new = serve.add_supervisor(path, args.name, password)
+        done = "Added" if is_new else "Changed the password of"
+        _say(f"{done} supervisor {args.name} in {path}.")
+    elif args.supervisor_command == "remove":
+        serve.remove_supervisor(path, args.name)
+        _say(f"Removed supervisor {args.name} from {path}; they can no longer sign in.")
+    else:
+        names = sorted(serve.load_supervisors(path))
+        if not names:
+            _say(f"No supervisors in {path}.")
+        for name in names:
+            _say(name)
+    return EXIT_OK
+
+
+def _add_serve_parsers(sub: Any) -> None:
+    from .serve import DEFAULT_HOST, DEFAULT_PORT
+
+    p = sub.add_parser(
+        "serve",
+        help="start the supervisors' read-only web view (Datasette) of one or more sites",
+        description="Unlock each site (as --user, with AHTUI_PASSPHRASE, a prompt or "
+        "--passphrase-file) and serve read-only queries to supervisors who sign in.",
+    )
+    p.add_argument(
+        "--site",
+        metavar="PATH",
+        action="append",
+        default=argparse.SUPPRESS,
+        help="a site file to serve; repeat for several (else AHTUI_SITE, else config)",
+    )
+    p.add_argument(
+        "--user",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="the user that unlocks every site (else AHTUI_USER)",
+    )
+    p.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)",
+    )
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
+    )
+    p.add_argument(
+        "--auth",
+        metavar="FILE",
+        help="the supervisors' logins (default supervisors.toml in the config folder)",
+    )
+    p.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="read the passphrase from this owner-only file instead of AHTUI_PASSPHRASE",
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("supervisor", help="manage the supervisors' logins for `ahtui serve`")
+    ssub = p.add_subparsers(dest="supervisor_command", metavar="ACTION", required=True)
+    for action, text in (
+        ("add", "add a supervisor or change their password (AHTUI_NEW_PASSPHRASE or a prompt)"),
+        ("remove", "remove a supervisor; they can no longer sign in"),
+        ("list", "list the supervisors who can sign in"),
+    ):
+        q = ssub.add_parser(action, help=text)
+        if action != "list":
+            q.add_argument("name")
+        q.add_argument(
+            "--auth",
+            metavar="FILE",
+            help="the supervisors' file (default supervisors.toml in the config folder)",
+        )
+    p.set_defaults(func=cmd_supervisor)
+
+
 # -- parser ----------------------------------------------------------------------------------
 
 
@@ -398,6 +492,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="verify the site's integrity, encryption and schema")
     _common(p)
     p.set_defaults(func=cmd_check)
+    _add_serve_parsers(sub)
+    from .sync.commands import register as register_sync  # light: imports nothing heavy
+
+    register_sync(sub, _common)
     return parser
 
 

@@ -64,6 +64,10 @@ class KeyAction:
         return [k.strip() for k in self.keys.split(",") if k.strip()]
 
 
+# Keys left out of the footer so it fits 80 columns; F1 and the palette still list them.
+_CASELOAD_HIDDEN = {"awaiting", "pathway", "mine"}
+_TEAM_HIDDEN = {"back", "pathway"}
+
 ACTIONS: tuple[KeyAction, ...] = (
     # -- everywhere ----------------------------------------------------------------------
     KeyAction(
@@ -90,10 +94,18 @@ ACTIONS: tuple[KeyAction, ...] = (
         "Lock",
         "ctrl+l",
         "Close the site and return to the unlock screen.",
+        # Listed by F1 and the palette; the footer keeps its room for the screen's own keys.
+        show=False,
         priority=True,
     ),
     KeyAction(
-        "app.quit", "quit", "Quit", "ctrl+q", "Close the site and leave ahtui.", priority=True
+        "app.quit",
+        "quit",
+        "Quit",
+        "ctrl+q",
+        "Close the site and leave ahtui.",
+        show=False,
+        priority=True,
     ),
     # -- unlock screen -------------------------------------------------------------------
     KeyAction(
@@ -149,6 +161,264 @@ ACTIONS: tuple[KeyAction, ...] = (
             ("first", "first", "First", "home", "First person."),
             ("last", "last", "Last", "end", "Last person."),
         )
+    ),
+    # Caseload filters and the way to other screens: plain letters, so they act from the list
+    # and type into the search box when it has focus.
+    *(
+        KeyAction(
+            f"caseload.{name}", action, words, keys, help_text, show=name not in _CASELOAD_HIDDEN
+        )
+        for name, action, words, keys, help_text in (
+            (
+                "mine",
+                "toggle_filter('mine')",
+                "My cases",
+                "m",
+                "Show only people you lead or are in the team of.",
+            ),
+            (
+                "overdue",
+                "toggle_filter('overdue')",
+                "Overdue",
+                "o",
+                "Show only people with overdue items.",
+            ),
+            (
+                "awaiting",
+                "toggle_filter('awaiting')",
+                "Awaiting reply",
+                "w",
+                "Show only people with an email awaiting a reply.",
+            ),
+            (
+                "pathway",
+                "cycle_pathway",
+                "Pathway",
+                "p",
+                "Show one pathway at a time (press again for the next; all after the last).",
+            ),
+            ("new_person", "new_person", "New person", "n", "Record a newly identified person."),
+            (
+                "actions",
+                "actions_log",
+                "Actions",
+                "a",
+                "The actions log across everyone: mine, overdue, due this week, by practitioner.",
+            ),
+        )
+    ),
+    # -- person screen -------------------------------------------------------------------
+    *(
+        KeyAction(f"person.{name}", action, words, keys, help_text, show=show)
+        for name, action, words, keys, help_text, show in (
+            ("back", "back", "Back", "escape", "Back to the previous screen.", False),
+            (
+                "overview",
+                "show_view('overview')",
+                "Overview",
+                "o",
+                "Pathway, lead, key dates, everything due and why, pathway history.",
+                False,
+            ),
+            (
+                "timeline",
+                "show_view('timeline')",
+                "Timeline",
+                "t",
+                "Meetings, actions, notes, consents and pathway changes in date order.",
+                True,
+            ),
+            ("consent", "open_consent", "Consent", "c", "Consent to share, per agency.", True),
+            (
+                "team",
+                "open_team",
+                "Team",
+                "m",
+                "The team around the person and their personal contacts.",
+                True,
+            ),
+            ("actions", "open_actions", "Actions", "a", "The person's Team Actions Log.", True),
+            ("notes", "open_notes", "Notes", "n", "Case notes (contacts).", True),
+            ("emails", "open_emails", "Emails", "e", "Template emails and replies.", True),
+            (
+                "pathway",
+                "change_pathway",
+                "Change pathway",
+                "p",
+                "Move the person to another pathway, giving a reason.",
+                False,
+            ),
+            (
+                "lead",
+                "change_lead",
+                "Change lead",
+                "l",
+                "Hand the lead to another practitioner, giving a reason.",
+                False,
+            ),
+        )
+    ),
+    # -- consent -------------------------------------------------------------------------
+    KeyAction("consent.back", "back", "Back", "escape", "Back to the person."),
+    KeyAction(
+        "consent.record",
+        "record",
+        "Record",
+        "r",
+        "Record an offer, consent given, declined or withdrawn.",
+    ),
+    # -- team and contacts ---------------------------------------------------------------
+    *(
+        KeyAction(f"team.{name}", action, words, keys, help_text, show=name not in _TEAM_HIDDEN)
+        for name, action, words, keys, help_text in (
+            ("back", "back", "Back", "escape", "Back to the person."),
+            (
+                "add",
+                "add_member",
+                "Add to team",
+                "t",
+                "Add a practitioner to the team (a new one, or one already at the site).",
+            ),
+            (
+                "contact",
+                "add_contact",
+                "Add contact",
+                "k",
+                "Add a personal contact: family, friend, next of kin.",
+            ),
+            (
+                "leave",
+                "leave",
+                "Left team",
+                "x",
+                "Record that the highlighted practitioner has left the team.",
+            ),
+            (
+                "pathway",
+                "change_pathway",
+                "Change pathway",
+                "p",
+                "Move the person to another pathway, giving a reason.",
+            ),
+            (
+                "lead",
+                "change_lead",
+                "Change lead",
+                "l",
+                "Hand the lead to another practitioner, giving a reason.",
+            ),
+        )
+    ),
+    # -- actions log ---------------------------------------------------------------------
+    *(
+        KeyAction(f"actions.{name}", action, words, keys, help_text, show=show)
+        for name, action, words, keys, help_text, show in (
+            ("back", "back", "Back", "escape", "Back to the previous screen.", True),
+            ("add", "add", "Add", "n", "Add a step to the log (for one person's log).", True),
+            (
+                "edit",
+                "edit",
+                "Edit",
+                "e",
+                "Change the highlighted step, who does it or when by.",
+                True,
+            ),
+            (
+                "complete",
+                "complete",
+                "Done",
+                "d",
+                "Mark the highlighted step complete today.",
+                True,
+            ),
+            (
+                "follow_up",
+                "follow_up",
+                "Follow-up",
+                "f",
+                "Add a follow-up step linked to the highlighted one.",
+                True,
+            ),
+            (
+                "view",
+                "next_view",
+                "View",
+                "v",
+                "Across everyone: mine, overdue, due this week, by practitioner, all open.",
+                True,
+            ),
+            (
+                "practitioner",
+                "by_practitioner",
+                "By practitioner",
+                "b",
+                "Across everyone: pick a practitioner to list their open actions.",
+                False,
+            ),
+            (
+                "open_person",
+                "open_person",
+                "Open person",
+                "o",
+                "Open the person the highlighted action is for.",
+                False,
+            ),
+            (
+                "export",
+                "export",
+                "Export CSV",
+                "x",
+                "Save the actions listed here as a CSV file.",
+                True,
+            ),
+        )
+    ),
+    # -- case notes ----------------------------------------------------------------------
+    KeyAction("notes.back", "back", "Back", "escape", "Back to the person."),
+    KeyAction(
+        "notes.add",
+        "add",
+        "New note",
+        "n",
+        "Write a case note: contact type, when, where, fact or opinion, sensitive.",
+    ),
+    # -- template emails -----------------------------------------------------------------
+    *(
+        KeyAction(f"emails.{name}", action, words, keys, help_text)
+        for name, action, words, keys, help_text in (
+            ("back", "back", "Back", "escape", "Back to the person."),
+            (
+                "new",
+                "new_email",
+                "New email",
+                "n",
+                "Fill a template email from the record and save it as a .eml file.",
+            ),
+            (
+                "challenge",
+                "challenge",
+                "Challenge",
+                "c",
+                "Professional challenge for the highlighted unanswered email.",
+            ),
+            ("sent", "mark_sent", "Sent", "s", "Record the date the highlighted email was sent."),
+            (
+                "reply",
+                "record_reply",
+                "Reply",
+                "r",
+                "Record the date a reply came to the highlighted email.",
+            ),
+        )
+    ),
+    # -- forms ---------------------------------------------------------------------------
+    KeyAction("form.save", "save", "Save", "ctrl+s", "Check and save the form.", priority=True),
+    KeyAction(
+        "form.cancel",
+        "cancel",
+        "Cancel",
+        "escape",
+        "Close the form (asks first when something has been typed).",
     ),
     # -- help ----------------------------------------------------------------------------
     KeyAction("help.close", "close", "Close", "escape,f1", "Close the help.", palette=False),

@@ -11,6 +11,7 @@ on colour (NO_COLOR, monochrome terminals).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -211,11 +212,14 @@ class CaseloadList(ScrollView, can_focus=True):
         self._rows: list[CaseloadRow] = []
         self._keys: list[str] = []
         self._shown: list[CaseloadRow] = []
+        self._shown_keys: list[str] = []
+        self._shown_predicate: Callable[[CaseloadRow], bool] | None = None
         self.query_text = ""
         self._overdue_width = 0
         self.cursor = 0
         self.loaded = False
-        self.message = "Loading caseload…"
+        self.message = "Loading the caseload… (slower at the first open of a day)"
+        self.predicate: Callable[[CaseloadRow], bool] | None = None
 
     # -- data ----------------------------------------------------------------------------
     @property
@@ -241,7 +245,9 @@ class CaseloadList(ScrollView, can_focus=True):
         )
         self.loaded = True
         self.message = ""
-        self.filter(self.query_text)
+        self._shown, self._shown_keys = self._rows, self._keys
+        text, self.query_text = self.query_text, ""
+        self.filter(text)
 
     def show_message(self, message: str) -> None:
         self.message = message
@@ -250,16 +256,30 @@ class CaseloadList(ScrollView, can_focus=True):
     def filter(self, text: str) -> None:
         """Keep the rows whose name, CRN or NOMIS number contain every word of `text`."""
         previous = self.current
+        before = self.query_text
         self.query_text = text
         terms = text.casefold().split()
-        if terms:
-            self._shown = [
-                row
-                for row, key in zip(self._rows, self._keys, strict=True)
-                if all(t in key for t in terms)
+        keep = self.predicate
+        rows, keys = self._rows, self._keys
+        if (
+            terms
+            and keep is self._shown_predicate
+            and before.strip()
+            and text.casefold().startswith(before.casefold())
+        ):
+            # Typing on narrows what is shown already: scan only that (most keystrokes).
+            rows, keys = self._shown, self._shown_keys
+        if terms or keep is not None:
+            pairs = [
+                (row, key)
+                for row, key in zip(rows, keys, strict=True)
+                if all(t in key for t in terms) and (keep is None or keep(row))
             ]
+            self._shown = [row for row, _ in pairs]
+            self._shown_keys = [key for _, key in pairs]
         else:
-            self._shown = self._rows
+            self._shown, self._shown_keys = self._rows, self._keys
+        self._shown_predicate = keep
         # Stay on the same person when they are still listed.
         self.cursor = 0
         if previous is not None:
@@ -377,6 +397,8 @@ class CaseloadList(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, style)
 
     def _empty_text(self) -> str:
+        if self.predicate is not None and self._rows:
+            return "No one matches the filters (m, o, w, p switch them)."
         if self.query_text.strip():
             return f"No one matches “{self.query_text.strip()}”."
         return "No people on this caseload yet."
@@ -393,6 +415,10 @@ class CaseloadScreen(Screen[None]):
         super().__init__()
         self._site = site
         self._today = today
+        self.filters: set[str] = set()
+        self.pathway_filter: str | None = None
+        self._mine: set[str] = set()
+        self._loads = 0
 
     def compose(self) -> ComposeResult:
         from ..domain.enums import Agency
@@ -414,16 +440,28 @@ class CaseloadScreen(Screen[None]):
         yield CaseloadList(id="caseload-list")
         # The highlighted person in full: at 80 columns the list has to cut long text.
         yield Static("", id="caseload-detail", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         # Captured here: the worker thread should not reach through the DOM.
         self._site_lock = getattr(self.app, "site_lock", None) or contextlib.nullcontext()
+        self._start_load()
+
+    def on_screen_resume(self) -> None:
+        # Back from a person or a form: pick up what changed (the due cache makes this cheap).
+        site = getattr(self.app, "site", None)
+        if site is not None and self._loads:
+            self._site = site
+            self._start_load()
+
+    def _start_load(self) -> None:
+        self._loads += 1
         self.run_worker(
             self._load,
             thread=True,
             group="caseload",
             description="load caseload",
+            exclusive=True,
             exit_on_error=False,
         )
 
@@ -452,10 +490,21 @@ class CaseloadScreen(Screen[None]):
         table = self.query_one(CaseloadList)
         if not table.loaded:
             text = ""
-        elif table.query_text.strip():
+        elif table.query_text.strip() or table.predicate is not None:
             text = f"{len(table.shown):,} of {table.total:,}"
         else:
             text = f"{table.total:,} {'person' if table.total == 1 else 'people'}"
+        names = []
+        if "mine" in self.filters:
+            names.append("my cases")
+        if self.pathway_filter:
+            names.append(pathway_text(self.pathway_filter).lower())
+        if "overdue" in self.filters:
+            names.append("overdue")
+        if "awaiting" in self.filters:
+            names.append("awaiting reply")
+        if names and table.loaded:
+            text = f"{len(table.shown):,} of {table.total:,} · {', '.join(names)}"
         self.query_one("#caseload-count", Static).update(text)
 
     def on_caseload_list_highlighted(self, event: CaseloadList.Highlighted) -> None:
@@ -478,6 +527,62 @@ class CaseloadScreen(Screen[None]):
             search.value = ""  # fires Input.Changed, which refilters
         self.set_focus(self.query_one(CaseloadList))
 
+    # -- filters -------------------------------------------------------------------------
+    def action_toggle_filter(self, name: str) -> None:
+        if name == "mine" and name not in self.filters:
+            from ..store.team import people_with_practitioner
+
+            me = self._site.user.practitioner_id
+            if not me:
+                self.notify(
+                    "Your user is not linked to a practitioner, so there are no cases of yours.",
+                    title="My cases",
+                    markup=False,
+                )
+                return
+            self._mine = people_with_practitioner(self._site, me)
+        self.filters ^= {name}
+        self._apply_filters()
+
+    def action_cycle_pathway(self) -> None:
+        from ..domain.enums import Pathway
+
+        codes = [p.value for p in Pathway]
+        if self.pathway_filter is None:
+            self.pathway_filter = codes[0]
+        else:
+            i = codes.index(self.pathway_filter) + 1
+            self.pathway_filter = codes[i] if i < len(codes) else None
+        self._apply_filters()
+
+    def _apply_filters(self) -> None:
+        tests: list[Callable[[CaseloadRow], bool]] = []
+        if "mine" in self.filters:
+            mine = self._mine
+            tests.append(lambda r: r.person_id in mine)
+        if "overdue" in self.filters:
+            tests.append(lambda r: r.overdue_count > 0)
+        if "awaiting" in self.filters:
+            tests.append(lambda r: r.awaiting_reply > 0)
+        if self.pathway_filter:
+            code = self.pathway_filter
+            tests.append(lambda r: r.pathway == code)
+        table = self.query_one(CaseloadList)
+        table.predicate = (lambda r: all(t(r) for t in tests)) if tests else None
+        table.filter(table.query_text)
+        self._update_count()
+
+    # -- other screens -------------------------------------------------------------------
+    def action_new_person(self) -> None:
+        from .new_person import new_person_form
+
+        new_person_form(self)
+
+    def action_actions_log(self) -> None:
+        from .actions import ActionsScreen
+
+        self.app.push_screen(ActionsScreen(person_id=None))
+
     # -- rows ----------------------------------------------------------------------------
     def action_open_person(self) -> None:
         table = self.query_one(CaseloadList)
@@ -488,17 +593,6 @@ class CaseloadScreen(Screen[None]):
         row = table.current
         if row is None:
             return
-        ids = " · ".join(
-            part
-            for part in (
-                f"CRN {row.crn}" if row.crn else "",
-                f"NOMIS {row.nomis_number}" if row.nomis_number else "",
-            )
-            if part
-        )
-        # Placeholder until the person screen exists.
-        self.notify(
-            f"{row.name}{' · ' + ids if ids else ''}\nThe person screen is not built yet.",
-            title="Person",
-            markup=False,
-        )
+        from .person import PersonScreen
+
+        self.app.push_screen(PersonScreen(row.person_id))

@@ -21,6 +21,13 @@ _SCOPE_TITLES = {
     "unlock": "Unlock",
     "caseload": "Caseload",
     "caseload.list": "In the list",
+    "person": "Person",
+    "consent": "Consent",
+    "team": "Team and contacts",
+    "actions": "Actions log",
+    "notes": "Case notes",
+    "emails": "Template emails",
+    "form": "Form",
 }
 
 

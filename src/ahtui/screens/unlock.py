@@ -48,7 +48,7 @@ class UnlockScreen(Screen[None]):
             yield Input(id="passphrase", password=True, placeholder="your passphrase")
             yield Static("", id="unlock-status", markup=False)
             yield Static("", id="unlock-failed", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show(self._error, self._failed)

@@ -71,3 +71,7 @@ def actions_for(site: Site, person_id: str) -> list[Any]:
         "ORDER BY completed_on IS NOT NULL, due_on IS NULL, due_on, created_at",
         (person_id,),
     )
+
+
+def get_action(site: Site, action_id: str) -> Any:
+    return rows.get(site, "actions", action_id)

@@ -32,6 +32,7 @@ class CaseloadRow:
     next_due_status: str | None
     overdue_count: int
     awaiting_reply: int = 0
+    lead_practitioner_id: str | None = None
 
 
 _OPEN = (DueStatus.UPCOMING, DueStatus.DUE, DueStatus.OVERDUE)
@@ -59,7 +60,7 @@ def caseload(site: Site, today: date | None = None) -> list[CaseloadRow]:
     today = today or date.today()
     people = site.query(
         "SELECT p.id, p.given_name, p.family_name, p.preferred_name, p.crn, p.nomis_number, "
-        "p.pathway, p.lead_role, pr.name AS lead_name FROM people p "
+        "p.pathway, p.lead_role, p.lead_practitioner_id, pr.name AS lead_name FROM people p "
         "LEFT JOIN practitioners pr ON pr.id = p.lead_practitioner_id "
         "WHERE p.deleted_at IS NULL"
     )
@@ -94,6 +95,7 @@ def caseload(site: Site, today: date | None = None) -> list[CaseloadRow]:
             next_due_status=status,
             overdue_count=overdue,
             awaiting_reply=awaiting.get(pid, 0),
+            lead_practitioner_id=p["lead_practitioner_id"],
         )
         rows.append(((-overdue, due_on or date.max, name), row))
     rows.sort(key=lambda pair: pair[0])

@@ -58,6 +58,7 @@ def current_consents(site: Site, person_id: str) -> dict[ConsentAgency, ConsentS
 def consent_history(site: Site, person_id: str) -> list[Any]:
     return site.query(
         "SELECT * FROM consents WHERE person_id = ? AND deleted_at IS NULL "
-        "ORDER BY on_date, created_at",
+        # rowid breaks ties between events recorded in the same millisecond: insertion order.
+        "ORDER BY on_date, created_at, rowid",
         (person_id,),
     )

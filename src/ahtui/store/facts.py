@@ -81,7 +81,8 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, Cas
     consents = _grouped(
         site,
         f"SELECT person_id, agency, event, on_date, reoffer_on FROM consents WHERE {where} "
-        "ORDER BY on_date, created_at",
+        # rowid breaks ties between events recorded in the same millisecond: insertion order.
+        "ORDER BY on_date, created_at, rowid",
         params,
     )
     contact_marks = ",".join("?" for _ in _RULE_CONTACTS)

@@ -107,6 +107,10 @@ def migrate(conn: Any, progress: Callable[[int, int], None] | None = None) -> in
                 (migration.version, migration.name),
             )
             triggers.install_audit_triggers(conn)
+            # Sync capture triggers follow the schema too (ahtui.sync.capture).
+            from ..sync.capture import install_capture_triggers
+
+            install_capture_triggers(conn)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -405,3 +405,20 @@ def record_reply(site: Site, email_id: str, *, reply_on: date) -> None:
     if email["sent_on"] and reply_on.isoformat() < email["sent_on"]:
         raise BadInput("The reply date is before the email was sent.")
     rows.update(site, "emails", email_id, {"reply_on": reply_on})
+
+
+def emails_for(site: Site, person_id: str) -> list[Any]:
+    """The emails recorded for a person, newest first."""
+    return site.query(
+        "SELECT * FROM emails WHERE person_id = ? AND deleted_at IS NULL "
+        "ORDER BY sent_on IS NULL, sent_on DESC, created_at DESC",
+        (person_id,),
+    )
+
+
+def record_sent(site: Site, email_id: str, *, sent_on: date) -> None:
+    """Record the day an email already saved was sent (it then awaits a reply)."""
+    email = rows.get(site, "emails", email_id)
+    if email["reply_on"] and email["reply_on"] < sent_on.isoformat():
+        raise BadInput("The sent date is after the reply was recorded.")
+    rows.update(site, "emails", email_id, {"sent_on": sent_on})

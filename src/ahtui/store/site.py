@@ -160,6 +160,10 @@ def _connect(path: Path, data_key: bytes, *, create: bool, busy_timeout_ms: int)
     # Temporary tables and sort spills stay in memory, never in plaintext temp files.
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    # The clock and capture switch the sync capture triggers call (ahtui.sync.clock).
+    from ..sync.clock import register
+
+    register(conn)
     return conn
 
 

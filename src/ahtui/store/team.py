@@ -107,3 +107,16 @@ def contacts(site: Site, person_id: str) -> list[Any]:
         "SELECT * FROM personal_contacts WHERE person_id = ? AND deleted_at IS NULL ORDER BY name",
         (person_id,),
     )
+
+
+def people_with_practitioner(site: Site, practitioner_id: str | None) -> set[str]:
+    """Ids of the people a practitioner leads or is in the team of now ("my cases")."""
+    if not practitioner_id:
+        return set()
+    found = site.query(
+        "SELECT id FROM people WHERE lead_practitioner_id = ? AND deleted_at IS NULL "
+        "UNION SELECT person_id FROM team_members WHERE practitioner_id = ? "
+        "AND to_date IS NULL AND deleted_at IS NULL",
+        (practitioner_id, practitioner_id),
+    )
+    return {r[0] for r in found}

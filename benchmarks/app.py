@@ -1,0 +1,140 @@
+"""App benchmark: unlock to caseload drawn, and search-as-you-type latency, on a big site.
+
+Builds (or reuses, with --site) a demo site of 10,000 people with 10 actions each (100,000
+actions) through the CLI, then runs the real app headless at 80x24 and prints one figure per
+line as `name: number unit`:
+
+  caseload_drawn_cold  site open to caseload drawn, first open of a day (due cache cold)
+  caseload_drawn       the same, warm (the day's due cache already filled)
+  unlock_total         Enter on the unlock screen to caseload drawn, warm, key derivation
+                       (scrypt, deliberately slow) included
+  keystroke_median     a key typed into the caseload search, to the filtered list redrawn
+  keystroke_p95
+
+Usage: python benchmarks/app.py [--quick] [--people N] [--site PATH] [--keys N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+USER = "bench"
+PASSPHRASE = "benchmark passphrase"
+# Typed into the search box: names, a CRN, deletions back to empty, as a user would.
+TYPED = ["l", "e", "w", "i", "backspace", "backspace", "backspace", "backspace", "backspace"]
+TYPED += ["h", "u", "g", "h", "e", "s", *["backspace"] * 6, "x", "1", "0", "0", "0", "4"]
+TYPED += ["backspace"] * 6
+
+
+def figure(name: str, value: float, unit: str) -> None:
+    print(f"{name}: {value:.4g} {unit}", flush=True)
+
+
+def build(path: Path, people: int, actions: int) -> float:
+    env = dict(os.environ, AHTUI_USER=USER, AHTUI_PASSPHRASE=PASSPHRASE)
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ahtui",
+            "demo",
+            "--site",
+            str(path),
+            "--people",
+            str(people),
+            "--actions-per-person",
+            str(actions),
+            "--no-open",
+            "--fresh",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+async def open_app(path: Path, today: date, keys: int) -> dict[str, float]:
+    """Unlock through the screen, wait for the caseload, type into the search."""
+    from ahtui.app import AhtuiApp
+    from ahtui.screens.caseload import CaseloadList, CaseloadScreen
+
+    app = AhtuiApp(path, today=today)
+    out: dict[str, float] = {}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#username").value = USER
+        screen.query_one("#passphrase").value = PASSPHRASE
+        screen.query_one("#passphrase").focus()
+        await pilot.press("enter")
+        while "caseload_drawn" not in app.timings:
+            await asyncio.sleep(0.005)
+        out["unlock_total"] = app.timings["caseload_drawn"] - app.timings["unlock_started"]
+        out["caseload_drawn"] = app.timings["caseload_drawn"] - app.timings["unlocked"]
+        assert isinstance(app.screen, CaseloadScreen)
+        out["rows"] = app.screen.query_one(CaseloadList).total
+        if keys:
+            from textual import events
+
+            await pilot.press("slash")
+            search = app.screen.query_one("#search")
+            loop = asyncio.get_running_loop()
+            times = []
+            typed = (TYPED * (keys // len(TYPED) + 1))[:keys]
+            for key in typed:
+                expected = search.value[:-1] if key == "backspace" else search.value + key
+                done: asyncio.Future[float] = loop.create_future()
+                started = time.perf_counter()
+                app.post_message(events.Key(key, None if key == "backspace" else key))
+                while search.value != expected:
+                    await asyncio.sleep(0)
+                # After the next refresh: the filtered list is on the screen.
+                app.screen.call_after_refresh(lambda f=done: f.set_result(time.perf_counter()))
+                times.append(await done - started)
+                await pilot.pause()
+            out["keystroke_median"] = statistics.median(times)
+            out["keystroke_p95"] = statistics.quantiles(times, n=20)[18]
+        await pilot.press("ctrl+q")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small run (500 people)")
+    parser.add_argument("--people", type=int, default=None)
+    parser.add_argument("--actions-per-person", type=int, default=10)
+    parser.add_argument("--site", type=Path, default=None, help="reuse (or build and keep) here")
+    parser.add_argument("--keys", type=int, default=200, help="keystrokes to time")
+    args = parser.parse_args()
+    people = args.people or (500 if args.quick else 10_000)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.site or Path(tmp) / "bench.ahtui"
+        if not path.exists():
+            figure("demo_build_time", build(path, people, args.actions_per_person), "s")
+        # A day no caseload has been computed for: the first open of that day is cold.
+        fresh_day = date.today() + timedelta(days=int(time.time()) % 3000 + 1)
+        cold = asyncio.run(open_app(path, fresh_day, 0))
+        warm = asyncio.run(open_app(path, fresh_day, args.keys))
+        print(f"people: {int(cold['rows'])} people", flush=True)
+        figure("caseload_drawn_cold", cold["caseload_drawn"], "s")
+        figure("caseload_drawn", warm["caseload_drawn"], "s")
+        figure("unlock_total", warm["unlock_total"], "s")
+        figure("keystroke_median", warm["keystroke_median"] * 1000, "ms")
+        figure("keystroke_p95", warm["keystroke_p95"] * 1000, "ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

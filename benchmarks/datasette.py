@@ -1,0 +1,173 @@
+"""Supervisors' view benchmark: each query's latency on an encrypted site and a plain copy.
+
+Builds a 10,000-person site with 200,000 actions through the CLI
+(`ahtui demo --people 10000 --actions-per-person 20 --no-open`; a few minutes), unlocks it the
+way `ahtui serve` does (which also applies the supervisor indexes), and makes an unencrypted
+copy of it with `sqlcipher_export` in the same temporary folder (synthetic people only; the
+copy is deleted at the end). Both are opened read-only (`?mode=ro`) and prepared exactly as
+the plugin prepares Datasette's connections. Then, for each query in
+plugins/ahtui_datasette/queries.py, it prints one figure per line as `name: number unit`:
+
+  QUERY_median, QUERY_p95   the query on the encrypted file
+  QUERY_cpu_median          its CPU time (what a busy, shared machine does not inflate)
+  QUERY_plain_p95           the same query on the plain copy
+  encrypted_plain_ratio     the worst ratio of encrypted p95 to plain p95
+  scorecard_page_median/p95 the scorecard chart page through Datasette (login cookie, SVG)
+
+Targets: every QUERY_p95 under 100 ms; encrypted_plain_ratio at most 1.5.
+
+Usage: python benchmarks/datasette.py [--quick] [--people N] [--repeat N] [--site PATH]
+  --site PATH reuses an existing site (unlocked with AHTUI_USER and AHTUI_PASSPHRASE, else
+  the benchmark's own user); nothing is built then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+# This file is named datasette.py: its folder must not shadow the real `datasette` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+USER = "bench"
+PASSPHRASE = "benchmark passphrase"
+
+
+def figure(name: str, value: float, unit: str) -> None:
+    print(f"{name}: {value:.4g} {unit}", flush=True)
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def build(path: Path, people: int, actions: int) -> float:
+    env = dict(os.environ, AHTUI_USER=USER, AHTUI_PASSPHRASE=PASSPHRASE)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "ahtui", "demo", "--site", str(path), "--people", str(people)]
+        + ["--actions-per-person", str(actions), "--no-open", "--fresh"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def connect(path: Path, key: bytes | None):
+    import ahtui_datasette
+    from ahtui_datasette.sqlcipher import sqlcipher
+
+    conn = sqlcipher.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    ahtui_datasette.prepare(conn, key)
+    return conn
+
+
+def export_plain(path: Path, key: bytes, plain: Path) -> None:
+    from ahtui_datasette.sqlcipher import sqlcipher
+
+    conn = sqlcipher.connect(str(path))
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    conn.execute(f"ATTACH DATABASE '{plain}' AS plain KEY ''")
+    conn.execute("SELECT sqlcipher_export('plain')")
+    conn.execute("DETACH DATABASE plain")
+    conn.close()
+
+
+def timings(enc, plain, sql: str, repeat: int) -> tuple[list[float], list[float], list[float]]:
+    """Encrypted and plain runs taken in turn, so a busy machine slows both alike; also the
+    encrypted runs' CPU time, which other work on the machine does not inflate."""
+    for conn in (enc, plain):
+        for _ in range(2):  # warm the page cache, as a running server's connections are
+            conn.execute(sql).fetchall()
+    wall: tuple[list[float], list[float]] = ([], [])
+    cpu: list[float] = []
+    for _ in range(repeat):
+        for conn, samples in zip((enc, plain), wall, strict=True):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            conn.execute(sql).fetchall()
+            samples.append((time.perf_counter() - start) * 1000)
+            if conn is enc:
+                cpu.append((time.process_time() - start_cpu) * 1000)
+    return wall[0], wall[1], cpu
+
+
+async def page_timings(site, folder: Path, repeat: int) -> list[float]:
+    from ahtui import serve
+
+    auth = folder / "supervisors.toml"
+    serve.save_supervisors(auth, {"bench": serve.hash_password("benchmark password")})
+    ds = serve.make_datasette([site], auth)
+    await ds.invoke_startup()
+    cookie = {"ds_actor": ds.sign({"a": {"id": "bench", "ahtui": "supervisor"}}, "actor")}
+    out = []
+    for i in range(repeat + 2):
+        start = time.perf_counter()
+        response = await ds.client.get("/-/ahtui/scorecard", cookies=cookie)
+        assert response.status_code == 200, response.status_code
+        if i >= 2:
+            out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small run (500 people)")
+    parser.add_argument("--people", type=int, default=None)
+    parser.add_argument("--actions-per-person", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs per query")
+    parser.add_argument("--site", type=Path, default=None, help="reuse this site; build nothing")
+    args = parser.parse_args()
+    people = args.people or (500 if args.quick else 10_000)
+    repeat = args.repeat or (10 if args.quick else 30)
+
+    sys.path.insert(0, str(ROOT / "plugins"))  # a checkout without `pip install -e .`
+    from ahtui_datasette.queries import QUERIES
+
+    from ahtui import serve
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if args.site:
+            path = args.site.expanduser().resolve()
+            user = os.environ.get("AHTUI_USER", USER)
+            passphrase = os.environ.get("AHTUI_PASSPHRASE", PASSPHRASE)
+        else:
+            path, user, passphrase = folder / "bench.ahtui", USER, PASSPHRASE
+            figure("demo_build_time", build(path, people, args.actions_per_person), "s")
+        (site,) = serve.unlock_sites((path,), user, passphrase)
+        plain = folder / "plain.db"
+        export_plain(path, site.key, plain)
+        enc = connect(path, site.key)
+        figure("people", enc.execute("SELECT count(*) FROM people").fetchone()[0], "people")
+        figure("actions", enc.execute("SELECT count(*) FROM actions").fetchone()[0], "actions")
+        clear = connect(plain, None)
+        worst = 0.0
+        for q in QUERIES:
+            encrypted, plain_runs, cpu = timings(enc, clear, q.sql, repeat)
+            figure(f"{q.name}_median", statistics.median(encrypted), "ms")
+            figure(f"{q.name}_cpu_median", statistics.median(cpu), "ms")
+            figure(f"{q.name}_p95", p95(encrypted), "ms")
+            figure(f"{q.name}_plain_p95", p95(plain_runs), "ms")
+            worst = max(worst, p95(encrypted) / p95(plain_runs))
+        figure("encrypted_plain_ratio", worst, "x")
+        enc.close()
+        clear.close()
+        pages = asyncio.run(page_timings(site, folder, repeat))
+        figure("scorecard_page_median", statistics.median(pages), "ms")
+        figure("scorecard_page_p95", p95(pages), "ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,655 @@
+"""The supervisors' queries: SQL with a plain title and description, as data.
+
+Every query runs against one site file and reports per site, so a supervisor serving several
+files sees each site under its own name, and a hub file (which holds records from many sites)
+reports across them. "Site" is the site of the practitioner concerned: for people, their lead
+practitioner's site; for actions, the responsible practitioner's site; when that is not known,
+the site of the file itself.
+
+What a supervisor may see, by design: counts and shares; practitioners' names and teams (work
+is allocated to them); a person's CRN or NOMIS number only where someone must act on it. Never a
+person's name, date of birth or any free text (case notes, outcomes, plans, answers), which may
+be sensitive. Every query keeps to live rows (`deleted_at IS NULL`).
+
+Dates: "today" is the server's local date, and month arithmetic uses SQLite's `floor` modifier
+so that, like `ahtui.domain.workdays.add_months`, 31 August less 6 months is the end of February.
+The meeting timescales follow the rules in `ahtui.domain.schedule` (rule names are shared).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    title: str
+    description: str
+    sql: str
+
+
+# Plain names for the rules, in the order a case meets them.
+MEETING_RULES: dict[str, str] = {
+    "meeting1_within_10_weeks_of_sentence": "Meeting 1 within 10 weeks of sentence",
+    "meeting1_within_10_weeks_of_recall": "Meeting 1 within 10 weeks of recall",
+    "handover_6_months_before_conditional_release": "Handover 6 months before release",
+    "review_every_2_years_long_sentence": "Review every 2 years (long sentence)",
+    "review_every_3_years_life_sentence": "Review every 3 years (life sentence)",
+    "review_10_months_before_release_long_sentence": "Review 10 months before release",
+    "review_at_least_once_short_sentence_or_recall": "Review at least once (short or recall)",
+    "final_review_1_month_before_end_of_support": "Final Review 1 month before support ends",
+}
+# Repeating reviews are never "done" (the next one is always ahead), so the scorecard's share of
+# meetings on time counts only the one-off timescales.
+ONE_OFF_RULES = tuple(r for r in MEETING_RULES if not r.startswith("review_every_"))
+
+NEAR_RELEASE_DAYS = 90
+SUPPRESS_BELOW = 5
+
+
+def _in(values: tuple[str, ...] | list[str]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+# -- shared building blocks (common table expressions) ---------------------------------------
+
+_TODAY = "today AS MATERIALIZED (SELECT date('now', 'localtime') AS d)"
+
+_SITE = """local_site AS (
+  SELECT coalesce(
+    (SELECT name FROM sites WHERE is_local = 1 AND deleted_at IS NULL LIMIT 1), 'This site'
+  ) AS name
+)"""
+
+_PRAC = """prac AS MATERIALIZED (
+  SELECT pr.id, pr.name, pr.role,
+         coalesce(nullif(pr.organisation, ''), pr.agency, 'No team recorded') AS team,
+         coalesce(s.name, (SELECT name FROM local_site)) AS site
+  FROM practitioners pr
+  LEFT JOIN sites s ON s.id = pr.site_id AND s.deleted_at IS NULL
+  WHERE pr.deleted_at IS NULL
+),
+-- How many sites the file's practitioners belong to: with one, every row is that site's and
+-- nothing needs looking up per row.
+site_count AS MATERIALIZED (
+  SELECT count(DISTINCT site) AS n, min(site) AS only_site
+  FROM (SELECT site FROM prac UNION SELECT name FROM local_site)
+)"""
+
+# A person's dates as the rules read them: the sentence and recall dates fall back to the start
+# of the latest matching period in the pathway history; the expected release from custody is,
+# on recall, a release date after the recall, else the conditional release date. (Remand has no
+# sentence rules, and only recall reads the recall date, so neither is looked up otherwise.)
+_MEETING_KINDS = {"p1": "planning_1", "ho": "handover", "rv": "review", "fr": "final_review"}
+
+# Held meetings per person, in one pass: the first and last of each kind the rules read.
+_PERSON = (
+    """held_person AS MATERIALIZED (
+  SELECT person_id, """
+    + ",\n    ".join(
+        f"min(CASE WHEN t = '{kind}' THEN d END) AS {k}_lo, "
+        f"max(CASE WHEN t = '{kind}' THEN d END) AS {k}_hi"
+        for k, kind in _MEETING_KINDS.items()
+    )
+    + """
+  FROM (SELECT person_id, meeting_type AS t, substr(coalesce(held_on, scheduled_at), 1, 10) AS d
+        FROM meetings
+        WHERE status = 'held' AND deleted_at IS NULL
+          AND meeting_type IN ('planning_1', 'handover', 'review', 'final_review'))
+  GROUP BY person_id
+),
+person_base AS MATERIALIZED (
+  SELECT p.id, p.pathway, p.sentence_type, p.conditional_release_date, p.release_date,
+         p.licence_end_date,
+         coalesce(nullif(trim(p.ethnicity), ''), 'Not recorded') AS ethnicity,
+         CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
+              ELSE coalesce((SELECT site FROM prac WHERE id = p.lead_practitioner_id),
+                            (SELECT name FROM local_site)) END AS site,
+         coalesce(p.sentence_date, (
+           SELECT max(h.from_date) FROM pathway_history h
+           WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway IN ('long', 'short')
+         )) AS sentence_start,
+         CASE WHEN p.pathway = 'recall' THEN coalesce(p.recall_date, (
+           SELECT max(h.from_date) FROM pathway_history h
+           WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway = 'recall'
+         )) END AS recall_start,
+         -- The Personal Advisor's support ends on the recorded date, else at 25.
+         coalesce(p.pa_support_ends_on, date(p.date_of_birth, '+25 years')) AS pa_end,
+         hp.p1_lo, hp.p1_hi, hp.ho_lo, hp.ho_hi, hp.rv_lo, hp.rv_hi, hp.fr_lo, hp.fr_hi
+  FROM people p
+  LEFT JOIN held_person hp ON hp.person_id = p.id
+  -- Remand has no sentence, so none of the meeting timescales.
+  WHERE p.deleted_at IS NULL AND p.pathway <> 'remand'
+),
+-- Each date the rules count from or to, worked out once per person (date() is the costly part).
+person AS MATERIALIZED (
+  SELECT b.*,
+    CASE WHEN b.pathway IN ('long', 'short') THEN date(b.sentence_start, '+70 days') END AS s70,
+    CASE WHEN b.pathway = 'recall' THEN date(b.recall_start, '+70 days') END AS r70,
+    CASE WHEN b.pathway = 'long' THEN date(b.custody_release, '-6 months', 'floor') END AS rel_m6,
+    CASE WHEN b.pathway = 'long' THEN date(b.custody_release, '-10 months', 'floor') END AS rel_m10,
+    CASE WHEN b.pathway = 'long' THEN date(b.custody_release, '-11 months', 'floor') END AS rel_m11,
+    -- Support that ended before this sentence began is not part of it.
+    CASE WHEN b.pa_end IS NULL OR (b.sentence_start IS NOT NULL AND b.pa_end < b.sentence_start)
+           THEN b.licence_end_date
+         WHEN b.licence_end_date IS NULL OR b.pa_end < b.licence_end_date THEN b.pa_end
+         ELSE b.licence_end_date END AS support_ends_on
+  FROM (
+    SELECT pb.*,
+      CASE WHEN pb.pathway = 'recall' THEN
+        CASE WHEN pb.release_date IS NOT NULL
+                  AND (pb.recall_start IS NULL OR pb.release_date > pb.recall_start)
+             THEN pb.release_date END
+      ELSE coalesce(pb.conditional_release_date, pb.release_date) END AS custody_release
+    FROM person_base pb
+  ) b
+)"""
+)
+
+# Who each live person is, for counting (remand included): site and ethnicity only.
+_WHO = """who AS MATERIALIZED (
+  SELECT p.id,
+         coalesce(nullif(trim(p.ethnicity), ''), 'Not recorded') AS ethnicity,
+         CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
+              ELSE coalesce((SELECT site FROM prac WHERE id = p.lead_practitioner_id),
+                            (SELECT name FROM local_site)) END AS site
+  FROM people p WHERE p.deleted_at IS NULL
+)"""
+
+_HELD = """held AS (
+  SELECT person_id, meeting_type,
+         substr(coalesce(held_on, scheduled_at), 1, 10) AS on_date
+  FROM meetings
+  WHERE status = 'held' AND deleted_at IS NULL
+)"""
+
+
+def _first_held(kind: str, since: str) -> str:
+    """The first meeting of a kind held on or after `since`: from the per-person first and last
+    when they settle it, else (two or more straddling `since`) looked up."""
+    k = next(k for k, v in _MEETING_KINDS.items() if v == kind)
+    return (
+        f"(CASE WHEN x.{k}_lo IS NULL THEN NULL WHEN x.{k}_lo >= {since} THEN x.{k}_lo "
+        f"WHEN x.{k}_hi < {since} THEN NULL ELSE "
+        f"(SELECT min(h.on_date) FROM held h WHERE h.person_id = x.id "
+        f"AND h.meeting_type = '{kind}' AND h.on_date >= {since}) END)"
+    )
+
+
+# One row per meeting timescale a person is owed: the rule, the due date and when it was held.
+_ITEMS = f"""items AS (
+  SELECT x.id AS person_id, x.site, x.ethnicity,
+         'meeting1_within_10_weeks_of_sentence' AS rule,
+         CASE WHEN x.custody_release IS NOT NULL AND x.sentence_start <= x.custody_release
+                   AND x.custody_release < x.s70
+              THEN x.custody_release ELSE x.s70 END AS due_on,
+         {_first_held("planning_1", "x.sentence_start")} AS done_on
+  FROM person x WHERE x.pathway IN ('long', 'short') AND x.sentence_start IS NOT NULL
+  UNION ALL
+  SELECT x.id, x.site, x.ethnicity, 'meeting1_within_10_weeks_of_recall', x.r70,
+         {_first_held("planning_1", "x.recall_start")}
+  FROM person x WHERE x.pathway = 'recall' AND x.recall_start IS NOT NULL
+  UNION ALL
+  SELECT x.id, x.site, x.ethnicity, 'handover_6_months_before_conditional_release', x.rel_m6,
+         {_first_held("handover", "coalesce(x.sentence_start, '')")}
+  FROM person x WHERE x.pathway = 'long' AND x.custody_release IS NOT NULL
+  UNION ALL
+  SELECT x.id, x.site, x.ethnicity, 'review_10_months_before_release_long_sentence', x.rel_m10,
+         {_first_held("review", "max(x.rel_m11, coalesce(x.sentence_start, ''))")}
+  FROM person x
+  WHERE x.pathway = 'long' AND x.custody_release IS NOT NULL
+    AND (x.sentence_start IS NULL OR x.rel_m10 >= x.sentence_start)
+  UNION ALL
+  SELECT x.id, x.site, x.ethnicity, 'review_at_least_once_short_sentence_or_recall',
+         x.custody_release,
+         {_first_held("review", "CASE WHEN x.pathway = 'short' THEN x.sentence_start ELSE x.recall_start END")}
+  FROM person x
+  WHERE x.custody_release IS NOT NULL
+    AND ((x.pathway = 'short' AND x.sentence_start IS NOT NULL)
+      OR (x.pathway = 'recall' AND x.recall_start IS NOT NULL))
+  UNION ALL
+  SELECT r.id, r.site, r.ethnicity, r.rule, r.due_on, NULL
+  FROM (
+    SELECT x.id, x.site, x.ethnicity, x.custody_release,
+      CASE WHEN x.sentence_type IN ('life', 'ipp') THEN 'review_every_3_years_life_sentence'
+           ELSE 'review_every_2_years_long_sentence' END AS rule,
+      date(coalesce(CASE WHEN x.rv_hi >= x.sentence_start THEN x.rv_hi END, x.sentence_start),
+           CASE WHEN x.sentence_type IN ('life', 'ipp') THEN '+36 months' ELSE '+24 months' END,
+           'floor') AS due_on
+    FROM person x WHERE x.pathway = 'long' AND x.sentence_start IS NOT NULL
+  ) r
+  WHERE r.custody_release IS NULL OR r.due_on < r.custody_release
+  UNION ALL
+  SELECT x.id, x.site, x.ethnicity, 'final_review_1_month_before_end_of_support',
+         date(x.support_ends_on, '-1 months', 'floor'),
+         {_first_held("final_review", "coalesce(x.sentence_start, '')")}
+  FROM person x
+  WHERE x.support_ends_on IS NOT NULL
+),
+item_status AS (
+  SELECT i.*,
+    CASE WHEN i.done_on IS NOT NULL AND i.done_on <= i.due_on THEN 'on_time'
+         WHEN i.done_on IS NOT NULL THEN 'late'
+         WHEN i.due_on < (SELECT d FROM today) THEN 'overdue'
+         ELSE 'not_yet_due' END AS status
+  FROM items i
+)"""
+
+# The scorecard window: this month and the 11 before it; measures count what fell due before today.
+_MONTHS = """months AS (
+  SELECT date((SELECT d FROM today), 'start of month', '-11 months') AS m
+  UNION ALL
+  SELECT date(m, '+1 months') FROM months
+  WHERE m < date((SELECT d FROM today), 'start of month')
+),
+window_ AS MATERIALIZED (
+  SELECT (SELECT min(m) FROM months) AS first_day, (SELECT d FROM today) AS today
+)"""
+
+_MEETINGS_DUE = f"""meetings_due AS (
+  SELECT s.site, s.ethnicity, substr(s.due_on, 1, 7) AS month,
+         count(*) AS due, sum(s.status = 'on_time') AS on_time
+  FROM item_status s
+  WHERE s.rule IN {_in(ONE_OFF_RULES)} AND s.due_on >= (SELECT first_day FROM window_)
+    AND s.due_on < (SELECT today FROM window_)
+  GROUP BY s.site, s.ethnicity, month
+)"""
+
+# Actions due in the window, by site and day. A file whose practitioners all belong to one site
+# (every site file; a hub holding one site) counts by day alone, straight off the index in
+# due-date order; only a hub with several sites looks up each action's practitioner.
+_ACTIONS_DUE = """gone AS (SELECT id FROM people WHERE deleted_at IS NOT NULL),
+actions_due AS (
+  SELECT (SELECT only_site FROM site_count) AS site, substr(a.due_on, 1, 7) AS month,
+         count(*) AS due,
+         sum(a.completed_on IS NOT NULL AND substr(a.completed_on, 1, 10) <= a.due_on) AS on_time
+  FROM actions a
+  WHERE a.deleted_at IS NULL AND a.due_on >= (SELECT first_day FROM window_)
+    AND a.due_on < (SELECT today FROM window_)
+    AND a.person_id NOT IN gone AND (SELECT n FROM site_count) = 1
+  GROUP BY a.due_on
+  UNION ALL
+  SELECT coalesce(pr.site, (SELECT name FROM local_site)), substr(a.due_on, 1, 7),
+         count(*),
+         sum(a.completed_on IS NOT NULL AND substr(a.completed_on, 1, 10) <= a.due_on)
+  -- CROSS JOIN keeps site_count the outer loop, so a one-site file never starts this scan.
+  FROM site_count sc CROSS JOIN actions a LEFT JOIN prac pr ON pr.id = a.responsible_practitioner_id
+  WHERE sc.n > 1 AND a.deleted_at IS NULL AND a.due_on >= (SELECT first_day FROM window_)
+    AND a.due_on < (SELECT today FROM window_) AND a.person_id NOT IN gone
+  GROUP BY 1, a.due_on
+)"""
+
+# Actions due in the window, per person (for equality monitoring, which needs no months).
+_ACTIONS_BY_PERSON = """actions_by_person AS (
+  SELECT a.person_id, count(*) AS due,
+         sum(a.completed_on IS NOT NULL AND substr(a.completed_on, 1, 10) <= a.due_on) AS on_time
+  FROM actions a
+  -- The unary + keeps SQLite from reading by due date and sorting: reading the per-person
+  -- index in order groups as it goes.
+  WHERE a.deleted_at IS NULL AND +a.due_on >= (SELECT first_day FROM window_)
+    AND +a.due_on < (SELECT today FROM window_)
+  GROUP BY a.person_id
+)"""
+
+
+def _with(*parts: str) -> str:
+    return "WITH RECURSIVE\n" + ",\n".join(parts) + "\n"
+
+
+def _pct(num: str, den: str) -> str:
+    return f"CASE WHEN {den} > 0 THEN round(100.0 * {num} / {den}, 1) END"
+
+
+# -- the queries ------------------------------------------------------------------------------
+
+OVERDUE_ACTIONS = Query(
+    "overdue_actions",
+    "Overdue actions by site, team and practitioner",
+    "Open actions from the Team Actions Log whose due date has passed, counted for each "
+    "practitioner responsible, with their team and site. Most overdue first. 'Days overdue' is "
+    "the oldest action's lateness.",
+    _with(_TODAY, _SITE, _PRAC)
+    + """, open_overdue AS (
+  -- Counted per practitioner straight off the open-actions index, before any join.
+  SELECT a.responsible_practitioner_id AS rp, count(*) AS n,
+         count(DISTINCT a.person_id) AS people, min(a.due_on) AS oldest
+  FROM actions a
+  WHERE a.completed_on IS NULL AND a.deleted_at IS NULL AND a.due_on < (SELECT d FROM today)
+    AND a.person_id NOT IN (SELECT id FROM people WHERE deleted_at IS NOT NULL)
+  GROUP BY a.responsible_practitioner_id
+)
+SELECT coalesce(pr.site, (SELECT name FROM local_site)) AS site,
+       coalesce(pr.team, 'No team recorded') AS team,
+       CASE WHEN o.rp IS NULL THEN 'No practitioner named'
+            ELSE coalesce(pr.name, 'Practitioner no longer listed') END AS practitioner,
+       pr.role AS role,
+       o.n AS overdue_actions,
+       o.people,
+       o.oldest AS oldest_due_on,
+       CAST(julianday((SELECT d FROM today)) - julianday(o.oldest) AS INTEGER) AS days_overdue
+FROM open_overdue o
+LEFT JOIN prac pr ON pr.id = o.rp
+ORDER BY overdue_actions DESC, days_overdue DESC, site, team, practitioner""",
+)
+
+MEETING_TIMESCALES = Query(
+    "meeting_timescales",
+    "Meetings against their timescales",
+    "For each timescale (Meeting 1 within 10 weeks of sentence or recall, the handover 6 months "
+    "before release, reviews, the Final Review 1 month before support ends): how many were held "
+    "on time, held late, are overdue (not held, past due) or are not yet due. 'On time %' is "
+    "on time out of all that are held or past due. Repeating reviews show only the next one.",
+    _with(_TODAY, _SITE, _PRAC, _PERSON, _HELD, _ITEMS)
+    + """SELECT s.site,
+       CASE s.rule """
+    + "\n".join(f"         WHEN '{k}' THEN '{v}'" for k, v in MEETING_RULES.items())
+    + """
+       END AS timescale,
+       s.rule,
+       sum(s.status = 'on_time') AS held_on_time,
+       sum(s.status = 'late') AS held_late,
+       sum(s.status = 'overdue') AS overdue,
+       sum(s.status = 'not_yet_due') AS not_yet_due,
+       """
+    + _pct("sum(s.status = 'on_time')", "sum(s.status IN ('on_time', 'late', 'overdue'))")
+    + """ AS on_time_pct
+FROM item_status s
+GROUP BY s.site, s.rule
+ORDER BY s.site, CASE s.rule """
+    + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(MEETING_RULES))
+    + " END",
+)
+
+CASELOAD = Query(
+    "caseload_by_pathway_and_lead",
+    "Caseload by pathway and lead",
+    "How many people each lead practitioner holds on each pathway, site by site. People with "
+    "no lead recorded are counted on their own line ('No lead') so they can be allocated.",
+    _with(_TODAY, _SITE, _PRAC)
+    + """SELECT coalesce(lp.site, (SELECT name FROM local_site)) AS site,
+       p.pathway,
+       CASE WHEN lp.id IS NULL THEN 'No lead' ELSE lp.name END AS lead,
+       CASE WHEN lp.id IS NULL THEN NULL ELSE coalesce(p.lead_role, lp.role) END AS lead_role,
+       lp.team,
+       count(*) AS people
+FROM people p
+LEFT JOIN prac lp ON lp.id = p.lead_practitioner_id
+WHERE p.deleted_at IS NULL
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY site, CASE p.pathway WHEN 'long' THEN 1 WHEN 'short' THEN 2 WHEN 'recall' THEN 3
+  WHEN 'remand' THEN 4 ELSE 5 END, lp.id IS NOT NULL, people DESC, lead""",
+)
+
+# The latest consent event per person and agency, and each agency's latest refusal with
+# whether consent has been offered again since (as `consent_reoffer_3_months_after_refusal`).
+# Events are ordered by date, then by when they were recorded; `k` is that order as one text
+# key, so one grouped pass (max(k) with the row's other columns) finds each latest event.
+_CONSENT = """consent_keyed AS (
+  SELECT rowid AS rid, person_id, agency, event,
+         on_date || created_at || (1000000000000 + rowid) AS k
+  FROM consents WHERE deleted_at IS NULL
+),
+latest AS (
+  SELECT person_id, agency, event, max(k) AS k
+  FROM consent_keyed GROUP BY person_id, agency
+),
+last_declined AS (
+  SELECT d.person_id, d.agency, d.k, c.on_date AS declined_on, c.reoffer_on
+  FROM (SELECT person_id, agency, max(k) AS k, rid FROM consent_keyed
+        WHERE event = 'declined' GROUP BY person_id, agency) d
+  JOIN consents c ON c.rowid = d.rid
+),
+reoffer AS (
+  SELECT r.*,
+    CASE WHEN r.reoffer_due_on < (SELECT d FROM today) THEN 'overdue'
+         WHEN (SELECT d FROM today) >= max(date(r.reoffer_due_on, '-14 days'), r.declined_on)
+           THEN 'due'
+         ELSE 'upcoming' END AS status
+  FROM (
+    SELECT d.person_id, d.agency, d.declined_on,
+           coalesce(d.reoffer_on, date(d.declined_on, '+3 months', 'floor')) AS reoffer_due_on
+    FROM last_declined d
+    WHERE NOT EXISTS (SELECT 1 FROM consent_keyed o WHERE o.person_id = d.person_id
+                      AND o.agency = d.agency AND o.k > d.k AND o.event IN ('offered', 'given'))
+  ) r
+)"""
+
+CONSENT_STATUS = Query(
+    "consent_status",
+    "Consent status and re-offers due",
+    "For each agency, how many people have given consent to share with it, declined, "
+    "withdrawn, or been offered it without answering yet (their latest recorded step), and how "
+    "many re-offers after a refusal are overdue or due in the next 14 days.",
+    _with(_TODAY, _SITE, _PRAC, _WHO, _CONSENT)
+    + """, live AS (
+  -- Only a file with several sites looks each person's site up.
+  SELECT l.*,
+    CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
+         ELSE (SELECT x.site FROM who x WHERE x.id = l.person_id) END AS site
+  FROM latest l
+  WHERE l.person_id NOT IN (SELECT id FROM people WHERE deleted_at IS NOT NULL)
+),
+reoffers AS (
+  SELECT y.site, r.agency, sum(r.status = 'overdue') AS overdue, sum(r.status = 'due') AS due
+  FROM reoffer r JOIN live y ON y.person_id = r.person_id AND y.agency = r.agency
+  GROUP BY y.site, r.agency
+),
+states AS (
+  SELECT site, agency,
+         sum(event = 'given') AS given,
+         sum(event = 'declined') AS declined,
+         sum(event = 'withdrawn') AS withdrawn,
+         sum(event = 'offered') AS offered_no_answer
+  FROM live
+  GROUP BY site, agency
+)
+SELECT s.site, s.agency, s.given, s.declined, s.withdrawn, s.offered_no_answer,
+       coalesce(r.overdue, 0) AS reoffers_overdue,
+       coalesce(r.due, 0) AS reoffers_due_soon
+FROM states s LEFT JOIN reoffers r ON r.site = s.site AND r.agency = s.agency
+ORDER BY s.site, s.agency""",
+)
+
+CONSENT_REOFFERS = Query(
+    "consent_reoffers_due",
+    "Consent re-offers overdue or due soon",
+    "People who declined consent to share with an agency and have not been offered it again: "
+    "the re-offer is due 3 months after the refusal (or on the date set then). Identified by "
+    "CRN or NOMIS number only, with the lead practitioner who can make the offer.",
+    _with(_TODAY, _SITE, _PRAC, _CONSENT)
+    + """, due AS MATERIALIZED (SELECT * FROM reoffer WHERE status IN ('overdue', 'due'))
+SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
+            ELSE coalesce(lp.site, (SELECT name FROM local_site)) END AS site,
+       p.crn, p.nomis_number, r.agency, r.declined_on, r.reoffer_due_on,
+       r.status, coalesce(lp.name, 'No lead') AS lead, lp.team
+FROM due r
+JOIN people p ON p.id = r.person_id AND p.deleted_at IS NULL
+LEFT JOIN prac lp ON lp.id = p.lead_practitioner_id
+ORDER BY 1, r.reoffer_due_on, p.crn""",
+)
+
+NEAR_RELEASE = Query(
+    "near_release_no_gate_plan",
+    "People near release with no gate plan",
+    f"People in custody whose expected release is in the next {NEAR_RELEASE_DAYS} days and "
+    "whose release plan does not yet name who will meet them at the gate (or who have no "
+    "release plan). Identified by CRN or NOMIS number only.",
+    _with(_TODAY, _SITE, _PRAC)
+    + f""", custody AS (
+  SELECT p.id, p.crn, p.nomis_number, p.pathway, p.lead_practitioner_id, p.lead_role,
+    CASE WHEN p.pathway = 'recall' THEN
+      CASE WHEN p.release_date > coalesce(p.recall_date, (
+             SELECT max(h.from_date) FROM pathway_history h
+             WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway = 'recall'), '')
+           THEN p.release_date END
+    ELSE coalesce(p.conditional_release_date, p.release_date) END AS release_on
+  FROM people p
+  WHERE p.deleted_at IS NULL AND p.pathway IN ('long', 'short', 'recall')
+)
+SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
+            ELSE coalesce(lp.site, (SELECT name FROM local_site)) END AS site,
+       x.crn, x.nomis_number, x.pathway, x.release_on,
+       CAST(julianday(x.release_on) - julianday((SELECT d FROM today)) AS INTEGER)
+         AS days_to_release,
+       coalesce(lp.name, 'No lead') AS lead, x.lead_role, lp.team,
+       CASE WHEN EXISTS (SELECT 1 FROM release_plans rp WHERE rp.person_id = x.id
+                         AND rp.deleted_at IS NULL)
+            THEN 'Release plan names no one to meet them'
+            ELSE 'No release plan' END AS gap
+FROM custody x
+LEFT JOIN prac lp ON lp.id = x.lead_practitioner_id
+WHERE x.release_on >= (SELECT d FROM today)
+  AND x.release_on <= date((SELECT d FROM today), '+{NEAR_RELEASE_DAYS} days')
+  AND NOT EXISTS (SELECT 1 FROM release_plans rp WHERE rp.person_id = x.id
+                  AND rp.deleted_at IS NULL AND trim(coalesce(rp.gate_person, '')) <> '')
+ORDER BY 1, x.release_on, x.crn""",
+)
+
+MONTHLY_SCORECARD = Query(
+    "monthly_scorecard",
+    "Monthly scorecard",
+    "Month by month for the last 12 months, site by site: of the meetings whose timescale fell "
+    "due that month (Meeting 1, handover, the review before release, the review owed on a "
+    "short sentence or recall, the Final Review), the share held on time; of the actions due "
+    "that month, the share completed by their due date. Counts only what fell due before today.",
+    _with(_TODAY, _SITE, _PRAC, _PERSON, _HELD, _ITEMS, _MONTHS, _MEETINGS_DUE, _ACTIONS_DUE)
+    + """, site_list AS (
+  SELECT site FROM meetings_due UNION SELECT site FROM actions_due
+  UNION SELECT name FROM local_site
+  WHERE NOT EXISTS (SELECT 1 FROM meetings_due) AND NOT EXISTS (SELECT 1 FROM actions_due)
+)
+SELECT sl.site, substr(mo.m, 1, 7) AS month,
+       coalesce(md.due, 0) AS meetings_due,
+       coalesce(md.on_time, 0) AS meetings_on_time,
+       """
+    + _pct("md.on_time", "md.due")
+    + """ AS meetings_on_time_pct,
+       coalesce(ad.due, 0) AS actions_due,
+       coalesce(ad.on_time, 0) AS actions_on_time,
+       """
+    + _pct("ad.on_time", "ad.due")
+    + """ AS actions_on_time_pct
+FROM site_list sl CROSS JOIN months mo
+LEFT JOIN (SELECT site, month, sum(due) AS due, sum(on_time) AS on_time
+           FROM meetings_due GROUP BY site, month) md
+  ON md.site = sl.site AND md.month = substr(mo.m, 1, 7)
+LEFT JOIN (SELECT site, month, sum(due) AS due, sum(on_time) AS on_time
+           FROM actions_due GROUP BY site, month) ad
+  ON ad.site = sl.site AND ad.month = substr(mo.m, 1, 7)
+ORDER BY sl.site, month""",
+)
+
+
+def _suppressed(value: str, flag: str, count: str, rank: str) -> str:
+    """A count shown only if it is not small and not the one cell that would reveal another."""
+    return f"CASE WHEN {flag} OR ({count} = 1 AND {rank} = 1) THEN NULL ELSE {value} END"
+
+
+EQUALITY = Query(
+    "equality_monitoring",
+    "Equality monitoring by ethnicity",
+    "The scorecard's measures over the same 12 months, by ethnicity, site by site: people on the "
+    f"caseload, meetings due and held on time, actions due and completed on time. Any count "
+    f"below {SUPPRESS_BELOW} is left blank, and so is any count that would let a blank one be "
+    "worked out (the difference between due and on time, or the only blank in a column, which "
+    "the site's totals would reveal: then the next smallest is blanked too).",
+    _with(
+        _TODAY,
+        _SITE,
+        _PRAC,
+        _PERSON,
+        _WHO,
+        _HELD,
+        _ITEMS,
+        _MONTHS,
+        _MEETINGS_DUE,
+        _ACTIONS_BY_PERSON,
+    )
+    + f""", actions_eq AS (
+  SELECT x.site, x.ethnicity, sum(ap.due) AS due, sum(ap.on_time) AS on_time
+  FROM actions_by_person ap JOIN who x ON x.id = ap.person_id
+  GROUP BY x.site, x.ethnicity
+),
+meetings_eq AS (
+  SELECT site, ethnicity, sum(due) AS due, sum(on_time) AS on_time
+  FROM meetings_due GROUP BY site, ethnicity
+),
+people_eq AS (SELECT site, ethnicity, count(*) AS n FROM who GROUP BY site, ethnicity),
+base AS (
+  SELECT g.site, g.ethnicity, coalesce(pe.n, 0) AS people,
+         coalesce(m.due, 0) AS m_due, coalesce(m.on_time, 0) AS m_on,
+         coalesce(a.due, 0) AS a_due, coalesce(a.on_time, 0) AS a_on
+  FROM (SELECT site, ethnicity FROM people_eq
+        UNION SELECT site, ethnicity FROM meetings_eq
+        UNION SELECT site, ethnicity FROM actions_eq) g
+  LEFT JOIN people_eq pe ON pe.site = g.site AND pe.ethnicity = g.ethnicity
+  LEFT JOIN meetings_eq m ON m.site = g.site AND m.ethnicity = g.ethnicity
+  LEFT JOIN actions_eq a ON a.site = g.site AND a.ethnicity = g.ethnicity
+),
+-- Primary suppression: small counts, and on-time counts whose complement is small.
+p1 AS (
+  SELECT *, people < {SUPPRESS_BELOW} AS s_people,
+         m_due < {SUPPRESS_BELOW} AS s_mdue, a_due < {SUPPRESS_BELOW} AS s_adue
+  FROM base
+),
+-- Secondary suppression of the denominators: a lone blank in a column is recoverable from the
+-- site's totals, so the next smallest value in that column is blanked too.
+p2 AS (
+  SELECT *,
+    sum(s_people) OVER w AS n_people,
+    row_number() OVER (PARTITION BY site, s_people ORDER BY people, ethnicity) AS r_people,
+    sum(s_mdue) OVER w AS n_mdue,
+    row_number() OVER (PARTITION BY site, s_mdue ORDER BY m_due, ethnicity) AS r_mdue,
+    sum(s_adue) OVER w AS n_adue,
+    row_number() OVER (PARTITION BY site, s_adue ORDER BY a_due, ethnicity) AS r_adue
+  FROM p1 WINDOW w AS (PARTITION BY site)
+),
+p3 AS (
+  SELECT *,
+    s_mdue OR (n_mdue = 1 AND r_mdue = 1) AS f_mdue,
+    s_adue OR (n_adue = 1 AND r_adue = 1) AS f_adue
+  FROM p2
+),
+p4 AS (
+  SELECT *,
+    (f_mdue OR m_on < {SUPPRESS_BELOW} OR m_due - m_on < {SUPPRESS_BELOW}) AS s_mon,
+    (f_adue OR a_on < {SUPPRESS_BELOW} OR a_due - a_on < {SUPPRESS_BELOW}) AS s_aon
+  FROM p3
+),
+p5 AS (
+  SELECT *,
+    sum(s_mon) OVER w AS n_mon,
+    row_number() OVER (PARTITION BY site, s_mon ORDER BY m_on, ethnicity) AS r_mon,
+    sum(s_aon) OVER w AS n_aon,
+    row_number() OVER (PARTITION BY site, s_aon ORDER BY a_on, ethnicity) AS r_aon
+  FROM p4 WINDOW w AS (PARTITION BY site)
+),
+shown AS (
+  SELECT site, ethnicity,
+    {_suppressed("people", "s_people", "n_people", "r_people")} AS people,
+    CASE WHEN f_mdue THEN NULL ELSE m_due END AS meetings_due,
+    {_suppressed("m_on", "s_mon", "n_mon", "r_mon")} AS meetings_on_time,
+    CASE WHEN f_adue THEN NULL ELSE a_due END AS actions_due,
+    {_suppressed("a_on", "s_aon", "n_aon", "r_aon")} AS actions_on_time
+  FROM p5
+)
+SELECT site, ethnicity, people, meetings_due, meetings_on_time,
+       {_pct("meetings_on_time", "meetings_due")} AS meetings_on_time_pct,
+       actions_due, actions_on_time,
+       {_pct("actions_on_time", "actions_due")} AS actions_on_time_pct
+FROM shown
+ORDER BY site, ethnicity""",
+)
+
+QUERIES: tuple[Query, ...] = (
+    OVERDUE_ACTIONS,
+    MEETING_TIMESCALES,
+    CASELOAD,
+    CONSENT_STATUS,
+    CONSENT_REOFFERS,
+    NEAR_RELEASE,
+    MONTHLY_SCORECARD,
+    EQUALITY,
+)
+BY_NAME: dict[str, Query] = {q.name: q for q in QUERIES}

@@ -1,0 +1,120 @@
+"""What every screen over an open site shares: the site, today, going back, and forms.
+
+Screens reach the site through the app (`self.site`), never through a reference of their own:
+after a lock and an unlock by the same user the screens underneath carry on with the newly
+opened site, keeping whatever was typed into them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from textual.screen import Screen
+
+from ..errors import AhtuiError, ValidationFailed
+
+if TYPE_CHECKING:
+    from ..store.site import Site
+    from ..widgets.form import Field
+
+
+def fmt_date(value: date | str | None) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value.strftime("%d %b %Y")
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    """A date typed into a form field (YYYY-MM-DD); a bad one is that field's problem."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(
+            {field: f"{value} is not a real date; write it as YYYY-MM-DD."}
+        ) from None
+
+
+def label(enum: Any, code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return enum(code).label()
+    except ValueError:
+        return code
+
+
+def person_name(row: Any) -> str:
+    return f"{row['family_name']}, {row['preferred_name'] or row['given_name']}"
+
+
+def person_refs(row: Any) -> str:
+    parts = [person_name(row)]
+    if row["crn"]:
+        parts.append(f"CRN {row['crn']}")
+    if row["nomis_number"]:
+        parts.append(f"NOMIS {row['nomis_number']}")
+    return " · ".join(parts)
+
+
+class SiteScreen(Screen[None]):
+    """A screen over the open site; `reload()` redraws it from the services."""
+
+    @property
+    def site(self) -> Site:
+        site = self.app.site  # type: ignore[attr-defined]
+        if site is None:
+            raise AhtuiError("The site is locked.")
+        return site
+
+    @property
+    def today(self) -> date:
+        return getattr(self.app, "today", None) or date.today()
+
+    def reload(self) -> None:  # pragma: no cover - each screen draws itself
+        pass
+
+    def on_screen_resume(self) -> None:
+        # Back from a form or another screen: show what changed there.
+        if self.app.site is not None:  # type: ignore[attr-defined]
+            self.reload()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def open_form(
+        self,
+        title: str,
+        fields: Sequence[Field],
+        on_submit: Callable[[dict[str, Any]], Any],
+        *,
+        intro: str = "",
+        done: Callable[[Any], None] | None = None,
+    ) -> None:
+        from ..widgets.form import FormScreen
+
+        def after(result: Any) -> None:
+            if result is not None and done is not None:
+                done(result)
+
+        self.app.push_screen(FormScreen(title, fields, on_submit, intro=intro), after)
+
+    def write(self, fn: Callable[[], Any], success: str = "") -> Any:
+        """Run a service call for a key press; a refusal is shown, never raised."""
+        try:
+            result = fn()
+        except AhtuiError as exc:
+            self.notify(exc.message, title="Not saved", severity="error", markup=False)
+            return None
+        if success:
+            self.notify(success, markup=False)
+        self.reload()
+        return result if result is not None else True

@@ -1,0 +1,172 @@
+"""Consent to share, per agency: the offer and its outcome, refusals, withdrawals, history.
+
+The top says in plain words what the current consent allows to be shared and with whom;
+the table below is the whole log. A refusal shows when to offer again (3 months on unless
+another date was given). Every state is a word (GIVEN, DECLINED, WITHDRAWN, OFFERED, NOT ASKED).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Static
+
+from .. import keymap
+from .base import SiteScreen, fmt_date, label, person_refs
+
+# Who sharing with each agency reaches, in the words of the team.
+WHO = {
+    "prison": "the prison: POM and prison staff working with them",
+    "probation": "probation: the Probation Practitioner",
+    "local_authority": "the local authority: the Personal Advisor and leaving-care team",
+    "ces": "the Care Experience Specialist",
+    "other": "the named agency",
+}
+
+
+def consent_summary(states: dict[Any, Any], today: date) -> Table:
+    """One line per agency saying what may be shared with whom, and what to do next."""
+    from ..domain.enums import ConsentAgency
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=16, no_wrap=True, style="bold")
+    grid.add_column(width=10, no_wrap=True)
+    grid.add_column(ratio=1)
+    allowed = []
+    for agency in ConsentAgency:
+        state = states.get(agency)
+        name = "CES" if agency is ConsentAgency.CES else agency.label()
+        if state is None:
+            if agency is ConsentAgency.OTHER:
+                continue
+            grid.add_row(name, "NOT ASKED", "Do not share yet: offer consent first.")
+            continue
+        event = state.event.value
+        when = fmt_date(state.on)
+        if event == "given":
+            allowed.append(name)
+            text = f"Since {when}, records may be shared with {WHO[agency.value]}."
+        elif event == "declined":
+            again = state.reoffer_on
+            due = ""
+            if again:
+                due = " (OVERDUE)" if again < today else ""
+                due = f" Offer again on {fmt_date(again)}{due}."
+            text = f"Declined {when}: do not share.{due}"
+        elif event == "withdrawn":
+            text = f"Withdrawn {when}: share nothing more from that date."
+        else:
+            text = f"Offered {when}, no answer yet: do not share."
+        grid.add_row(name, event.upper(), text)
+    who = ", ".join(allowed) if allowed else "nobody yet"
+    grid.add_row("", "", "")
+    grid.add_row(
+        "Shared with",
+        "",
+        Text(f"{who}. Sensitive case notes are never shared, whatever the consent."),
+    )
+    return grid
+
+
+# On one day an offer comes before its answer, whatever order the rows were written in.
+_EVENT_RANK = {"offered": 0, "given": 1, "declined": 1, "withdrawn": 2}
+
+
+def _event_order(r: Any) -> tuple[str, int, str, str, str]:
+    # Within a day by agency, not by the write time: rows written together then read the same
+    # way on every copy of the site.
+    return (r["on_date"], _EVENT_RANK.get(r["event"], 1), r["agency"], r["created_at"], r["id"])
+
+
+def states_from(history: list[Any]) -> dict[Any, Any]:
+    """The latest event per agency, from history already in `_event_order`."""
+    from ..domain.enums import ConsentAgency, ConsentEvent
+    from ..store.consent import ConsentState
+
+    states: dict[Any, Any] = {}
+    for r in history:
+        agency = ConsentAgency(r["agency"])
+        states[agency] = ConsentState(
+            agency,
+            ConsentEvent(r["event"]),
+            date.fromisoformat(r["on_date"]),
+            date.fromisoformat(r["reoffer_on"]) if r["reoffer_on"] else None,
+        )
+    return states
+
+
+class ConsentScreen(SiteScreen):
+    KEY_SCOPES = ("consent",)
+    BINDINGS = keymap.bindings("consent")
+    HELP_TITLE = "Consent"
+
+    def __init__(self, person_id: str) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="consent-head", classes="screen-head", markup=False)
+        yield Static("", id="consent-summary")
+        yield Static("History", classes="list-title")
+        table: DataTable[str] = DataTable(id="consent-history", cursor_type="row")
+        table.add_columns("Date", "Agency", "Event", "How", "Offer again", "Notes")
+        yield table
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def reload(self) -> None:
+        from ..domain.enums import ConsentAgency, ConsentMethod
+        from ..store import consent, people
+
+        person = people.get_person(self.site, self.person_id)
+        self.query_one("#consent-head", Static).update(f"{person_refs(person)}\nConsent to share")
+        history = sorted(consent.consent_history(self.site, self.person_id), key=_event_order)
+        states = states_from(history)
+        self.summary = consent_summary(states, self.today)
+        self.query_one("#consent-summary", Static).update(self.summary)
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in reversed(history):
+            table.add_row(
+                fmt_date(r["on_date"]),
+                r["other_agency_name"] or label(ConsentAgency, r["agency"]),
+                r["event"].upper(),
+                label(ConsentMethod, r["method"]),
+                fmt_date(r["reoffer_on"]),
+                (r["notes"] or "")[:30],
+                key=r["id"],
+            )
+
+    def action_record(self) -> None:
+        from ..domain.enums import ConsentAgency, ConsentEvent, ConsentMethod
+        from ..store import consent
+        from ..widgets.form import Field
+
+        def opts(enum: Any) -> list[tuple[str, str]]:
+            return [(e.label(), e.value) for e in enum]
+
+        def submit(v: dict[str, Any]) -> str:
+            return consent.record_consent(self.site, self.person_id, v)
+
+        self.open_form(
+            "Record consent",
+            [
+                Field("agency", "Agency", "select", None, opts(ConsentAgency), required=True),
+                Field("other_agency_name", "Other agency name"),
+                Field("event", "What happened", "select", None, opts(ConsentEvent), required=True),
+                Field("on_date", "On", "date", self.today.isoformat(), required=True),
+                Field("method", "How", "select", "written", opts(ConsentMethod)),
+                Field("reoffer_on", "Offer again on", "date", placeholder="if declined: 3 months"),
+                Field("notes", "Notes", "area"),
+            ],
+            submit,
+            intro="Declined: the offer stays open; leave 'Offer again on' empty for 3 months.",
+            done=lambda _r: self.notify("Consent recorded.", markup=False),
+        )

@@ -1,0 +1,308 @@
+"""Template emails: introduction, professional challenge, first contact with the PP.
+
+A template (schema/forms/emails.toml) is filled from the record: the person, you as sender
+(the practitioner your user is linked to) and the team member it goes to. It is saved as a
+.eml draft that opens in a mail client; ahtui records it, and the date it was sent, so the
+caseload shows "awaiting reply". After `reply_wait_working_days` working days with no reply
+recorded, the screen says so and offers the professional challenge (c).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Static
+
+from .. import keymap
+from ..errors import ValidationFailed
+from .base import SiteScreen, fmt_date, label, parse_day, person_refs
+
+DEFAULT_REPLY_WAIT = 10
+
+
+def email_state(row: Any, today: date, wait: int) -> tuple[str, bool]:
+    """(status words, whether the professional challenge is due) for one recorded email."""
+    from ..domain.workdays import working_days_between
+
+    if not row["sent_on"]:
+        return "NOT SENT", False
+    if row["reply_on"]:
+        return f"REPLIED {fmt_date(row['reply_on'])}", False
+    days = working_days_between(date.fromisoformat(row["sent_on"]), today)
+    challenge = days >= wait and row["template"] != "professional_challenge"
+    plural = "" if days == 1 else "s"
+    return f"AWAITING REPLY {days} working day{plural}", challenge
+
+
+def email_values(
+    site: Any, person: Any, recipient: Any | None, cc: Any | None, first_sent_on: str | None
+) -> dict[str, str]:
+    """Placeholder values from the record; missing ones are simply absent."""
+    from ..domain.enums import Role
+
+    values: dict[str, str] = {
+        "person_name": f"{person['preferred_name'] or person['given_name']} {person['family_name']}",
+        "person_first_name": person["preferred_name"] or person["given_name"],
+    }
+    for key, col in (
+        ("crn", "crn"),
+        ("nomis", "nomis_number"),
+        ("prison", "prison"),
+        ("local_authority", "responsible_local_authority"),
+    ):
+        if person[col]:
+            values[key] = person[col]
+    if person["date_of_birth"]:
+        values["date_of_birth"] = fmt_date(person["date_of_birth"])
+    me = None
+    if site.user.practitioner_id:
+        me = site.one("SELECT * FROM practitioners WHERE id = ?", (site.user.practitioner_id,))
+    values["sender_name"] = me["name"] if me else site.user.display_name
+    if me is not None:
+        values["sender_role"] = label(Role, me["role"])
+        for key in ("email", "phone"):
+            if me[key]:
+                values[f"sender_{key}"] = me[key]
+    if recipient is not None:
+        values["recipient_name"] = recipient["name"]
+        values["recipient_role"] = label(Role, recipient["role"])
+    if cc is not None:
+        values["cc_name"] = cc["name"]
+        values["cc_role"] = label(Role, cc["role"])
+    if first_sent_on:
+        values["first_sent_on"] = fmt_date(first_sent_on)
+    return values
+
+
+def missing_problems(names: list[str]) -> dict[str, str]:
+    """Say in plain words which part of the record an email still needs, by form field."""
+    from ..domain.forms import EMAIL_PLACEHOLDERS
+
+    problems: dict[str, list[str]] = {}
+    for name in names:
+        field = (
+            "to"
+            if name.startswith("recipient_")
+            else "cc"
+            if name.startswith("cc_")
+            else "first_sent_on"
+            if name == "first_sent_on"
+            else ""
+        )
+        problems.setdefault(field, []).append(EMAIL_PLACEHOLDERS.get(name, name))
+    return {f: "Needs " + "; ".join(v) + "." for f, v in problems.items()}
+
+
+class EmailsScreen(SiteScreen):
+    KEY_SCOPES = ("emails",)
+    BINDINGS = keymap.bindings("emails")
+    HELP_TITLE = "Template emails"
+
+    def __init__(self, person_id: str) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.rows: list[Any] = []
+
+    @property
+    def wait(self) -> int:
+        return getattr(self.app, "reply_wait_working_days", None) or DEFAULT_REPLY_WAIT
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="emails-head", classes="screen-head", markup=False)
+        table: DataTable[str] = DataTable(id="emails-table", cursor_type="row")
+        table.add_columns("Email", "To", "Sent", "Status")
+        yield table
+        yield Static("", id="emails-detail", classes="detail", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def reload(self) -> None:
+        from ..domain.enums import EmailTemplate
+        from ..store import people, plans
+
+        person = people.get_person(self.site, self.person_id)
+        self.rows = plans.emails_for(self.site, self.person_id)
+        states = [email_state(r, self.today, self.wait) for r in self.rows]
+        waiting = sum(1 for s, _ in states if s.startswith("AWAITING"))
+        self.query_one("#emails-head", Static).update(
+            f"{person_refs(person)}\nTemplate emails: {waiting} awaiting reply"
+            f" (challenge after {self.wait} working days)"
+        )
+        table = self.query_one(DataTable)
+        table.clear()
+        for r, (status, challenge) in zip(self.rows, states, strict=True):
+            table.add_row(
+                label(EmailTemplate, r["template"]) if r["template"] else r["channel"],
+                r["to_name"] or "",
+                fmt_date(r["sent_on"]),
+                status + (" · CHALLENGE?" if challenge else ""),
+                key=r["id"],
+            )
+        if not self.rows:
+            self.query_one("#emails-detail", Static).update("No emails yet: n starts one.")
+
+    @property
+    def current(self) -> Any | None:
+        table = self.query_one(DataTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return None
+        return self.rows[table.cursor_row]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        r = self.current
+        if r is None:
+            return
+        status, challenge = email_state(r, self.today, self.wait)
+        to = " ".join(x for x in (r["to_name"], r["to_address"]) if x)
+        text = f"{r['subject'] or ''}\nTo {to} · {status}"
+        if challenge:
+            text += (
+                f"\nNo reply after {self.wait} working days: send the professional challenge (c)."
+            )
+        self.query_one("#emails-detail", Static).update(text)
+
+    # -- keys ----------------------------------------------------------------------------
+    def action_new_email(self) -> None:
+        self._email_form()
+
+    def action_challenge(self) -> None:
+        r = self.current
+        if r is None or not r["sent_on"] or r["reply_on"]:
+            self.notify("Highlight a sent email that has had no reply.", markup=False)
+            return
+        self._email_form(
+            template="professional_challenge",
+            to=r["to_practitioner_id"],
+            first_sent_on=r["sent_on"],
+        )
+
+    def _email_form(
+        self,
+        *,
+        template: str | None = None,
+        to: str | None = None,
+        first_sent_on: str | None = None,
+    ) -> None:
+        from ..config import data_dir
+        from ..domain.enums import EmailTemplate
+        from ..domain.forms import MissingEmailValuesError, render_email
+        from ..exports.eml import build_eml, eml_filename, save_eml
+        from ..forms_loader import email_template
+        from ..store import people, plans, team
+        from ..widgets.form import Field
+        from .team import short_role
+
+        person = people.get_person(self.site, self.person_id)
+        members = team.team(self.site, self.person_id)
+        by_id = {m["practitioner_id"]: m for m in members}
+        options = [
+            (f"{m['name']} ({short_role(m['role'])})", m["practitioner_id"]) for m in members
+        ]
+        templates = [(e.label(), e.value) for e in EmailTemplate]
+        today = self.today
+        folder = data_dir() / "emails"
+
+        def submit(v: dict[str, Any]) -> str:
+            code = EmailTemplate(v["template"])
+            tpl = email_template(code)
+            recipient = by_id.get(v["to"]) if v["to"] else None
+            cc = by_id.get(v["cc"]) if v["cc"] else None
+            # The site as it is now: it may have been locked and unlocked since the form opened.
+            site = self.site
+            values = email_values(site, person, recipient, cc, v["first_sent_on"])
+            try:
+                subject, body = render_email(tpl, values)
+            except MissingEmailValuesError as exc:
+                raise ValidationFailed(missing_problems(exc.names)) from None
+            sent_on = parse_day(v["sent_on"], "sent_on")
+            path = (
+                Path(v["path"]).expanduser()
+                if v["path"]
+                else folder / eml_filename(code.value, values["person_name"], today)
+            )
+            message = build_eml(
+                subject=subject,
+                body=body,
+                to_name=recipient["name"] if recipient else "",
+                to_address=recipient["email"] if recipient else None,
+                from_name=values["sender_name"],
+                from_address=values.get("sender_email"),
+                cc=[(cc["name"], cc["email"])] if cc else None,
+            )
+            try:
+                save_eml(message, path)
+            except OSError as exc:
+                raise ValidationFailed(
+                    {"path": f"Could not write there: {exc.strerror}."}
+                ) from None
+            plans.record_email(
+                site,
+                self.person_id,
+                template=code,
+                to_name=recipient["name"] if recipient else None,
+                to_address=recipient["email"] if recipient else None,
+                subject=subject,
+                sent_on=sent_on,
+                to_practitioner_id=recipient["practitioner_id"] if recipient else None,
+            )
+            return str(path)
+
+        self.open_form(
+            "Template email",
+            [
+                Field("template", "Template", "select", template, templates, required=True),
+                Field("to", "To", "select", to, options, required=True),
+                Field("cc", "Copy to", "select", None, options),
+                Field(
+                    "first_sent_on",
+                    "First email sent",
+                    "date",
+                    first_sent_on,
+                    placeholder="for a professional challenge",
+                ),
+                Field("sent_on", "Sent on", "date", placeholder="leave empty until sent (s)"),
+                Field("path", "Save .eml to", placeholder="empty: the ahtui emails folder"),
+            ],
+            submit,
+            intro="Filled from the record and saved as a draft to send from your mail.",
+            done=lambda p: self.notify(f"Saved {p}", title="Email saved", markup=False),
+        )
+
+    def action_mark_sent(self) -> None:
+        self._date_form("sent", "Sent on")
+
+    def action_record_reply(self) -> None:
+        self._date_form("reply", "Reply on")
+
+    def _date_form(self, what: str, title: str) -> None:
+        from ..store import plans
+        from ..widgets.form import Field
+
+        r = self.current
+        if r is None:
+            return
+        if what == "reply" and not r["sent_on"]:
+            self.notify("Record when it was sent first (s).", markup=False)
+            return
+        rid = r["id"]
+
+        def submit(v: dict[str, Any]) -> None:
+            on = parse_day(v["on"], "on") or self.today
+            if what == "sent":
+                plans.record_sent(self.site, rid, sent_on=on)
+            else:
+                plans.record_reply(self.site, rid, reply_on=on)
+
+        self.open_form(
+            title,
+            [Field("on", title, "date", self.today.isoformat(), required=True)],
+            submit,
+            intro=f"{r['subject'] or ''} (to {r['to_name']})",
+            done=lambda _r: self.notify(f"{title} recorded.", markup=False),
+        )

@@ -1,0 +1,284 @@
+"""The person screen: overview (pathway, lead, key dates, what is due and why, pathway history)
+and timeline (everything dated, newest first), with keys to the person's other records.
+
+Each due item is shown with the rule that set it and the dates it was worked out from, so a
+practitioner can check the date against the guidance. Status is written in capitals (OVERDUE,
+DUE, UPCOMING, DONE), never only coloured. Changing the pathway or the lead is an explicit form
+with a reason; both are kept in the pathway history shown here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from .. import keymap
+from .base import SiteScreen, fmt_date, label, person_refs
+
+_STATUS_ORDER = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3, "not_applicable": 4}
+_KEY_DATES = (
+    ("date_of_birth", "Born"),
+    ("remand_date", "Remanded"),
+    ("sentence_date", "Sentenced"),
+    ("recall_date", "Recalled"),
+    ("conditional_release_date", "Conditional release"),
+    ("release_date", "Release"),
+    ("licence_end_date", "Licence ends"),
+    ("pa_support_ends_on", "PA support ends"),
+)
+
+
+def overview_text(person: Any, team_rows: list[Any], due: list[Any], history: list[Any]) -> Group:
+    from ..domain.enums import Pathway, Role
+
+    facts = Table.grid(padding=(0, 1))
+    facts.add_column(width=10, style="bold", no_wrap=True)
+    facts.add_column(ratio=1)
+    since = next((h["from_date"] for h in reversed(history) if h["to_date"] is None), None)
+    facts.add_row(
+        "Pathway",
+        label(Pathway, person["pathway"]) + (f" since {fmt_date(since)}" if since else ""),
+    )
+    lead = next((m for m in team_rows if m["leads"]), None)
+    if lead is not None:
+        facts.add_row("Lead", f"{lead['name']}, {label(Role, lead['role'])} (LEAD)")
+    elif person["lead_practitioner_id"]:
+        facts.add_row("Lead", f"{label(Role, person['lead_role'])} (not in the team list)")
+    else:
+        facts.add_row("Lead", Text("NO LEAD: allocate one (l)", style="bold"))
+    places = [
+        f"{name} {person[col]}"
+        for col, name in (
+            ("prison", "Prison"),
+            ("responsible_local_authority", "LA"),
+            ("probation_area", "Probation"),
+        )
+        if person[col]
+    ]
+    if places:
+        facts.add_row("Where", " · ".join(places))
+    dates = [f"{name} {fmt_date(person[col])}" for col, name in _KEY_DATES if person[col]]
+    if person["sentence_length_months"]:
+        dates.insert(0, f"Sentence {person['sentence_length_months']} months")
+    if dates:
+        facts.add_row("Key dates", " · ".join(dates))
+
+    open_items = [d for d in due if d.status.value in ("overdue", "due", "upcoming")]
+    overdue = sum(1 for d in due if d.status.value == "overdue")
+    heading = Text(
+        f"\nWhat is due: {len(open_items)} open, {overdue} overdue", style="bold underline"
+    )
+    items = Table.grid(padding=(0, 1))
+    items.add_column(width=11, no_wrap=True)
+    items.add_column(ratio=1)
+    ordered = sorted(
+        due,
+        key=lambda d: (_STATUS_ORDER.get(d.status.value, 9), d.due_on or d.done_on or person["id"]),
+    )
+    skipped = 0
+    for d in ordered:
+        if d.status.value == "not_applicable":
+            skipped += 1
+            continue
+        status = d.status.value.replace("_", " ").upper()
+        when = fmt_date(d.due_on) if d.due_on else "no date"
+        if d.status.value == "done" and d.done_on:
+            when = fmt_date(d.done_on)
+        left = Text(status, style="bold" if status in ("OVERDUE", "DUE") else "")
+        left.append(f"\n{when}", style="")
+        right = Text(d.title, style="bold")
+        right.append(f"\nRule: {d.rule}", style="dim")
+        if d.source:
+            right.append(f" ({d.source})", style="dim")
+        inputs = "; ".join(f"{k} {v}" for k, v in d.inputs.items())
+        if inputs:
+            right.append(f"\nFrom: {inputs}", style="dim")
+        if d.explanation:
+            right.append(f"\n{d.explanation}", style="dim")
+        items.add_row(left, right)
+        items.add_row("", "")
+    parts: list[Any] = [facts, heading, items]
+    if skipped:
+        parts.append(Text(f"({skipped} rules do not apply on this pathway)", style="dim"))
+    parts.append(Text("\nPathway history", style="bold underline"))
+    hist = Table.grid(padding=(0, 1))
+    hist.add_column(width=11, no_wrap=True)
+    hist.add_column(ratio=1)
+    for h in reversed(history):
+        who = h["lead_name"] or "no lead"
+        role = label(Role, h["lead_role"])
+        text = Text(f"{label(Pathway, h['pathway'])}, lead {who}" + (f" ({role})" if role else ""))
+        text.append(f"\nuntil {fmt_date(h['to_date'])}" if h["to_date"] else "\nnow")
+        if h["reason"]:
+            text.append(f". {h['reason']}")
+        hist.add_row(fmt_date(h["from_date"]), text)
+    parts.append(hist)
+    return Group(*parts)
+
+
+def timeline_text(entries: list[Any]) -> Table | Text:
+    if not entries:
+        return Text("Nothing recorded yet.")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=11, no_wrap=True, style="bold")
+    grid.add_column(width=10, no_wrap=True)
+    grid.add_column(ratio=1)
+    for e in entries:
+        grid.add_row(fmt_date(e.on), e.kind, Text(e.text, style="bold" if e.sensitive else ""))
+    return grid
+
+
+class PersonScreen(SiteScreen):
+    """One person's record: overview or timeline, and keys to consent, team, actions, notes."""
+
+    KEY_SCOPES = ("person",)
+    BINDINGS = keymap.bindings("person")
+    HELP_TITLE = "Person"
+
+    def __init__(self, person_id: str) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.view = "overview"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="person-head", classes="screen-head", markup=False)
+        with VerticalScroll(id="person-body"):
+            yield Static("", id="person-content")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#person-body").focus()
+
+    def reload(self) -> None:
+        from ..domain.enums import Pathway
+        from ..store import people, team
+        from ..store.caseload import schedule_for
+
+        site = self.site
+        person = people.get_person(site, self.person_id)
+        self.person = person
+        view = "Overview" if self.view == "overview" else "Timeline (newest first)"
+        self.query_one("#person-head", Static).update(
+            f"{person_refs(person)}\n{label(Pathway, person['pathway'])} · {view}"
+        )
+        if self.view == "overview":
+            body = overview_text(
+                person,
+                team.team(site, self.person_id),
+                schedule_for(site, self.person_id, self.today),
+                people.pathway_history(site, self.person_id),
+            )
+        else:
+            from ..store.timeline import timeline
+
+            body = timeline_text(timeline(site, self.person_id))
+        self.body = body
+        self.query_one("#person-content", Static).update(body)
+
+    # -- keys ----------------------------------------------------------------------------
+    def action_show_view(self, view: str) -> None:
+        self.view = view
+        self.reload()
+        self.query_one("#person-body").scroll_home(animate=False)
+
+    def action_open_consent(self) -> None:
+        from .consent import ConsentScreen
+
+        self.app.push_screen(ConsentScreen(self.person_id))
+
+    def action_open_team(self) -> None:
+        from .team import TeamScreen
+
+        self.app.push_screen(TeamScreen(self.person_id))
+
+    def action_open_actions(self) -> None:
+        from .actions import ActionsScreen
+
+        self.app.push_screen(ActionsScreen(person_id=self.person_id))
+
+    def action_open_notes(self) -> None:
+        from .notes import NotesScreen
+
+        self.app.push_screen(NotesScreen(self.person_id))
+
+    def action_open_emails(self) -> None:
+        from .emails import EmailsScreen
+
+        self.app.push_screen(EmailsScreen(self.person_id))
+
+    def action_change_pathway(self) -> None:
+        change_pathway_form(self, self.person_id)
+
+    def action_change_lead(self) -> None:
+        change_lead_form(self, self.person_id)
+
+
+def change_pathway_form(screen: SiteScreen, person_id: str) -> None:
+    """The explicit pathway change: new pathway, from when, why (kept in the history)."""
+    from ..domain.enums import Pathway
+    from ..store import people
+    from ..widgets.form import Field
+    from .base import parse_day
+
+    current = people.get_person(screen.site, person_id)
+
+    def submit(v: dict[str, Any]) -> None:
+        on = parse_day(v["on"], "on") or screen.today
+        people.change_pathway(screen.site, person_id, v["pathway"], reason=v["reason"], on=on)
+
+    screen.open_form(
+        "Change pathway",
+        [
+            Field(
+                "pathway",
+                "New pathway",
+                "select",
+                current["pathway"],
+                [(p.label(), p.value) for p in Pathway],
+                required=True,
+            ),
+            Field("on", "From", "date", screen.today.isoformat(), required=True),
+            Field("reason", "Reason", required=True, placeholder="kept in the pathway history"),
+        ],
+        submit,
+        intro="The lead follows the new pathway's lead role where the team has one.",
+        done=lambda _r: screen.notify("Pathway changed.", markup=False),
+    )
+
+
+def change_lead_form(screen: SiteScreen, person_id: str) -> None:
+    """Hand the lead to a practitioner in the team (or to nobody), with a reason."""
+    from ..domain.enums import Role
+    from ..store import people, team
+    from ..widgets.form import Field
+    from .base import parse_day
+
+    members = team.team(screen.site, person_id)
+    options = [(f"{m['name']} ({label(Role, m['role'])})", m["practitioner_id"]) for m in members]
+    options.append(("Nobody: the lead is to be allocated", "none"))
+    current = people.get_person(screen.site, person_id)["lead_practitioner_id"]
+
+    def submit(v: dict[str, Any]) -> None:
+        on = parse_day(v["on"], "on") or screen.today
+        who = None if v["lead"] == "none" else v["lead"]
+        role = next((m["role"] for m in members if m["practitioner_id"] == who), None)
+        people.change_lead(screen.site, person_id, who, reason=v["reason"], role=role, on=on)
+
+    screen.open_form(
+        "Change lead",
+        [
+            Field("lead", "New lead", "select", current, options, required=True),
+            Field("on", "From", "date", screen.today.isoformat(), required=True),
+            Field("reason", "Reason", required=True, placeholder="kept in the pathway history"),
+        ],
+        submit,
+        intro="Only practitioners in the team are listed: add one first with Team (m, then t).",
+        done=lambda _r: screen.notify("Lead changed.", markup=False),
+    )

@@ -1,0 +1,223 @@
+"""Team and contacts (the Team Contact Form): practitioners by role, personal contacts.
+
+The team lists each practitioner's role, email and phone, who leads (LEAD, in words), and when
+they joined and left. Changing the pathway or the lead is its own explicit action with a reason,
+kept in the pathway history; adding someone to the team never makes them lead by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Static
+
+from .. import keymap
+from .base import SiteScreen, fmt_date, label, parse_day, person_refs
+
+_NEW = "new"
+_SHORT = {"pom": "POM", "pp": "PP", "pa": "PA", "ces": "CES"}
+
+
+def short_role(code: str) -> str:
+    from ..domain.enums import Role
+
+    return _SHORT.get(code) or label(Role, code)
+
+
+class TeamScreen(SiteScreen):
+    KEY_SCOPES = ("team",)
+    BINDINGS = keymap.bindings("team")
+    HELP_TITLE = "Team and contacts"
+
+    def __init__(self, person_id: str) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="team-head", classes="screen-head", markup=False)
+        yield Static("Team (Tab: contacts)", classes="list-title")
+        team: DataTable[str] = DataTable(id="team-table", cursor_type="row", classes="half-table")
+        team.add_columns("Role", "Name", "Lead", "Phone", "Joined", "Left")
+        yield team
+        yield Static("", id="team-detail", classes="detail", markup=False)
+        yield Static("Personal contacts", classes="list-title")
+        contacts: DataTable[str] = DataTable(
+            id="contacts-table", cursor_type="row", classes="half-table"
+        )
+        contacts.add_columns("Name", "Relationship", "Phone", "Email", "Next of kin", "Emergency")
+        yield contacts
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#team-table").focus()
+
+    def reload(self) -> None:
+        from ..domain.enums import Pathway
+        from ..store import people, team
+
+        person = people.get_person(self.site, self.person_id)
+        lead = "no lead" if not person["lead_practitioner_id"] else "lead marked LEAD"
+        self.query_one("#team-head", Static).update(
+            f"{person_refs(person)}\nTeam and contacts · {label(Pathway, person['pathway'])}"
+            f" · {lead}"
+        )
+        table = self.query_one("#team-table", DataTable)
+        table.clear()
+        self.members = team.team(self.site, self.person_id, include_past=True)
+        for m in self.members:
+            table.add_row(
+                short_role(m["role"]),
+                m["name"],
+                "LEAD" if m["leads"] and not m["to_date"] else "",
+                m["phone"] or "",
+                fmt_date(m["from_date"]),
+                fmt_date(m["to_date"]),
+                key=m["id"],
+            )
+        contacts = self.query_one("#contacts-table", DataTable)
+        contacts.clear()
+        for c in team.contacts(self.site, self.person_id):
+            contacts.add_row(
+                c["name"],
+                c["relationship"],
+                c["phone"] or "",
+                c["email"] or "",
+                "yes" if c["is_next_of_kin"] else "",
+                "yes" if c["is_emergency_contact"] else "",
+                key=c["id"],
+            )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id != "team-table":
+            return
+        from ..domain.enums import Role
+
+        m = next((m for m in self.members if m["id"] == event.row_key.value), None)
+        text = ""
+        if m is not None:
+            parts = [m["name"], label(Role, m["role"])]
+            if m["leads"] and not m["to_date"]:
+                parts.append("LEAD")
+            parts += [m["email"] or "no email", m["phone"] or "no phone"]
+            if m["organisation"]:
+                parts.append(m["organisation"])
+            parts.append(f"joined {fmt_date(m['from_date'])}")
+            if m["to_date"]:
+                parts.append(f"left {fmt_date(m['to_date'])}")
+            text = " · ".join(parts)
+        self.query_one("#team-detail", Static).update(text)
+
+    # -- keys ----------------------------------------------------------------------------
+    def action_add_member(self) -> None:
+        from ..domain.enums import Role
+        from ..store import team
+        from ..widgets.form import Field
+
+        known = [
+            (f"{p['name']} ({label(Role, p['role'])})", p["id"])
+            for p in team.list_practitioners(self.site)
+        ]
+        roles = [(r.label(), r.value) for r in Role]
+
+        def submit(v: dict[str, Any]) -> str:
+            from ..errors import ValidationFailed
+
+            on = parse_day(v["from_date"], "from_date") or self.today
+            who = v["practitioner"]
+            if who in (None, _NEW):
+                if not v["name"] or not v["role"]:
+                    raise ValidationFailed(
+                        {
+                            k: "Needed for a new practitioner (or pick one above)."
+                            for k in ("name", "role")
+                            if not v[k]
+                        }
+                    )
+                who = team.add_practitioner(
+                    self.site,
+                    {
+                        k: v[k]
+                        for k in ("name", "role", "email", "phone", "organisation")
+                        if v[k] is not None
+                    },
+                )
+            return team.add_to_team(
+                self.site, self.person_id, who, role=v["team_role"], from_date=on
+            )
+
+        self.open_form(
+            "Add to team",
+            [
+                Field("practitioner", "Practitioner", "select", _NEW, [("New…", _NEW), *known]),
+                Field("name", "New: name"),
+                Field("role", "New: role", "select", None, roles),
+                Field("email", "New: email"),
+                Field("phone", "New: phone"),
+                Field("organisation", "New: organisation"),
+                Field("team_role", "Role in this team", "select", None, roles),
+                Field("from_date", "Joined on", "date", self.today.isoformat(), required=True),
+            ],
+            submit,
+            intro="Pick someone already at the site, or fill in 'New' to record them first.",
+            done=lambda _r: self.notify("Added to the team.", markup=False),
+        )
+
+    def action_add_contact(self) -> None:
+        from ..store import team
+        from ..widgets.form import Field
+
+        self.open_form(
+            "Add personal contact",
+            [
+                Field("name", "Name", required=True),
+                Field("relationship", "Relationship", required=True, placeholder="e.g. aunt"),
+                Field("phone", "Phone"),
+                Field("email", "Email"),
+                Field("address", "Address", "area"),
+                Field("is_next_of_kin", "Next of kin", "yesno", False),
+                Field("is_emergency_contact", "Emergency contact", "yesno", False),
+                Field("notes", "Notes", "area"),
+            ],
+            lambda v: team.add_contact(
+                self.site, self.person_id, {k: x for k, x in v.items() if x is not None}
+            ),
+            done=lambda _r: self.notify("Contact added.", markup=False),
+        )
+
+    def action_leave(self) -> None:
+        from ..store import team
+        from ..widgets.form import Field
+
+        table = self.query_one("#team-table", DataTable)
+        if not self.members or table.cursor_row < 0:
+            return
+        member = self.members[table.cursor_row]
+        if member["to_date"]:
+            self.notify(f"{member['name']} already left on {fmt_date(member['to_date'])}.")
+            return
+
+        def submit(v: dict[str, Any]) -> None:
+            on = parse_day(v["on"], "on") or self.today
+            team.leave_team(self.site, member["id"], on=on)
+
+        intro = f"{member['name']} leaves the team."
+        if member["leads"]:
+            intro += " They lead now: change the lead (l) as well."
+        self.open_form(
+            "Left the team",
+            [Field("on", "Left on", "date", self.today.isoformat(), required=True)],
+            submit,
+            intro=intro,
+        )
+
+    def action_change_pathway(self) -> None:
+        from .person import change_pathway_form
+
+        change_pathway_form(self, self.person_id)
+
+    def action_change_lead(self) -> None:
+        from .person import change_lead_form
+
+        change_lead_form(self, self.person_id)

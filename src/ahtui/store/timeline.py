@@ -1,0 +1,122 @@
+"""A person's timeline: meetings, actions, notes, consents, emails and pathway or lead changes.
+
+One list of dated entries built from the services' own tables, newest first, so the person
+screen can show everything that happened in one place without knowing any SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..domain.enums import ConsentAgency, ConsentEvent, ContactType, MeetingType, Pathway
+from .site import Site
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: date
+    kind: str
+    """meeting, action, note, consent, pathway, identified, email."""
+    text: str
+    sensitive: bool = False
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _label(enum: Any, code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return enum(code).label()
+    except ValueError:
+        return code
+
+
+def timeline(site: Site, person_id: str) -> list[TimelineEntry]:
+    """Everything dated about one person, newest first (ties keep a stable kind order)."""
+    out: list[TimelineEntry] = []
+    for r in site.query(
+        "SELECT meeting_type, scheduled_at, status, held_on FROM meetings "
+        "WHERE person_id = ? AND deleted_at IS NULL",
+        (person_id,),
+    ):
+        when = _d(r["held_on"]) or _d(r["scheduled_at"])
+        what = _label(MeetingType, r["meeting_type"])
+        out.append(TimelineEntry(when, "meeting", f"{what} ({r['status']})"))  # type: ignore[arg-type]
+    for r in site.query(
+        "SELECT step, due_on, completed_on, follow_up_of, created_at, responsible_name "
+        "FROM actions WHERE person_id = ? AND deleted_at IS NULL",
+        (person_id,),
+    ):
+        who = f" ({r['responsible_name']})" if r["responsible_name"] else ""
+        step = r["step"]
+        if r["follow_up_of"] and not step.lower().startswith("follow"):
+            step = f"Follow-up: {step}"
+        if r["completed_on"]:
+            out.append(TimelineEntry(_d(r["completed_on"]), "action", f"Done: {step}{who}"))  # type: ignore[arg-type]
+        else:
+            # Open actions sit at their due date: that is when they matter.
+            when = _d(r["due_on"]) or _d(r["created_at"])
+            out.append(TimelineEntry(when, "action", f"Due: {step}{who}"))  # type: ignore[arg-type]
+    for r in site.query(
+        "SELECT contact_type, contact_at, kind, sensitive, body FROM case_notes "
+        "WHERE person_id = ? AND deleted_at IS NULL",
+        (person_id,),
+    ):
+        first = (r["body"] or "").splitlines()[0] if r["body"] else ""
+        text = f"{_label(ContactType, r['contact_type'])} ({r['kind']}): {first}"
+        if r["sensitive"]:
+            text = f"SENSITIVE {text}"
+        out.append(TimelineEntry(_d(r["contact_at"]), "note", text, bool(r["sensitive"])))  # type: ignore[arg-type]
+    for r in site.query(
+        "SELECT agency, other_agency_name, event, on_date FROM consents "
+        "WHERE person_id = ? AND deleted_at IS NULL",
+        (person_id,),
+    ):
+        agency = r["other_agency_name"] or _label(ConsentAgency, r["agency"])
+        event = _label(ConsentEvent, r["event"]).lower()
+        out.append(
+            TimelineEntry(_d(r["on_date"]), "consent", f"Consent to share with {agency}: {event}")
+        )  # type: ignore[arg-type]
+    for r in site.query(
+        "SELECT h.pathway, h.from_date, h.reason, h.lead_role, p.name AS lead_name "
+        "FROM pathway_history h LEFT JOIN practitioners p ON p.id = h.lead_practitioner_id "
+        "WHERE h.person_id = ? AND h.deleted_at IS NULL",
+        (person_id,),
+    ):
+        lead = r["lead_name"] or "no lead"
+        text = f"{_label(Pathway, r['pathway'])}, lead {lead}: {r['reason'] or ''}".rstrip(": ")
+        out.append(TimelineEntry(_d(r["from_date"]), "pathway", text))  # type: ignore[arg-type]
+    for r in site.query(
+        "SELECT identified_on, method, identified_by_name FROM identifications "
+        "WHERE person_id = ? AND deleted_at IS NULL",
+        (person_id,),
+    ):
+        by = f" by {r['identified_by_name']}" if r["identified_by_name"] else ""
+        out.append(
+            TimelineEntry(
+                _d(r["identified_on"]),
+                "identified",
+                f"Identified{by} ({r['method'].replace('_', ' ')})",
+            )
+        )  # type: ignore[arg-type]
+    for r in site.query(
+        "SELECT subject, to_name, sent_on, reply_on FROM emails "
+        "WHERE person_id = ? AND deleted_at IS NULL AND sent_on IS NOT NULL",
+        (person_id,),
+    ):
+        out.append(
+            TimelineEntry(
+                _d(r["sent_on"]), "email", f"Email to {r['to_name']}: {r['subject'] or ''}"
+            )
+        )  # type: ignore[arg-type]
+        if r["reply_on"]:
+            out.append(TimelineEntry(_d(r["reply_on"]), "email", f"Reply from {r['to_name']}"))  # type: ignore[arg-type]
+    order = ["identified", "pathway", "consent", "meeting", "email", "note", "action"]
+    out = [e for e in out if e.on is not None]
+    out.sort(key=lambda e: (e.on, -order.index(e.kind)), reverse=True)
+    return out

@@ -1,0 +1,853 @@
+"""Export and import: what a peer may have, and merging what arrives.
+
+State, not operations, travels: a bundle carries whole rows, each column with its version
+(hybrid logical clock, origin site) and causal context, so merging is per column "highest
+(clock, origin) wins" and gives the same result in any order, any number of times.
+
+Concurrency: version A was seen by the writer of version B if B's context (the row's version
+vector when B was written) covers A's clock for A's origin. A losing value its winner had not
+seen is kept in sync_conflicts under an id made from the lost version, with a version made
+from it too, so every site that meets it records the same row, and the row syncs. A delete
+(deleted_at) and an edit neither had seen are raised the same way, kind 'delete'; the edit
+stays on the tombstoned row.
+
+What leaves for a peer (see README, "Sync between sites"):
+- a person's rows (and their children's) only while the person's latest consent event for the
+  peer's agency is 'given'; when it stops being given the peer is sent a purge of the person;
+  newly consented people are sent in full;
+- sensitive case notes only to peers of this site's own agency (the agency that may hold them);
+  a note that becomes sensitive is sent as 'forget' to the others;
+- a supervisors' hub gets people consented to this site's agency, with every free-text column
+  blanked and no sensitive notes; a hub sends acknowledgements only, never records;
+- practitioners (team directory) go to every trusted peer; accounts and keys never leave.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..store.migrations import latest_version
+from ..store.site import Site, utc_now
+from . import clock
+from .bundle import FORMAT, open_body, parse, seal, verify
+from .capture import META_COLUMNS, VV, not_null_columns, synced_tables
+from .capture import columns as table_columns
+from .errors import BundleRefused
+from .keys import decryption_keys, find_peer, identity
+
+# Children whose person is their parent's.
+PARENTS = {
+    "meeting_attendees": ("meetings", "meeting_id"),
+    "meeting_items": ("meetings", "meeting_id"),
+    "plan_goal_steps": ("plan_goals", "goal_id"),
+    "network_members": ("support_networks", "network_id"),
+}
+# Shared with every peer; any other table that is not tied to a person never leaves.
+GLOBAL_TABLES = {"practitioners"}
+# Free text a supervisors' hub never receives.
+FREE_TEXT = {
+    "notes", "body", "note", "about_me", "what_helps", "outcomes", "next_meeting_note",
+    "plan_text", "issues", "positives", "checkin_notes", "reason", "lost_value", "snapshot",
+    "why", "goal", "step", "support", "value", "outcome", "bail", "legal_aid", "accommodation",
+    "work", "family_ties", "myplan_parts", "travel", "subject", "address", "resolution",
+    "offer_outcome", "vetting_outcome", "who_helps", "who_attends",
+}  # fmt: skip
+# Columns whose concurrent changes are not conflicts (two deletes mean the same thing).
+NO_CONFLICT = {"deleted_at"}
+# Changes stamped further ahead of this computer's clock are refused.
+MAX_DRIFT_MS = 4 * 24 * 3600 * 1000
+_NS = uuid.UUID("6f1c2f4e-5a55-4d43-9a38-2f4f8a1d7c11")
+
+
+def person_expr(conn: Any, table: str, alias: str = "t") -> str | None:
+    if table == "people":
+        return f"{alias}.id"
+    if "person_id" in table_columns(conn, table):
+        return f"{alias}.person_id"
+    if table in PARENTS:
+        parent, fk = PARENTS[table]
+        return f"(SELECT person_id FROM {parent} WHERE id = {alias}.{fk})"
+    return None
+
+
+def _hlc_iso(hlc: int) -> str:
+    ms = clock.physical_ms(hlc)
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _clock(conn: Any) -> tuple[int, int]:
+    row = conn.execute("SELECT hlc, seq FROM sync_clock WHERE id = 1").fetchone()
+    return int(row[0]), int(row[1])
+
+
+def allowed_people(site: Site, agency: str) -> set[str]:
+    """People whose latest consent event for `agency` is 'given'."""
+    if agency == "hub":
+        agency = site.agency
+    if agency == "hub":
+        return set()
+    latest: dict[str, str] = {}
+    for pid, event in site.conn.execute(
+        "SELECT person_id, event FROM consents WHERE agency = ? AND deleted_at IS NULL "
+        "ORDER BY person_id, on_date, created_at, id",
+        (agency,),
+    ):
+        latest[pid] = event
+    return {p for p, e in latest.items() if e == "given"}
+
+
+def received_cover(conn: Any, peer: str) -> int:
+    """How far, without gaps from 0, we hold the peer's changes (its local sequence)."""
+    cover = 0
+    for since, upto in conn.execute(
+        "SELECT since, upto FROM sync_received WHERE peer = ? ORDER BY since, upto", (peer,)
+    ):
+        if since <= cover:
+            cover = max(cover, upto)
+    return cover
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Export:
+    peer_id: str
+    peer_name: str
+    bundle_id: str
+    sequence: int
+    changes: int
+    purges: int
+    data: bytes
+    empty: bool
+
+
+def export(site: Site, peer_ref: str, *, skip_if_empty: bool = False) -> Export | None:
+    """Build (and record as sent) the bundle for one peer; None if skipped as empty."""
+    peer = find_peer(site, peer_ref)
+    if peer["status"] != "trusted":
+        raise BundleRefused(f"{peer['name']} is revoked; no bundle is written for it.")
+    me = identity(site)
+    conn = site.conn
+    with site.write():
+        _, upto = _clock(conn)
+        ack = int(peer["acked"])
+        cover = received_cover(conn, peer["site_id"])
+        payload, shared_updates, purges = _payload(site, peer, ack, upto)
+        changes = sum(len(t["rows"]) for t in payload["tables"].values())
+        empty = not changes and not purges and not payload["forget"]
+        if skip_if_empty and empty and cover == peer["ack_sent"]:
+            return None
+        payload["ack"] = cover
+        seq = int(peer["next_bundle"])
+        bundle_id = str(uuid.uuid4())
+        header = {
+            "from": site.site_id,
+            "to": peer["site_id"],
+            "schema": latest_version(),
+            "bundle_id": bundle_id,
+            "sequence": seq,
+            "since": ack,
+            "upto": upto,
+            "created_at": utc_now(),
+        }
+        data = seal(header, payload, me, bytes(peer["enc_public"]))
+        for sql, params in shared_updates:
+            conn.execute(sql, params)
+        conn.execute(
+            "INSERT INTO sync_bundles (bundle_id, direction, peer, sequence, since, upto, "
+            "changes, purges, bytes) VALUES (?, 'sent', ?, ?, ?, ?, ?, ?, ?)",
+            (bundle_id, peer["site_id"], seq, ack, upto, changes, len(purges), len(data)),
+        )
+        conn.execute(
+            "UPDATE sync_peers SET next_bundle = ?, last_sent_at = ?, ack_sent = ? "
+            "WHERE site_id = ?",
+            (seq + 1, utc_now(), cover, peer["site_id"]),
+        )
+    return Export(peer["site_id"], peer["name"], bundle_id, seq, changes, len(purges), data, empty)
+
+
+def _payload(
+    site: Site, peer: Any, ack: int, upto: int
+) -> tuple[dict[str, Any], list[tuple[str, tuple[Any, ...]]], list[str]]:
+    conn = site.conn
+    pid_peer = peer["site_id"]
+    agency = peer["agency"]
+    hub = agency == "hub"
+    entitled = agency == site.agency and not hub
+    updates: list[tuple[str, tuple[Any, ...]]] = []
+    payload: dict[str, Any] = {"tables": {}, "purge": [], "forget": []}
+    if site.agency == "hub":
+        return payload, updates, []
+    allowed = allowed_people(site, agency)
+    shared = {
+        r[0]: (r[1], int(r[2]))
+        for r in conn.execute(
+            "SELECT person_id, state, upto FROM sync_shared WHERE peer = ?", (pid_peer,)
+        )
+    }
+    full = sorted(
+        p for p in allowed if p not in shared or shared[p][0] == "purging" or shared[p][1] > ack
+    )
+    purges = []
+    for p, (state, at) in sorted(shared.items()):
+        if p in allowed:
+            continue
+        if state == "purging" and at <= ack:
+            updates.append(
+                ("DELETE FROM sync_shared WHERE peer = ? AND person_id = ?", (pid_peer, p))
+            )
+            continue
+        purges.append(p)
+        if state == "shared":
+            updates.append(
+                (
+                    "UPDATE sync_shared SET state = 'purging', upto = ? "
+                    "WHERE peer = ? AND person_id = ?",
+                    (upto, pid_peer, p),
+                )
+            )
+    for p in full:
+        if p not in shared or shared[p][0] == "purging":
+            updates.append(
+                (
+                    "INSERT OR REPLACE INTO sync_shared (peer, person_id, state, upto) "
+                    "VALUES (?, ?, 'shared', ?)",
+                    (pid_peer, p, upto),
+                )
+            )
+    payload["purge"] = purges
+    full_json = json.dumps(full)
+    for table in synced_tables(conn):
+        pexpr = person_expr(conn, table)
+        if pexpr is None and table not in GLOBAL_TABLES:
+            continue
+        cols = table_columns(conn, table)
+        notnull = not_null_columns(conn, table)
+        select = (
+            f"SELECT {pexpr or 'NULL'} AS _pid, r.ins_hlc, r.ins_origin, r.hlc, r.origin, "
+            "coalesce(r.vv, json_object(r.ins_origin, r.ins_hlc)), "
+            + ", ".join(f't."{c}"' for c in cols)
+            + f' FROM sync_rows r JOIN "{table}" t ON t.id = r.row_id WHERE r.tbl = ? '
+        )
+        if not conn.execute(
+            "SELECT 1 FROM sync_rows WHERE tbl = ? AND seq > ? LIMIT 1", (table, ack)
+        ).fetchone() and not (full and pexpr is not None):
+            continue
+        found = conn.execute(
+            select + "AND r.seq > ? AND r.seq <= ? AND (r.src IS NULL OR r.src <> ?)",
+            (table, ack, upto, pid_peer),
+        ).fetchall()
+        if full and pexpr is not None:
+            # Rows after `ack` are in the incremental part already.
+            found += conn.execute(
+                select + f"AND r.seq <= ? AND {pexpr} IN (SELECT value FROM json_each(?))",
+                (table, ack, full_json),
+            ).fetchall()
+        if not found:
+            continue
+        sens_idx = cols.index("sensitive") + 6 if table == "case_notes" else None
+        tbl_i = cols.index("tbl") if table == "sync_conflicts" else 0
+        blank = (
+            [(i + 6, "" if c in notnull else None) for i, c in enumerate(cols) if c in FREE_TEXT]
+            if hub
+            else []
+        )
+        out_rows = []
+        seen: set[str] = set()
+        for r in found:
+            pid = r[0]
+            rid = r[6 + cols.index("id")]
+            if rid in seen:
+                continue
+            seen.add(rid)
+            if pexpr is not None and (pid is None or pid not in allowed):
+                # Conflicts about the team directory belong to no person and go to everyone.
+                if not (table == "sync_conflicts" and r[6 + tbl_i] in GLOBAL_TABLES):
+                    continue
+            if sens_idx is not None and r[sens_idx] and not entitled:
+                payload["forget"].append([table, rid])
+                continue
+            values = list(r[6:])
+            for i, v in blank:
+                values[i - 6] = v
+            out_rows.append([pid, r[1], r[2], r[3], r[4], r[5], values, None])
+        if not out_rows:
+            continue
+        by_id = {row[6][cols.index("id")]: row for row in out_rows}
+        for row_id, col, hlc, origin, ctx in conn.execute(
+            "SELECT row_id, col, hlc, origin, ctx FROM sync_cols WHERE tbl = ? AND row_id IN "
+            "(SELECT value FROM json_each(?))",
+            (table, json.dumps(list(by_id))),
+        ):
+            row = by_id[row_id]
+            if row[7] is None:
+                row[7] = {}
+            row[7][col] = [hlc, origin, ctx]
+        payload["tables"][table] = {"cols": cols, "rows": out_rows}
+    return payload, updates, purges
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Imported:
+    bundle_id: str
+    peer_name: str
+    changes: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    purges: int = 0
+    already: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _int(header: dict[str, Any], key: str, name: str) -> int:
+    try:
+        value = header[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError
+        return value
+    except (KeyError, TypeError) as exc:
+        raise BundleRefused(f"{name} is damaged: its header has no valid {key}.") from exc
+
+
+def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported:
+    """Verify, decrypt and apply one bundle in one transaction (or refuse it, changing nothing)."""
+    parsed = parse(data, name)
+    h = parsed.header
+    fmt = _int(h, "format", name)
+    if fmt > FORMAT:
+        raise BundleRefused(
+            f"{name} uses bundle format {fmt}, newer than this ahtui reads ({FORMAT}). "
+            "Upgrade ahtui, then import it again."
+        )
+    to, frm = h.get("to"), h.get("from")
+    if not isinstance(to, str) or not isinstance(frm, str):
+        raise BundleRefused(f"{name} is damaged: its header does not say who it is from and to.")
+    if to != site.site_id:
+        other = site.one("SELECT name FROM sync_peers WHERE site_id = ?", (to,))
+        where = f"{other['name']} ({to})" if other else to
+        raise BundleRefused(f"{name} is addressed to another site, {where}, not to this one.")
+    peer = site.one("SELECT * FROM sync_peers WHERE site_id = ?", (frm,))
+    if peer is None:
+        raise BundleRefused(
+            f"{name} comes from a site this site does not trust ({frm}). Exchange site cards "
+            "with `ahtui keys card` and `ahtui keys trust` first."
+        )
+    if peer["status"] == "revoked":
+        raise BundleRefused(
+            f"{name} comes from {peer['name']}, whose key was revoked on {peer['revoked_at']}."
+        )
+    verify(parsed, bytes(peer["sign_public"]), name)
+    schema = _int(h, "schema", name)
+    if schema > latest_version():
+        raise BundleRefused(
+            f"{name} was written with a newer schema (version {schema}) than this ahtui "
+            f"knows ({latest_version()}). Upgrade ahtui, then import it again."
+        )
+    bundle_id = str(h.get("bundle_id"))
+    since, upto = _int(h, "since", name), _int(h, "upto", name)
+    result = Imported(bundle_id, peer["name"])
+    if site.one("SELECT 1 FROM sync_bundles WHERE bundle_id = ?", (bundle_id,)):
+        result.already = True
+        return result
+    payload = open_body(parsed, decryption_keys(site), name)
+    _check_drift(site, payload, name, peer["name"])
+    _apply(site, peer, h, payload, since, upto, len(data), result)
+    return result
+
+
+def _max_hlc(payload: dict[str, Any]) -> int:
+    best = 0
+    for block in payload.get("tables", {}).values():
+        for row in block["rows"]:
+            best = max(best, row[1], row[3])
+            for v in (row[7] or {}).values():
+                best = max(best, v[0])
+    return best
+
+
+def _check_drift(site: Site, payload: dict[str, Any], name: str, sender: str) -> None:
+    try:
+        newest = _max_hlc(payload)
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
+    now_ms = clock.physical_ms(clock.state(site.conn).now())
+    ahead = clock.physical_ms(newest) - now_ms
+    if ahead > MAX_DRIFT_MS:
+        raise BundleRefused(
+            f"{name} from {sender} holds changes stamped {ahead / 3_600_000:.0f} hours ahead "
+            f"of this computer's clock (more than {MAX_DRIFT_MS // 3_600_000} hours allowed). "
+            "Check the date and time on both computers; nothing was applied."
+        )
+
+
+def _apply(
+    site: Site,
+    peer: Any,
+    header: dict[str, Any],
+    payload: dict[str, Any],
+    since: int,
+    upto: int,
+    size: int,
+    result: Imported,
+) -> None:
+    conn = site.conn
+    state = clock.state(conn)
+    with site.write():
+        if conn.execute(
+            "SELECT 1 FROM sync_bundles WHERE bundle_id = ?", (result.bundle_id,)
+        ).fetchone():
+            result.already = True
+            return
+        state.capture = 0
+        try:
+            hlc, seq = _clock(conn)
+            seq += 1
+            merger = _Merger(conn, peer["site_id"], seq)
+            try:
+                for pid in payload.get("purge", []):
+                    purge_person(conn, str(pid))
+                    result.purges += 1
+                for table, rid in payload.get("forget", []):
+                    forget_row(conn, str(table), str(rid))
+                tables = set(synced_tables(conn))
+                for table, block in payload.get("tables", {}).items():
+                    if table not in tables:
+                        continue
+                    merger.merge_table(table, block["cols"], block["rows"])
+            except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
+                raise BundleRefused(
+                    f"The bundle from {peer['name']} is damaged: its contents cannot be read."
+                ) from exc
+            result.changes = merger.changes
+            result.applied = merger.applied
+            result.conflicts = merger.conflicts
+            newest = max(hlc, _max_hlc(payload))
+            conn.execute(
+                "UPDATE sync_clock SET hlc = ?, seq = ? WHERE id = 1",
+                (newest, seq if merger.applied or merger.conflicts else seq - 1),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO sync_received (peer, since, upto) VALUES (?, ?, ?)",
+                (peer["site_id"], since, upto),
+            )
+            cover = received_cover(conn, peer["site_id"])
+            conn.execute(
+                "DELETE FROM sync_received WHERE peer = ? AND upto <= ?", (peer["site_id"], cover)
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO sync_received (peer, since, upto) VALUES (?, 0, ?)",
+                (peer["site_id"], cover),
+            )
+            ack = payload.get("ack", 0)
+            conn.execute(
+                "UPDATE sync_peers SET acked = max(acked, ?), last_received_at = ? "
+                "WHERE site_id = ?",
+                (int(ack) if isinstance(ack, int) else 0, utc_now(), peer["site_id"]),
+            )
+            conn.execute(
+                "INSERT INTO sync_bundles (bundle_id, direction, peer, sequence, since, upto, "
+                "changes, purges, bytes) VALUES (?, 'received', ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    result.bundle_id,
+                    peer["site_id"],
+                    int(header.get("sequence") or 0),
+                    since,
+                    upto,
+                    merger.changes,
+                    result.purges,
+                    size,
+                ),
+            )
+        finally:
+            state.capture = 1
+
+
+def _vv_merge(a: str, b: str) -> str:
+    if a == b:
+        return a
+    x = json.loads(a)
+    for k, v in json.loads(b).items():
+        if v > x.get(k, -1):
+            x[k] = v
+    return json.dumps(x, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class _Writes:
+    updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = field(default_factory=dict)
+    cols: list[tuple[Any, ...]] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+class _Merger:
+    def __init__(self, conn: Any, peer: str, seq: int) -> None:
+        self.conn = conn
+        self.peer = peer
+        self.seq = seq
+        self.changes = 0
+        self.applied = 0
+        self.conflicts = 0
+
+    def merge_table(self, table: str, cols: list[str], rows: list[list[Any]]) -> None:
+        conn = self.conn
+        local_cols = set(table_columns(conn, table))
+        keep = [i for i, c in enumerate(cols) if c in local_cols]
+        names = [cols[i] for i in keep]
+        idx = {c: i for i, c in enumerate(names)}
+        self.changes += len(rows)
+        id_i = idx["id"]
+        rows = [[*r[:6], [r[6][i] for i in keep], r[7]] for r in rows]
+        ids = [r[6][id_i] for r in rows]
+        present = {
+            x[0]
+            for x in conn.execute(
+                f'SELECT id FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))',
+                (json.dumps(ids),),
+            )
+        }
+        # In key order: B-tree inserts that append are much cheaper than random ones.
+        fresh = sorted((r for r in rows if r[6][id_i] not in present), key=lambda r: r[6][id_i])
+        if fresh:
+            marks = ", ".join("?" for _ in names)
+            conn.executemany(
+                f'INSERT OR IGNORE INTO "{table}" ({", ".join(chr(34) + n + chr(34) for n in names)}) '
+                f"VALUES ({marks})",
+                [r[6] for r in fresh],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, "
+                "vv, seq, src) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (table, r[6][id_i], r[1], r[2], r[3], r[4], r[5], self.seq, self.peer)
+                    for r in fresh
+                ],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO sync_cols (tbl, row_id, col, hlc, origin, ctx) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (table, r[6][id_i], c, v[0], v[1], v[2])
+                    for r in fresh
+                    if r[7]
+                    for c, v in r[7].items()
+                    if c in idx
+                ],
+            )
+            self.applied += len(fresh)
+            if "deleted_at" in idx:
+                d_i = idx["deleted_at"]
+                for r in fresh:
+                    if r[6][d_i] is not None and r[7]:
+                        self._delete_conflicts(
+                            table, r[6][id_i], r[0], r[7],
+                            lambda c, v=r[6]: v[idx[c]] if c in idx else None,
+                        )  # fmt: skip
+        old = [r for r in rows if r[6][id_i] in present]
+        if not old:
+            return
+        # One read per kind for the whole table, not three per row.
+        ids_json = json.dumps([r[6][id_i] for r in old])
+        lrows = {
+            x[0]: tuple(x[1:])
+            for x in conn.execute(
+                f"SELECT row_id, ins_hlc, ins_origin, hlc, origin, {VV} FROM sync_rows "
+                "WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?))",
+                (table, ids_json),
+            )
+        }
+        lcols: dict[str, dict[str, tuple[int, str, str]]] = {}
+        for rid, c, h, o, x in conn.execute(
+            "SELECT row_id, col, hlc, origin, ctx FROM sync_cols "
+            "WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?))",
+            (table, ids_json),
+        ):
+            lcols.setdefault(rid, {})[c] = (h, o, x)
+        quoted = ", ".join(chr(34) + n + chr(34) for n in names)
+        current = {
+            x[id_i]: x
+            for x in conn.execute(
+                f'SELECT {quoted} FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))',
+                (ids_json,),
+            )
+        }
+        out = _Writes()
+        for r in old:
+            rid = r[6][id_i]
+            self._merge_row(
+                table, names, idx, r, lrows.get(rid), lcols.get(rid, {}), current[rid], out
+            )
+        for cols_changed, params in out.updates.items():
+            sets = ", ".join(f'"{c}" = ?' for c in cols_changed)
+            conn.executemany(f'UPDATE "{table}" SET {sets} WHERE id = ?', params)
+        conn.executemany(
+            "INSERT OR REPLACE INTO sync_cols (tbl, row_id, col, hlc, origin, ctx) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            out.cols,
+        )
+        conn.executemany(
+            "INSERT INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, vv, seq, src) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tbl, row_id) DO UPDATE SET "
+            "hlc = excluded.hlc, origin = excluded.origin, vv = excluded.vv, seq = excluded.seq, "
+            "src = excluded.src",
+            out.rows,
+        )
+
+    def _merge_row(
+        self,
+        table: str,
+        names: list[str],
+        idx: dict[str, int],
+        r: list[Any],
+        lr: Any,
+        lcols: dict[str, tuple[int, str, str]],
+        cur: Any,
+        out: _Writes,
+    ) -> None:
+        pid, ins_hlc, ins_origin, hlc, origin, vv, values, colv = r
+        colv = colv or {}
+        rid = values[idx["id"]]
+        if lr is None:
+            lr = (0, "", 0, "", "{}")
+        if (ins_hlc, ins_origin) == (lr[0], lr[1]):
+            # Same creation version: only columns changed since on either side can differ.
+            check = sorted(c for c in {*colv, *lcols} if c in idx and c not in META_COLUMNS)
+        else:
+            check = [c for c in names if c not in META_COLUMNS]
+        updates: dict[str, Any] = {}
+        new_cols: dict[str, tuple[int, str, str]] = {}
+        same = True
+        for c in check:
+            inc = tuple(colv[c]) if c in colv else (ins_hlc, ins_origin, "{}")
+            loc = lcols.get(c) or (lr[0], lr[1], "{}")
+            if (inc[0], inc[1]) == (loc[0], loc[1]):
+                continue
+            i = idx[c]
+            if (inc[0], inc[1]) > (loc[0], loc[1]):
+                win, lose, lost_value = inc, loc, cur[i]
+                if values[i] != cur[i]:
+                    updates[c] = values[i]
+                if c in colv:
+                    new_cols[c] = inc  # type: ignore[assignment]
+            else:
+                win, lose, lost_value = loc, inc, values[i]
+                same = False
+            if (
+                c not in NO_CONFLICT
+                and values[i] != cur[i]
+                and json.loads(win[2]).get(lose[1], -1) < lose[0]
+                and lose[1]
+            ):
+                self._conflict(table, rid, c, "value", lost_value, lose[0], lose[1], pid)
+        merged_vv = _vv_merge(lr[4], vv)
+        if merged_vv != vv:
+            same = False
+        newer = (hlc, origin) > (lr[2], lr[3])
+        if newer:
+            for c in ("updated_at", "updated_by"):
+                if c in idx and values[idx[c]] != cur[idx[c]]:
+                    updates[c] = values[idx[c]]
+        elif (hlc, origin) != (lr[2], lr[3]):
+            same = False
+        if not updates and not new_cols and merged_vv == lr[4] and not newer:
+            return
+        if updates:
+            out.updates.setdefault(tuple(updates), []).append((*updates.values(), rid))
+        for c, v in new_cols.items():
+            out.cols.append((table, rid, c, v[0], v[1], v[2]))
+        last = (hlc, origin) if newer else (lr[2], lr[3])
+        out.rows.append(
+            (table, rid, ins_hlc, ins_origin, last[0], last[1], merged_vv, self.seq,
+             self.peer if same else None)
+        )  # fmt: skip
+        self.applied += 1
+        if "deleted_at" in idx:
+            deleted = updates.get("deleted_at", cur[idx["deleted_at"]])
+            if deleted is not None:
+                final = {**lcols, **new_cols}
+                self._delete_conflicts(
+                    table, rid, pid, final,
+                    lambda c: updates.get(c, cur[idx[c]]) if c in idx else None,
+                )  # fmt: skip
+
+    def _delete_conflicts(
+        self,
+        table: str,
+        rid: str,
+        pid: str | None,
+        versions: dict[str, Any],
+        value_of: Any,
+    ) -> None:
+        d = versions.get("deleted_at")
+        if d is None:
+            return
+        d_ctx = json.loads(d[2])
+        for c, e in sorted(versions.items()):
+            if c == "deleted_at" or c in META_COLUMNS:
+                continue
+            if d_ctx.get(e[1], -1) < e[0] and json.loads(e[2]).get(d[1], -1) < d[0]:
+                self._conflict(table, rid, c, "delete", value_of(c), e[0], e[1], pid)
+
+    def _conflict(
+        self,
+        table: str,
+        rid: str,
+        col: str,
+        kind: str,
+        value: Any,
+        hlc: int,
+        origin: str,
+        pid: str | None,
+    ) -> None:
+        cid = str(uuid.uuid5(_NS, f"{kind}|{table}|{rid}|{col}|{hlc}|{origin}"))
+        at = _hlc_iso(hlc)
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO sync_conflicts (id, person_id, tbl, row_id, col, kind, "
+            "lost_value, lost_hlc, lost_origin, created_at, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (cid, pid, table, rid, col, kind, json.dumps(value), hlc, origin, at, at),
+        )
+        if cur.rowcount:
+            self.conflicts += 1
+            self.conn.execute(
+                "INSERT OR IGNORE INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, "
+                "vv, seq) VALUES ('sync_conflicts', ?, ?, ?, ?, ?, ?, ?)",
+                (cid, hlc, origin, hlc, origin, json.dumps({origin: hlc}), self.seq),
+            )
+
+
+def _person_rows(conn: Any, person_id: str) -> list[tuple[str, list[str]]]:
+    found = []
+    for table in synced_tables(conn):
+        pexpr = person_expr(conn, table)
+        if pexpr is None:
+            continue
+        ids = [
+            r[0]
+            for r in conn.execute(f'SELECT t.id FROM "{table}" t WHERE {pexpr} = ?', (person_id,))
+        ]
+        if ids:
+            found.append((table, ids))
+    return found
+
+
+def _delete_rows(conn: Any, table: str, ids: Iterable[str]) -> None:
+    ids_json = json.dumps(list(ids))
+    conn.execute(f'DELETE FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))', (ids_json,))
+    for t in ("sync_rows", "sync_cols"):
+        conn.execute(
+            f"DELETE FROM {t} WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?))",
+            (table, ids_json),
+        )
+
+
+def purge_person(conn: Any, person_id: str) -> None:
+    """Forget a person outright (consent withdrawn): their rows and versions, not captured."""
+    for table, ids in _person_rows(conn, person_id):
+        _delete_rows(conn, table, ids)
+    conn.execute("DELETE FROM sync_shared WHERE person_id = ?", (person_id,))
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'due_cache'").fetchone():
+        conn.execute("DELETE FROM due_cache WHERE person_id = ?", (person_id,))
+
+
+def forget_row(conn: Any, table: str, row_id: str) -> None:
+    if table in synced_tables(conn):
+        _delete_rows(conn, table, [row_id])
+
+
+# -- status, history, conflicts (for the CLI and the app's screens) --------------------------
+
+
+def status(site: Site) -> list[dict[str, Any]]:
+    conn = site.conn
+    out = []
+    for p in conn.execute("SELECT * FROM sync_peers ORDER BY name").fetchall():
+        pending = conn.execute(
+            "SELECT count(*) FROM sync_rows WHERE seq > ? AND (src IS NULL OR src <> ?)",
+            (p["acked"], p["site_id"]),
+        ).fetchone()[0]
+        conflicts = conn.execute(
+            "SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL AND deleted_at IS NULL "
+            "AND lost_origin = ?",
+            (p["site_id"],),
+        ).fetchone()[0]
+        out.append(
+            {
+                "site_id": p["site_id"],
+                "name": p["name"],
+                "agency": p["agency"],
+                "status": p["status"],
+                "last_sent": p["last_sent_at"],
+                "last_received": p["last_received_at"],
+                "changes_pending": pending,
+                "open_conflicts": conflicts,
+            }
+        )
+    return out
+
+
+def history(site: Site, limit: int = 50) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in site.query(
+            "SELECT b.*, p.name AS peer_name FROM sync_bundles b LEFT JOIN sync_peers p "
+            "ON p.site_id = b.peer ORDER BY b.at DESC, b.rowid DESC LIMIT ?",
+            (limit,),
+        )
+    ]
+
+
+def conflicts(site: Site, person_id: str | None = None, *, open_only: bool = True) -> list[Any]:
+    sql = "SELECT * FROM sync_conflicts WHERE deleted_at IS NULL"
+    params: list[Any] = []
+    if person_id is not None:
+        sql += " AND person_id = ?"
+        params.append(person_id)
+    if open_only:
+        sql += " AND resolved_at IS NULL"
+    return site.query(sql + " ORDER BY created_at, id", params)
+
+
+def resolve_conflict(site: Site, conflict_id: str, choice: str, value: Any = None) -> None:
+    """Close a conflict: 'keep' the current value, take the 'lost' one, or 'combine' (value).
+
+    For a delete conflict 'lost' restores the record. The chosen value is written as a normal
+    change, so it syncs and wins over both sides.
+    """
+    from ..errors import BadInput, NotFound
+
+    c = site.one("SELECT * FROM sync_conflicts WHERE id = ?", (conflict_id,))
+    if c is None:
+        raise NotFound(f"No such conflict ({conflict_id}).")
+    if choice not in {"keep", "lost", "combine"}:
+        raise BadInput("Choose keep, lost or combine.")
+    now = utc_now()
+    with site.write() as conn:
+        table, col = c["tbl"], c["col"]
+        if table not in synced_tables(conn) or col not in table_columns(conn, table):
+            raise BadInput(f"The record this conflict is about ({table}.{col}) is unknown here.")
+        if choice == "lost" and c["kind"] == "delete":
+            conn.execute(
+                f'UPDATE "{table}" SET deleted_at = NULL, updated_at = ?, updated_by = ? '
+                "WHERE id = ?",
+                (now, site.user.id, c["row_id"]),
+            )
+        elif choice in {"lost", "combine"}:
+            new = json.loads(c["lost_value"]) if choice == "lost" else value
+            conn.execute(
+                f'UPDATE "{table}" SET "{col}" = ?, updated_at = ?, updated_by = ? WHERE id = ?',
+                (new, now, site.user.id, c["row_id"]),
+            )
+        conn.execute(
+            "UPDATE sync_conflicts SET resolved_at = ?, resolution = ?, updated_at = ?, "
+            "updated_by = ? WHERE id = ?",
+            (now, choice, now, site.user.id, conflict_id),
+        )

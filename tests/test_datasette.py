@@ -1,0 +1,637 @@
+"""The supervisors' view, through Datasette's own test client, on real encrypted site files.
+
+Two demo sites (a prison and a probation office) are built once for the module and served
+together the way `ahtui serve` serves them. Every figure a query returns is checked against
+numbers worked out here in Python from the store and the domain rules, never by running the
+plugin's SQL again. Canary strings planted in a sensitive note and in free-text fields must
+appear in no response a supervisor can reach.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import ahtui_datasette  # before Datasette: it points Datasette at SQLCipher
+import pytest
+from ahtui_datasette.queries import MEETING_RULES, NEAR_RELEASE_DAYS, ONE_OFF_RULES
+
+from ahtui import serve
+from ahtui.demo import build_demo
+from ahtui.domain.enums import ConsentEvent, DueStatus, Pathway
+from ahtui.domain.facts import ConsentFact
+from ahtui.domain.schedule import compute_schedule, consent_reoffer_3_months_after_refusal
+from ahtui.domain.workdays import add_months
+from ahtui.store import actions, notes, people, plans, rows, team
+from ahtui.store.caseload import caseload
+from ahtui.store.facts import load_facts
+from ahtui.store.site import init_site, open_site
+
+ADMIN = "admin"
+PASSPHRASE = "correct horse battery staple"
+SUPERVISOR = "sam.supervisor"
+SUPERVISOR_PASSWORD = "supervisor password one"
+CANARY_SENSITIVE = "CANARY-SENSITIVE-7f3a9c"
+CANARY_TEXT = "CANARY-FREETEXT-2b8e41"
+SITES = {
+    "north": ("HMP North", "prison", 40, 11),
+    "south": ("South Probation", "probation", 30, 12),
+}
+
+
+def _plant(site, today: date) -> dict:
+    """Records the demo does not make: canaries, people near release, a deleted person."""
+    staff = team.list_practitioners(site, "pom")
+    lead = staff[0]["id"]
+    planted = {"near_release": []}
+    with site.write():
+        pid = site.one("SELECT id FROM people WHERE deleted_at IS NULL ORDER BY crn LIMIT 1")[0]
+        notes.add_note(
+            site,
+            pid,
+            {
+                "contact_type": "phone",
+                "contact_at": today.isoformat(),
+                "sensitive": True,
+                "body": f"Disclosed something private {CANARY_SENSITIVE}",
+            },
+        )
+        actions.add_action(
+            site, pid, {"step": f"Step text {CANARY_TEXT}", "due_on": today - timedelta(days=3)}
+        )
+        # Near release with no release plan, and with a plan that names no one for the gate.
+        for n, with_plan in enumerate((False, False, True)):
+            sentence = today - timedelta(days=200)
+            new = people.create_person(
+                site,
+                {
+                    "given_name": f"Gatename{n}",
+                    "family_name": CANARY_TEXT,
+                    "crn": f"Z{900000 + n}",
+                    "pathway": Pathway.LONG,
+                    "sentence_date": sentence,
+                    "sentence_length_months": 24,
+                    "conditional_release_date": today + timedelta(days=20 + 10 * n),
+                    "ethnicity": "Mixed",
+                },
+                lead_practitioner_id=lead,
+                lead_role="pom",
+                on=sentence,
+            )
+            if with_plan:
+                plans.save_release_plan(site, new, travel=f"Bus {CANARY_TEXT}")
+            planted["near_release"].append(f"Z{900000 + n}")
+        # A deleted person: their overdue actions must count nowhere.
+        gone = people.create_person(
+            site,
+            {"given_name": "Gone", "family_name": "Person", "pathway": Pathway.REMAND},
+            lead_practitioner_id=lead,
+            lead_role="pom",
+        )
+        actions.add_action(site, gone, {"step": "Old", "due_on": today - timedelta(days=9)})
+        rows.soft_delete(site, "people", gone)
+        # Someone no one leads yet: the caseload must show them on a line of their own.
+        people.create_person(
+            site, {"given_name": "Nolead", "family_name": CANARY_TEXT, "pathway": "remand"}
+        )
+    return planted
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    base = tmp_path_factory.mktemp("supervisors")
+    today = date.today()
+    paths, planted = {}, {}
+    for name, (title, agency, count, seed) in SITES.items():
+        path = base / f"{name}.ahtui"
+        site = init_site(path, name=title, agency=agency, admin=ADMIN, passphrase=PASSPHRASE)
+        build_demo(site, people=count, seed=seed, actions_per_person=6, today=today)
+        planted[name] = _plant(site, today)
+        site.close()
+        paths[name] = path
+    auth = base / "supervisors.toml"
+    serve.add_supervisor(auth, SUPERVISOR, SUPERVISOR_PASSWORD)
+    unlocked = serve.unlock_sites(tuple(paths.values()), ADMIN, PASSPHRASE)
+    ds = serve.make_datasette(unlocked, auth)
+    yield {"ds": ds, "paths": paths, "auth": auth, "planted": planted, "unlocked": unlocked}
+    for db in ds.databases.values():
+        db.close()
+
+
+@pytest.fixture(scope="module")
+def expected(served):
+    """Every figure, worked out in Python from the store and the rules."""
+    out = {}
+    for name, path in served["paths"].items():
+        site = open_site(path, ADMIN, PASSPHRASE, audit_unlock=False)
+        try:
+            out[name] = _expected_for(site, date.today())
+        finally:
+            site.close()
+    return out
+
+
+def _expected_for(site, today: date) -> dict:
+    facts = load_facts(site)
+    pracs = {p["id"]: p for p in team.list_practitioners(site)}
+    persons = {r.person_id: r for r in caseload(site, today)}
+    details = {pid: people.get_person(site, pid) for pid in persons}
+    result: dict = {"site": site.name}
+
+    overdue: Counter = Counter()
+    action_rows = []
+    for pid in persons:
+        for a in actions.actions_for(site, pid):
+            action_rows.append((pid, a))
+            if a["completed_on"] is None and a["due_on"] and a["due_on"] < today.isoformat():
+                prac = pracs.get(a["responsible_practitioner_id"])
+                overdue[prac["name"] if prac else "No practitioner named"] += 1
+    result["overdue"] = overdue
+
+    items = {}
+    status_counts: dict[str, Counter] = defaultdict(Counter)
+    for pid, f in facts.items():
+        items[pid] = [
+            i
+            for i in compute_schedule(f, today)
+            if i.rule in MEETING_RULES and i.due_on is not None
+        ]
+        for i in items[pid]:
+            if i.done_on is not None:
+                status = "held_on_time" if i.done_on <= i.due_on else "held_late"
+            elif i.status is DueStatus.OVERDUE:
+                status = "overdue"
+            else:
+                status = "not_yet_due"
+            status_counts[i.rule][status] += 1
+    result["timescales"] = status_counts
+
+    loads: Counter = Counter()
+    for pid, r in persons.items():
+        lead = pracs.get(details[pid]["lead_practitioner_id"])
+        loads[(r.pathway, lead["name"] if lead else "No lead")] += 1
+    result["caseload"] = loads
+
+    # Events recorded in the same millisecond are put in the order they were recorded (rowid):
+    # the store's own ORDER BY on_date, created_at leaves such ties to chance.
+    events: dict[str, list] = defaultdict(list)
+    for c in site.query(
+        "SELECT rowid, person_id, agency, event, on_date, reoffer_on, created_at FROM consents "
+        "WHERE deleted_at IS NULL"
+    ):
+        events[c["person_id"]].append(c)
+    consent: dict[str, Counter] = defaultdict(Counter)
+    for pid in persons:
+        ordered = sorted(events[pid], key=lambda c: (c["on_date"], c["created_at"], c["rowid"]))
+        latest = {c["agency"]: c["event"] for c in ordered}
+        for agency, event in latest.items():
+            consent[agency][event] += 1
+        in_order = facts[pid].model_copy(
+            update={
+                "consents": [
+                    ConsentFact(
+                        agency=c["agency"],
+                        event=c["event"],
+                        on=date.fromisoformat(c["on_date"]),
+                        reoffer_on=date.fromisoformat(c["reoffer_on"]) if c["reoffer_on"] else None,
+                    )
+                    for c in ordered
+                ]
+            }
+        )
+        for i in consent_reoffer_3_months_after_refusal(in_order, today):
+            agency = i.inputs["agency"]
+            if i.status is DueStatus.OVERDUE:
+                consent[agency]["reoffers_overdue"] += 1
+            elif i.status is DueStatus.DUE:
+                consent[agency]["reoffers_due_soon"] += 1
+    result["consent"] = consent
+
+    near = set()
+    for pid, r in persons.items():
+        p = details[pid]
+        if r.pathway not in ("long", "short", "recall"):
+            continue
+        rel = p["conditional_release_date"] or p["release_date"]
+        if r.pathway == "recall":
+            rel = (
+                p["release_date"]
+                if p["release_date"] and p["release_date"] > (p["recall_date"] or "")
+                else None
+            )
+        if (
+            rel is None
+            or not today.isoformat()
+            <= rel
+            <= (today + timedelta(days=NEAR_RELEASE_DAYS)).isoformat()
+        ):
+            continue
+        plan = site.one(
+            "SELECT gate_person FROM release_plans WHERE person_id = ? AND deleted_at IS NULL",
+            (pid,),
+        )
+        if plan is None or not (plan["gate_person"] or "").strip():
+            near.add(p["crn"])
+    result["near_release"] = near
+
+    first = add_months(today.replace(day=1), -11)
+    months = [add_months(first, k).isoformat()[:7] for k in range(12)]
+    score = {m: Counter() for m in months}
+    by_eth: dict[str, Counter] = defaultdict(Counter)
+    for pid in persons:
+        eth = (details[pid]["ethnicity"] or "").strip() or "Not recorded"
+        by_eth[eth]["people"] += 1
+        for i in items[pid]:
+            if i.rule in ONE_OFF_RULES and first <= i.due_on < today:
+                on_time = i.done_on is not None and i.done_on <= i.due_on
+                score[i.due_on.isoformat()[:7]].update(m_due=1, m_on=int(on_time))
+                by_eth[eth].update(m_due=1, m_on=int(on_time))
+    for pid, a in action_rows:
+        if a["due_on"] and first.isoformat() <= a["due_on"] < today.isoformat():
+            on_time = a["completed_on"] is not None and a["completed_on"][:10] <= a["due_on"]
+            score[a["due_on"][:7]].update(a_due=1, a_on=int(on_time))
+            eth = (details[pid]["ethnicity"] or "").strip() or "Not recorded"
+            by_eth[eth].update(a_due=1, a_on=int(on_time))
+    result["scorecard"] = score
+    result["equality"] = _suppress(by_eth)
+    return result
+
+
+def _suppress(groups: dict[str, Counter]) -> dict[str, dict]:
+    """The published suppression rule, written out plainly."""
+
+    def secondary(flags: dict[str, bool], values: dict[str, int]) -> dict[str, bool]:
+        if sum(flags.values()) == 1:
+            shown = sorted((v, k) for k, v in values.items() if not flags[k])
+            if shown:
+                flags = {**flags, shown[0][1]: True}
+        return flags
+
+    names = list(groups)
+    people_ = {k: groups[k]["people"] for k in names}
+    f_people = secondary({k: v < 5 for k, v in people_.items()}, people_)
+    out = {k: {"people": None if f_people[k] else people_[k]} for k in names}
+    for due, on, label in (("m_due", "m_on", "meetings"), ("a_due", "a_on", "actions")):
+        dues = {k: groups[k][due] for k in names}
+        ons = {k: groups[k][on] for k in names}
+        f_due = secondary({k: v < 5 for k, v in dues.items()}, dues)
+        f_on = secondary({k: f_due[k] or ons[k] < 5 or dues[k] - ons[k] < 5 for k in names}, ons)
+        for k in names:
+            out[k][f"{label}_due"] = None if f_due[k] else dues[k]
+            out[k][f"{label}_on_time"] = None if f_on[k] else ons[k]
+    return out
+
+
+def _cookie(ds, name: str = SUPERVISOR) -> dict:
+    return {"ds_actor": ds.sign({"a": {"id": name, "ahtui": "supervisor"}}, "actor")}
+
+
+async def _json(ds, path: str) -> list[dict]:
+    response = await ds.client.get(path + ".json?_shape=array", cookies=_cookie(ds))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# -- access -------------------------------------------------------------------------------------
+
+
+async def test_anonymous_gets_403_everywhere(served) -> None:
+    ds = served["ds"]
+    for path in (
+        "/",
+        "/.json",
+        "/north",
+        "/north/overdue_actions",
+        "/north/overdue_actions.json",
+        "/-/ahtui/scorecard",
+        "/-/versions",
+        "/north/people",
+    ):
+        response = await ds.client.get(path)
+        assert response.status_code == 403, path
+        assert "Sign in" in response.text
+
+
+async def test_login_form_signs_a_supervisor_in(served, monkeypatch) -> None:
+    monkeypatch.setattr(ahtui_datasette, "FAILED_LOGIN_DELAY", 0)
+    ds = served["ds"]
+    page = await ds.client.get("/-/ahtui/login?next=/north")
+    assert page.status_code == 200
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+    csrf = {"ds_csrftoken": page.cookies["ds_csrftoken"]}
+    form = {"csrftoken": token, "username": SUPERVISOR, "next": "/north"}
+    wrong = await ds.client.post(
+        "/-/ahtui/login", data={**form, "password": "not the password"}, cookies=csrf
+    )
+    assert wrong.status_code == 403 and "Wrong name or password" in wrong.text
+    assert "ds_actor" not in wrong.cookies
+    right = await ds.client.post(
+        "/-/ahtui/login", data={**form, "password": SUPERVISOR_PASSWORD}, cookies=csrf
+    )
+    assert right.status_code == 302 and right.headers["location"] == "/north"
+    actor = {"ds_actor": right.cookies["ds_actor"]}
+    assert (await ds.client.get("/north", cookies=actor)).status_code == 200
+    # An open redirect to another site is refused.
+    evil = await ds.client.post(
+        "/-/ahtui/login",
+        data={**form, "password": SUPERVISOR_PASSWORD, "next": "//evil.example"},
+        cookies=csrf,
+    )
+    assert evil.headers["location"] == "/"
+
+
+async def test_a_removed_or_forged_login_is_refused(served, tmp_path) -> None:
+    ds = served["ds"]
+    assert (await ds.client.get("/", cookies=_cookie(ds, "not.listed"))).status_code == 403
+    forged = {"ds_actor": "eyJhIjp7ImlkIjoic2FtIn19.bad"}
+    assert (await ds.client.get("/", cookies=forged)).status_code == 403
+    other = {"ds_actor": ds.sign({"a": {"id": SUPERVISOR}}, "actor")}  # not a supervisor actor
+    assert (await ds.client.get("/", cookies=other)).status_code == 403
+
+
+async def test_tables_sql_downloads_and_writes_are_refused(served) -> None:
+    ds = served["ds"]
+    cookie = _cookie(ds)
+    site = open_site(served["paths"]["north"], ADMIN, PASSPHRASE, audit_unlock=False)
+    try:
+        tables = [r[0] for r in site.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        before = site.one("SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM actions)")
+        person_id = site.one("SELECT id FROM people LIMIT 1")[0]
+    finally:
+        site.close()
+    assert "case_notes" in tables and "people" in tables
+    refused = [f"/north/{t}{ext}" for t in tables for ext in ("", ".json", ".csv")]
+    refused += [
+        f"/north/people/{person_id}",
+        f"/north/people/{person_id}.json",
+        "/north.db",
+        "/south.db",
+        "/north?sql=select+body+from+case_notes",
+        "/north.json?sql=select+body+from+case_notes",
+        "/north/overdue_actions?sql=select+body+from+case_notes",
+        "/_memory",
+        "/_internal",
+        "/-/metadata",
+        "/-/versions",
+        "/-/plugins",
+        "/-/settings",
+        "/-/config",
+        "/-/databases",
+        "/-/threads",
+        "/-/actor",
+        "/-/permissions",
+        "/-/messages",
+        "/-/allow-debug",
+        "/-/patterns",
+    ]
+    for path in refused:
+        response = await ds.client.get(path, cookies=cookie)
+        assert response.status_code == 403, path
+        assert CANARY_SENSITIVE not in response.text
+    writes = [
+        ("post", "/north/people/-/insert", {"row": {"id": "x", "given_name": "x"}}),
+        ("post", "/north/-/create", {"table": "t", "columns": [{"name": "a"}]}),
+        ("post", f"/north/people/{person_id}/-/update", {"update": {"given_name": "x"}}),
+        ("post", f"/north/people/{person_id}/-/delete", {}),
+        ("post", "/north/people/-/drop", {}),
+        ("post", "/north/overdue_actions", {}),
+        ("put", "/north/people", {}),
+        ("patch", "/north/people", {}),
+        ("delete", "/north/people", {}),
+    ]
+    for method, path, body in writes:
+        response = await getattr(ds.client, method)(
+            path, cookies=cookie, **({"json": body} if method != "delete" else {})
+        )
+        assert response.status_code == 403, (method, path)
+    site = open_site(served["paths"]["north"], ADMIN, PASSPHRASE, audit_unlock=False)
+    try:
+        after = site.one("SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM actions)")
+    finally:
+        site.close()
+    assert tuple(after) == tuple(before)
+
+
+async def test_connections_are_read_only_and_encrypted(served) -> None:
+    ds = served["ds"]
+    db = ds.get_database("north")
+    with pytest.raises(Exception, match="readonly|read-only|query_only"):
+        await db.execute_write("DELETE FROM sites")
+    path = served["paths"]["north"]
+    assert not path.read_bytes()[:16].startswith(b"SQLite format 3")
+    import sqlite3
+
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(path).execute("SELECT count(*) FROM sqlite_master").fetchone()
+    # ... yet Datasette reads it, through SQLCipher.
+    rows_ = await _json(ds, "/north/caseload_by_pathway_and_lead")
+    assert sum(r["people"] for r in rows_) > 0
+
+
+async def test_keys_can_come_from_an_environment_variable(served, monkeypatch) -> None:
+    from datasette.app import Datasette
+    from datasette.database import Database
+
+    north = next(s for s in served["unlocked"] if s.name == "north")
+    metadata = serve.datasette_metadata([north], served["auth"])
+    metadata["plugins"]["ahtui"]["sites"]["north"] = {"key_env": "AHTUI_TEST_NORTH_KEY"}
+    ds = Datasette(files=[], metadata=metadata, settings=serve.datasette_settings())
+    ds.add_database(Database(ds, path=str(north.path), is_mutable=True), name="north")
+    monkeypatch.delenv("AHTUI_TEST_NORTH_KEY", raising=False)
+    with pytest.raises(
+        ahtui_datasette.ConfigError, match=r"\$AHTUI_TEST_NORTH_KEY, which is not set"
+    ):
+        await ds.invoke_startup()
+    monkeypatch.setenv("AHTUI_TEST_NORTH_KEY", north.key.hex())
+    await ds.invoke_startup()
+    response = await ds.client.get(
+        "/north/caseload_by_pathway_and_lead.json?_shape=array", cookies=_cookie(ds)
+    )
+    assert response.status_code == 200 and response.json()
+    ds.get_database("north").close()
+
+
+async def test_key_files_must_be_owner_only(served, tmp_path) -> None:
+    from datasette.app import Datasette
+    from datasette.database import Database
+
+    north = next(s for s in served["unlocked"] if s.name == "north")
+    key_file = tmp_path / "north.key"
+    key_file.write_text(north.key.hex() + "\n")
+    key_file.chmod(0o644)
+    metadata = serve.datasette_metadata([north], served["auth"])
+    metadata["plugins"]["ahtui"]["sites"]["north"] = {"key_file": str(key_file)}
+    ds = Datasette(files=[], metadata=metadata, settings=serve.datasette_settings())
+    ds.add_database(Database(ds, path=str(north.path), is_mutable=True), name="north")
+    with pytest.raises(ahtui_datasette.ConfigError, match="chmod 600"):
+        await ds.invoke_startup()
+    key_file.chmod(0o600)
+    await ds.invoke_startup()
+    assert (
+        await ds.client.get("/north/consent_status.json", cookies=_cookie(ds))
+    ).status_code == 200
+    ds.get_database("north").close()
+
+
+# -- the queries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SITES)
+async def test_overdue_actions(served, expected, name) -> None:
+    got = await _json(served["ds"], f"/{name}/overdue_actions")
+    assert {r["site"] for r in got} == {expected[name]["site"]}
+    counts: Counter = Counter()
+    for r in got:
+        counts[r["practitioner"]] += r["overdue_actions"]
+        assert r["days_overdue"] >= 1 and r["team"]
+    assert counts == expected[name]["overdue"]
+
+
+@pytest.mark.parametrize("name", SITES)
+async def test_meeting_timescales(served, expected, name) -> None:
+    got = await _json(served["ds"], f"/{name}/meeting_timescales")
+    want = expected[name]["timescales"]
+    assert {r["rule"] for r in got} == set(want)
+    for r in got:
+        assert r["timescale"] == MEETING_RULES[r["rule"]]
+        figures = {k: r[k] for k in ("held_on_time", "held_late", "overdue", "not_yet_due")}
+        assert figures == {k: want[r["rule"]][k] for k in figures}, r["rule"]
+
+
+@pytest.mark.parametrize("name", SITES)
+async def test_caseload_by_pathway_and_lead(served, expected, name) -> None:
+    got = await _json(served["ds"], f"/{name}/caseload_by_pathway_and_lead")
+    counts: Counter = Counter()
+    for r in got:
+        counts[(r["pathway"], r["lead"])] += r["people"]
+    assert counts == expected[name]["caseload"]
+    assert counts[("remand", "No lead")] >= 1
+
+
+@pytest.mark.parametrize("name", SITES)
+async def test_consent_status(served, expected, name) -> None:
+    got = await _json(served["ds"], f"/{name}/consent_status")
+    want = expected[name]["consent"]
+    assert {r["agency"] for r in got} == set(want)
+    for r in got:
+        w = want[r["agency"]]
+        assert r["given"] == w[ConsentEvent.GIVEN.value]
+        assert r["declined"] == w["declined"]
+        assert r["withdrawn"] == w["withdrawn"]
+        assert r["offered_no_answer"] == w["offered"]
+        assert r["reoffers_overdue"] == w["reoffers_overdue"]
+        assert r["reoffers_due_soon"] == w["reoffers_due_soon"]
+    listed = await _json(served["ds"], f"/{name}/consent_reoffers_due")
+    assert len(listed) == sum(w["reoffers_overdue"] + w["reoffers_due_soon"] for w in want.values())
+
+
+@pytest.mark.parametrize("name", SITES)
+async def test_near_release_with_no_gate_plan(served, expected, name) -> None:
+    got = await _json(served["ds"], f"/{name}/near_release_no_gate_plan")
+    assert {r["crn"] for r in got} == expected[name]["near_release"]
+    assert set(served["planted"][name]["near_release"]) <= {r["crn"] for r in got}
+    assert {"given_name", "family_name", "name", "date_of_birth"}.isdisjoint(got[0])
+
+
+@pytest.mark.parametrize("name", SITES)
+async def test_monthly_scorecard(served, expected, name) -> None:
+    got = await _json(served["ds"], f"/{name}/monthly_scorecard")
+    want = expected[name]["scorecard"]
+    assert [r["month"] for r in got] == list(want)
+    for r in got:
+        w = want[r["month"]]
+        assert (r["meetings_due"], r["meetings_on_time"]) == (w["m_due"], w["m_on"]), r["month"]
+        assert (r["actions_due"], r["actions_on_time"]) == (w["a_due"], w["a_on"]), r["month"]
+        if w["a_due"]:
+            assert r["actions_on_time_pct"] == round(100.0 * w["a_on"] / w["a_due"], 1)
+    assert sum(w["a_due"] for w in want.values()) > 0
+
+
+@pytest.mark.parametrize("name", SITES)
+async def test_equality_monitoring_suppresses_small_counts(served, expected, name) -> None:
+    got = await _json(served["ds"], f"/{name}/equality_monitoring")
+    want = expected[name]["equality"]
+    assert {r["ethnicity"] for r in got} == set(want)
+    for r in got:
+        w = want[r["ethnicity"]]
+        for key in w:
+            assert r[key] == w[key], (r["ethnicity"], key)
+        for key in ("people", "meetings_due", "meetings_on_time", "actions_due", "actions_on_time"):
+            assert r[key] is None or r[key] >= 5
+    assert any(r[k] is None for r in got for k in w), "the demo should exercise suppression"
+
+
+async def test_scorecard_chart_is_plain_svg(served) -> None:
+    ds = served["ds"]
+    response = await ds.client.get("/-/ahtui/scorecard", cookies=_cookie(ds))
+    assert response.status_code == 200
+    text = response.text
+    assert text.count("<svg") >= 3  # the menu icon and one chart per site
+    assert "HMP North" in text and "South Probation" in text
+    assert "Meetings held on time" in text and "Actions completed on time" in text
+    assert "<script src" not in text and "cdn" not in text.lower()
+
+
+# -- nothing sensitive, anywhere a supervisor can go -----------------------------------------
+
+
+async def test_crawl_finds_no_canary_key_or_name(served) -> None:
+    ds = served["ds"]
+    cookie = _cookie(ds)
+    forbidden = [CANARY_SENSITIVE, CANARY_TEXT] + [s.key.hex() for s in served["unlocked"]]
+    for path in served["paths"].values():
+        site = open_site(path, ADMIN, PASSPHRASE, audit_unlock=False)
+        try:
+            for p in site.query("SELECT given_name, family_name FROM people"):
+                forbidden += [f"{p[0]} {p[1]}", f"{p[1]}, {p[0]}"]
+        finally:
+            site.close()
+    seen: set[str] = set()
+    queue = ["/"]
+    statuses: dict[str, int] = {}
+    while queue and len(seen) < 300:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        response = await ds.client.get(path, cookies=cookie)
+        statuses[path] = response.status_code
+        body = response.text
+        for needle in forbidden:
+            assert needle not in body, (needle, path)
+        if "html" not in response.headers.get("content-type", ""):
+            continue
+        for href in re.findall(r'href="([^"#]+)', body):
+            href = href.replace("&amp;", "&")
+            url = urlsplit(urljoin("http://localhost" + path, href))
+            if url.netloc not in ("", "localhost") or url.path.startswith("/-/static"):
+                continue
+            target = url.path + (f"?{url.query}" if url.query else "")
+            if target not in seen:
+                queue.append(target)
+    reached = {p for p, s in statuses.items() if s == 200}
+    for name in SITES:
+        for query in ahtui_datasette.queries.BY_NAME:
+            assert f"/{name}/{query}" in reached
+    assert "/-/ahtui/scorecard" in reached
+    assert not any(p.startswith("/north/people") for p in reached)
+
+
+def test_served_sites_are_named_after_their_files(served) -> None:
+    assert [s.name for s in served["unlocked"]] == ["north", "south"]
+    assert [s.title for s in served["unlocked"]] == ["HMP North", "South Probation"]
+    assert served["ds"].metadata("allow") == {"ahtui": "supervisor"}
+    assert served["ds"].setting("allow_download") is False
+    assert served["ds"].setting("default_allow_sql") is False
+
+
+def test_site_slugs_are_unique_and_url_safe() -> None:
+    taken: set[str] = set()
+    names = [
+        serve._slug(Path(p), taken)
+        for p in ("/a/HMP North.ahtui", "/b/hmp north.ahtui", "/c/..ahtui")
+    ]
+    assert names == ["hmp-north", "hmp-north-2", "site"]

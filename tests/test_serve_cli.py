@@ -1,0 +1,156 @@
+"""`ahtui serve` and `ahtui supervisor` from the command line: plain messages, exit codes, and
+the loopback default. One test starts the real server on a free port and stops it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import ADMIN, PASSPHRASE
+
+from ahtui import serve
+from ahtui.cli import build_parser, main
+
+
+@pytest.fixture
+def auth(tmp_path: Path) -> Path:
+    path = tmp_path / "supervisors.toml"
+    serve.add_supervisor(path, "sam", "a supervisor password")
+    return path
+
+
+def test_supervisor_add_list_remove(tmp_path, monkeypatch, capsys) -> None:
+    path = tmp_path / "logins.toml"
+    monkeypatch.setenv("AHTUI_NEW_PASSPHRASE", "a long enough password")
+    assert main(["supervisor", "add", "jo.bloggs", "--auth", str(path)]) == 0
+    assert "Added supervisor jo.bloggs" in capsys.readouterr().out
+    text = path.read_text()
+    assert "a long enough password" not in text and "scrypt$" in text
+    assert path.stat().st_mode & 0o777 == 0o600
+    stored = serve.load_supervisors(path)["jo.bloggs"]
+    assert serve.verify_password("a long enough password", stored)
+    assert not serve.verify_password("a long enough passwore", stored)
+    assert main(["supervisor", "list", "--auth", str(path)]) == 0
+    assert capsys.readouterr().out.split() == ["jo.bloggs"]
+    assert main(["supervisor", "remove", "jo.bloggs", "--auth", str(path)]) == 0
+    assert serve.load_supervisors(path) == {}
+    assert main(["supervisor", "remove", "jo.bloggs", "--auth", str(path)]) == 2
+    assert "no supervisor" in capsys.readouterr().err
+
+
+def test_supervisor_names_and_passwords_are_checked(tmp_path, monkeypatch, capsys) -> None:
+    path = tmp_path / "logins.toml"
+    monkeypatch.setenv("AHTUI_NEW_PASSPHRASE", "short")
+    assert main(["supervisor", "add", "jo", "--auth", str(path)]) == 2
+    assert "too short" in capsys.readouterr().err
+    monkeypatch.setenv("AHTUI_NEW_PASSPHRASE", "a long enough password")
+    assert main(["supervisor", "add", 'Bad"Name', "--auth", str(path)]) == 2
+    assert not path.exists()
+
+
+def test_a_broken_supervisors_file_is_a_plain_error(tmp_path, site, capsys) -> None:
+    path = tmp_path / "logins.toml"
+    path.write_text("[supervisors]\nsam = 'password in clear'\n")
+    code = main(["serve", "--site", str(site.path), "--user", ADMIN, "--auth", str(path)])
+    assert code == 2
+    assert "not in the expected form" in capsys.readouterr().err
+
+
+def test_serve_defaults_to_loopback(site, auth) -> None:
+    args = build_parser().parse_args(["serve", "--site", str(site.path), "--auth", str(auth)])
+    options = serve.options_from_args(args, None)
+    assert options.host == "127.0.0.1" and serve.is_loopback(options.host)
+    assert options.port == 8001
+    assert options.sites == (site.path,)
+    args = build_parser().parse_args(
+        ["serve", "--site", "a.ahtui", "--site", "b.ahtui", "--host", "0.0.0.0", "--port", "0"]
+        + ["--auth", str(auth)]
+    )
+    options = serve.options_from_args(args, None)
+    assert [p.name for p in options.sites] == ["a.ahtui", "b.ahtui"]
+    assert not serve.is_loopback(options.host) and options.port == 0
+
+
+def test_wrong_passphrase_is_exit_code_2(site, auth, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("AHTUI_PASSPHRASE", "not the passphrase at all")
+    code = main(["serve", "--site", str(site.path), "--user", ADMIN, "--auth", str(auth)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Wrong user name or passphrase" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_missing_passphrase_is_exit_code_2(site, auth, monkeypatch, capsys) -> None:
+    monkeypatch.delenv("AHTUI_PASSPHRASE", raising=False)
+    monkeypatch.setattr(sys, "stdin", open(os.devnull))  # not a terminal: no prompt
+    code = main(["serve", "--site", str(site.path), "--user", ADMIN, "--auth", str(auth)])
+    assert code == 2
+    assert "No passphrase given" in capsys.readouterr().err
+
+
+def test_no_supervisors_or_no_site_is_exit_code_2(site, tmp_path, capsys) -> None:
+    empty = tmp_path / "none.toml"
+    assert main(["serve", "--site", str(site.path), "--auth", str(empty)]) == 2
+    assert "ahtui supervisor add" in capsys.readouterr().err
+    serve.add_supervisor(empty, "sam", "a supervisor password")
+    assert main(["serve", "--auth", str(empty)]) == 2
+    assert "No site chosen" in capsys.readouterr().err
+    assert main(["serve", "--site", str(site.path), "--port", "70000", "--auth", str(empty)]) == 2
+
+
+def test_passphrase_file_must_be_owner_only(site, auth, tmp_path, capsys) -> None:
+    secret = tmp_path / "pass"
+    secret.write_text("not the passphrase at all\n")
+    secret.chmod(0o644)
+    argv = ["serve", "--site", str(site.path), "--user", ADMIN, "--auth", str(auth)]
+    assert main(argv + ["--passphrase-file", str(secret)]) == 2
+    assert "chmod 600" in capsys.readouterr().err
+    secret.chmod(0o600)
+    assert main(argv + ["--passphrase-file", str(secret)]) == 2
+    assert "Wrong user name or passphrase" in capsys.readouterr().err
+
+
+def test_serve_starts_on_loopback_and_stops(site, auth, tmp_path) -> None:
+    """The real command: unlock, listen on a free loopback port, refuse anonymous, stop."""
+    env = dict(os.environ, AHTUI_PASSPHRASE=PASSPHRASE, AHTUI_USER=ADMIN)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ahtui", "serve", "--site", str(site.path), "--port", "0"]
+        + ["--auth", str(auth)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, (line, proc.stderr.read() if proc.poll() is not None else "")
+        url = match.group(0)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                status = 200
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+                body = exc.read().decode()
+            except urllib.error.URLError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+                continue
+            break
+        assert status == 403 and "Sign in" in body
+        login = urllib.request.urlopen(url + "-/ahtui/login", timeout=5)
+        assert login.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert PASSPHRASE not in (proc.stdout.read() + proc.stderr.read())

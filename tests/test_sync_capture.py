@@ -1,0 +1,137 @@
+"""Change capture: what triggers record, that applied changes are not re-captured, that
+migrations keep capture complete, and that resolving a conflict syncs like any change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ADMIN, PASSPHRASE
+from test_sync_helpers import ALL, Family, digest, person
+
+from ahtui.store import migrations, rows
+from ahtui.store.site import open_site
+from ahtui.sync import engine, keys
+from ahtui.sync.capture import synced_tables
+
+
+@pytest.fixture(scope="module")
+def family(tmp_path_factory: pytest.TempPathFactory) -> Family:
+    return Family(tmp_path_factory.mktemp("capfam"), [("A", "prison"), ("B", "probation")])
+
+
+@pytest.fixture
+def ab(family: Family, tmp_path: Path):
+    s = family.fresh(tmp_path)
+    yield s["A"], s["B"]
+    for x in s.values():
+        x.close()
+
+
+def _swap(a, b) -> None:
+    engine.import_bundle(b, engine.export(a, b.site_id).data)
+    engine.import_bundle(a, engine.export(b, a.site_id).data)
+
+
+def test_triggers_record_versions_and_imports_are_not_recaptured(ab) -> None:
+    a, b = ab
+    assert "users" not in synced_tables(a.conn) and "sites" not in synced_tables(a.conn)
+    pid = person(a, "Cap", "Ture", **ALL)
+    rows.update(a, "people", pid, {"prison": "HMP Capture"})
+    col = a.one("SELECT * FROM sync_cols WHERE row_id = ? AND col = 'prison'", (pid,))
+    assert col["origin"] == a.site_id
+    seq_before = b.one("SELECT seq FROM sync_clock")[0]
+    engine.import_bundle(b, engine.export(a, b.site_id).data)
+    assert b.one("SELECT seq FROM sync_clock")[0] == seq_before + 1
+    assert b.one("SELECT count(*) FROM sync_cols WHERE origin = ?", (b.site_id,))[0] == 0
+    assert b.one("SELECT src FROM sync_rows WHERE row_id = ?", (pid,))[0] == a.site_id
+    # Nothing to echo back: B's bundle to A carries no rows.
+    assert engine.export(b, a.site_id).changes == 0
+
+
+def test_resolving_a_conflict_syncs_and_closes_it_everywhere(ab) -> None:
+    a, b = ab
+    pid = person(a, "Res", "Olve", **ALL)
+    _swap(a, b)
+    rows.update(a, "people", pid, {"prison": "HMP Alpha"})
+    rows.update(b, "people", pid, {"prison": "HMP Beta"})
+    _swap(a, b)
+    _swap(a, b)
+    assert digest(a) == digest(b)
+    [conflict] = engine.conflicts(b, pid)
+    winner = b.one("SELECT prison FROM people WHERE id = ?", (pid,))[0]
+    lost = "HMP Alpha" if winner == "HMP Beta" else "HMP Beta"
+    engine.resolve_conflict(b, conflict["id"], "lost")
+    _swap(a, b)
+    for s in (a, b):
+        assert s.one("SELECT prison FROM people WHERE id = ?", (pid,))[0] == lost
+        assert engine.conflicts(s, pid) == []
+    assert digest(a) == digest(b)
+
+
+def test_an_edit_concurrent_with_a_delete_is_kept_and_can_restore(ab) -> None:
+    a, b = ab
+    pid = person(a, "Del", "Ete", **ALL)
+    _swap(a, b)
+    rows.soft_delete(a, "people", pid)
+    rows.update(b, "people", pid, {"given_name": "Edited"})
+    _swap(a, b)
+    _swap(a, b)
+    for s in (a, b):
+        row = s.one("SELECT given_name, deleted_at FROM people WHERE id = ?", (pid,))
+        assert row["given_name"] == "Edited" and row["deleted_at"] is not None
+    [conflict] = engine.conflicts(a, pid)
+    assert conflict["kind"] == "delete"
+    engine.resolve_conflict(a, conflict["id"], "lost")
+    _swap(a, b)
+    assert b.one("SELECT deleted_at FROM people WHERE id = ?", (pid,))[0] is None
+    assert digest(a) == digest(b)
+
+
+def test_a_later_migration_is_captured_and_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_sync_helpers import make_sites
+
+    sites = make_sites(tmp_path / "m", [("A", "prison"), ("B", "probation")])
+    pid = person(sites["A"], "Mig", "Ration", **ALL)
+    paths = {n: s.path for n, s in sites.items()}
+    for s in sites.values():
+        s.close()
+    extra = tmp_path / "9000_later.sql"
+    extra.write_text(
+        "ALTER TABLE people ADD COLUMN nickname TEXT;\n"
+        "CREATE TABLE widgets (id TEXT PRIMARY KEY NOT NULL, person_id TEXT, label TEXT, "
+        "created_at TEXT, updated_at TEXT, updated_by TEXT, deleted_at TEXT);\n"
+    )
+    found = migrations.available() + (migrations.Migration(9000, "later", extra),)
+    monkeypatch.setattr(migrations, "available", lambda: found)
+    a = open_site(paths["A"], ADMIN, PASSPHRASE)
+    b = open_site(paths["B"], ADMIN, PASSPHRASE)
+    try:
+        rows.update(a, "people", pid, {"nickname": "Miggy"})
+        wid = rows.insert(a, "widgets", {"person_id": pid, "label": "new table"})
+        assert a.one("SELECT 1 FROM sync_cols WHERE col = 'nickname'")
+        assert a.one("SELECT 1 FROM sync_rows WHERE tbl = 'widgets' AND row_id = ?", (wid,))
+        engine.import_bundle(b, engine.export(a, b.site_id).data)
+        assert b.one("SELECT nickname FROM people WHERE id = ?", (pid,))[0] == "Miggy"
+        assert b.one("SELECT label FROM widgets WHERE id = ?", (wid,))[0] == "new table"
+        assert keys.peers(b)[0]["name"] == "A"
+    finally:
+        a.close()
+        b.close()
+
+
+def test_team_directory_conflicts_reach_every_site(ab) -> None:
+    from ahtui.store.team import add_practitioner, update_practitioner
+
+    a, b = ab
+    pr = add_practitioner(a, {"name": "Pat Lee", "role": "pom", "email": "pat@a.example"})
+    _swap(a, b)
+    update_practitioner(a, pr, {"email": "pat@prison.example"})
+    update_practitioner(b, pr, {"email": "pat@probation.example"})
+    engine.import_bundle(b, engine.export(a, b.site_id).data)
+    _swap(a, b)
+    assert [c["id"] for c in engine.conflicts(a)] == [c["id"] for c in engine.conflicts(b)]
+    assert len(engine.conflicts(a)) == 1
+    assert digest(a) == digest(b)
