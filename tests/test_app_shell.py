@@ -549,3 +549,42 @@ def test_snapshot_caseload_search(snap_compare, snap_site: Path) -> None:
 def test_snapshot_help(snap_compare, snap_site: Path) -> None:
     app = AhtuiApp(snap_site, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
     assert snap_compare(app, terminal_size=SIZE, run_before=_until_caseload, press=["f1"])
+
+
+async def test_next_day_draws_yesterday_at_once_then_today(demo_path: Path) -> None:
+    """The first open of a day does not wait for every schedule: it redraws when they are in."""
+    from ahtui.store.caseload import caseload
+    from ahtui.store.site import open_site
+
+    with open_site(demo_path, ADMIN, PASSPHRASE) as site:
+        caseload(site, TODAY)
+    tomorrow = TODAY + timedelta(days=1)
+    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=tomorrow)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: caseload_ready(app))
+
+        def fresh() -> bool:
+            rows = app.screen.query_one(CaseloadList).shown
+            return bool(rows) and not any(r.stale for r in rows)
+
+        await wait_for(pilot, fresh)
+        screen = app.screen
+        assert isinstance(screen, CaseloadScreen)
+        assert screen.stale_draws == 1  # yesterday's figures first, then today's
+        assert "updating" not in text_of(app, "#caseload-count")
+        shown = {r.person_id: r for r in screen.query_one(CaseloadList).shown}
+    with open_site(demo_path, ADMIN, PASSPHRASE) as site:
+        assert shown == {r.person_id: r for r in caseload(site, tomorrow)}
+
+
+async def test_same_day_draws_once(demo_path: Path) -> None:
+    from ahtui.store.caseload import caseload
+    from ahtui.store.site import open_site
+
+    with open_site(demo_path, ADMIN, PASSPHRASE) as site:
+        caseload(site, TODAY)
+    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: caseload_ready(app))
+        await pilot.pause(0.2)
+        assert app.screen.stale_draws == 0

@@ -91,3 +91,28 @@ def test_rows_are_sorted_by_urgency(demo) -> None:
     rows = caseload(demo, TODAY)
     keys = [(-r.overdue_count, r.next_due_on or date.max, r.name) for r in rows]
     assert keys == sorted(keys)
+
+
+def test_stale_rows_are_shown_first_then_brought_up_to_date(demo) -> None:
+    caseload(demo, TODAY)
+    tomorrow = TODAY + timedelta(days=1)
+    stale = caseload(demo, tomorrow, stale_ok=True)
+    assert all(r.stale for r in stale)
+    assert [(r.person_id, r.overdue_count) for r in stale] == [
+        (r.person_id, r.overdue_count) for r in caseload(demo, TODAY)
+    ]
+    fresh = caseload(demo, tomorrow)
+    assert not any(r.stale for r in fresh)
+    assert caseload(demo, tomorrow, stale_ok=True) == fresh
+
+
+def test_stale_read_still_computes_people_never_seen(demo) -> None:
+    caseload(demo, TODAY)
+    from ahtui.store import people
+
+    pid = people.create_person(
+        demo, {"given_name": "New", "family_name": "Arrival", "pathway": "remand"}
+    )
+    rows = {r.person_id: r for r in caseload(demo, TODAY + timedelta(days=1), stale_ok=True)}
+    assert rows[pid].stale is False
+    assert sum(1 for r in rows.values() if r.stale) == 30

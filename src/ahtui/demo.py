@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from .domain.enums import (
     CareLeaverStatus,
@@ -482,6 +482,10 @@ def _make_person(
                 "body": rng.choice(NOTE_TEXT),
             },
             author_practitioner_id=members.get(role_first),
+            # One in ten written up late, so the LATE mark shows somewhere in the demo.
+            recorded_at=_written_up(
+                min(today, when + timedelta(days=3 if rng.random() < 0.1 else 0))
+            ),
         )
     if rng.random() < 0.5:
         notes.record_milestone(
@@ -593,8 +597,14 @@ def _contact(site: Site, person_id: str, kind: ContactType, when: date, author: 
             "body": _contact_text(kind),
         },
         author_practitioner_id=author,
+        recorded_at=_written_up(when),
     )
 
 
 def _contact_text(kind: ContactType) -> str:
     return f"{kind.label()}: talked through how things are going and the next steps."
+
+
+def _written_up(contact_on: date) -> datetime:
+    # Demo notes were written up the same afternoon, as National Standard 1.1 asks.
+    return datetime.combine(contact_on, time(16, 0), tzinfo=UTC)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
@@ -419,6 +420,8 @@ class CaseloadScreen(Screen[None]):
         self.pathway_filter: str | None = None
         self._mine: set[str] = set()
         self._loads = 0
+        self._updating = False
+        self.stale_draws = 0  # how often yesterday's figures were drawn first (for tests)
 
     def compose(self) -> ComposeResult:
         from ..domain.enums import Agency
@@ -454,10 +457,10 @@ class CaseloadScreen(Screen[None]):
             self._site = site
             self._start_load()
 
-    def _start_load(self) -> None:
+    def _start_load(self, *, stale_ok: bool = True) -> None:
         self._loads += 1
         self.run_worker(
-            self._load,
+            partial(self._load, stale_ok),
             thread=True,
             group="caseload",
             description="load caseload",
@@ -465,22 +468,31 @@ class CaseloadScreen(Screen[None]):
             exit_on_error=False,
         )
 
-    def _load(self) -> list[CaseloadRow]:
+    def _load(self, stale_ok: bool) -> list[CaseloadRow]:
         from ..store.caseload import caseload
 
         # Held while reading so a lock (ctrl+l) closes the site only after the read.
         with self._site_lock:
-            return caseload(self._site, today=self._today)
+            return caseload(self._site, today=self._today, stale_ok=stale_ok)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "caseload":
             return
         table = self.query_one(CaseloadList)
         if event.state == WorkerState.SUCCESS:
+            rows = event.worker.result or []
             self.app.mark("caseload_loaded")  # type: ignore[attr-defined]
-            table.set_rows(event.worker.result or [])
+            table.set_rows(rows)
+            # The first open of a day draws yesterday's due items at once, then works out
+            # today's in the background and redraws (the count line says so meanwhile).
+            self._updating = any(r.stale for r in rows)
+            self.stale_draws += self._updating
             self._update_count()
             self.call_after_refresh(self.app.mark, "caseload_drawn")  # type: ignore[attr-defined]
+            if self._updating:
+                self._start_load(stale_ok=False)
+            else:
+                self.call_after_refresh(self.app.mark, "caseload_current")  # type: ignore[attr-defined]
         elif event.state == WorkerState.ERROR:
             error: Any = event.worker.error
             message = getattr(error, "message", None) or "an unexpected error (see the log)"
@@ -505,6 +517,8 @@ class CaseloadScreen(Screen[None]):
             names.append("awaiting reply")
         if names and table.loaded:
             text = f"{len(table.shown):,} of {table.total:,} · {', '.join(names)}"
+        if self._updating:
+            text = f"updating due dates… · {text}"
         self.query_one("#caseload-count", Static).update(text)
 
     def on_caseload_list_highlighted(self, event: CaseloadList.Highlighted) -> None:

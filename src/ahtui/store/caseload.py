@@ -33,6 +33,9 @@ class CaseloadRow:
     overdue_count: int
     awaiting_reply: int = 0
     lead_practitioner_id: str | None = None
+    # True when the due item is the one worked out on an earlier day, shown while today's
+    # figures are computed (see `caseload(stale_ok=True)`).
+    stale: bool = False
 
 
 _OPEN = (DueStatus.UPCOMING, DueStatus.DUE, DueStatus.OVERDUE)
@@ -50,12 +53,16 @@ def _action_status(due_on: date, today: date) -> DueStatus:
 _BULK = 2000
 
 
-def caseload(site: Site, today: date | None = None) -> list[CaseloadRow]:
+def caseload(site: Site, today: date | None = None, *, stale_ok: bool = False) -> list[CaseloadRow]:
     """Everyone's caseload row for `today`, most urgent first.
 
     Each person's next due item and overdue count come from `due_cache` when it was computed
     for today and nothing about the person changed since (triggers clear a person's row on
     every relevant write); the rest are computed from the rules and cached.
+
+    With `stale_ok`, a row worked out on an earlier day is returned as it is (marked `stale`)
+    instead of being recomputed, so the first caseload of a day can be drawn at once and
+    brought up to date straight after. People with no cached row at all are still computed.
     """
     today = today or date.today()
     people = site.query(
@@ -64,11 +71,11 @@ def caseload(site: Site, today: date | None = None) -> list[CaseloadRow]:
         "LEFT JOIN practitioners pr ON pr.id = p.lead_practitioner_id "
         "WHERE p.deleted_at IS NULL"
     )
-    due = _cached_due(site, today)
+    due = _cached_due(site, today, stale_ok)
     missing = [p["id"] for p in people if p["id"] not in due]
     if missing:
         fresh = _compute_due(site, today, None if len(missing) > _BULK else missing)
-        _store_due(site, today, fresh)
+        _store_due(site, today, fresh, prune=not stale_ok)
         due.update(fresh)
     awaiting = {
         r[0]: r[1]
@@ -80,7 +87,7 @@ def caseload(site: Site, today: date | None = None) -> list[CaseloadRow]:
     rows: list[tuple[tuple[Any, ...], CaseloadRow]] = []
     for p in people:
         pid = p["id"]
-        title, due_on, status, overdue = due.get(pid, (None, None, None, 0))
+        title, due_on, status, overdue, stale = due.get(pid, (None, None, None, 0, False))
         name = f"{p['family_name']}, {p['preferred_name'] or p['given_name']}"
         row = CaseloadRow(
             person_id=pid,
@@ -96,22 +103,26 @@ def caseload(site: Site, today: date | None = None) -> list[CaseloadRow]:
             overdue_count=overdue,
             awaiting_reply=awaiting.get(pid, 0),
             lead_practitioner_id=p["lead_practitioner_id"],
+            stale=stale,
         )
         rows.append(((-overdue, due_on or date.max, name), row))
     rows.sort(key=lambda pair: pair[0])
     return [r for _, r in rows]
 
 
-_Due = tuple[str | None, date | None, str | None, int]
+# title, due on, status, overdue count, worked out on an earlier day
+_Due = tuple[str | None, date | None, str | None, int, bool]
 
 
-def _cached_due(site: Site, today: date) -> dict[str, _Due]:
+def _cached_due(site: Site, today: date, stale_ok: bool = False) -> dict[str, _Due]:
+    day = today.isoformat()
+    where = "" if stale_ok else "WHERE computed_on = ?"
     return {
-        r[0]: (r[1], date.fromisoformat(r[2]) if r[2] else None, r[3], int(r[4]))
+        r[0]: (r[1], date.fromisoformat(r[2]) if r[2] else None, r[3], int(r[4]), r[5] != day)
         for r in site.query(
-            "SELECT person_id, next_due_title, next_due_on, next_due_status, overdue_count "
-            "FROM due_cache WHERE computed_on = ?",
-            (today.isoformat(),),
+            "SELECT person_id, next_due_title, next_due_on, next_due_status, overdue_count, "
+            f"computed_on FROM due_cache {where}",
+            () if stale_ok else (day,),
         )
     }
 
@@ -152,23 +163,24 @@ def _compute_due(site: Site, today: date, person_ids: list[str] | None) -> dict[
             if best is None or first < best[0]:
                 best = (first, f"Action: {act['step']}", _action_status(first, today))
         if best is None:
-            out[pid] = (None, None, None, overdue)
+            out[pid] = (None, None, None, overdue, False)
         else:
-            out[pid] = (best[1], best[0], best[2].value, overdue)
+            out[pid] = (best[1], best[0], best[2].value, overdue, False)
     return out
 
 
-def _store_due(site: Site, today: date, due: dict[str, _Due]) -> None:
+def _store_due(site: Site, today: date, due: dict[str, _Due], *, prune: bool = True) -> None:
     """Keep what was computed; a busy site only means the next caseload computes it again."""
     try:
         with site.write() as conn:
-            conn.execute("DELETE FROM due_cache WHERE computed_on <> ?", (today.isoformat(),))
+            if prune:
+                conn.execute("DELETE FROM due_cache WHERE computed_on <> ?", (today.isoformat(),))
             conn.executemany(
                 "INSERT OR REPLACE INTO due_cache (person_id, computed_on, next_due_title, "
                 "next_due_on, next_due_status, overdue_count) VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (pid, today.isoformat(), t, d.isoformat() if d else None, st, n)
-                    for pid, (t, d, st, n) in due.items()
+                    for pid, (t, d, st, n, _) in due.items()
                 ],
             )
     except AhtuiError:

@@ -6,9 +6,11 @@ written more than one working day later can be flagged (National Standard 1.1).
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ..domain.models import MilestoneIn, NoteIn, parse
+from ..errors import BadInput
 from . import rows
 from .people import get_person
 from .site import Site
@@ -20,15 +22,19 @@ def add_note(
     note: NoteIn | dict[str, Any],
     *,
     author_practitioner_id: str | None = None,
+    recorded_at: datetime | None = None,
 ) -> str:
+    """Record a contact. `recorded_at` is for bringing in notes written earlier elsewhere
+    (and the demo); notes typed in the app are recorded now. The audit keeps the real time."""
     n = parse(NoteIn, note)
     get_person(site, person_id)
     author = author_practitioner_id or site.user.practitioner_id
-    return rows.insert(
-        site,
-        "case_notes",
-        {"person_id": person_id, **n.model_dump(), "author_practitioner_id": author},
-    )
+    values = {"person_id": person_id, **n.model_dump(), "author_practitioner_id": author}
+    if recorded_at is not None:
+        if recorded_at.date() < date.fromisoformat(n.contact_at[:10]):
+            raise BadInput("A note cannot be recorded before the contact it describes.")
+        values["created_at"] = recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return rows.insert(site, "case_notes", values)
 
 
 def notes_for(site: Site, person_id: str, *, include_sensitive: bool = True) -> list[Any]:
