@@ -142,6 +142,18 @@ class AhtuiApp(App[None]):
             self.push_screen(self._unlock_screen())
         if self.idle_lock_seconds:
             self.set_interval(min(5.0, self.idle_lock_seconds / 2), self._check_idle)
+        # While the passphrase is being typed, load what the caseload needs (about 0.3 s of
+        # imports and this year's bank holidays), so it is not paid after unlocking.
+        self.run_worker(self._preload, thread=True, group="preload", exit_on_error=False)
+
+    def _preload(self) -> None:
+        from .domain.workdays import bank_holidays
+        from .screens import caseload as _caseload_screen  # noqa: F401
+        from .store import caseload as _caseload  # noqa: F401
+
+        year = (self.today or date.today()).year
+        for y in (year - 1, year, year + 1):
+            bank_holidays(y)
 
     def _unlock_screen(self, error: str | None = None) -> Screen:
         from .screens.unlock import UnlockScreen

@@ -453,7 +453,9 @@ class CaseloadScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         # Back from a person or a form: pick up what changed (the due cache makes this cheap).
         site = getattr(self.app, "site", None)
-        if site is not None and self._loads:
+        # Not on the first showing: on_mount's load is still running, and starting another
+        # would throw its work away.
+        if site is not None and self._loads and self.query_one(CaseloadList).loaded:
             self._site = site
             self._start_load()
 
