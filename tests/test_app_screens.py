@@ -554,9 +554,13 @@ def _then(*keys: str, settle: float = 0.2):
 
     async def run_before(pilot) -> None:
         await wait_for(pilot, lambda: caseload_ready(pilot.app))
+        # Background loads (preloading, a caseload refresh) finish before keys are pressed,
+        # so a busy machine cannot change what the snapshot catches.
+        await pilot.app.workers.wait_for_complete()
         for key in keys:
             await pilot.press(key)
             await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause(settle)
 
     return run_before
