@@ -561,6 +561,11 @@ def _then(*keys: str, settle: float = 0.2):
             await pilot.press(key)
             await pilot.pause()
         await pilot.app.workers.wait_for_complete()
+        # A blinking cursor is caught on or off by chance; hold it on.
+        from textual.widgets import Input
+
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
         await pilot.pause(settle)
 
     return run_before
