@@ -20,50 +20,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-USER = "bench"
-PASSPHRASE = "benchmark passphrase"
+from bench_common import PASSPHRASE, USER, build, figure
+
 # Typed into the search box: names, a CRN, deletions back to empty, as a user would.
 TYPED = ["l", "e", "w", "i", "backspace", "backspace", "backspace", "backspace", "backspace"]
 TYPED += ["h", "u", "g", "h", "e", "s", *["backspace"] * 6, "x", "1", "0", "0", "0", "4"]
 TYPED += ["backspace"] * 6
-
-
-def figure(name: str, value: float, unit: str) -> None:
-    print(f"{name}: {value:.4g} {unit}", flush=True)
-
-
-def build(path: Path, people: int, actions: int) -> float:
-    env = dict(os.environ, AHTUI_USER=USER, AHTUI_PASSPHRASE=PASSPHRASE)
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ahtui",
-            "demo",
-            "--site",
-            str(path),
-            "--people",
-            str(people),
-            "--actions-per-person",
-            str(actions),
-            "--no-open",
-            "--fresh",
-        ],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - start
 
 
 async def open_app(path: Path, today: date, keys: int) -> dict[str, float]:

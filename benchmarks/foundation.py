@@ -20,44 +20,14 @@ Usage: python benchmarks/foundation.py [--quick] [--people N] [--keep DIR]
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-USER = "bench"
-PASSPHRASE = "benchmark passphrase"
-
-
-def figure(name: str, value: float, unit: str) -> None:
-    print(f"{name}: {value:.4g} {unit}", flush=True)
-
-
-def build(path: Path, people: int) -> float:
-    env = dict(os.environ, AHTUI_USER=USER, AHTUI_PASSPHRASE=PASSPHRASE)
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ahtui",
-            "demo",
-            "--site",
-            str(path),
-            "--people",
-            str(people),
-            "--no-open",
-            "--fresh",
-        ],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - start
+from bench_common import PASSPHRASE, USER, build, figure
 
 
 def main() -> int:

@@ -41,3 +41,35 @@ def site(site_path: Path):
     )
     yield s
     s.close()
+
+
+def make_demo_site(path: Path, today, *, people: int = 40, seed: int = 1) -> Path:
+    """Build a deterministic demo site at `path` (closed again) for app tests to copy."""
+    from ahtui.demo import build_demo
+    from ahtui.store.site import init_site
+
+    s = init_site(
+        path,
+        name="HMP Testbridge",
+        agency="prison",
+        admin=ADMIN,
+        passphrase=PASSPHRASE,
+        admin_display_name="Sam Admin",
+    )
+    try:
+        build_demo(s, people=people, seed=seed, today=today)
+    finally:
+        s.close()
+    return path
+
+
+def copy_site(source: Path, folder: Path) -> Path:
+    """A copy of a site and its key, WAL and shared-memory files, so a test may write to it."""
+    import shutil
+
+    target = folder / source.name
+    for suffix in ("", ".keys", "-wal", "-shm"):
+        src = source.with_name(source.name + suffix)
+        if src.exists():
+            shutil.copy2(src, target.with_name(target.name + suffix))
+    return target

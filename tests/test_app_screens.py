@@ -14,8 +14,8 @@ import email
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, PASSPHRASE
-from test_app_shell import TODAY, _copy_site, caseload_ready, wait_for
+from conftest import ADMIN, PASSPHRASE, copy_site, make_demo_site
+from test_app_shell import TODAY, caseload_ready, wait_for
 
 from ahtui.app import AhtuiApp, AhtuiCommands
 from ahtui.screens.actions import ActionsScreen
@@ -34,28 +34,12 @@ SIZE = (80, 24)
 
 @pytest.fixture(scope="module")
 def _demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from ahtui.demo import build_demo
-    from ahtui.store.site import init_site
-
-    path = tmp_path_factory.mktemp("screens") / "site.ahtui"
-    site = init_site(
-        path,
-        name="HMP Testbridge",
-        agency="prison",
-        admin=ADMIN,
-        passphrase=PASSPHRASE,
-        admin_display_name="Sam Admin",
-    )
-    try:
-        build_demo(site, people=40, seed=1, today=TODAY)
-    finally:
-        site.close()
-    return path
+    return make_demo_site(tmp_path_factory.mktemp("screens") / "site.ahtui", TODAY)
 
 
 @pytest.fixture
 def demo_path(_demo: Path, tmp_path: Path) -> Path:
-    return _copy_site(_demo, tmp_path)
+    return copy_site(_demo, tmp_path)
 
 
 @pytest.fixture
@@ -540,7 +524,7 @@ async def test_lock_then_another_user_starts_clean(demo_path: Path, monkeypatch)
 # -- snapshots: every screen at 80x24 -------------------------------------------------------
 @pytest.fixture
 def snap_site(_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    _copy_site(_demo, tmp_path)
+    copy_site(_demo, tmp_path)
     monkeypatch.chdir(tmp_path)
     return Path("site.ahtui")
 

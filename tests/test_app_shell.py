@@ -8,7 +8,6 @@ the snapshots are the same on every run.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, PASSPHRASE
+from conftest import ADMIN, PASSPHRASE, copy_site, make_demo_site
 from textual import events
 
 from ahtui.app import AhtuiApp, AhtuiCommands
@@ -34,37 +33,12 @@ DEMO_PEOPLE = 40
 @pytest.fixture(scope="module")
 def _built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One demo site per module; each test gets its own copy (unlocking writes an audit row)."""
-    from ahtui.demo import build_demo
-    from ahtui.store.site import init_site
-
-    path = tmp_path_factory.mktemp("demo") / "site.ahtui"
-    site = init_site(
-        path,
-        name="HMP Testbridge",
-        agency="prison",
-        admin=ADMIN,
-        passphrase=PASSPHRASE,
-        admin_display_name="Sam Admin",
-    )
-    try:
-        build_demo(site, people=DEMO_PEOPLE, seed=1, today=TODAY)
-    finally:
-        site.close()
-    return path
-
-
-def _copy_site(source: Path, folder: Path) -> Path:
-    target = folder / source.name
-    for suffix in ("", ".keys", "-wal", "-shm"):
-        src = source.with_name(source.name + suffix)
-        if src.exists():
-            shutil.copy2(src, target.with_name(target.name + suffix))
-    return target
+    return make_demo_site(tmp_path_factory.mktemp("demo") / "site.ahtui", TODAY, people=DEMO_PEOPLE)
 
 
 @pytest.fixture
 def demo_path(_built_demo: Path, tmp_path: Path) -> Path:
-    return _copy_site(_built_demo, tmp_path)
+    return copy_site(_built_demo, tmp_path)
 
 
 @pytest.fixture
@@ -502,7 +476,7 @@ def test_importing_the_app_starts_nothing_heavy() -> None:
 @pytest.fixture
 def snap_site(_built_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The demo site under a relative path, so the path on screen is the same every run."""
-    _copy_site(_built_demo, tmp_path)
+    copy_site(_built_demo, tmp_path)
     monkeypatch.chdir(tmp_path)
     return Path("site.ahtui")
 
