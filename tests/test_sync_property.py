@@ -200,8 +200,11 @@ def run_ops(family: Family, root: Path, ops: list, seed: int) -> None:
 EXAMPLES = int(os.environ.get("AHTUI_SYNC_EXAMPLES", "200"))
 
 
+# Derandomized so CI runs the same 200 examples every time; the slow run below keeps
+# searching at random (it found an edit-versus-delete case that is still open, issue 5).
 @settings(
     max_examples=EXAMPLES,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
