@@ -493,9 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=cmd_check)
     _add_serve_parsers(sub)
+    from .exports.commands import register as register_exports  # light, like sync's
     from .sync.commands import register as register_sync  # light: imports nothing heavy
 
     register_sync(sub, _common)
+    register_exports(sub, _common)
     return parser
 
 

@@ -15,57 +15,18 @@ without starting the UI.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import BadInput
+from .keysets import assessment, exports, meetings, network, plan, release, sync
+from .keyspec import KeyAction
 
 if TYPE_CHECKING:
     from textual.binding import Binding
 
 
-@dataclass(frozen=True)
-class KeyAction:
-    """One keyboard action: where it is bound, what it runs, and how it is described."""
-
-    id: str
-    """`<scope>.<name>`: the binding id a keymap overrides, e.g. "caseload.search"."""
-    action: str
-    """The Textual action run on the node that owns the scope, e.g. "focus_search"."""
-    description: str
-    """Short words for the footer and the help screen."""
-    keys: str
-    """Default keys, comma-separated as Textual writes them."""
-    help: str = ""
-    """A sentence for the help screen and the command palette."""
-    show: bool = True
-    """Show in the footer."""
-    priority: bool = False
-    """Checked before the focused widget's own keys (for keys that must work everywhere)."""
-    palette: bool = True
-    """Offer in the command palette (cursor movement is not worth a palette entry)."""
-
-    @property
-    def scope(self) -> str:
-        """Where the binding lives: "app", a screen ("caseload") or a widget ("caseload.list")."""
-        return self.id.rsplit(".", 1)[0]
-
-    @property
-    def area(self) -> str:
-        """The first part of the scope: the prefix of the palette name."""
-        return self.id.split(".", 1)[0]
-
-    @property
-    def palette_name(self) -> str:
-        """Posting's `area: action` naming, e.g. "caseload: search"."""
-        return f"{self.area}: {self.description.lower()}"
-
-    def key_list(self) -> list[str]:
-        return [k.strip() for k in self.keys.split(",") if k.strip()]
-
-
 # Keys left out of the footer so it fits 80 columns; F1 and the palette still list them.
-_CASELOAD_HIDDEN = {"awaiting", "pathway", "mine"}
+_CASELOAD_HIDDEN = {"awaiting", "pathway", "mine", "sync", "conflicts"}
 _TEAM_HIDDEN = {"back", "pathway"}
 
 ACTIONS: tuple[KeyAction, ...] = (
@@ -205,6 +166,20 @@ ACTIONS: tuple[KeyAction, ...] = (
                 "a",
                 "The actions log across everyone: mine, overdue, due this week, by practitioner.",
             ),
+            (
+                "sync",
+                "open_sync",
+                "Sync",
+                "s",
+                "Exchange change bundles with other sites; peers and history.",
+            ),
+            (
+                "conflicts",
+                "open_conflicts",
+                "Conflicts",
+                "f",
+                "Edits made at two sites at once: choose or combine the values.",
+            ),
         )
     ),
     # -- person screen -------------------------------------------------------------------
@@ -240,6 +215,55 @@ ACTIONS: tuple[KeyAction, ...] = (
             ("actions", "open_actions", "Actions", "a", "The person's Team Actions Log.", True),
             ("notes", "open_notes", "Notes", "n", "Case notes (contacts).", True),
             ("emails", "open_emails", "Emails", "e", "Template emails and replies.", True),
+            (
+                "meetings",
+                "open_meetings",
+                "Meetings",
+                "g",
+                "Meetings: schedule one, or run one through its agenda.",
+                False,
+            ),
+            ("plan", "open_plan", "My Plan", "y", "My Plan, written with the person.", False),
+            (
+                "assessment",
+                "open_assessment",
+                "Assessment",
+                "s",
+                "The Combined Assessment, area by area.",
+                False,
+            ),
+            (
+                "network",
+                "open_network",
+                "Support network",
+                "w",
+                "Lifelong Links, Family Group Conference or another support network.",
+                False,
+            ),
+            (
+                "release",
+                "open_release",
+                "Release / remand",
+                "r",
+                "The release-day plan and check-in, or remand support.",
+                False,
+            ),
+            (
+                "export",
+                "open_exports",
+                "Export",
+                "x",
+                "Write My Plan, the assessment, meetings or minutes to a file.",
+                False,
+            ),
+            (
+                "details",
+                "edit_details",
+                "Edit details",
+                "d",
+                "Correct the person's names, identifiers, places and dates.",
+                False,
+            ),
             (
                 "pathway",
                 "change_pathway",
@@ -422,6 +446,14 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     # -- help ----------------------------------------------------------------------------
     KeyAction("help.close", "close", "Close", "escape,f1", "Close the help.", palette=False),
+    # -- the areas with key files of their own (keysets/) ------------------------------
+    *meetings.ACTIONS,
+    *plan.ACTIONS,
+    *assessment.ACTIONS,
+    *network.ACTIONS,
+    *release.ACTIONS,
+    *exports.ACTIONS,
+    *sync.ACTIONS,
 )
 
 _BY_ID = {a.id: a for a in ACTIONS}

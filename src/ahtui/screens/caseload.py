@@ -599,6 +599,16 @@ class CaseloadScreen(Screen[None]):
 
         self.app.push_screen(ActionsScreen(person_id=None))
 
+    def action_open_sync(self) -> None:
+        from .sync import SyncScreen
+
+        self.app.push_screen(SyncScreen())
+
+    def action_open_conflicts(self) -> None:
+        from .conflicts import ConflictsScreen
+
+        self.app.push_screen(ConflictsScreen())
+
     # -- rows ----------------------------------------------------------------------------
     def action_open_person(self) -> None:
         table = self.query_one(CaseloadList)

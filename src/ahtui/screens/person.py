@@ -213,6 +213,41 @@ class PersonScreen(SiteScreen):
 
         self.app.push_screen(EmailsScreen(self.person_id))
 
+    def action_open_meetings(self) -> None:
+        from .meetings import MeetingsScreen
+
+        self.app.push_screen(MeetingsScreen(self.person_id))
+
+    def action_open_plan(self) -> None:
+        from .myplan import MyPlanScreen
+
+        self.app.push_screen(MyPlanScreen(self.person_id))
+
+    def action_open_assessment(self) -> None:
+        from .assessment import AssessmentScreen
+
+        self.app.push_screen(AssessmentScreen(self.person_id))
+
+    def action_open_network(self) -> None:
+        from .network import NetworkScreen
+
+        self.app.push_screen(NetworkScreen(self.person_id))
+
+    def action_open_release(self) -> None:
+        from .release import ReleaseScreen
+
+        self.app.push_screen(ReleaseScreen(self.person_id))
+
+    def action_open_exports(self) -> None:
+        from .exports import ExportScreen
+
+        self.app.push_screen(ExportScreen(self.person_id))
+
+    def action_edit_details(self) -> None:
+        from .person_details import edit_details_form
+
+        edit_details_form(self, self.person_id)
+
     def action_change_pathway(self) -> None:
         change_pathway_form(self, self.person_id)
 

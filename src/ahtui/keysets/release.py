@@ -1,0 +1,7 @@
+"""Keys for Release day and remand support."""
+
+from __future__ import annotations
+
+from ..keyspec import KeyAction
+
+ACTIONS: tuple[KeyAction, ...] = ()
