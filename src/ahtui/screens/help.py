@@ -28,6 +28,17 @@ _SCOPE_TITLES = {
     "notes": "Case notes",
     "emails": "Template emails",
     "form": "Form",
+    "meetings": "Meetings",
+    "meetings.runner": "Meeting runner",
+    "plan": "My Plan",
+    "plan.versions": "Agreed versions",
+    "assessment": "Combined Assessment",
+    "assessment.area": "Assessment area",
+    "network": "Support network",
+    "release": "Release day and remand",
+    "exports": "Export",
+    "sync": "Sync",
+    "conflicts": "Conflicts",
 }
 
 

@@ -1,5 +1,6 @@
-"""The person screen: overview (pathway, lead, key dates, what is due and why, pathway history)
-and timeline (everything dated, newest first), with keys to the person's other records.
+"""The person screen: overview (pathway, lead, key dates, the release-day plan as release nears,
+what is due and why, pathway history) and timeline (everything dated, newest first), with keys
+to the person's other records (a line at the top lists those the footer has no room for).
 
 Each due item is shown with the rule that set it and the dates it was worked out from, so a
 practitioner can check the date against the guidance. Status is written in capitals (OVERDUE,
@@ -34,7 +35,20 @@ _KEY_DATES = (
 )
 
 
-def overview_text(person: Any, team_rows: list[Any], due: list[Any], history: list[Any]) -> Group:
+# The person's other records whose keys the footer at 80 columns cannot fit.
+MORE_KEYS = (
+    "g Meetings · y My Plan · s Assessment · w Network",
+    "r Release/remand · x Export · d Edit details",
+)
+
+
+def overview_text(
+    person: Any,
+    team_rows: list[Any],
+    due: list[Any],
+    history: list[Any],
+    release_lines: list[str] | None = None,
+) -> Group:
     from ..domain.enums import Pathway, Role
 
     facts = Table.grid(padding=(0, 1))
@@ -68,6 +82,14 @@ def overview_text(person: Any, team_rows: list[Any], due: list[Any], history: li
         dates.insert(0, f"Sentence {person['sentence_length_months']} months")
     if dates:
         facts.add_row("Key dates", " · ".join(dates))
+    keys = Text("\n".join(MORE_KEYS), style="dim", no_wrap=True)
+    facts.add_row("More", keys)
+    if release_lines:
+        # As release nears: who meets them and the first appointment (or NO GATE PLAN).
+        release = Text(release_lines[0].removeprefix("Release "), style="bold")
+        for line in release_lines[1:]:
+            release.append(f"\n{line}")
+        facts.add_row("Release", release)
 
     open_items = [d for d in due if d.status.value in ("overdue", "due", "upcoming")]
     overdue = sum(1 for d in due if d.status.value == "overdue")
@@ -160,6 +182,7 @@ class PersonScreen(SiteScreen):
         from ..domain.enums import Pathway
         from ..store import people, team
         from ..store.caseload import schedule_for
+        from ..store.release import release_summary
 
         site = self.site
         person = people.get_person(site, self.person_id)
@@ -174,11 +197,12 @@ class PersonScreen(SiteScreen):
                 team.team(site, self.person_id),
                 schedule_for(site, self.person_id, self.today),
                 people.pathway_history(site, self.person_id),
+                release_summary(site, self.person_id, self.today),
             )
         else:
             from ..store.timeline import timeline
 
-            body = timeline_text(timeline(site, self.person_id))
+            body = timeline_text(timeline(site, self.person_id, self.today))
         self.body = body
         self.query_one("#person-content", Static).update(body)
 

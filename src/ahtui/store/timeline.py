@@ -1,7 +1,9 @@
-"""A person's timeline: meetings, actions, notes, consents, emails and pathway or lead changes.
+"""A person's timeline: meetings, actions, notes, consents, emails, pathway or lead changes,
+support network steps, and the release day with its check-in.
 
 One list of dated entries built from the services' own tables, newest first, so the person
-screen can show everything that happened in one place without knowing any SQL.
+screen can show everything that happened in one place without knowing any SQL. An open step
+sits at its due date (an action, a network plan's review) with its state written in words.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from .site import Site
 class TimelineEntry:
     on: date
     kind: str
-    """meeting, action, note, consent, pathway, identified, email."""
+    """meeting, action, note, consent, pathway, identified, email, network, release."""
     text: str
     sensitive: bool = False
 
@@ -36,8 +38,11 @@ def _label(enum: Any, code: str | None) -> str:
         return code
 
 
-def timeline(site: Site, person_id: str) -> list[TimelineEntry]:
-    """Everything dated about one person, newest first (ties keep a stable kind order)."""
+def timeline(site: Site, person_id: str, today: date | None = None) -> list[TimelineEntry]:
+    """Everything dated about one person, newest first (ties keep a stable kind order).
+
+    `today` settles whether an unreviewed network plan's review is DUE or OVERDUE.
+    """
     out: list[TimelineEntry] = []
     for r in site.query(
         "SELECT meeting_type, scheduled_at, status, held_on FROM meetings "
@@ -116,7 +121,77 @@ def timeline(site: Site, person_id: str) -> list[TimelineEntry]:
         )  # type: ignore[arg-type]
         if r["reply_on"]:
             out.append(TimelineEntry(_d(r["reply_on"]), "email", f"Reply from {r['to_name']}"))  # type: ignore[arg-type]
-    order = ["identified", "pathway", "consent", "meeting", "email", "note", "action"]
+    out += _network_entries(site, person_id, today or date.today())
+    out += _release_entries(site, person_id)
+    order = [
+        "identified",
+        "pathway",
+        "consent",
+        "meeting",
+        "network",
+        "release",
+        "email",
+        "note",
+        "action",
+    ]
     out = [e for e in out if e.on is not None]
     out.sort(key=lambda e: (e.on, -order.index(e.kind)), reverse=True)
+    return out
+
+
+def _network_entries(site: Site, person_id: str, today: date) -> list[TimelineEntry]:
+    from . import networks
+
+    out: list[TimelineEntry] = []
+    reviews = networks.reviews_for(site, person_id, today)
+    for n in networks.networks_for(site, person_id):
+        what = networks.offer_label(n["offer_type"])
+
+        def add(on: str | None, text: str) -> None:
+            if on:
+                out.append(TimelineEntry(_d(on), "network", text))  # type: ignore[arg-type]
+
+        outcome = networks.outcome_label(n["offer_outcome"])
+        add(n["offered_on"], f"{what} offered" + (f": {outcome.lower()}" if outcome else ""))
+        to = f" to {n['referred_to']}" if n["referred_to"] else ""
+        add(n["referred_on"], f"{what}: referred{to}")
+        if n["coordinator_name"]:
+            add(n["coordinator_allocated_on"], f"{what}: coordinator {n['coordinator_name']}")
+        add(n["conference_on"], f"{what}: conference")
+        add(n["plan_started_on"], f"{what}: network plan started")
+        for m in networks.members_for(site, n["id"]):
+            if m["vetted_on"]:
+                by = networks.VETTING_ROLES.get(m["vetted_by_role"] or "", m["vetted_by_role"])
+                add(m["vetted_on"], f"{what}: {m['name']} vetted by the {by}")
+        review = reviews.get(n["id"])
+        if review is not None:
+            if review.done_on:
+                add(review.done_on.isoformat(), f"{what}: network plan reviewed (DONE)")
+            else:
+                # Like an open action, the review sits at its due date.
+                status = review.status.value.upper()
+                add(review.due_on.isoformat(), f"{what}: network plan review due ({status})")
+    return out
+
+
+def _release_entries(site: Site, person_id: str) -> list[TimelineEntry]:
+    from . import release
+
+    plan = release.release_plan(site, person_id)
+    if plan is None:
+        return []
+    out: list[TimelineEntry] = []
+    if plan["release_on"]:
+        gate = plan["gate_person"] or "NO GATE PLAN"
+        text = f"Release day: gate {gate}"
+        first_on, time = release.first_appointment(plan)
+        if first_on:
+            text += f"; first appointment {first_on.strftime('%d %b')}" + (
+                f" {time}" if time else ""
+            )
+        out.append(TimelineEntry(_d(plan["release_on"]), "release", text))  # type: ignore[arg-type]
+    if plan["checkin_on"]:
+        how = release.CHECKIN_TO_PLAN.get(plan["checkin_to_plan"] or "", "")
+        text = "Release day check-in" + (f": went to plan: {how.lower()}" if how else "")
+        out.append(TimelineEntry(_d(plan["checkin_on"]), "release", text))  # type: ignore[arg-type]
     return out

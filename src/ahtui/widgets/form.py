@@ -83,9 +83,17 @@ class FormScreen(ModalScreen[Any]):
     def _widget(self, f: Field):
         wid = f"field-{f.name}"
         if f.kind == "select":
-            value = f.value if any(v == f.value for _, v in f.options) else Select.NULL
+            known = any(v == f.value for _, v in f.options)
+            value = f.value if known else Select.NULL
+            # A required choice that starts answered keeps no blank entry: arrowing past the
+            # last option must not land on "Choose" and turn a good answer into an error.
             return Select(
-                list(f.options), value=value, id=wid, compact=True, prompt=f.placeholder or "Choose"
+                list(f.options),
+                value=value,
+                id=wid,
+                compact=True,
+                prompt=f.placeholder or "Choose",
+                allow_blank=not (f.required and known),
             )
         if f.kind == "yesno":
             return Select(
