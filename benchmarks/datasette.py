@@ -12,9 +12,14 @@ plugins/ahtui_datasette/queries.py, it prints one figure per line as `name: numb
   QUERY_cpu_median          its CPU time (what a busy, shared machine does not inflate)
   QUERY_plain_p95           the same query on the plain copy
   encrypted_plain_ratio     the worst ratio of encrypted p95 to plain p95
+  QUERY_served_first        its JSON page through Datasette as a supervisor, the first time
+                            (the plugin's result cache is empty: the query runs)
+  QUERY_served_p95          the same page asked again while the file is unchanged (the plugin
+                            checks the file's data_version and serves its cached result)
   scorecard_page_median/p95 the scorecard chart page through Datasette (login cookie, SVG)
 
-Targets: every QUERY_p95 under 100 ms; encrypted_plain_ratio at most 1.5.
+Targets: every QUERY_p95 under 100 ms; encrypted_plain_ratio at most 1.5. QUERY_p95 is the SQL
+itself, every run: what the first request after any change to the file costs.
 
 Usage: python benchmarks/datasette.py [--quick] [--people N] [--repeat N] [--site PATH]
   --site PATH reuses an existing site (unlocked with AHTUI_USER and AHTUI_PASSPHRASE, else
@@ -102,7 +107,9 @@ def timings(enc, plain, sql: str, repeat: int) -> tuple[list[float], list[float]
     return wall[0], wall[1], cpu
 
 
-async def page_timings(site, folder: Path, repeat: int) -> list[float]:
+async def served_timings(site, folder: Path, repeat: int, names: list[str]) -> dict:
+    """Each query's JSON page as a supervisor gets it: the first request, then repeats; and
+    the scorecard chart page."""
     from ahtui import serve
 
     auth = folder / "supervisors.toml"
@@ -110,6 +117,22 @@ async def page_timings(site, folder: Path, repeat: int) -> list[float]:
     ds = serve.make_datasette([site], auth)
     await ds.invoke_startup()
     cookie = {"ds_actor": ds.sign({"a": {"id": "bench", "ahtui": "supervisor"}}, "actor")}
+    out: dict[str, tuple[float, list[float]]] = {}
+    for name in names:
+        runs = []
+        for _ in range(repeat + 1):
+            start = time.perf_counter()
+            response = await ds.client.get(f"/{site.name}/{name}.json?_shape=array", cookies=cookie)
+            assert response.status_code == 200, response.status_code
+            runs.append((time.perf_counter() - start) * 1000)
+        out[name] = (runs[0], runs[1:])
+    out["scorecard_page"] = (0.0, await page_timings(ds, cookie, repeat))
+    for db in ds.databases.values():
+        db.close()
+    return out
+
+
+async def page_timings(ds, cookie: dict, repeat: int) -> list[float]:
     out = []
     for i in range(repeat + 2):
         start = time.perf_counter()
@@ -163,7 +186,12 @@ def main() -> int:
         figure("encrypted_plain_ratio", worst, "x")
         enc.close()
         clear.close()
-        pages = asyncio.run(page_timings(site, folder, repeat))
+        served = asyncio.run(served_timings(site, folder, repeat, [q.name for q in QUERIES]))
+        for q in QUERIES:
+            first, again = served[q.name]
+            figure(f"{q.name}_served_first", first, "ms")
+            figure(f"{q.name}_served_p95", p95(again), "ms")
+        pages = served["scorecard_page"][1]
         figure("scorecard_page_median", statistics.median(pages), "ms")
         figure("scorecard_page_p95", p95(pages), "ms")
     return 0

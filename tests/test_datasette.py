@@ -635,3 +635,76 @@ def test_site_slugs_are_unique_and_url_safe() -> None:
         for p in ("/a/HMP North.ahtui", "/b/hmp north.ahtui", "/c/..ahtui")
     ]
     assert names == ["hmp-north", "hmp-north-2", "site"]
+
+
+# -- the result cache -------------------------------------------------------------------------
+
+
+async def test_cached_results_are_never_older_than_the_file(tmp_path) -> None:
+    """A repeat is served from the cache; any commit to the file, by any process, is seen."""
+    path = tmp_path / "cached.ahtui"
+    site = init_site(path, name="HMP Cache", agency="prison", admin=ADMIN, passphrase=PASSPHRASE)
+    today = date.today()
+    build_demo(site, people=8, seed=5, actions_per_person=3, today=today)
+    site.close()
+    auth = tmp_path / "supervisors.toml"
+    serve.add_supervisor(auth, SUPERVISOR, SUPERVISOR_PASSWORD)
+    unlocked = serve.unlock_sites((path,), ADMIN, PASSPHRASE)
+    ds = serve.make_datasette(unlocked, auth)
+    try:
+        first = await _json(ds, "/cached/overdue_actions")
+        db = ds.get_database("cached")
+        cache = db._ahtui_cache
+        before = cache.hits
+        assert await _json(ds, "/cached/overdue_actions") == first
+        assert cache.hits == before + 1
+        # Another connection (the app) adds an overdue action and deletes a person.
+        writer = open_site(path, ADMIN, PASSPHRASE, audit_unlock=False)
+        try:
+            with writer.write():
+                pid = writer.one("SELECT id FROM people WHERE deleted_at IS NULL LIMIT 1")[0]
+                actions.add_action(
+                    writer, pid, {"step": "Late step", "due_on": today - timedelta(days=4)}
+                )
+        finally:
+            writer.close()
+        after = await _json(ds, "/cached/overdue_actions")
+        assert sum(r["overdue_actions"] for r in after) == (
+            sum(r["overdue_actions"] for r in first) + 1
+        )
+        people_before = sum(
+            r["people"] for r in await _json(ds, "/cached/caseload_by_pathway_and_lead")
+        )
+        writer = open_site(path, ADMIN, PASSPHRASE, audit_unlock=False)
+        try:
+            with writer.write():
+                rows.soft_delete(writer, "people", pid)
+        finally:
+            writer.close()
+        people_after = sum(
+            r["people"] for r in await _json(ds, "/cached/caseload_by_pathway_and_lead")
+        )
+        assert people_after == people_before - 1
+        # A new day is a new result too (the queries count from today).
+        key = next(iter(cache._entries))
+        stamp = cache.stamp()
+        assert cache.get(key, (stamp[0], "1999-01-01")) is None
+    finally:
+        for db in ds.databases.values():
+            db.close()
+
+
+async def test_the_cache_can_be_turned_off(served) -> None:
+    from datasette.app import Datasette
+    from datasette.database import Database
+
+    north = next(s for s in served["unlocked"] if s.name == "north")
+    metadata = serve.datasette_metadata([north], served["auth"])
+    metadata["plugins"]["ahtui"]["cache"] = False
+    ds = Datasette(files=[], metadata=metadata, settings=serve.datasette_settings())
+    ds.add_database(Database(ds, path=str(north.path), is_mutable=True), name="north")
+    ahtui_datasette.register_key(ds, "north", north.key)
+    await ds.invoke_startup()
+    assert getattr(ds.get_database("north"), "_ahtui_cache", None) is None
+    assert await _json(ds, "/north/consent_status")
+    ds.get_database("north").close()

@@ -15,6 +15,10 @@ metadata, as `ahtui serve` writes it), so installing ahtui never changes another
   SQL, downloads and every write action are refused whatever the configuration forgets, and
   only the queries in `queries.py` are served. An ASGI gate answers 403 to anyone not signed
   in and to any path or method outside that list, before Datasette sees the request.
+- Speed: the queries' results are kept a short while per site file and checked against its
+  `PRAGMA data_version` on every request (see `cache.py`), so a page reloaded, or the scorecard
+  chart and its query read together, cost one run, and a changed file is never served an old
+  result. `"cache": false` in the plugin's configuration turns this off.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from datasette.utils import baseconv  # noqa: E402
 from datasette.utils.asgi import Response  # noqa: E402
 from itsdangerous import BadSignature  # noqa: E402
 
-from . import charts  # noqa: E402
+from . import cache, charts  # noqa: E402
 from .queries import BY_NAME, MONTHLY_SCORECARD, QUERIES  # noqa: E402
 from .sqlcipher import datasette_uses_sqlcipher  # noqa: E402
 
@@ -225,7 +229,26 @@ def startup(datasette):
         )
     for name in _site_names(datasette):
         _key_for(datasette, name)
+        if (_config(datasette) or {}).get("cache", True):
+            db = datasette.get_database(name)
+            cache.install(db, cache.ResultCache(_monitor(datasette, db, name), CACHEABLE))
     _supervisors(datasette)
+
+
+# The configured queries' SQL: only these results are ever cached.
+CACHEABLE = frozenset(q.sql for q in QUERIES)
+
+
+def _monitor(datasette: Any, db: Any, name: str) -> Any:
+    """A maker of the cache's monitoring connection: read-only and keyed like the others
+    (Datasette's `connect` also closes it with the database)."""
+
+    def connect() -> Any:
+        conn = db.connect()
+        datasette._prepare_connection(conn, name)
+        return conn
+
+    return connect
 
 
 def prepare(conn: Any, key: bytes | None) -> None:
