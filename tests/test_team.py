@@ -146,3 +146,51 @@ def test_expected_roles(pathway: Pathway, resettlement: bool, expected: list[Rol
 def test_expected_roles_returns_a_fresh_list() -> None:
     expected_roles(Pathway.REMAND).append(Role.OTHER)
     assert expected_roles(Pathway.REMAND) == [Role.CES, Role.PA]
+
+
+# -- personal contacts: corrected and ended (store/team.py) ---------------------------------
+def _person_with_contact(site):
+    from ahtui.store import people, team
+
+    pid = people.create_person(
+        site, {"given_name": "Sam", "family_name": "Reed", "pathway": "long"}
+    )
+    cid = team.add_contact(site, pid, {"name": "Ann Reed", "relationship": "aunt"})
+    return pid, cid
+
+
+def test_update_contact_changes_only_what_is_given_and_is_audited(site) -> None:
+    from ahtui.store import team
+
+    pid, cid = _person_with_contact(site)
+    team.update_contact(site, cid, {"phone": "07700 900123", "relationship": "great-aunt"})
+    [c] = team.contacts(site, pid)
+    assert (c["name"], c["relationship"], c["phone"]) == ("Ann Reed", "great-aunt", "07700 900123")
+    audit = site.one(
+        "SELECT action, columns FROM audit WHERE table_name = 'personal_contacts' "
+        "AND row_id = ? ORDER BY id DESC LIMIT 1",
+        (cid,),
+    )
+    assert audit["action"] == "update" and "phone" in audit["columns"]
+
+
+def test_update_contact_refuses_an_empty_name(site) -> None:
+    from ahtui.errors import ValidationFailed
+    from ahtui.store import team
+
+    _, cid = _person_with_contact(site)
+    with pytest.raises(ValidationFailed) as caught:
+        team.update_contact(site, cid, {"name": "  "})
+    assert "name" in caught.value.problems
+
+
+def test_end_contact_keeps_the_row_but_lists_it_no_more(site) -> None:
+    from ahtui.errors import NotFound
+    from ahtui.store import team
+
+    pid, cid = _person_with_contact(site)
+    team.end_contact(site, cid)
+    assert team.contacts(site, pid) == []
+    assert site.one("SELECT deleted_at FROM personal_contacts WHERE id = ?", (cid,))[0]
+    with pytest.raises(NotFound):
+        team.update_contact(site, cid, {"phone": "1"})

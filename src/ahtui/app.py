@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -33,6 +34,7 @@ from textual.worker import Worker, WorkerState
 from . import keymap
 
 if TYPE_CHECKING:
+    from .store.caseload import CaseloadRow
     from .store.site import Site
 
 # System commands we do not offer: ours replace Quit and Keys, and a screenshot would write
@@ -44,6 +46,9 @@ _HIDDEN_SYSTEM_COMMANDS = {"Quit", "Keys", "Screenshot"}
 class _UnlockOutcome:
     site: Site | None = None
     error: str | None = None
+    # When the site was open (perf_counter), and its caseload already loading (see `unlock`).
+    opened_at: float | None = None
+    caseload: Future[list[CaseloadRow]] | None = None
 
 
 def _configured_reply_wait() -> int:
@@ -166,8 +171,8 @@ class AhtuiApp(App[None]):
         )
 
     # -- timing (Posting habit: speed you can see stays fast) ----------------------------
-    def mark(self, name: str) -> None:
-        self.timings[name] = perf_counter()
+    def mark(self, name: str, at: float | None = None) -> None:
+        self.timings[name] = perf_counter() if at is None else at
         if name == "caseload_drawn" and "unlock_started" in self.timings:
             took = self.timings[name] - self.timings["unlock_started"]
             self.log.info(f"unlock to caseload drawn: {took * 1000:.0f} ms")
@@ -182,9 +187,18 @@ class AhtuiApp(App[None]):
     # -- unlock --------------------------------------------------------------------------
     def unlock(self, username: str, passphrase: str) -> None:
         """Open the site as `username` in a thread; the outcome arrives as a worker event."""
+        from .screens.unlock import UnlockScreen
+
         self.username = username
         self.mark("unlock_started")
         path = self.site_path
+        # The same user back after a lock returns to their screens; anyone else starts on a
+        # new caseload, which starts loading the moment the site is open (see `_unlocked`).
+        back = (
+            isinstance(self.screen, UnlockScreen)
+            and len(self.screen_stack) > 2
+            and self._locked_user == username
+        )
 
         def work() -> _UnlockOutcome:
             from .errors import AhtuiError
@@ -193,7 +207,10 @@ class AhtuiApp(App[None]):
             # Every failure becomes a value: an escaping exception would be printed with its
             # local variables, and one of them is the passphrase.
             try:
-                return _UnlockOutcome(site=open_site(path, username, passphrase))
+                site = open_site(path, username, passphrase)
+                opened = perf_counter()
+                rows = None if back else self._load_caseload(site)
+                return _UnlockOutcome(site=site, opened_at=opened, caseload=rows)
             except AhtuiError as exc:
                 return _UnlockOutcome(error=exc.message)
             except Exception as exc:
@@ -208,16 +225,42 @@ class AhtuiApp(App[None]):
             exit_on_error=False,
         )
 
+    def _load_caseload(self, site: Site) -> Future[list[CaseloadRow]]:
+        """Start reading the caseload in a thread of its own; the caseload screen takes it.
+
+        Started as soon as the site is open, so the read runs while the screen is built.
+        """
+        future: Future[list[CaseloadRow]] = Future()
+        today = self.today
+
+        def load() -> None:
+            from .store.caseload import caseload
+
+            try:
+                # Held while reading so a lock (ctrl+l) closes the site only after the read.
+                with self.site_lock:
+                    future.set_result(caseload(site, today=today, stale_ok=True))
+            except BaseException as exc:  # handed to the screen, which shows it
+                future.set_exception(exc)
+
+        threading.Thread(target=load, name="caseload-first-load", daemon=True).start()
+        return future
+
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "unlock" or event.state != WorkerState.SUCCESS:
             return
         outcome: _UnlockOutcome = event.worker.result
         if outcome.site is not None:
-            await self._unlocked(outcome.site)
+            await self._unlocked(outcome.site, outcome.opened_at, outcome.caseload)
         else:
             self._unlock_failed(outcome.error or "The site could not be opened.")
 
-    async def _unlocked(self, site: Site) -> None:
+    async def _unlocked(
+        self,
+        site: Site,
+        opened_at: float | None = None,
+        rows: Future[list[CaseloadRow]] | None = None,
+    ) -> None:
         from .screens.caseload import CaseloadScreen
         from .screens.unlock import UnlockScreen
 
@@ -225,7 +268,8 @@ class AhtuiApp(App[None]):
         self.refresh_bindings()
         self.username = site.user.username
         self.failed_attempts = 0
-        self.mark("unlocked")
+        # From the moment the site was open, not from when this event came round.
+        self.mark("unlocked", opened_at)
         self._last_activity = monotonic()
         locked_by, self._locked_user = self._locked_user, None
         beneath = self.screen_stack[1:-1] if isinstance(self.screen, UnlockScreen) else []
@@ -239,7 +283,7 @@ class AhtuiApp(App[None]):
             for old in beneath:
                 self._screen_stack.remove(old)
                 await self._replace_screen(old)
-        screen = CaseloadScreen(site, today=self.today)
+        screen = CaseloadScreen(site, today=self.today, first_rows=rows)
         if isinstance(self.screen, UnlockScreen):
             await self.switch_screen(screen)
         else:

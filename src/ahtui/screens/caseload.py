@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
@@ -21,7 +21,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
@@ -32,6 +32,8 @@ from textual.worker import Worker, WorkerState
 from .. import keymap
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from ..store.caseload import CaseloadRow
     from ..store.site import Site
 
@@ -41,6 +43,7 @@ _ROLE_ABBREVIATIONS = {"pom": "POM", "pp": "PP", "pa": "PA", "ces": "CES"}
 _WIDE = 100
 
 
+@lru_cache(maxsize=64)
 def pathway_text(code: str) -> str:
     """Short pathway wording for a narrow column: "Long", "Short", "Recall", "Remand"…"""
     from ..domain.enums import Pathway
@@ -78,7 +81,19 @@ def overdue_text(count: int) -> str:
 
 def search_key(row: CaseloadRow) -> str:
     """What the search box matches: name, CRN and NOMIS number, case-folded."""
-    return "\n".join(part.casefold() for part in (row.name, row.crn or "", row.nomis_number or ""))
+    return f"{row.name}\n{row.crn or ''}\n{row.nomis_number or ''}".casefold()
+
+
+def _matching(
+    rows: list[CaseloadRow], keys: list[str], terms: list[str]
+) -> tuple[list[CaseloadRow], list[str]]:
+    """The rows (and their keys) whose key holds every term: one plain scan per term."""
+    for term in terms:
+        picked = [i for i, key in enumerate(keys) if term in key]
+        if len(picked) < len(keys):
+            rows = [rows[i] for i in picked]
+            keys = [keys[i] for i in picked]
+    return rows, keys
 
 
 def detail_text(row: CaseloadRow | None) -> str:
@@ -142,6 +157,11 @@ _COLUMNS = (
     Column("date", "Date", 11),
     Column("overdue", "Overdue", 7),
 )
+
+
+@lru_cache(maxsize=16)
+def _layout(width: int, overdue_width: int) -> tuple[tuple[Column, int], ...]:
+    return tuple(layout(width, overdue_width))
 
 
 def layout(width: int, overdue_width: int = 7) -> list[tuple[Column, int]]:
@@ -215,12 +235,15 @@ class CaseloadList(ScrollView, can_focus=True):
         self._shown: list[CaseloadRow] = []
         self._shown_keys: list[str] = []
         self._shown_predicate: Callable[[CaseloadRow], bool] | None = None
+        # Everyone the filters (my cases, overdue...) keep, before the search narrows them.
+        self._kept: tuple[list[CaseloadRow], list[str]] = ([], [])
         self.query_text = ""
         self._overdue_width = 0
         self.cursor = 0
         self.loaded = False
         self.message = "Loading the caseload… (slower at the first open of a day)"
         self.predicate: Callable[[CaseloadRow], bool] | None = None
+        self._pass: tuple[Any, ...] | None = None
 
     # -- data ----------------------------------------------------------------------------
     @property
@@ -240,13 +263,15 @@ class CaseloadList(ScrollView, can_focus=True):
     def set_rows(self, rows: list[CaseloadRow]) -> None:
         self._rows = list(rows)
         # Case-folded once here, so each keystroke is a plain substring scan.
-        self._keys = [search_key(r) for r in self._rows]
-        self._overdue_width = max(
-            (len(overdue_text(r.overdue_count)) for r in self._rows), default=0
-        )
+        self._keys = [
+            f"{r.name}\n{r.crn or ''}\n{r.nomis_number or ''}".casefold() for r in self._rows
+        ]
+        most = max((r.overdue_count for r in self._rows), default=0)
+        self._overdue_width = len(overdue_text(most))
         self.loaded = True
         self.message = ""
         self._shown, self._shown_keys = self._rows, self._keys
+        self._shown_predicate = None
         text, self.query_text = self.query_text, ""
         self.filter(text)
 
@@ -259,27 +284,21 @@ class CaseloadList(ScrollView, can_focus=True):
         previous = self.current
         before = self.query_text
         self.query_text = text
-        terms = text.casefold().split()
+        folded = text.casefold()
+        terms = folded.split()
         keep = self.predicate
         rows, keys = self._rows, self._keys
-        if (
-            terms
-            and keep is self._shown_predicate
-            and before.strip()
-            and text.casefold().startswith(before.casefold())
-        ):
+        same_filters = keep is self._shown_predicate
+        if keep is not None:
+            if not same_filters:
+                # Filters changed: applied to everyone once, then only searched within.
+                picked = [i for i, r in enumerate(rows) if keep(r)]
+                self._kept = [rows[i] for i in picked], [keys[i] for i in picked]
+            rows, keys = self._kept
+        if same_filters and terms and before.strip() and folded.startswith(before.casefold()):
             # Typing on narrows what is shown already: scan only that (most keystrokes).
             rows, keys = self._shown, self._shown_keys
-        if terms or keep is not None:
-            pairs = [
-                (row, key)
-                for row, key in zip(rows, keys, strict=True)
-                if all(t in key for t in terms) and (keep is None or keep(row))
-            ]
-            self._shown = [row for row, _ in pairs]
-            self._shown_keys = [key for _, key in pairs]
-        else:
-            self._shown, self._shown_keys = self._rows, self._keys
+        self._shown, self._shown_keys = _matching(rows, keys, terms)
         self._shown_predicate = keep
         # Stay on the same person when they are still listed.
         self.cursor = 0
@@ -341,10 +360,30 @@ class CaseloadList(ScrollView, can_focus=True):
         self.refresh()
 
     # -- drawing -------------------------------------------------------------------------
-    def render_line(self, y: int) -> Strip:
+    def _prepare(self) -> tuple[Any, ...]:
+        # Worked out once per redraw rather than once per line: the styles walk the DOM.
         width = self.scrollable_content_region.width
         base = self.rich_style
-        columns = layout(width, self._overdue_width)
+        cursor = base + self.get_component_rich_style("caseload-list--cursor")
+        alert = self.get_component_rich_style("caseload-list--alert")
+        return (
+            width,
+            base,
+            cursor,
+            base + alert,
+            cursor + alert,
+            _layout(width, self._overdue_width),
+        )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass = self._prepare()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
+    def render_line(self, y: int) -> Strip:
+        width, base, cursor_style, alert, cursor_alert, columns = self._pass or self._prepare()
         if y == 0:
             style = base + self.get_component_rich_style("caseload-list--header")
             return self._strip([c.title for c, _ in columns], columns, style, style, width)
@@ -359,10 +398,7 @@ class CaseloadList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self._shown[index]
         selected = index == self.cursor
-        style = base
-        if selected:
-            style = base + self.get_component_rich_style("caseload-list--cursor")
-        alert = style + self.get_component_rich_style("caseload-list--alert")
+        style, alert_style = (cursor_style, cursor_alert) if selected else (base, alert)
         # The marker shows the cursor without colour; hollow when the list is not focused.
         marker = ("▶ " if self.has_focus else "▷ ") if selected else ""
         cells = {
@@ -379,12 +415,12 @@ class CaseloadList(ScrollView, can_focus=True):
         alerts = {"overdue"} if row.overdue_count else set()
         if not row.lead_name:
             alerts.add("lead")
-        return self._strip(texts, columns, style, alert, width, alerts)
+        return self._strip(texts, columns, style, alert_style, width, alerts)
 
     def _strip(
         self,
         texts: list[str],
-        columns: list[tuple[Column, int]],
+        columns: tuple[tuple[Column, int], ...],
         style: Style,
         alert: Style,
         width: int,
@@ -412,16 +448,26 @@ class CaseloadScreen(Screen[None]):
     BINDINGS = keymap.bindings("caseload")
     AUTO_FOCUS = "CaseloadList"
 
-    def __init__(self, site: Site, *, today: date | None = None) -> None:
+    def __init__(
+        self,
+        site: Site,
+        *,
+        today: date | None = None,
+        first_rows: Future[list[CaseloadRow]] | None = None,
+    ) -> None:
         super().__init__()
         self._site = site
         self._today = today
+        # The first load, when the app started it as the site opened (see AhtuiApp.unlock).
+        self._first_rows = first_rows
         self.filters: set[str] = set()
         self.pathway_filter: str | None = None
         self._mine: set[str] = set()
         self._loads = 0
         self._updating = False
         self.stale_draws = 0  # how often yesterday's figures were drawn first (for tests)
+        self._count_text = ""
+        self._detail_text = ""
 
     def compose(self) -> ComposeResult:
         from ..domain.enums import Agency
@@ -473,6 +519,10 @@ class CaseloadScreen(Screen[None]):
     def _load(self, stale_ok: bool) -> list[CaseloadRow]:
         from ..store.caseload import caseload
 
+        first, self._first_rows = self._first_rows, None
+        if first is not None and stale_ok:
+            return first.result()
+
         # Held while reading so a lock (ctrl+l) closes the site only after the read.
         with self._site_lock:
             return caseload(self._site, today=self._today, stale_ok=stale_ok)
@@ -521,10 +571,17 @@ class CaseloadScreen(Screen[None]):
             text = f"{len(table.shown):,} of {table.total:,} · {', '.join(names)}"
         if self._updating:
             text = f"updating due dates… · {text}"
-        self.query_one("#caseload-count", Static).update(text)
+        if text != self._count_text:
+            # A new width moves the site line over; the same width needs no new layout.
+            same_width = len(text) == len(self._count_text)
+            self._count_text = text
+            self.query_one("#caseload-count", Static).update(text, layout=not same_width)
 
     def on_caseload_list_highlighted(self, event: CaseloadList.Highlighted) -> None:
-        self.query_one("#caseload-detail", Static).update(detail_text(event.row))
+        text = detail_text(event.row)
+        if text != self._detail_text:
+            self._detail_text = text
+            self.query_one("#caseload-detail", Static).update(text)
 
     # -- search --------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:

@@ -96,6 +96,19 @@ class Site:
                 raise SiteBusy(_busy_message(self.path)) from exc
             raise
 
+    def tuples(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        """Like `query`, as plain tuples: cheaper than named rows when there are thousands."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        try:
+            return cursor.execute(sql, params).fetchall()
+        except OperationalError as exc:
+            if _is_busy(exc):
+                raise SiteBusy(_busy_message(self.path)) from exc
+            raise
+        finally:
+            cursor.close()
+
     def one(self, sql: str, params: Any = ()) -> Any:
         rows = self.query(sql, params)
         return rows[0] if rows else None

@@ -120,3 +120,17 @@ def people_with_practitioner(site: Site, practitioner_id: str | None) -> set[str
         (practitioner_id, practitioner_id),
     )
     return {r[0] for r in found}
+
+
+def update_contact(site: Site, contact_id: str, changes: dict[str, Any]) -> None:
+    """Correct a personal contact; the whole contact is re-validated with the changes."""
+    current = rows.get(site, "personal_contacts", contact_id)
+    merged = {k: current[k] for k in ContactIn.model_fields if current[k] is not None}
+    merged.update(changes)
+    c = parse(ContactIn, merged).model_dump()
+    rows.update(site, "personal_contacts", contact_id, {k: c[k] for k in changes})
+
+
+def end_contact(site: Site, contact_id: str) -> None:
+    """No longer a contact: the row is soft-deleted (kept, audited, gone from the lists)."""
+    rows.soft_delete(site, "personal_contacts", contact_id)
