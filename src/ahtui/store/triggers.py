@@ -5,6 +5,12 @@ an `updated_by` column and (re)creates its AFTER INSERT and AFTER UPDATE trigger
 row names the user, the table, the row and the columns that changed; never their values, so
 the audit log holds no record content. Deleting rows outright is not how ahtui forgets
 (soft deletes set deleted_at), so a hard DELETE is audited too, as 'purge'.
+
+Rows applied from a sync bundle are the one exception to a row per change: the insert and
+update triggers fire only `WHEN sync_local()` (0 while ahtui.sync applies a bundle), and the
+importer writes one audit row for the bundle instead (action 'sync import', the importing
+user, table sync_bundles, the bundle id as row, the tables it changed as columns). The
+bundle's rows keep their own updated_by, and sync_bundles says where and when it came from.
 """
 
 from __future__ import annotations
@@ -54,12 +60,12 @@ def install_audit_triggers(conn: Any) -> None:
         for name in (ins, upd, dele):
             conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')
         conn.execute(
-            f'CREATE TRIGGER "{ins}" AFTER INSERT ON "{table}" BEGIN '
+            f'CREATE TRIGGER "{ins}" AFTER INSERT ON "{table}" WHEN sync_local() BEGIN '
             "INSERT INTO audit (user_id, action, table_name, row_id) "
             f"VALUES (NEW.updated_by, 'insert', '{table}', NEW.id); END"
         )
         conn.execute(
-            f'CREATE TRIGGER "{upd}" AFTER UPDATE ON "{table}" BEGIN '
+            f'CREATE TRIGGER "{upd}" AFTER UPDATE ON "{table}" WHEN sync_local() BEGIN '
             "INSERT INTO audit (user_id, action, table_name, row_id, columns) VALUES ("
             "NEW.updated_by, "
             "CASE WHEN NEW.deleted_at IS NOT NULL AND OLD.deleted_at IS NULL THEN 'delete' "

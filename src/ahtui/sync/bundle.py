@@ -108,6 +108,14 @@ def parse(data: bytes, name: str) -> Parsed:
     return Parsed(header, head, data[at : at + blen], data[: at + blen], data[at + blen :])
 
 
+def signed_by(parsed: Parsed, sign_public: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(sign_public).verify(parsed.signature, parsed.signed)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def verify(parsed: Parsed, sign_public: bytes, name: str) -> None:
     try:
         Ed25519PublicKey.from_public_bytes(sign_public).verify(parsed.signature, parsed.signed)

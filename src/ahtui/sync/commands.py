@@ -124,9 +124,13 @@ def cmd_keys(args: argparse.Namespace) -> int:
         elif action == "rotate":
             me = keys.rotate(site)
             _say(f"New keys for {site.name}; fingerprint {me.fingerprint}.")
+            _say(
+                "Peers that trust the old key learn the new one from the next bundle this site "
+                "sends them (the rotation travels in it, signed by the old key)."
+            )
             if args.out:
                 keys.write_card(site, Path(args.out))
-                _say(f"Send the new card ({args.out}) to every peer; it is signed by the old key.")
+                _say(f"New card written to {args.out}; it is signed by the old key too.")
         return EXIT_OK
     finally:
         site.close()
@@ -148,9 +152,12 @@ def _write_bundle(out_dir: Path, site_name: str, ex: Any) -> Path:
 def _report(name: str, r: Any) -> str:
     if r.already:
         return f"{name}: already imported from {r.peer_name}; nothing to do."
-    return (
-        f"{name}: applied from {r.peer_name}: {r.changes} changes, {r.conflicts} new conflicts, "
-        f"{r.purges} people purged."
+    return "\n".join(
+        [
+            f"{name}: applied from {r.peer_name}: {r.changes} changes, {r.conflicts} new "
+            f"conflicts, {r.purges} people purged.",
+            *(f"{name}: {note}" for note in r.notes),
+        ]
     )
 
 

@@ -34,11 +34,19 @@ from typing import Any
 from ..store.migrations import latest_version
 from ..store.site import Site, utc_now
 from . import clock
-from .bundle import FORMAT, open_body, parse, seal, verify
+from .bundle import FORMAT, open_body, parse, seal, signed_by, verify
 from .capture import META_COLUMNS, VV, not_null_columns, synced_tables
 from .capture import columns as table_columns
 from .errors import BundleRefused
-from .keys import decryption_keys, find_peer, identity
+from .keys import (
+    decryption_keys,
+    find_peer,
+    identity,
+    replace_peer_keys,
+    retired_key_date,
+    rotated_keys,
+    rotations,
+)
 
 # Children whose person is their parent's.
 PARENTS = {
@@ -156,6 +164,11 @@ def export(site: Site, peer_ref: str, *, skip_if_empty: bool = False) -> Export 
             "upto": upto,
             "created_at": utc_now(),
         }
+        chain = rotations(site)
+        if chain:
+            # Public keys and signatures only: a peer that trusts an older key of ours learns
+            # the new ones from this header (signed by the old key), without a new card.
+            header["rotations"] = chain
         data = seal(header, payload, me, bytes(peer["enc_public"]))
         for sql, params in shared_updates:
             conn.execute(sql, params)
@@ -345,7 +358,19 @@ def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported
         raise BundleRefused(
             f"{name} comes from {peer['name']}, whose key was revoked on {peer['revoked_at']}."
         )
-    verify(parsed, bytes(peer["sign_public"]), name)
+    sign_key = bytes(peer["sign_public"])
+    rotated = rotated_keys(frm, h.get("rotations"), sign_key)
+    try:
+        verify(parsed, rotated[0] if rotated else sign_key, name)
+    except BundleRefused:
+        retired = retired_key_date(peer, lambda key: signed_by(parsed, key))
+        if retired is not None:
+            raise BundleRefused(
+                f"{name} was signed with a key {peer['name']} replaced on {retired[:10]}, so "
+                "it is refused; nothing was applied. Its changes come again in the site's "
+                "next bundle."
+            ) from None
+        raise
     schema = _int(h, "schema", name)
     if schema > latest_version():
         raise BundleRefused(
@@ -359,25 +384,29 @@ def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported
         result.already = True
         return result
     payload = open_body(parsed, decryption_keys(site), name)
-    _check_drift(site, payload, name, peer["name"])
-    _apply(site, peer, h, payload, since, upto, len(data), result)
+    newest = _check_drift(site, payload, name, peer["name"])
+    _apply(site, peer, h, payload, since, upto, len(data), result, newest, rotated)
     return result
 
 
 def _max_hlc(payload: dict[str, Any]) -> int:
     best = 0
     for block in payload.get("tables", {}).values():
-        for row in block["rows"]:
-            best = max(best, row[1], row[3])
-            for v in (row[7] or {}).values():
-                best = max(best, v[0])
+        rows = block["rows"]
+        if not rows:
+            continue
+        best = max(best, max(r[1] for r in rows), max(r[3] for r in rows))
+        for row in rows:
+            if row[7]:
+                best = max(best, *(v[0] for v in row[7].values()))
     return best
 
 
-def _check_drift(site: Site, payload: dict[str, Any], name: str, sender: str) -> None:
+def _check_drift(site: Site, payload: dict[str, Any], name: str, sender: str) -> int:
+    """The newest clock in the bundle, refusing one too far ahead of this computer's clock."""
     try:
         newest = _max_hlc(payload)
-    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
         raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
     now_ms = clock.physical_ms(clock.state(site.conn).now())
     ahead = clock.physical_ms(newest) - now_ms
@@ -387,6 +416,7 @@ def _check_drift(site: Site, payload: dict[str, Any], name: str, sender: str) ->
             f"of this computer's clock (more than {MAX_DRIFT_MS // 3_600_000} hours allowed). "
             "Check the date and time on both computers; nothing was applied."
         )
+    return newest
 
 
 def _apply(
@@ -398,6 +428,8 @@ def _apply(
     upto: int,
     size: int,
     result: Imported,
+    newest: int,
+    rotated: tuple[bytes, bytes] | None = None,
 ) -> None:
     conn = site.conn
     state = clock.state(conn)
@@ -408,6 +440,7 @@ def _apply(
             result.already = True
             return
         state.capture = 0
+        state.local = 0
         try:
             hlc, seq = _clock(conn)
             seq += 1
@@ -423,6 +456,8 @@ def _apply(
                     if table not in tables:
                         continue
                     merger.merge_table(table, block["cols"], block["rows"])
+                merger.check_deletes()
+                merger.clear_due_cache()
             except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
                 raise BundleRefused(
                     f"The bundle from {peer['name']} is damaged: its contents cannot be read."
@@ -430,11 +465,17 @@ def _apply(
             result.changes = merger.changes
             result.applied = merger.applied
             result.conflicts = merger.conflicts
-            newest = max(hlc, _max_hlc(payload))
             conn.execute(
                 "UPDATE sync_clock SET hlc = ?, seq = ? WHERE id = 1",
-                (newest, seq if merger.applied or merger.conflicts else seq - 1),
+                (max(hlc, newest), seq if merger.applied or merger.conflicts else seq - 1),
             )
+            if merger.tables:
+                # One audit row for the bundle: its rows skipped the per-row audit triggers.
+                conn.execute(
+                    "INSERT INTO audit (user_id, action, table_name, row_id, columns) "
+                    "VALUES (?, 'sync import', 'sync_bundles', ?, ?)",
+                    (site.user.id, result.bundle_id, ",".join(sorted(merger.tables))),
+                )
             conn.execute(
                 "INSERT OR IGNORE INTO sync_received (peer, since, upto) VALUES (?, ?, ?)",
                 (peer["site_id"], since, upto),
@@ -447,6 +488,12 @@ def _apply(
                 "INSERT OR IGNORE INTO sync_received (peer, since, upto) VALUES (?, 0, ?)",
                 (peer["site_id"], cover),
             )
+            if rotated is not None:
+                fp = replace_peer_keys(conn, peer, *rotated)
+                result.notes.append(
+                    f"{peer['name']} rotated its keys (signed by its old key); "
+                    f"new fingerprint {fp}."
+                )
             ack = payload.get("ack", 0)
             conn.execute(
                 "UPDATE sync_peers SET acked = max(acked, ?), last_received_at = ? "
@@ -469,6 +516,7 @@ def _apply(
             )
         finally:
             state.capture = 1
+            state.local = 1
 
 
 def _vv_merge(a: str, b: str) -> str:
@@ -496,6 +544,12 @@ class _Merger:
         self.changes = 0
         self.applied = 0
         self.conflicts = 0
+        # Rows (table, id) -> person to look at for edit-versus-delete once all is merged.
+        self.recheck: dict[tuple[str, str], str | None] = {}
+        # People whose records this bundle changed: their due-cache rows go.
+        self.people: set[str | None] = set()
+        # Tables it changed, for the bundle's audit row.
+        self.tables: set[str] = set()
 
     def merge_table(self, table: str, cols: list[str], rows: list[list[Any]]) -> None:
         conn = self.conn
@@ -505,7 +559,11 @@ class _Merger:
         idx = {c: i for i, c in enumerate(names)}
         self.changes += len(rows)
         id_i = idx["id"]
-        rows = [[*r[:6], [r[6][i] for i in keep], r[7]] for r in rows]
+        if len(keep) != len(cols):
+            rows = [[*r[:6], [r[6][i] for i in keep], r[7]] for r in rows]
+        width = len(names)
+        if any(len(r) != 8 or len(r[6]) != width for r in rows):
+            raise ValueError("a row does not match its columns")
         ids = [r[6][id_i] for r in rows]
         present = {
             x[0]
@@ -543,14 +601,15 @@ class _Merger:
                 ],
             )
             self.applied += len(fresh)
+            self.people.update(r[0] for r in fresh)
+            self.tables.add(table)
             if "deleted_at" in idx:
                 d_i = idx["deleted_at"]
                 for r in fresh:
-                    if r[6][d_i] is not None and r[7]:
-                        self._delete_conflicts(
-                            table, r[6][id_i], r[0], r[7],
-                            lambda c, v=r[6]: v[idx[c]] if c in idx else None,
-                        )  # fmt: skip
+                    if r[6][d_i] is not None:
+                        self.recheck.setdefault((table, r[6][id_i]), r[0])
+        if table == "sync_conflicts":
+            self._note_conflict_rows(idx, rows)
         old = [r for r in rows if r[6][id_i] in present]
         if not old:
             return
@@ -646,7 +705,7 @@ class _Merger:
                 and json.loads(win[2]).get(lose[1], -1) < lose[0]
                 and lose[1]
             ):
-                self._conflict(table, rid, c, "value", lost_value, lose[0], lose[1], pid)
+                self._conflict(table, rid, c, "value", lost_value, lose[0], lose[1], pid, lose[2])
         merged_vv = _vv_merge(lr[4], vv)
         if merged_vv != vv:
             same = False
@@ -669,32 +728,82 @@ class _Merger:
              self.peer if same else None)
         )  # fmt: skip
         self.applied += 1
-        if "deleted_at" in idx:
-            deleted = updates.get("deleted_at", cur[idx["deleted_at"]])
-            if deleted is not None:
-                final = {**lcols, **new_cols}
-                self._delete_conflicts(
-                    table, rid, pid, final,
-                    lambda c: updates.get(c, cur[idx[c]]) if c in idx else None,
-                )  # fmt: skip
+        self.people.add(pid)
+        self.tables.add(table)
+        if "deleted_at" in idx and updates.get("deleted_at", cur[idx["deleted_at"]]) is not None:
+            self.recheck.setdefault((table, rid), pid)
 
-    def _delete_conflicts(
-        self,
-        table: str,
-        rid: str,
-        pid: str | None,
-        versions: dict[str, Any],
-        value_of: Any,
-    ) -> None:
-        d = versions.get("deleted_at")
-        if d is None:
+    def clear_due_cache(self) -> None:
+        """The due-cache triggers skip applied rows (sync_local()); one statement instead."""
+        self.people.discard(None)
+        if (
+            self.people
+            and self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'due_cache'"
+            ).fetchone()
+            and self.conn.execute("SELECT 1 FROM due_cache LIMIT 1").fetchone()
+        ):
+            self.conn.execute(
+                "DELETE FROM due_cache WHERE person_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(self.people)),),
+            )
+
+    def _note_conflict_rows(self, idx: dict[str, int], rows: list[list[Any]]) -> None:
+        """A value lost elsewhere may be an edit concurrent with a delete this site holds."""
+        if not {"kind", "tbl", "row_id"} <= idx.keys():
             return
-        d_ctx = json.loads(d[2])
-        for c, e in sorted(versions.items()):
-            if c == "deleted_at" or c in META_COLUMNS:
+        p_i = idx.get("person_id")
+        for r in rows:
+            v = r[6]
+            if v[idx["kind"]] == "value":
+                self.recheck.setdefault(
+                    (str(v[idx["tbl"]]), str(v[idx["row_id"]])), v[p_i] if p_i is not None else None
+                )
+
+    def check_deletes(self) -> None:
+        """Raise a 'delete' conflict for every edit concurrent with the delete of a row.
+
+        Run after the whole bundle is merged, for each deleted row it touched. The edits are
+        the row's current column versions and also the values that lost to another edit (kept
+        in sync_conflicts with their causal context): an edit can lose by clock to an older
+        edit of the deleting site and still be one the delete never saw, so checking only the
+        winning versions misses it whenever the loss happened where the delete was not yet
+        known, or together with it.
+        """
+        conn = self.conn
+        tables = set(synced_tables(conn))
+        for (table, rid), pid in sorted(self.recheck.items(), key=lambda x: x[0]):
+            if table not in tables or "deleted_at" not in table_columns(conn, table):
                 continue
-            if d_ctx.get(e[1], -1) < e[0] and json.loads(e[2]).get(d[1], -1) < d[0]:
-                self._conflict(table, rid, c, "delete", value_of(c), e[0], e[1], pid)
+            row = conn.execute(f'SELECT * FROM "{table}" WHERE id = ?', (rid,)).fetchone()
+            if row is None or row["deleted_at"] is None:
+                continue
+            versions = {
+                c: (h, o, x)
+                for c, h, o, x in conn.execute(
+                    "SELECT col, hlc, origin, ctx FROM sync_cols WHERE tbl = ? AND row_id = ?",
+                    (table, rid),
+                )
+            }
+            d = versions.pop("deleted_at", None)
+            if d is None:
+                continue
+            names = set(row.keys())
+            edits = [
+                (c, v, row[c])
+                for c, v in versions.items()
+                if c in names and c not in META_COLUMNS and c not in NO_CONFLICT
+            ]
+            for c, value, h, o, x in conn.execute(
+                "SELECT col, lost_value, lost_hlc, lost_origin, lost_ctx FROM sync_conflicts "
+                "WHERE tbl = ? AND row_id = ? AND kind = 'value' AND deleted_at IS NULL",
+                (table, rid),
+            ):
+                edits.append((c, (h, o, x or "{}"), json.loads(value) if value else None))
+            d_ctx = json.loads(d[2])
+            for c, (h, o, x), value in edits:
+                if d_ctx.get(o, -1) < h and json.loads(x).get(d[1], -1) < d[0]:
+                    self._conflict(table, rid, c, "delete", value, h, o, pid, x)
 
     def _conflict(
         self,
@@ -706,17 +815,21 @@ class _Merger:
         hlc: int,
         origin: str,
         pid: str | None,
+        ctx: str = "{}",
     ) -> None:
         cid = str(uuid.uuid5(_NS, f"{kind}|{table}|{rid}|{col}|{hlc}|{origin}"))
         at = _hlc_iso(hlc)
         cur = self.conn.execute(
             "INSERT OR IGNORE INTO sync_conflicts (id, person_id, tbl, row_id, col, kind, "
-            "lost_value, lost_hlc, lost_origin, created_at, updated_at, updated_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            (cid, pid, table, rid, col, kind, json.dumps(value), hlc, origin, at, at),
+            "lost_value, lost_hlc, lost_origin, lost_ctx, created_at, updated_at, updated_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (cid, pid, table, rid, col, kind, json.dumps(value), hlc, origin, ctx, at, at),
         )
         if cur.rowcount:
             self.conflicts += 1
+            self.tables.add("sync_conflicts")
+            if kind == "value":
+                self.recheck.setdefault((table, rid), pid)
             self.conn.execute(
                 "INSERT OR IGNORE INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, "
                 "vv, seq) VALUES ('sync_conflicts', ?, ?, ?, ?, ?, ?, ?)",

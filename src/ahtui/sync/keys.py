@@ -5,7 +5,8 @@ sealed to it). Private halves live in sync_keys inside the encrypted site file. 
 the public half as JSON with a fingerprint (SHA-256 of both public keys, 20 bytes shown as ten
 groups of four hex digits) that two people compare over the phone before trusting. A rotation
 is a statement `new keys` signed by the old signing key; a peer that trusts the old key accepts
-the new one from the card without another phone call.
+the new one without another phone call, from the card or from the next bundle, whose header
+carries the chain of rotations (see engine.import_bundle).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from ..store.site import Site, utc_now
 from .errors import TrustError
@@ -109,12 +110,17 @@ def _rotation_message(site_id: str, sign_public: bytes, enc_public: bytes) -> by
     return b"ahtui-rotate\0" + site_id.encode() + b"\0" + sign_public + enc_public
 
 
-def card(site: Site) -> dict[str, Any]:
-    me = identity(site)
-    chain = [
+def rotations(site: Site) -> list[dict[str, str]]:
+    """This site's rotation statements, oldest first (public: keys and signatures only)."""
+    return [
         json.loads(r["rotation"])
         for r in site.query("SELECT rotation FROM sync_keys WHERE rotation IS NOT NULL ORDER BY id")
     ]
+
+
+def card(site: Site) -> dict[str, Any]:
+    me = identity(site)
+    chain = rotations(site)
     return {
         "format": CARD_FORMAT,
         "version": 1,
@@ -192,29 +198,78 @@ def read_card(path: Path) -> Card:
     return found
 
 
-def _rotation_reaches(c: Card, trusted_sign: bytes) -> bool:
-    """True if the card's rotation chain leads, signature by signature, from trusted_sign."""
+def _rotation_steps(site_id: str, chain: Any, trusted_sign: bytes) -> list[tuple[bytes, bytes]]:
+    """The keys a rotation chain leads to, signature by signature, from trusted_sign, in order.
+
+    Steps that do not start from the key reached so far are skipped (older history the peer
+    knew already); a step that does but is not signed by it ends the walk.
+    """
     current = trusted_sign
-    for step in c.rotations:
+    reached: list[tuple[bytes, bytes]] = []
+    if not isinstance(chain, list):
+        return reached
+    for step in chain:
         try:
             old = unb64(step["old_sign_public"])
             new_sign = unb64(step["new_sign_public"])
             new_enc = unb64(step["new_enc_public"])
             sig = unb64(step["signature"])
-        except (KeyError, ValueError):
-            return False
+        except (KeyError, ValueError, TypeError, AttributeError):
+            return reached
         if old != current:
             continue
         try:
             Ed25519PublicKey.from_public_bytes(old).verify(
-                sig, _rotation_message(c.site_id, new_sign, new_enc)
+                sig, _rotation_message(site_id, new_sign, new_enc)
             )
-        except InvalidSignature:
-            return False
+            X25519PublicKey.from_public_bytes(new_enc)
+            Ed25519PublicKey.from_public_bytes(new_sign)
+        except (InvalidSignature, ValueError):
+            return reached
         current = new_sign
-        if current == c.sign_public and new_enc == c.enc_public:
-            return True
-    return False
+        reached.append((new_sign, new_enc))
+    return reached
+
+
+def _rotation_reaches(c: Card, trusted_sign: bytes) -> bool:
+    """True if the card's rotation chain leads, signature by signature, from trusted_sign."""
+    return (c.sign_public, c.enc_public) in _rotation_steps(c.site_id, c.rotations, trusted_sign)
+
+
+def rotated_keys(site_id: str, chain: Any, trusted_sign: bytes) -> tuple[bytes, bytes] | None:
+    """The newest keys a rotation chain (from a bundle header) leads to from trusted_sign."""
+    steps = _rotation_steps(site_id, chain, trusted_sign)
+    return steps[-1] if steps else None
+
+
+def replace_peer_keys(conn: Any, peer: Any, sign_public: bytes, enc_public: bytes) -> str:
+    """Move a peer to rotated keys, keeping the old ones in its key history. In a transaction."""
+    history = json.loads(peer["key_history"])
+    history.append(
+        {
+            "sign_public": b64(bytes(peer["sign_public"])),
+            "enc_public": b64(bytes(peer["enc_public"])),
+            "until": utc_now(),
+        }
+    )
+    new_fingerprint = fingerprint(sign_public, enc_public)
+    conn.execute(
+        "UPDATE sync_peers SET sign_public = ?, enc_public = ?, fingerprint = ?, "
+        "key_history = ? WHERE site_id = ?",
+        (sign_public, enc_public, new_fingerprint, json.dumps(history), peer["site_id"]),
+    )
+    return new_fingerprint
+
+
+def retired_key_date(peer: Any, signed_by: Any) -> str | None:
+    """When a peer's old signing key was replaced, if `signed_by(key)` accepts one of them."""
+    for old in reversed(json.loads(peer["key_history"])):
+        try:
+            if signed_by(unb64(old["sign_public"])):
+                return str(old.get("until") or "")
+        except (KeyError, ValueError, TypeError):
+            continue
+    return None
 
 
 def trust(site: Site, c: Card) -> str:
@@ -245,19 +300,8 @@ def trust(site: Site, c: Card) -> str:
                 f"This card for {peer['name']} has different keys that were not signed by the "
                 "keys you trust. Do not use it; ask the site for a rotated card or revoke them."
             )
-        history = json.loads(peer["key_history"])
-        history.append(
-            {
-                "sign_public": b64(bytes(peer["sign_public"])),
-                "enc_public": b64(bytes(peer["enc_public"])),
-                "until": utc_now(),
-            }
-        )
-        conn.execute(
-            "UPDATE sync_peers SET sign_public = ?, enc_public = ?, fingerprint = ?, "
-            "key_history = ?, name = ? WHERE site_id = ?",
-            (c.sign_public, c.enc_public, c.fingerprint, json.dumps(history), c.name, c.site_id),
-        )
+        replace_peer_keys(conn, peer, c.sign_public, c.enc_public)
+        conn.execute("UPDATE sync_peers SET name = ? WHERE site_id = ?", (c.name, c.site_id))
         return (
             f"{c.name} rotated its keys (signed by its old key); new fingerprint {c.fingerprint}."
         )
