@@ -16,8 +16,8 @@ def test_domain_and_store_do_not_import_textual() -> None:
     script = textwrap.dedent(
         """
         import json, pkgutil, importlib, sys
-        import ahtui.domain, ahtui.store, ahtui.sync
-        for pkg in (ahtui.domain, ahtui.store, ahtui.sync):
+        import ahtui.domain, ahtui.store, ahtui.sync, ahtui.exports
+        for pkg in (ahtui.domain, ahtui.store, ahtui.sync, ahtui.exports):
             for mod in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + "."):
                 importlib.import_module(mod.name)
         import ahtui.cli, ahtui.demo, ahtui.config, ahtui.forms_loader
@@ -26,6 +26,18 @@ def test_domain_and_store_do_not_import_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_screens_and_widgets_leave_sql_to_the_store() -> None:
+    # Screens call services; a query written in a screen would skip attribution and audit.
+    src = Path(__file__).resolve().parents[1] / "src" / "ahtui"
+    offenders = []
+    for path in [*(src / "screens").glob("*.py"), *(src / "widgets").glob("*.py")]:
+        text = path.read_text()
+        for needle in ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM", ".execute(", "site.one("):
+            if needle in text:
+                offenders.append(f"{path.name}: {needle.strip()}")
+    assert offenders == []
 
 
 def test_cli_commands_run_without_textual(tmp_path: Path) -> None:

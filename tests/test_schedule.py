@@ -676,7 +676,48 @@ def test_community_then_recall_schedule() -> None:
 
 def test_every_rule_is_in_the_schedule() -> None:
     names = {r.__name__ for r in s.RULES}
-    assert len(names) == len(s.RULES) == 21
+    assert len(names) == len(s.RULES) == 22
+
+
+# --- Meeting 2 ----------------------------------------------------------------------------------
+
+
+def _meeting2(f: CaseFacts, today: str):
+    return s.meeting2_soon_after_meeting1(f, D(today))
+
+
+def test_meeting2_waits_for_meeting1() -> None:
+    assert _meeting2(facts(Pathway.LONG, **LONG), "2026-03-01") is None
+    assert _meeting2(facts(Pathway.COMMUNITY), "2026-03-01") is None
+
+
+def test_meeting2_due_at_once_after_meeting1_then_overdue_after_4_weeks() -> None:
+    f = facts(Pathway.LONG, **LONG, meetings=[held(MeetingType.PLANNING_1, "2026-03-02")])
+    item = _meeting2(f, "2026-03-02")
+    assert (item.status, item.due_on, item.window_opens_on) == (
+        DUE,
+        D("2026-03-30"),
+        D("2026-03-02"),
+    )
+    assert item.inputs == {"meeting1_held": "2026-03-02", "weeks": "4"}
+    assert _meeting2(f, "2026-03-31").status is OVERDUE
+
+
+def test_meeting2_done_only_by_one_held_after_meeting1() -> None:
+    early = held(MeetingType.PLANNING_2, "2026-02-01")
+    f = facts(Pathway.SHORT, **SHORT, meetings=[held(MeetingType.PLANNING_1, "2026-03-02"), early])
+    assert _meeting2(f, "2026-04-01").status is OVERDUE
+    f = facts(Pathway.SHORT, **SHORT, meetings=[held(MeetingType.PLANNING_1, "2026-03-02"),
+                                                held(MeetingType.PLANNING_2, "2026-03-09")])  # fmt: skip
+    item = _meeting2(f, "2026-04-01")
+    assert (item.status, item.done_on) == (DONE, D("2026-03-09"))
+
+
+def test_meeting2_on_recall_counts_from_the_recall_meeting1() -> None:
+    f = facts(Pathway.RECALL, recall_date="2026-06-01",
+              meetings=[held(MeetingType.PLANNING_1, "2025-01-10"),
+                        held(MeetingType.PLANNING_2, "2025-02-01")])  # fmt: skip
+    assert _meeting2(f, "2026-06-10") is None  # the earlier sentence's meetings do not count
 
 
 # --- properties -------------------------------------------------------------------------------------

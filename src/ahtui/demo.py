@@ -119,16 +119,6 @@ ETHNICITIES = [
     "White other",
     "Not stated",
 ]
-WHEEL_AREAS = [
-    "Home",
-    "Work and learning",
-    "Money",
-    "Family",
-    "Friends",
-    "Health",
-    "Fun",
-    "Identity",
-]
 STEPS = [
     "Send the Pathway Plan to the team",
     "Book a visit with the Personal Advisor",
@@ -499,7 +489,7 @@ def _make_person(
             about_me="I like football and cooking. I want a place of my own.",
             what_helps="Straight talking and people who turn up when they say.",
         )
-        for area in WHEEL_AREAS:
+        for area in plans.WHEEL_AREAS:
             plans.add_wheel_score(site, person_id, area, rng.randrange(2, 9), identified)
         goal = plans.add_goal(
             site, person_id, "Get my own flat", target_on=today + timedelta(days=180)
@@ -545,6 +535,7 @@ def _make_person(
             {
                 "offer_type": rng.choice(list(NetworkOffer)),
                 "offered_on": started - timedelta(days=30),
+                "offer_outcome": "accepted",
                 "referred_on": started - timedelta(days=25),
                 "coordinator_name": "Lifelong Links coordinator",
                 "plan_started_on": started,

@@ -257,6 +257,14 @@ ACTIONS: tuple[KeyAction, ...] = (
                 False,
             ),
             (
+                "conflicts",
+                "open_conflicts",
+                "Conflicts",
+                "f",
+                "Edits to this person made at two sites at once: choose or combine.",
+                False,
+            ),
+            (
                 "details",
                 "edit_details",
                 "Edit details",
@@ -293,13 +301,21 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     # -- team and contacts ---------------------------------------------------------------
     *(
-        KeyAction(f"team.{name}", action, words, keys, help_text, show=name not in _TEAM_HIDDEN)
+        KeyAction(
+            f"team.{name}",
+            action,
+            words,
+            keys,
+            help_text,
+            # Less-used keys stay out of the footer so it fits 80 columns (F1 lists them).
+            show=name not in {*_TEAM_HIDDEN, "end_contact"},
+        )
         for name, action, words, keys, help_text in (
             ("back", "back", "Back", "escape", "Back to the person."),
             (
                 "add",
                 "add_member",
-                "Add to team",
+                "Add member",
                 "t",
                 "Add a practitioner to the team (a new one, or one already at the site).",
             ),
@@ -316,6 +332,20 @@ ACTIONS: tuple[KeyAction, ...] = (
                 "Left team",
                 "x",
                 "Record that the highlighted practitioner has left the team.",
+            ),
+            (
+                "edit",
+                "edit",
+                "Edit",
+                "e",
+                "Correct the highlighted practitioner or personal contact (Tab moves between).",
+            ),
+            (
+                "end_contact",
+                "end_contact",
+                "End contact",
+                "z",
+                "The highlighted personal contact is no longer a contact (asks first).",
             ),
             (
                 "pathway",

@@ -392,6 +392,51 @@ def meeting1_within_10_weeks_of_recall(facts: CaseFacts, today: date) -> DueItem
     )
 
 
+_PLANNING_2 = frozenset({MeetingType.PLANNING_2})
+_MEETING2 = _Rule(
+    "meeting2_soon_after_meeting1",
+    "meeting2",
+    "Hold Joined-up Planning Meeting 2 (with the person)",
+    "Connections guide: Meeting 2",
+)
+MEETING2_WEEKS = 4
+"""The guide says "as soon as possible after Meeting 1" and gives no number: ours, so a Meeting 2
+left waiting shows as overdue rather than never."""
+
+
+def meeting2_soon_after_meeting1(facts: CaseFacts, today: date) -> DueItem | None:
+    """Meeting 2 with the person, as soon as possible after Meeting 1.
+
+    Connections guide: Meeting 2 completes My Plan together and uses it for the statutory plans.
+    Due from the day Meeting 1 is held; overdue `MEETING2_WEEKS` weeks later. Only a Meeting 1
+    held in the current sentence or recall counts, and a Meeting 2 held since then satisfies it.
+    """
+    r = _MEETING2
+    if facts.pathway is Pathway.RECALL:
+        start, _ = _recall_start(facts)
+    elif facts.pathway in _SENTENCED:
+        start, _ = _sentence_start(facts)
+    else:
+        return None
+    meeting1 = _last(_held(facts, _PLANNING_1, start))
+    if meeting1 is None:
+        # Until Meeting 1 is held the Meeting 1 rule says what to do next.
+        return None
+    return _item(
+        r,
+        today,
+        due_on=add_weeks(meeting1, MEETING2_WEEKS),
+        opens_on=meeting1,
+        inputs={"meeting1_held": meeting1.isoformat(), "weeks": str(MEETING2_WEEKS)},
+        explanation=(
+            f"As soon as possible after Meeting 1 on {_fmt(meeting1)}; "
+            f"overdue after {MEETING2_WEEKS} weeks"
+        ),
+        done_on=_first(_held(facts, _PLANNING_2, meeting1)),
+        counts_from=meeting1,
+    )
+
+
 # --- 2. Long-sentence handover ---------------------------------------------------------------
 
 _HANDOVER_MEETING = frozenset({MeetingType.HANDOVER})
@@ -1206,6 +1251,7 @@ def risk_management_plan_within_10_working_days_of_standard_recall(
 RULES: tuple[Callable[[CaseFacts, date], DueItem | list[DueItem] | None], ...] = (
     meeting1_within_10_weeks_of_sentence,
     meeting1_within_10_weeks_of_recall,
+    meeting2_soon_after_meeting1,
     handover_6_months_before_conditional_release,
     review_every_3_years_life_sentence,
     review_every_2_years_long_sentence,

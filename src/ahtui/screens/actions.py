@@ -237,10 +237,13 @@ class ActionsScreen(SiteScreen):
         def submit(v: dict[str, Any]) -> None:
             values = self._values(v, editing=True)
             if values.get("responsible_practitioner_id"):
-                prac = self.site.one(
-                    "SELECT name FROM practitioners WHERE id = ?",
-                    (values["responsible_practitioner_id"],),
-                )
+                from ..errors import NotFound
+                from ..store.team import get_practitioner
+
+                try:
+                    prac = get_practitioner(self.site, values["responsible_practitioner_id"])
+                except NotFound:
+                    prac = None
                 values["responsible_name"] = prac["name"] if prac else None
             actions.edit_action(self.site, rid, values)
 

@@ -57,9 +57,15 @@ def email_values(
             values[key] = person[col]
     if person["date_of_birth"]:
         values["date_of_birth"] = fmt_date(person["date_of_birth"])
+    from ..errors import NotFound
+    from ..store.team import get_practitioner
+
     me = None
     if site.user.practitioner_id:
-        me = site.one("SELECT * FROM practitioners WHERE id = ?", (site.user.practitioner_id,))
+        try:
+            me = get_practitioner(site, site.user.practitioner_id)
+        except NotFound:
+            me = None
     values["sender_name"] = me["name"] if me else site.user.display_name
     if me is not None:
         values["sender_role"] = label(Role, me["role"])

@@ -38,7 +38,7 @@ _KEY_DATES = (
 # The person's other records whose keys the footer at 80 columns cannot fit.
 MORE_KEYS = (
     "g Meetings · y My Plan · s Assessment · w Network",
-    "r Release/remand · x Export · d Edit details",
+    "r Release/remand · x Export · d Edit details · f Conflicts",
 )
 
 
@@ -266,6 +266,11 @@ class PersonScreen(SiteScreen):
         from .exports import ExportScreen
 
         self.app.push_screen(ExportScreen(self.person_id))
+
+    def action_open_conflicts(self) -> None:
+        from .conflicts import ConflictsScreen
+
+        self.app.push_screen(ConflictsScreen(self.person_id))
 
     def action_edit_details(self) -> None:
         from .person_details import edit_details_form

@@ -3,10 +3,13 @@
 The team lists each practitioner's role, email and phone, who leads (LEAD, in words), and when
 they joined and left. Changing the pathway or the lead is its own explicit action with a reason,
 kept in the pathway history; adding someone to the team never makes them lead by itself.
+A practitioner's or a contact's details are corrected in place (only changed values are sent,
+so the audit names just those); a contact who no longer is one is ended after asking, and kept.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import ComposeResult
@@ -23,6 +26,27 @@ def short_role(code: str) -> str:
     from ..domain.enums import Role
 
     return _SHORT.get(code) or label(Role, code)
+
+
+def _save_changes(
+    fields: list[Any], values: dict[str, Any], save: Callable[[dict[str, Any]], None]
+) -> bool:
+    """Send only the changed values to `save`; False when nothing changed."""
+    changes = {
+        f.name: values[f.name]
+        for f in fields
+        if values[f.name] != (f.value if f.kind in ("select", "yesno") else f.value or None)
+    }
+    if not changes:
+        return False
+    save(changes)
+    return True
+
+
+def _saved_notice(screen: SiteScreen) -> Callable[[bool], None]:
+    return lambda saved: screen.notify(
+        "Changes saved." if saved else "Nothing was changed.", markup=False
+    )
 
 
 class TeamScreen(SiteScreen):
@@ -210,6 +234,108 @@ class TeamScreen(SiteScreen):
             [Field("on", "Left on", "date", self.today.isoformat(), required=True)],
             submit,
             intro=intro,
+        )
+
+    def action_edit(self) -> None:
+        """Edit the highlighted row of whichever list has focus."""
+        if self.focused is self.query_one("#contacts-table"):
+            self._edit_contact()
+        else:
+            self._edit_practitioner()
+
+    def _highlighted_contact(self) -> str | None:
+        table = self.query_one("#contacts-table", DataTable)
+        if not table.row_count or table.cursor_row < 0:
+            self.notify("No personal contact is highlighted.", markup=False)
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def _edit_practitioner(self) -> None:
+        from ..domain.enums import Role
+        from ..store import team
+        from ..widgets.form import Field
+
+        table = self.query_one("#team-table", DataTable)
+        if not self.members or table.cursor_row < 0:
+            self.notify("No practitioner is highlighted.", markup=False)
+            return
+        prac = team.get_practitioner(self.site, self.members[table.cursor_row]["practitioner_id"])
+        fields = [
+            Field("name", "Name", value=prac["name"], required=True),
+            Field(
+                "role",
+                "Role",
+                "select",
+                prac["role"],
+                [(r.label(), r.value) for r in Role],
+                required=True,
+            ),
+            Field("email", "Email", value=prac["email"]),
+            Field("phone", "Phone", value=prac["phone"]),
+            Field("organisation", "Organisation", value=prac["organisation"]),
+            Field("agency", "Agency", value=prac["agency"]),
+        ]
+        self.open_form(
+            "Edit practitioner",
+            fields,
+            lambda v: _save_changes(
+                fields, v, lambda c: team.update_practitioner(self.site, prac["id"], c)
+            ),
+            intro=f"{prac['name']}'s details, as shown for everyone they work with.",
+            done=_saved_notice(self),
+        )
+
+    def _edit_contact(self) -> None:
+        from ..store import team
+        from ..widgets.form import Field
+
+        contact_id = self._highlighted_contact()
+        if contact_id is None:
+            return
+        c = team.get_contact(self.site, contact_id)
+        fields = [
+            Field("name", "Name", value=c["name"], required=True),
+            Field("relationship", "Relationship", value=c["relationship"], required=True),
+            Field("phone", "Phone", value=c["phone"]),
+            Field("email", "Email", value=c["email"]),
+            Field("address", "Address", "area", c["address"]),
+            Field("is_next_of_kin", "Next of kin", "yesno", bool(c["is_next_of_kin"])),
+            Field(
+                "is_emergency_contact",
+                "Emergency contact",
+                "yesno",
+                bool(c["is_emergency_contact"]),
+            ),
+            Field("notes", "Notes", "area", c["notes"]),
+        ]
+        self.open_form(
+            "Edit personal contact",
+            fields,
+            lambda v: _save_changes(
+                fields, v, lambda ch: team.update_contact(self.site, contact_id, ch)
+            ),
+            done=_saved_notice(self),
+        )
+
+    def action_end_contact(self) -> None:
+        from ..store import team
+
+        if self.focused is not self.query_one("#contacts-table"):
+            self.notify("Move to the personal contacts (Tab) and highlight one.", markup=False)
+            return
+        contact_id = self._highlighted_contact()
+        if contact_id is None:
+            return
+        c = team.get_contact(self.site, contact_id)
+        # The form is the confirmation: ctrl+s ends the contact, Esc keeps it.
+        self.open_form(
+            "End personal contact",
+            [],
+            lambda _v: team.end_contact(self.site, contact_id),
+            intro=f"{c['name']} ({c['relationship']}) will no longer be listed as a contact. "
+            "The record is kept in the history. Press ctrl+s to end the contact, "
+            "or Esc to keep it.",
+            done=lambda _r: self.notify(f"{c['name']} is no longer a contact.", markup=False),
         )
 
     def action_change_pathway(self) -> None:

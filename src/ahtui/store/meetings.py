@@ -64,6 +64,7 @@ __all__ = [
 # The schedule's meeting rules (DueItem.key) and the meeting that satisfies each.
 DUE_MEETING_TYPES: dict[str, MeetingType] = {
     "meeting1": MeetingType.PLANNING_1,
+    "meeting2": MeetingType.PLANNING_2,
     "handover": MeetingType.HANDOVER,
     "review": MeetingType.REVIEW,
     "review_before_release": MeetingType.REVIEW,

@@ -248,3 +248,27 @@ def _check_unique_refs(site: Site, crn: str | None, nomis: str | None, self_id: 
                 f"Another person at this site already has {label} {value}. "
                 "Open their record instead of creating a new one."
             )
+
+
+def refs_used_by_others(
+    site: Site, person_id: str | None, changes: dict[str, Any]
+) -> dict[str, str]:
+    """The CRN or NOMIS number in `changes` that another person already has, as field messages.
+
+    A form shows these beside the field, where `update_person` would refuse the whole change.
+    """
+    problems: dict[str, str] = {}
+    for column, label in (("crn", "CRN"), ("nomis_number", "NOMIS number")):
+        value = changes.get(column)
+        if not value:
+            continue
+        other = site.one(
+            f"SELECT 1 FROM people WHERE {column} = ? AND deleted_at IS NULL AND id IS NOT ?",
+            (str(value).upper(), person_id),
+        )
+        if other is not None:
+            problems[column] = (
+                f"Another person at this site already has {label} {str(value).upper()}; "
+                "check the number."
+            )
+    return problems

@@ -134,3 +134,12 @@ def update_contact(site: Site, contact_id: str, changes: dict[str, Any]) -> None
 def end_contact(site: Site, contact_id: str) -> None:
     """No longer a contact: the row is soft-deleted (kept, audited, gone from the lists)."""
     rows.soft_delete(site, "personal_contacts", contact_id)
+
+
+def get_practitioner(site: Site, practitioner_id: str) -> Any:
+    """One practitioner as recorded at the site (their own role, not a role in a team)."""
+    return rows.get(site, "practitioners", practitioner_id)
+
+
+def get_contact(site: Site, contact_id: str) -> Any:
+    return rows.get(site, "personal_contacts", contact_id)
