@@ -254,7 +254,7 @@ def schedule_form(screen: SiteScreen, person_id: str, due: list[Any], *, done: A
         ),
         Field(
             "with_person",
-            "The person attends",
+            "Person attends",
             "select",
             _AUTO,
             [("As the meeting type says", _AUTO), ("Yes", "yes"), ("No", "no")],
