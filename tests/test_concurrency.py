@@ -56,3 +56,30 @@ def test_four_processes_write_200_records_each(site, site_path: Path) -> None:
     history = site.one("SELECT count(*) FROM pathway_history")[0]
     assert history == WRITERS * RECORDS
     assert site.one("PRAGMA integrity_check")[0] == "ok"
+
+
+def test_a_write_from_another_thread_waits_rather_than_joining(site) -> None:
+    # The app writes from worker threads over the same connection: a second thread must queue
+    # behind the first transaction, never nest inside it and leave later writes unguarded.
+    import threading
+    import time
+
+    inside = threading.Event()
+    order: list[str] = []
+
+    def worker() -> None:
+        with site.write():
+            inside.set()
+            time.sleep(0.2)
+            order.append("worker done")
+
+    t = threading.Thread(target=worker)
+    t.start()
+    inside.wait(5)
+    with site.write():
+        order.append("main inside")
+    t.join()
+    assert order == ["worker done", "main inside"]
+    assert site._depth == 0
+    with site.write() as conn:
+        assert conn.in_transaction

@@ -49,7 +49,7 @@ def test_every_kind_and_format_is_written(cli_site, tmp_path: Path, capsys) -> N
     assert main(["export", "meetings", *common, "--person", "a1234bc", "--out", str(out)]) == 0
     (ics_file,) = out.glob("meetings-x100022-*.ics")
     cal = icalendar.Calendar.from_ical(ics_file.read_bytes())
-    assert len(cal.walk("VEVENT")) == 2
+    assert len(cal.walk("VEVENT")) == 3  # two meetings, and the cancelled one marked
     # One meeting's minutes, by id.
     one = out / "one.md"
     args = ["export", "minutes", *common, "--person", ids["person"], "--meeting", ids["held"]]

@@ -331,11 +331,15 @@ def test_meetings_ics_is_read_by_a_calendar_parser(case) -> None:
     assert text.endswith("END:VCALENDAR\r\n") and "\n" not in text.replace("\r\n", "")
     cal = icalendar.Calendar.from_ical(text)
     events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
-    # The cancelled review is left out; each UID comes from the meeting's id.
+    # The cancelled review is marked so, for calendars that took it before; each UID comes
+    # from the meeting's id.
     assert set(events) == {
         f"meeting-{ids['held']}@ahtui.invalid",
         f"meeting-{ids['scheduled']}@ahtui.invalid",
+        f"meeting-{ids['cancelled']}@ahtui.invalid",
     }
+    assert str(events[f"meeting-{ids['cancelled']}@ahtui.invalid"]["STATUS"]) == "CANCELLED"
+    assert str(events[f"meeting-{ids['held']}@ahtui.invalid"]["STATUS"]) == "CONFIRMED"
     held = events[f"meeting-{ids['held']}@ahtui.invalid"]
     start, end = held.decoded("DTSTART"), held.decoded("DTEND")
     assert start.tzinfo is not None
@@ -536,7 +540,7 @@ async def test_export_screen_writes_each_kind(case_path, tmp_path: Path) -> None
         import icalendar
 
         cal = icalendar.Calendar.from_ical(target.read_text(encoding="utf-8"))
-        assert len(cal.walk("VEVENT")) == 2
+        assert len(cal.walk("VEVENT")) == 3  # two meetings, and the cancelled one marked
         # Minutes of the held meeting.
         screen.select(("minutes", "md", ids["held"]))
         await pilot.press("enter")

@@ -810,3 +810,12 @@ def test_compute_schedule_never_raises_and_is_consistent(f: CaseFacts, today: da
             i.key for i in items if i.key.startswith(("consent_reoffer:", "network_review:"))
         }
     assert s.overdue_count(items) == sum(1 for i in items if i.status is OVERDUE)
+
+
+def test_meeting2_needs_the_sentence_date_and_counts_from_the_first_meeting1() -> None:
+    f = facts(Pathway.LONG, meetings=[held(MeetingType.PLANNING_1, "2026-03-02")])
+    assert _meeting2(f, "2026-04-01") is None  # the Meeting 1 rule asks for the date
+    f = facts(Pathway.LONG, **LONG, meetings=[held(MeetingType.PLANNING_1, "2026-03-02"),
+                                              held(MeetingType.PLANNING_2, "2026-03-09"),
+                                              held(MeetingType.PLANNING_1, "2026-04-01")])  # fmt: skip
+    assert _meeting2(f, "2026-05-01").status is DONE

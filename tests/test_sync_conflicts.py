@@ -127,3 +127,16 @@ def test_resolving_the_delete_conflict_restores_the_record_everywhere(model: Mod
         assert s.one("SELECT deleted_at FROM people")[0] is None
         assert conflict["id"] not in {x["id"] for x in engine.conflicts(s)}
     assert len({digest(s) for s in m.sites.values()}) == 1
+
+
+def test_only_words_can_be_combined(site) -> None:
+    from ahtui.sync import engine
+
+    conn = site.conn
+    assert engine.combinable(conn, "people", "prison")
+    assert engine.combinable(conn, "case_notes", "body")
+    assert engine.combinable(conn, "personal_contacts", "name")
+    for table, col in [("people", "pathway"), ("people", "release_date"), ("people", "id"),
+                       ("people", "lead_practitioner_id"), ("consents", "event"),
+                       ("wheel_scores", "score")]:  # fmt: skip
+        assert not engine.combinable(conn, table, col), (table, col)

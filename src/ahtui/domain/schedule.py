@@ -418,7 +418,11 @@ def meeting2_soon_after_meeting1(facts: CaseFacts, today: date) -> DueItem | Non
         start, _ = _sentence_start(facts)
     else:
         return None
-    meeting1 = _last(_held(facts, _PLANNING_1, start))
+    if start is None:
+        # The Meeting 1 rule asks for the missing date; a meeting from another sentence
+        # must not count.
+        return None
+    meeting1 = _first(_held(facts, _PLANNING_1, start))
     if meeting1 is None:
         # Until Meeting 1 is held the Meeting 1 rule says what to do next.
         return None

@@ -50,7 +50,9 @@ def gather(site: Any, person_id: str, meeting_id: str | None = None) -> list[dic
     from ..store.people import get_person
 
     person = get_person(site, person_id)
-    rows = [r for r in meetings_for(site, person_id) if r["status"] != "cancelled"]
+    # Cancelled meetings stay in, marked CANCELLED, so a calendar that took the event before
+    # drops it when the file is imported again.
+    rows = list(meetings_for(site, person_id))
     if meeting_id:
         rows = [r for r in meetings_for(site, person_id) if r["id"] == meeting_id]
         if not rows:
@@ -198,7 +200,7 @@ def event_lines(event: dict[str, Any], stamp: str | None = None) -> list[str]:
         f"DTEND;TZID={TZID}:{_local(end)}",
         f"SUMMARY:{escape_text(f'{title}: {person_name(person)}')}",
         f"DESCRIPTION:{escape_text(chr(10).join(desc))}",
-        "STATUS:CONFIRMED",
+        "STATUS:CANCELLED" if m["status"] == "cancelled" else "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",
         "CLASS:CONFIDENTIAL",
         f"CATEGORIES:{escape_text('ahtui')},{escape_text(mode)}",

@@ -461,7 +461,14 @@ class AssessmentAreaScreen(SiteScreen):
             return
         self.write(
             lambda: plans.answer_item(
-                self.site, self.person_id, item.code, value=None, answered_on=self.today
+                self.site,
+                self.person_id,
+                item.code,
+                value=None,
+                # Clearing the answer keeps what else was recorded against the item.
+                notes=row["notes"],
+                disclosed=None if row["disclosed"] is None else bool(row["disclosed"]),
+                answered_on=self.today,
             ),
             f"Answer to {item_ref(item)} cleared.",
         )

@@ -115,7 +115,11 @@ class ConflictsScreen(SiteScreen):
         if v.kind == "delete":
             keys = "k keeps the edit (restores the record) · d accepts the delete"
         else:
-            keys = "m keeps mine · t takes theirs · c combines both into one value"
+            from ..sync.app_services import can_combine
+
+            keys = "m keeps mine · t takes theirs"
+            if can_combine(self.site, v):
+                keys += " · c combines both into one value"
         box.update(f"{v.person_name} · {v.where}\n{explain(v)}\n{keys}")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -130,7 +134,9 @@ class ConflictsScreen(SiteScreen):
         if v is None:
             return None
         if action == "combine":
-            return v.kind != "delete"
+            from ..sync.app_services import can_combine
+
+            return can_combine(self.site, v)
         wanted = _DELETE_ACTIONS if v.kind == "delete" else _VALUE_ACTIONS
         return parameters[0] in wanted if parameters else True
 
@@ -170,6 +176,12 @@ class ConflictsScreen(SiteScreen):
             self.notify(
                 "This record was deleted at one site and edited at another: "
                 "k keeps the edit, d accepts the delete.",
+                markup=False,
+            )
+            return
+        if not app_services.can_combine(self.site, v):
+            self.notify(
+                "This field holds a code, a date or a number: m keeps mine, t takes theirs.",
                 markup=False,
             )
             return

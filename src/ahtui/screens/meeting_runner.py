@@ -84,11 +84,18 @@ class MeetingRunnerScreen(SiteScreen):
     # -- data ----------------------------------------------------------------------------
     def reload(self) -> None:
         from ..domain.enums import MeetingMode, Pathway
+        from ..errors import NotFound
         from ..store import meetings, people
 
         site = self.site
         previous = self.current
-        d = meetings.meeting_detail(site, self.meeting_id)
+        try:
+            d = meetings.meeting_detail(site, self.meeting_id)
+        except NotFound:
+            # Deleted meanwhile, perhaps by a bundle from another site.
+            self.notify("This meeting was deleted (perhaps at another site).", markup=False)
+            self.app.pop_screen()
+            return
         self.detail = d
         m = d.meeting
         person = people.get_person(site, m["person_id"])

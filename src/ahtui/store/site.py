@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -79,6 +80,9 @@ class Site:
         # Swappable so the demo generator can make the same ids from the same seed.
         self.id_factory = new_id
         self._depth = 0
+        # The app writes from worker threads too (the caseload's due cache, sync imports): one
+        # thread's transaction at a time, so another thread never joins it by mistake.
+        self._write_lock = threading.RLock()
         meta = dict(conn.execute("SELECT key, value FROM site_meta").fetchall())
         self.site_id: str = meta["site_id"]
         row = conn.execute(
@@ -116,7 +120,11 @@ class Site:
     # -- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
     def write(self) -> Iterator[Any]:
-        """An IMMEDIATE transaction; nested calls join the outer one."""
+        """An IMMEDIATE transaction; nested calls (in the same thread) join the outer one."""
+        with self._write_lock:
+            yield from self._write()
+
+    def _write(self) -> Iterator[Any]:
         if self._depth:
             self._depth += 1
             try:

@@ -303,6 +303,8 @@ def import_one(site: Site, path: Path) -> FileResult:
         parts.append(f"{r.conflicts} new conflicts to resolve")
     if r.purges:
         parts.append(f"{r.purges} people removed (consent withdrawn)")
+    # Notes say what else the bundle changed here, such as a peer's rotated keys.
+    parts.extend(n.rstrip(".") for n in r.notes)
     return FileResult(path, "applied", ", ".join(parts) + ".", r.changes, r.conflicts)
 
 
@@ -553,3 +555,8 @@ def resolve(site: Site, view: ConflictView, how: str, value: str | None = None) 
     return (
         f"{column_label(view.column)} kept as {show_value(kept.value, 40)} (from {kept.site_name})."
     )
+
+
+def can_combine(site: Site, view: ConflictView) -> bool:
+    """Whether the two values can be joined into one (words, not codes, dates or numbers)."""
+    return view.kind != "delete" and engine.combinable(site.conn, view.table, view.column)

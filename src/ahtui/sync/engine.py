@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..store.migrations import latest_version
-from ..store.site import Site, utc_now
+from ..store.site import IntegrityError, Site, utc_now
 from . import clock
 from .bundle import FORMAT, open_body, parse, seal, signed_by, verify
 from .capture import META_COLUMNS, VV, not_null_columns, synced_tables
@@ -64,12 +64,35 @@ FREE_TEXT = {
     "why", "goal", "step", "support", "value", "outcome", "bail", "legal_aid", "accommodation",
     "work", "family_ties", "myplan_parts", "travel", "subject", "address", "resolution",
     "offer_outcome", "vetting_outcome", "who_helps", "who_attends",
+    # Names and contact details of people around the person (never practitioners' names,
+    # which the supervisors' queries report against).
+    "referred_to", "gate_person", "gate_backup", "first_appointment_place",
+    "coordinator_name", "coordinator_contact", "relationship", "location",
+    "personal_contacts.name", "personal_contacts.phone", "personal_contacts.email",
+    "network_members.name", "meeting_attendees.name",
 }  # fmt: skip
 # Columns whose concurrent changes are not conflicts (two deletes mean the same thing).
 NO_CONFLICT = {"deleted_at"}
 # Changes stamped further ahead of this computer's clock are refused.
 MAX_DRIFT_MS = 4 * 24 * 3600 * 1000
 _NS = uuid.UUID("6f1c2f4e-5a55-4d43-9a38-2f4f8a1d7c11")
+
+
+_NOT_TEXT_ENDINGS = ("_id", "_on", "_at", "_date", "_months", "_hlc")
+
+
+def combinable(conn: Any, table: str, col: str) -> bool:
+    """Whether two values of this column can be joined into one: words, not codes or dates."""
+    if col in FREE_TEXT or f"{table}.{col}" in FREE_TEXT:
+        return True
+    info = {r[1]: (r[2] or "").upper() for r in conn.execute(f'PRAGMA table_info("{table}")')}
+    if col == "id" or col.endswith(_NOT_TEXT_ENDINGS) or info.get(col) != "TEXT":
+        return False
+    # A CHECK naming the column marks a code (pathway, status, event...).
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    return not any(
+        "CHECK" in line and f"{col} " in line.split("CHECK", 1)[1] for line in sql.splitlines()
+    )
 
 
 def person_expr(conn: Any, table: str, alias: str = "t") -> str | None:
@@ -267,7 +290,11 @@ def _payload(
         sens_idx = cols.index("sensitive") + 6 if table == "case_notes" else None
         tbl_i = cols.index("tbl") if table == "sync_conflicts" else 0
         blank = (
-            [(i + 6, "" if c in notnull else None) for i, c in enumerate(cols) if c in FREE_TEXT]
+            [
+                (i + 6, "" if c in notnull else None)
+                for i, c in enumerate(cols)
+                if c in FREE_TEXT or f"{table}.{c}" in FREE_TEXT
+            ]
             if hub
             else []
         )
@@ -954,11 +981,22 @@ def resolve_conflict(site: Site, conflict_id: str, choice: str, value: Any = Non
                 (now, site.user.id, c["row_id"]),
             )
         elif choice in {"lost", "combine"}:
+            if choice == "combine" and not combinable(conn, table, col):
+                # Joining two codes, dates, numbers or ids makes a value nothing else can read.
+                raise BadInput("Only text can be combined here: keep one value or the other.")
             new = json.loads(c["lost_value"]) if choice == "lost" else value
-            conn.execute(
-                f'UPDATE "{table}" SET "{col}" = ?, updated_at = ?, updated_by = ? WHERE id = ?',
-                (new, now, site.user.id, c["row_id"]),
-            )
+            if choice == "combine" and isinstance(new, str) and not new.strip():
+                new = None
+            try:
+                conn.execute(
+                    f'UPDATE "{table}" SET "{col}" = ?, updated_at = ?, updated_by = ? '
+                    "WHERE id = ?",
+                    (new, now, site.user.id, c["row_id"]),
+                )
+            except IntegrityError:
+                raise BadInput(
+                    "That value is not allowed for this field: keep one value or the other."
+                ) from None
         conn.execute(
             "UPDATE sync_conflicts SET resolved_at = ?, resolution = ?, updated_at = ?, "
             "updated_by = ? WHERE id = ?",
