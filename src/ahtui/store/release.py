@@ -19,6 +19,7 @@ from typing import Any
 from ..domain.enums import MeetingType
 from ..errors import BadInput, ValidationFailed
 from . import plans, rows
+from .networks import _fmt
 from .people import get_person
 from .site import Site
 
@@ -41,14 +42,6 @@ _SOURCE_MEETINGS = (MeetingType.PLANNING_2.value, MeetingType.RESETTLEMENT.value
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 _ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _ANY_TIME = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b")
-
-
-def _fmt(d: date | str | None) -> str:
-    if not d:
-        return ""
-    if isinstance(d, str):
-        d = date.fromisoformat(d[:10])
-    return d.strftime("%d %b %Y")
 
 
 def _day(value: Any) -> date | None:
