@@ -111,8 +111,10 @@ def _bulk_insert(conn: Any, table: str, rows: int) -> Iterator[None]:
         for kind, name, sql in schema
         if kind == "trigger" and " INSERT ON " in sql and any(w in sql for w in _IDLE_WHEN)
     ]
-    held = conn.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()[0] or 0
-    if rows > held:
+    held = conn.execute(
+        f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT ?)', (rows,)
+    ).fetchone()[0]
+    if held < rows:
         aside += [
             (kind, name, sql)
             for kind, name, sql in schema
