@@ -150,3 +150,21 @@ def test_a_migration_slipped_in_below_the_applied_ones_is_refused(
             migrations.pending(site.conn)
     finally:
         migrations.available.cache_clear()
+
+
+def test_new_ids_are_uuid7_in_time_order_and_unique() -> None:
+    import time
+    import uuid
+
+    from ahtui.store.site import new_id
+
+    first = [new_id() for _ in range(2000)]
+    time.sleep(0.003)
+    later = new_id()
+    parsed = [uuid.UUID(i) for i in first]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in parsed)
+    assert len(set(first)) == len(first)
+    # Ids from a later millisecond sort after every earlier one: appends, not random inserts.
+    assert later > max(first)
+    ms = parsed[0].int >> 80
+    assert abs(ms - time.time() * 1000) < 60_000
