@@ -51,9 +51,7 @@ def _rows(n_people: int, user: str) -> tuple[list[tuple], list[tuple]]:
         # see in use.
         pid = new_id()
         people.append((pid, f"Given{i}", f"Family{i % 997}", f"X{i:06d}", "long", now, now, user))
-        consents.append(
-            (new_id(), pid, "probation", "given", "2026-01-01", now, now, user)
-        )
+        consents.append((new_id(), pid, "probation", "given", "2026-01-01", now, now, user))
     return people, consents
 
 
