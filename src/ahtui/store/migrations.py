@@ -2,8 +2,9 @@
 
 Each file is `NNNN_name.sql`. The runner applies the ones a site lacks, each in its own
 IMMEDIATE transaction with its row in `schema_migrations`, then regenerates the audit triggers
-so they always match the tables. A site whose schema is newer than this program is refused
-rather than guessed at.
+so they always match the tables, and restates IN-list CHECK constraints in their faster form
+(see `checks`). A site whose schema is newer than this program is refused rather than guessed
+at.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from ..errors import SchemaTooNew
 from ..resources import schema_dir
-from . import triggers
+from . import checks, triggers
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -111,6 +112,7 @@ def migrate(conn: Any, progress: Callable[[int, int], None] | None = None) -> in
             from ..sync.capture import install_capture_triggers
 
             install_capture_triggers(conn)
+            checks.restate_in_lists(conn)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -1,0 +1,4 @@
+-- No statements of its own: applying any migration makes the runner restate every
+-- `CHECK (col IN ('a', 'b'))` as `CHECK ((col = 'a' OR col = 'b'))` (src/ahtui/store/checks.py),
+-- which SQLite checks without building a temporary B-tree for every row written. This number
+-- makes sites created before that rule get it on their next unlock.
