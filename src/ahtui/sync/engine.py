@@ -130,6 +130,14 @@ def _bulk_insert(conn: Any, table: str, rows: int) -> Iterator[None]:
             conn.execute(sql)
 
 
+def _own_vv(r: list[Any]) -> str | None:
+    """A row's version vector as stored: none (NULL) when it says only "created by its origin",
+    as the capture triggers store it; the readers put that back (`VV`). A tenth of the pages a
+    first exchange writes were this text."""
+    vv = r[5]
+    return None if vv == f'{{"{r[2]}":{r[1]}}}' else vv
+
+
 def _filled_columns(conn: Any, table: str, names: list[str], rows: list[list[Any]]) -> list[int]:
     """The columns an insert of these rows must name: any with a value in some row, and any
     with a default (an empty value there must stay empty, not become the default). Binding
@@ -703,7 +711,7 @@ class _Merger:
                 "INSERT OR REPLACE INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, "
                 "vv, seq, src) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (table, r[6][id_i], r[1], r[2], r[3], r[4], r[5], self.seq, self.peer)
+                    (table, r[6][id_i], r[1], r[2], r[3], r[4], _own_vv(r), self.seq, self.peer)
                     for r in fresh
                 ],
             )
