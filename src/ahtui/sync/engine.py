@@ -685,14 +685,17 @@ class _Merger:
         width = len(names)
         if any(len(r) != 8 or len(r[6]) != width for r in rows):
             raise ValueError("a row does not match its columns")
-        ids = [r[6][id_i] for r in rows]
-        present = {
-            x[0]
-            for x in conn.execute(
-                f'SELECT id FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))',
-                (json.dumps(ids),),
-            )
-        }
+        present = (
+            {
+                x[0]
+                for x in conn.execute(
+                    f'SELECT id FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))',
+                    (json.dumps([r[6][id_i] for r in rows]),),
+                )
+            }
+            if conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone()
+            else set()
+        )
         # In key order: B-tree inserts that append are much cheaper than random ones.
         fresh = sorted((r for r in rows if r[6][id_i] not in present), key=lambda r: r[6][id_i])
         if fresh:
