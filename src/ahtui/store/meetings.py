@@ -119,12 +119,19 @@ def attendees(site: Site, meeting_id: str) -> list[Any]:
 
 
 def items(site: Site, meeting_id: str) -> list[Any]:
-    """The agenda items recorded for a meeting, one row per item code."""
-    return site.query(
-        "SELECT * FROM meeting_items WHERE meeting_id = ? AND deleted_at IS NULL "
-        "ORDER BY created_at, rowid",
-        (meeting_id,),
-    )
+    """The agenda items recorded for a meeting, one row per item code, in the order recorded.
+
+    Two sites that recorded the same item before its row had a one-per-key id hold two rows
+    for it: the latest written is the one shown, at every site."""
+    latest = {
+        r["item_code"]: r
+        for r in site.query(
+            "SELECT * FROM meeting_items WHERE meeting_id = ? AND deleted_at IS NULL "
+            "ORDER BY updated_at, id",
+            (meeting_id,),
+        )
+    }
+    return sorted(latest.values(), key=lambda r: (r["created_at"], r["id"]))
 
 
 def meeting_actions(site: Site, meeting_id: str) -> list[Any]:
@@ -367,14 +374,6 @@ def _check_item(meeting: Any, item_code: str) -> None:
         raise BadInput(f"'{item_code}' is not on the agenda for this kind of meeting.")
 
 
-def _existing_item(site: Site, meeting_id: str, item_code: str) -> Any:
-    return site.one(
-        "SELECT * FROM meeting_items WHERE meeting_id = ? AND item_code = ? "
-        "AND deleted_at IS NULL ORDER BY created_at DESC, rowid DESC LIMIT 1",
-        (meeting_id, item_code),
-    )
-
-
 def record_item(
     site: Site,
     meeting_id: str,
@@ -400,30 +399,21 @@ def record_item(
     if problems:
         raise ValidationFailed(problems)
     values = {"notes": notes, "covered": covered, "outcome": outcome}
-    with site.write():
-        existing = _existing_item(site, meeting_id, item_code)
-        if existing is not None:
-            rows.update(site, "meeting_items", existing["id"], values)
-            return existing["id"]
-        return rows.insert(
-            site, "meeting_items", {"meeting_id": meeting_id, "item_code": item_code, **values}
-        )
+    return rows.save_keyed(
+        site, "meeting_items", {"meeting_id": meeting_id, "item_code": item_code}, values
+    )
 
 
 def tick_item(site: Site, meeting_id: str, item_code: str, covered: bool) -> str:
     """Tick an agenda item covered (or untick it), keeping its notes and outcome."""
     meeting = rows.get(site, "meetings", meeting_id)
     _check_item(meeting, item_code)
-    with site.write():
-        existing = _existing_item(site, meeting_id, item_code)
-        if existing is not None:
-            rows.update(site, "meeting_items", existing["id"], {"covered": covered})
-            return existing["id"]
-        return rows.insert(
-            site,
-            "meeting_items",
-            {"meeting_id": meeting_id, "item_code": item_code, "covered": covered},
-        )
+    return rows.save_keyed(
+        site,
+        "meeting_items",
+        {"meeting_id": meeting_id, "item_code": item_code},
+        {"covered": covered},
+    )
 
 
 def set_outcomes(site: Site, meeting_id: str, achieved: list[str]) -> None:

@@ -84,13 +84,7 @@ def save_about_me(
         "about_me": _text(about_me, "About Me"),
         "what_helps": _text(what_helps, "What helps"),
     }
-    existing = site.one(
-        "SELECT id FROM my_plans WHERE person_id = ? AND deleted_at IS NULL", (person_id,)
-    )
-    if existing:
-        rows.update(site, "my_plans", existing["id"], values)
-        return existing["id"]
-    return rows.insert(site, "my_plans", {"person_id": person_id, **values})
+    return rows.save_keyed(site, "my_plans", {"person_id": person_id}, values)
 
 
 def _check_score(area: str, score: Any) -> int:
@@ -106,20 +100,12 @@ def add_wheel_score(site: Site, person_id: str, area: str, score: int, scored_on
     if not name:
         raise BadInput("Area: name the life area being scored.")
     get_person(site, person_id)
-    with site.write():
-        same_day = site.one(
-            "SELECT id FROM wheel_scores WHERE person_id = ? AND area = ? AND scored_on = ? "
-            "AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 1",
-            (person_id, name, scored_on.isoformat()),
-        )
-        if same_day:
-            rows.update(site, "wheel_scores", same_day["id"], {"score": score})
-            return same_day["id"]
-        return rows.insert(
-            site,
-            "wheel_scores",
-            {"person_id": person_id, "area": name, "score": score, "scored_on": scored_on},
-        )
+    return rows.save_keyed(
+        site,
+        "wheel_scores",
+        {"person_id": person_id, "area": name, "scored_on": scored_on},
+        {"score": score},
+    )
 
 
 def add_wheel_scores(
@@ -307,7 +293,8 @@ def plan_snapshot(site: Site, person_id: str) -> dict[str, Any]:
     with `.get`. The keys are only ever added to.
     """
     plan = site.one(
-        "SELECT about_me, what_helps FROM my_plans WHERE person_id = ? AND deleted_at IS NULL",
+        "SELECT about_me, what_helps FROM my_plans WHERE person_id = ? AND deleted_at IS NULL "
+        + rows.SHOWN_FIRST,
         (person_id,),
     )
     goals = goals_for(site, person_id)
@@ -442,18 +429,9 @@ def answer_item(
         "notes": _text(notes, "Notes"),
         "answered_on": answered_on or date.today(),
     }
-    with site.write():
-        existing = site.one(
-            "SELECT id FROM assessment_answers WHERE person_id = ? AND item_code = ? "
-            "AND deleted_at IS NULL",
-            (person_id, item_code),
-        )
-        if existing:
-            rows.update(site, "assessment_answers", existing["id"], values)
-            return existing["id"]
-        return rows.insert(
-            site, "assessment_answers", {"person_id": person_id, "item_code": item_code, **values}
-        )
+    return rows.save_keyed(
+        site, "assessment_answers", {"person_id": person_id, "item_code": item_code}, values
+    )
 
 
 def _check_answer(item_code: str, value: Any, disclosed: bool | None) -> str | None:
@@ -602,8 +580,9 @@ def answers_for(site: Site, person_id: str) -> dict[str, dict[str, Any]]:
         for r in _dicts(
             site,
             "SELECT id, item_code, value, disclosed, notes, answered_on, updated_at "
+            # The latest written last: it is the one kept for its item code.
             "FROM assessment_answers WHERE person_id = ? AND deleted_at IS NULL "
-            "ORDER BY updated_at",
+            "ORDER BY updated_at, id",
             person_id,
         )
     }
@@ -742,7 +721,8 @@ def assessment_snapshot(site: Site, person_id: str) -> dict[str, Any]:
         for r in _dicts(
             site,
             "SELECT area_code, issues, positives, linked_to_harm, linked_to_offending, "
-            "completed_on FROM assessment_areas WHERE person_id = ? AND deleted_at IS NULL",
+            "completed_on FROM assessment_areas WHERE person_id = ? AND deleted_at IS NULL "
+            "ORDER BY updated_at, id",
             person_id,
         )
     }
@@ -825,16 +805,8 @@ def save_area(
         "linked_to_offending": linked_to_offending,
         "completed_on": completed_on,
     }
-    existing = site.one(
-        "SELECT id FROM assessment_areas WHERE person_id = ? AND area_code = ? "
-        "AND deleted_at IS NULL",
-        (person_id, area_code),
-    )
-    if existing:
-        rows.update(site, "assessment_areas", existing["id"], values)
-        return existing["id"]
-    return rows.insert(
-        site, "assessment_areas", {"person_id": person_id, "area_code": area_code, **values}
+    return rows.save_keyed(
+        site, "assessment_areas", {"person_id": person_id, "area_code": area_code}, values
     )
 
 
@@ -912,13 +884,7 @@ def _save_one_per_person(
         raise BadInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
     get_person(site, person_id)
     clean = {k: _text(v, k) if isinstance(v, str) else v for k, v in values.items()}
-    existing = site.one(
-        f"SELECT id FROM {table} WHERE person_id = ? AND deleted_at IS NULL", (person_id,)
-    )
-    if existing:
-        rows.update(site, table, existing["id"], clean)
-        return existing["id"]
-    return rows.insert(site, table, {"person_id": person_id, **clean})
+    return rows.save_keyed(site, table, {"person_id": person_id}, clean)
 
 
 def save_release_plan(site: Site, person_id: str, **values: Any) -> str:

@@ -60,13 +60,17 @@ def _day(value: Any) -> date | None:
 
 def release_plan(site: Site, person_id: str) -> Any | None:
     return site.one(
-        "SELECT * FROM release_plans WHERE person_id = ? AND deleted_at IS NULL", (person_id,)
+        "SELECT * FROM release_plans WHERE person_id = ? AND deleted_at IS NULL "
+        + rows.SHOWN_FIRST,
+        (person_id,),
     )
 
 
 def remand_support(site: Site, person_id: str) -> Any | None:
     return site.one(
-        "SELECT * FROM remand_support WHERE person_id = ? AND deleted_at IS NULL", (person_id,)
+        "SELECT * FROM remand_support WHERE person_id = ? AND deleted_at IS NULL "
+        + rows.SHOWN_FIRST,
+        (person_id,),
     )
 
 

@@ -823,7 +823,7 @@ class _Merger:
                 win, lose, lost_value = inc, loc, cur[i]
                 if values[i] != cur[i]:
                     updates[c] = values[i]
-                if c in colv:
+                if c in colv or (ins_hlc, ins_origin) != (lr[0], lr[1]):
                     new_cols[c] = inc  # type: ignore[assignment]
             else:
                 win, lose, lost_value = loc, inc, values[i]
@@ -835,6 +835,10 @@ class _Merger:
                 and lose[1]
             ):
                 self._conflict(table, rid, c, "value", lost_value, lose[0], lose[1], pid, lose[2])
+        if "created_at" in idx and (ins_hlc, ins_origin) != (lr[0], lr[1]):
+            ci = idx["created_at"]
+            if values[ci] is not None and (cur[ci] is None or values[ci] < cur[ci]):
+                updates["created_at"] = values[ci]
         merged_vv = _vv_merge(lr[4], vv)
         if merged_vv != vv:
             same = False
