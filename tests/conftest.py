@@ -43,6 +43,16 @@ def site(site_path: Path):
     s.close()
 
 
+@pytest.fixture
+def sites(family, tmp_path: Path):
+    """Fresh copies of the test module's `family` of trusting sites (test_sync_helpers.Family),
+    by name, closed after the test. Each sync test module defines its own `family`."""
+    s = family.fresh(tmp_path)
+    yield s
+    for x in s.values():
+        x.close()
+
+
 def make_demo_site(path: Path, today, *, people: int = 40, seed: int = 1) -> Path:
     """Build a deterministic demo site at `path` (closed again) for app tests to copy."""
     from ahtui.demo import build_demo

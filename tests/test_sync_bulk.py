@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from test_sync_helpers import ALL, Family, digest, full_digest, person
@@ -19,14 +18,6 @@ MANY = engine.BULK_ROWS + 50
 @pytest.fixture(scope="module")
 def family(tmp_path_factory: pytest.TempPathFactory) -> Family:
     return Family(tmp_path_factory.mktemp("bulk"), [("A", "prison"), ("B", "probation")])
-
-
-@pytest.fixture
-def sites(family: Family, tmp_path: Path):
-    s = family.fresh(tmp_path)
-    yield s
-    for x in s.values():
-        x.close()
 
 
 def _schema(site) -> list[tuple[str, str, str]]:

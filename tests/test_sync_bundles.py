@@ -22,14 +22,6 @@ def family(tmp_path_factory: pytest.TempPathFactory) -> Family:
     )
 
 
-@pytest.fixture
-def sites(family: Family, tmp_path: Path):
-    s = family.fresh(tmp_path)
-    yield s
-    for x in s.values():
-        x.close()
-
-
 def _refused(site, data: bytes, match: str) -> None:
     before = site.conn.total_changes
     with pytest.raises(BundleRefused, match=match) as info:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from test_sync_helpers import Family, digest, person
@@ -23,14 +22,6 @@ def family(tmp_path_factory: pytest.TempPathFactory) -> Family:
         [("P", "prison"), ("B", "probation"), ("L", "local_authority"), ("H", "hub"),
          ("P2", "prison")],
     )  # fmt: skip
-
-
-@pytest.fixture
-def sites(family: Family, tmp_path: Path):
-    s = family.fresh(tmp_path)
-    yield s
-    for x in s.values():
-        x.close()
 
 
 def _plain(receiver, data: bytes) -> str:

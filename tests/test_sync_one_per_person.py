@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from test_sync_helpers import ALL, Family, digest, person
@@ -31,14 +30,6 @@ DAY = date(2026, 2, 2)
 @pytest.fixture(scope="module")
 def family(tmp_path_factory: pytest.TempPathFactory) -> Family:
     return Family(tmp_path_factory.mktemp("oneper"), SPECS)
-
-
-@pytest.fixture
-def sites(family: Family, tmp_path: Path):
-    s = family.fresh(tmp_path)
-    yield s
-    for x in s.values():
-        x.close()
 
 
 def _send(a: Site, b: Site) -> None:

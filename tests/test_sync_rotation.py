@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import struct
-from pathlib import Path
 
 import pytest
 from test_sync_helpers import ALL, Family, digest, full_digest, person
@@ -24,14 +23,6 @@ def family(tmp_path_factory: pytest.TempPathFactory) -> Family:
         tmp_path_factory.mktemp("rotfam"),
         [("A", "prison"), ("B", "probation"), ("C", "local_authority")],
     )
-
-
-@pytest.fixture
-def sites(family: Family, tmp_path: Path):
-    s = family.fresh(tmp_path)
-    yield s
-    for x in s.values():
-        x.close()
 
 
 def _peer(site, other) -> dict:
