@@ -708,3 +708,76 @@ async def test_the_cache_can_be_turned_off(served) -> None:
     assert getattr(ds.get_database("north"), "_ahtui_cache", None) is None
     assert await _json(ds, "/north/consent_status")
     ds.get_database("north").close()
+
+
+# -- a file whose practitioners work at several sites (a hub) ----------------------------------
+
+
+async def test_a_file_with_several_sites_reports_each_and_counts_everything_once(tmp_path) -> None:
+    """Per-site rows come from each practitioner's site (a deleted site counts as the file's
+    own); summed over the sites, every figure is the one worked out for the whole file."""
+    path = tmp_path / "hub.ahtui"
+    site = init_site(path, name="Hub North", agency="hub", admin=ADMIN, passphrase=PASSPHRASE)
+    today = date.today()
+    build_demo(site, people=30, seed=21, actions_per_person=6, today=today)
+    with site.write():
+        other = rows.insert(site, "sites", {"name": "Other Prison", "agency": "prison"})
+        closed = rows.insert(site, "sites", {"name": "Closed Office", "agency": "probation"})
+        rows.soft_delete(site, "sites", closed)
+        staff = team.list_practitioners(site)
+        for n, p in enumerate(staff):
+            rows.update(site, "practitioners", p["id"], {"site_id": (other, closed, None)[n % 3]})
+        # A deleted person's actions due in the window count nowhere.
+        gone = site.one("SELECT id FROM people WHERE deleted_at IS NULL ORDER BY crn LIMIT 1")[0]
+        actions.add_action(site, gone, {"step": "Gone", "due_on": today - timedelta(days=2)})
+        rows.soft_delete(site, "people", gone)
+    want = _expected_for(site, today)
+    site.close()
+    auth = tmp_path / "supervisors.toml"
+    serve.add_supervisor(auth, SUPERVISOR, SUPERVISOR_PASSWORD)
+    ds = serve.make_datasette(serve.unlock_sites((path,), ADMIN, PASSPHRASE), auth)
+    sites = {"Hub North", "Other Prison"}
+    try:
+        got = await _json(ds, "/hub/meeting_timescales")
+        assert {r["site"] for r in got} == sites
+        timescales: dict[str, Counter] = defaultdict(Counter)
+        for r in got:
+            for k in ("held_on_time", "held_late", "overdue", "not_yet_due"):
+                timescales[r["rule"]][k] += r[k]
+        assert {rule: +c for rule, c in timescales.items()} == {
+            rule: +c for rule, c in want["timescales"].items()
+        }
+
+        got = await _json(ds, "/hub/monthly_scorecard")
+        assert {r["site"] for r in got} == sites
+        score: dict[str, Counter] = defaultdict(Counter)
+        for r in got:
+            score[r["month"]].update(
+                m_due=r["meetings_due"],
+                m_on=r["meetings_on_time"],
+                a_due=r["actions_due"],
+                a_on=r["actions_on_time"],
+            )
+        assert {m: +c for m, c in score.items()} == {m: +c for m, c in want["scorecard"].items()}
+
+        got = await _json(ds, "/hub/consent_status")
+        assert {r["site"] for r in got} == sites
+        consent: dict[str, Counter] = defaultdict(Counter)
+        for r in got:
+            consent[r["agency"]].update(
+                given=r["given"],
+                declined=r["declined"],
+                withdrawn=r["withdrawn"],
+                offered=r["offered_no_answer"],
+                reoffers_overdue=r["reoffers_overdue"],
+                reoffers_due_soon=r["reoffers_due_soon"],
+            )
+        assert {a: +c for a, c in consent.items()} == {a: +c for a, c in want["consent"].items()}
+
+        got = await _json(ds, "/hub/equality_monitoring")
+        assert {r["site"] for r in got} <= sites
+        got = await _json(ds, "/hub/caseload_by_pathway_and_lead")
+        assert sum(r["people"] for r in got) == sum(want["caseload"].values())
+    finally:
+        for db in ds.databases.values():
+            db.close()

@@ -48,10 +48,6 @@ NEAR_RELEASE_DAYS = 90
 SUPPRESS_BELOW = 5
 
 
-def _in(values: tuple[str, ...] | list[str]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 # -- shared building blocks (common table expressions) ---------------------------------------
 
 _TODAY = "today AS MATERIALIZED (SELECT date('now', 'localtime') AS d)"
@@ -71,19 +67,34 @@ _PRAC = """prac AS MATERIALIZED (
   WHERE pr.deleted_at IS NULL
 ),
 -- How many sites the file's practitioners belong to: with one, every row is that site's and
--- nothing needs looking up per row.
+-- nothing needs looking up per row. Read from the short sites list (the local site, and each
+-- other live site a live practitioner belongs to), so a one-site file never builds `prac`.
 site_count AS MATERIALIZED (
-  SELECT count(DISTINCT site) AS n, min(site) AS only_site
-  FROM (SELECT site FROM prac UNION SELECT name FROM local_site)
+  SELECT 1 + count(DISTINCT s.name) AS n, (SELECT name FROM local_site) AS only_site
+  FROM sites s
+  WHERE s.deleted_at IS NULL AND s.name <> (SELECT name FROM local_site)
+    AND EXISTS (SELECT 1 FROM practitioners pr WHERE pr.site_id = s.id AND pr.deleted_at IS NULL)
 )"""
 
 # A person's dates as the rules read them: the sentence and recall dates fall back to the start
 # of the latest matching period in the pathway history; the expected release from custody is,
 # on recall, a release date after the recall, else the conditional release date. (Remand has no
-# sentence rules, and only recall reads the recall date, so neither is looked up otherwise.)
+# sentence rules, and only recall reads the recall date, so neither is looked up otherwise.) The
+# history is read only when the person's own date is missing, so repeating the expression where
+# a date is used costs nothing in the usual case and saves a second pass over every person.
+_SENTENCE_START = """coalesce(p.sentence_date, (
+           SELECT max(h.from_date) FROM pathway_history h
+           WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway IN ('long', 'short')
+         ))"""
+_RECALL_START = """coalesce(p.recall_date, (
+           SELECT max(h.from_date) FROM pathway_history h
+           WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway = 'recall'
+         ))"""
 _MEETING_KINDS = {"p1": "planning_1", "ho": "handover", "rv": "review", "fr": "final_review"}
 
-# Held meetings per person, in one pass: the first and last of each kind the rules read.
+# Held meetings per person, in one pass: the first and last of each kind the rules read. Then
+# each person once, with what every rule reads (the dates that need date() are worked out by
+# the rule that uses them, below).
 _PERSON = (
     """held_person AS MATERIALIZED (
   SELECT person_id, """
@@ -92,28 +103,26 @@ _PERSON = (
         f"max(CASE WHEN t = '{kind}' THEN d END) AS {k}_hi"
         for k, kind in _MEETING_KINDS.items()
     )
-    + """
+    + f"""
   FROM (SELECT person_id, meeting_type AS t, substr(coalesce(held_on, scheduled_at), 1, 10) AS d
         FROM meetings
         WHERE status = 'held' AND deleted_at IS NULL
           AND meeting_type IN ('planning_1', 'handover', 'review', 'final_review'))
   GROUP BY person_id
 ),
-person_base AS MATERIALIZED (
-  SELECT p.id, p.pathway, p.sentence_type, p.conditional_release_date, p.release_date,
-         p.licence_end_date,
+person AS MATERIALIZED (
+  SELECT p.id, p.pathway, p.sentence_type, p.licence_end_date,
          coalesce(nullif(trim(p.ethnicity), ''), 'Not recorded') AS ethnicity,
          CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
               ELSE coalesce((SELECT site FROM prac WHERE id = p.lead_practitioner_id),
                             (SELECT name FROM local_site)) END AS site,
-         coalesce(p.sentence_date, (
-           SELECT max(h.from_date) FROM pathway_history h
-           WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway IN ('long', 'short')
-         )) AS sentence_start,
-         CASE WHEN p.pathway = 'recall' THEN coalesce(p.recall_date, (
-           SELECT max(h.from_date) FROM pathway_history h
-           WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway = 'recall'
-         )) END AS recall_start,
+         {_SENTENCE_START} AS sentence_start,
+         CASE WHEN p.pathway = 'recall' THEN {_RECALL_START} END AS recall_start,
+         CASE WHEN p.pathway = 'recall' THEN
+           CASE WHEN p.release_date IS NOT NULL
+                     AND coalesce(p.release_date > {_RECALL_START}, 1)
+                THEN p.release_date END
+         ELSE coalesce(p.conditional_release_date, p.release_date) END AS custody_release,
          -- The Personal Advisor's support ends on the recorded date, else at 25.
          coalesce(p.pa_support_ends_on, date(p.date_of_birth, '+25 years')) AS pa_end,
          hp.p1_lo, hp.p1_hi, hp.ho_lo, hp.ho_hi, hp.rv_lo, hp.rv_hi, hp.fr_lo, hp.fr_hi
@@ -121,29 +130,6 @@ person_base AS MATERIALIZED (
   LEFT JOIN held_person hp ON hp.person_id = p.id
   -- Remand has no sentence, so none of the meeting timescales.
   WHERE p.deleted_at IS NULL AND p.pathway <> 'remand'
-),
--- Each date the rules count from or to, worked out once per person (date() is the costly part).
-person AS MATERIALIZED (
-  SELECT b.*,
-    CASE WHEN b.pathway IN ('long', 'short') THEN date(b.sentence_start, '+70 days') END AS s70,
-    CASE WHEN b.pathway = 'recall' THEN date(b.recall_start, '+70 days') END AS r70,
-    CASE WHEN b.pathway = 'long' THEN date(b.custody_release, '-6 months', 'floor') END AS rel_m6,
-    CASE WHEN b.pathway = 'long' THEN date(b.custody_release, '-10 months', 'floor') END AS rel_m10,
-    CASE WHEN b.pathway = 'long' THEN date(b.custody_release, '-11 months', 'floor') END AS rel_m11,
-    -- Support that ended before this sentence began is not part of it.
-    CASE WHEN b.pa_end IS NULL OR (b.sentence_start IS NOT NULL AND b.pa_end < b.sentence_start)
-           THEN b.licence_end_date
-         WHEN b.licence_end_date IS NULL OR b.pa_end < b.licence_end_date THEN b.pa_end
-         ELSE b.licence_end_date END AS support_ends_on
-  FROM (
-    SELECT pb.*,
-      CASE WHEN pb.pathway = 'recall' THEN
-        CASE WHEN pb.release_date IS NOT NULL
-                  AND (pb.recall_start IS NULL OR pb.release_date > pb.recall_start)
-             THEN pb.release_date END
-      ELSE coalesce(pb.conditional_release_date, pb.release_date) END AS custody_release
-    FROM person_base pb
-  ) b
 )"""
 )
 
@@ -177,55 +163,91 @@ def _first_held(kind: str, since: str) -> str:
     )
 
 
-# One row per meeting timescale a person is owed: the rule, the due date and when it was held.
-_ITEMS = f"""items AS (
-  SELECT x.id AS person_id, x.site, x.ethnicity,
-         'meeting1_within_10_weeks_of_sentence' AS rule,
-         CASE WHEN x.custody_release IS NOT NULL AND x.sentence_start <= x.custody_release
-                   AND x.custody_release < x.s70
-              THEN x.custody_release ELSE x.s70 END AS due_on,
-         {_first_held("planning_1", "x.sentence_start")} AS done_on
-  FROM person x WHERE x.pathway IN ('long', 'short') AND x.sentence_start IS NOT NULL
-  UNION ALL
-  SELECT x.id, x.site, x.ethnicity, 'meeting1_within_10_weeks_of_recall', x.r70,
-         {_first_held("planning_1", "x.recall_start")}
-  FROM person x WHERE x.pathway = 'recall' AND x.recall_start IS NOT NULL
-  UNION ALL
-  SELECT x.id, x.site, x.ethnicity, 'handover_6_months_before_conditional_release', x.rel_m6,
-         {_first_held("handover", "coalesce(x.sentence_start, '')")}
-  FROM person x WHERE x.pathway = 'long' AND x.custody_release IS NOT NULL
-  UNION ALL
-  SELECT x.id, x.site, x.ethnicity, 'review_10_months_before_release_long_sentence', x.rel_m10,
-         {_first_held("review", "max(x.rel_m11, coalesce(x.sentence_start, ''))")}
-  FROM person x
-  WHERE x.pathway = 'long' AND x.custody_release IS NOT NULL
-    AND (x.sentence_start IS NULL OR x.rel_m10 >= x.sentence_start)
-  UNION ALL
-  SELECT x.id, x.site, x.ethnicity, 'review_at_least_once_short_sentence_or_recall',
-         x.custody_release,
-         {_first_held("review", "CASE WHEN x.pathway = 'short' THEN x.sentence_start ELSE x.recall_start END")}
-  FROM person x
-  WHERE x.custody_release IS NOT NULL
-    AND ((x.pathway = 'short' AND x.sentence_start IS NOT NULL)
-      OR (x.pathway = 'recall' AND x.recall_start IS NOT NULL))
-  UNION ALL
-  SELECT r.id, r.site, r.ethnicity, r.rule, r.due_on, NULL
-  FROM (
-    SELECT x.id, x.site, x.ethnicity, x.custody_release,
-      CASE WHEN x.sentence_type IN ('life', 'ipp') THEN 'review_every_3_years_life_sentence'
-           ELSE 'review_every_2_years_long_sentence' END AS rule,
-      date(coalesce(CASE WHEN x.rv_hi >= x.sentence_start THEN x.rv_hi END, x.sentence_start),
-           CASE WHEN x.sentence_type IN ('life', 'ipp') THEN '+36 months' ELSE '+24 months' END,
-           'floor') AS due_on
-    FROM person x WHERE x.pathway = 'long' AND x.sentence_start IS NOT NULL
-  ) r
-  WHERE r.custody_release IS NULL OR r.due_on < r.custody_release
-  UNION ALL
-  SELECT x.id, x.site, x.ethnicity, 'final_review_1_month_before_end_of_support',
-         date(x.support_ends_on, '-1 months', 'floor'),
-         {_first_held("final_review", "coalesce(x.sentence_start, '')")}
-  FROM person x
-  WHERE x.support_ends_on IS NOT NULL
+_S70 = "date(x.sentence_start, '+70 days')"
+_REL_M10 = "date(x.custody_release, '-10 months', 'floor')"
+# Support that ended before this sentence began is not part of it.
+_SUPPORT_ENDS = """CASE WHEN x.pa_end IS NULL
+              OR (x.sentence_start IS NOT NULL AND x.pa_end < x.sentence_start)
+            THEN x.licence_end_date
+          WHEN x.licence_end_date IS NULL OR x.pa_end < x.licence_end_date THEN x.pa_end
+          ELSE x.licence_end_date END"""
+_EVERY_DUE = """date(coalesce(CASE WHEN x.rv_hi >= x.sentence_start THEN x.rv_hi END,
+                        x.sentence_start),
+                CASE WHEN x.sentence_type IN ('life', 'ipp') THEN '+36 months' ELSE '+24 months' END,
+                'floor')"""
+
+# Each meeting timescale a person is owed: (rule, due date, when held, which people owe it).
+_RULE_ITEMS: dict[str, tuple[str, str, str]] = {
+    "meeting1_within_10_weeks_of_sentence": (
+        # Due 10 weeks after sentence, or at release if that comes first.
+        f"CASE WHEN x.custody_release >= x.sentence_start THEN min(x.custody_release, {_S70}) "
+        f"ELSE {_S70} END",
+        _first_held("planning_1", "x.sentence_start"),
+        "x.pathway IN ('long', 'short') AND x.sentence_start IS NOT NULL",
+    ),
+    "meeting1_within_10_weeks_of_recall": (
+        "date(x.recall_start, '+70 days')",
+        _first_held("planning_1", "x.recall_start"),
+        "x.pathway = 'recall' AND x.recall_start IS NOT NULL",
+    ),
+    "handover_6_months_before_conditional_release": (
+        "date(x.custody_release, '-6 months', 'floor')",
+        _first_held("handover", "coalesce(x.sentence_start, '')"),
+        "x.pathway = 'long' AND x.custody_release IS NOT NULL",
+    ),
+    "review_10_months_before_release_long_sentence": (
+        _REL_M10,
+        _first_held(
+            "review",
+            "max(date(x.custody_release, '-11 months', 'floor'), coalesce(x.sentence_start, ''))",
+        ),
+        f"x.pathway = 'long' AND x.custody_release IS NOT NULL "
+        f"AND (x.sentence_start IS NULL OR {_REL_M10} >= x.sentence_start)",
+    ),
+    "review_at_least_once_short_sentence_or_recall": (
+        "x.custody_release",
+        _first_held(
+            "review",
+            "CASE WHEN x.pathway = 'short' THEN x.sentence_start ELSE x.recall_start END",
+        ),
+        "x.custody_release IS NOT NULL AND ((x.pathway = 'short' AND x.sentence_start IS NOT NULL)"
+        " OR (x.pathway = 'recall' AND x.recall_start IS NOT NULL))",
+    ),
+    # The next repeating review, while the person is still in custody; never "done".
+    "review_every_N_years": (
+        _EVERY_DUE,
+        "NULL",
+        f"x.pathway = 'long' AND x.sentence_start IS NOT NULL "
+        f"AND (x.custody_release IS NULL OR {_EVERY_DUE} < x.custody_release)",
+    ),
+    "final_review_1_month_before_end_of_support": (
+        f"date({_SUPPORT_ENDS}, '-1 months', 'floor')",
+        _first_held("final_review", "coalesce(x.sentence_start, '')"),
+        f"({_SUPPORT_ENDS}) IS NOT NULL",
+    ),
+}
+_EVERY_RULE = """CASE WHEN x.sentence_type IN ('life', 'ipp')
+              THEN 'review_every_3_years_life_sentence'
+              ELSE 'review_every_2_years_long_sentence' END"""
+
+
+def _items(one_off_only: bool = False) -> str:
+    """One row per meeting timescale a person is owed, with its status: the rule, the due date
+    and when it was held, one pass over `person` per rule. The scorecard leaves out repeating
+    reviews (`one_off_only`)."""
+    arms = []
+    for rule, (due, done, where) in _RULE_ITEMS.items():
+        if one_off_only and rule not in ONE_OFF_RULES:
+            continue
+        name = _EVERY_RULE if rule == "review_every_N_years" else f"'{rule}'"
+        arms.append(
+            f"  SELECT x.site, x.ethnicity, {name} AS rule, {due} AS due_on, {done} AS done_on\n"
+            f"  FROM person x WHERE {where}"
+        )
+    return (
+        "items AS (\n"
+        + "\n  UNION ALL\n".join(arms)
+        + """
 ),
 item_status AS (
   SELECT i.*,
@@ -235,6 +257,11 @@ item_status AS (
          ELSE 'not_yet_due' END AS status
   FROM items i
 )"""
+    )
+
+
+_ITEMS = _items()
+_ONE_OFF_ITEMS = _items(one_off_only=True)
 
 # The scorecard window: this month and the 11 before it; measures count what fell due before today.
 _MONTHS = """months AS (
@@ -247,49 +274,56 @@ window_ AS MATERIALIZED (
   SELECT (SELECT min(m) FROM months) AS first_day, (SELECT d FROM today) AS today
 )"""
 
-_MEETINGS_DUE = f"""meetings_due AS (
-  SELECT s.site, s.ethnicity, substr(s.due_on, 1, 7) AS month,
-         count(*) AS due, sum(s.status = 'on_time') AS on_time
+
+def _meetings_due(by: str) -> str:
+    """The one-off timescales that fell due in the window, by site and `by` (month or
+    ethnicity): how many, and how many were held on time."""
+    column = {"month": "substr(s.due_on, 1, 7)", "ethnicity": "s.ethnicity"}[by]
+    return f"""meetings_due AS (
+  SELECT s.site, {column} AS {by}, count(*) AS due, sum(s.status = 'on_time') AS on_time
   FROM item_status s
-  WHERE s.rule IN {_in(ONE_OFF_RULES)} AND s.due_on >= (SELECT first_day FROM window_)
-    AND s.due_on < (SELECT today FROM window_)
-  GROUP BY s.site, s.ethnicity, month
+  WHERE s.due_on >= (SELECT first_day FROM window_) AND s.due_on < (SELECT today FROM window_)
+  GROUP BY s.site, {by}
 )"""
 
-# Actions due in the window, by site and day. A file whose practitioners all belong to one site
-# (every site file; a hub holding one site) counts by day alone, straight off the index in
-# due-date order; only a hub with several sites looks up each action's practitioner.
-_ACTIONS_DUE = """gone AS (SELECT id FROM people WHERE deleted_at IS NOT NULL),
+
+# Actions due in the window, by site and month. A file whose practitioners all belong to one
+# site (every site file; a hub holding one site) counts each month straight off two indexes in
+# due-date order, all actions and those done on time (a partial index), less any of deleted
+# people (rarely any, found by person); only a hub with several sites looks up each action's
+# practitioner.
+_ON_TIME = "a.completed_on IS NOT NULL AND a.due_on >= substr(a.completed_on, 1, 10)"
+_ACTIONS_DUE = f"""gone AS (SELECT id FROM people WHERE deleted_at IS NOT NULL),
+gone_actions AS (
+  SELECT substr(a.due_on, 1, 7) AS month, count(*) AS due, sum({_ON_TIME}) AS on_time
+  -- CROSS JOIN keeps the short list of deleted people the outer loop.
+  FROM gone g CROSS JOIN actions a
+  WHERE a.person_id = g.id AND a.deleted_at IS NULL
+    AND a.due_on >= (SELECT first_day FROM window_) AND a.due_on < (SELECT today FROM window_)
+  GROUP BY 1
+),
+month_range AS (
+  SELECT m, min(date(m, '+1 months'), (SELECT today FROM window_)) AS until FROM months
+),
 actions_due AS (
-  SELECT (SELECT only_site FROM site_count) AS site, substr(a.due_on, 1, 7) AS month,
-         count(*) AS due,
-         sum(a.completed_on IS NOT NULL AND substr(a.completed_on, 1, 10) <= a.due_on) AS on_time
-  FROM actions a
-  WHERE a.deleted_at IS NULL AND a.due_on >= (SELECT first_day FROM window_)
-    AND a.due_on < (SELECT today FROM window_)
-    AND a.person_id NOT IN gone AND (SELECT n FROM site_count) = 1
-  GROUP BY a.due_on
+  SELECT (SELECT only_site FROM site_count) AS site, substr(mo.m, 1, 7) AS month,
+         (SELECT count(*) FROM actions a
+          WHERE a.deleted_at IS NULL AND a.due_on >= mo.m AND a.due_on < mo.until)
+           - coalesce(g.due, 0) AS due,
+         (SELECT count(*) FROM actions a
+          WHERE a.deleted_at IS NULL AND a.due_on >= mo.m AND a.due_on < mo.until
+            AND {_ON_TIME})
+           - coalesce(g.on_time, 0) AS on_time
+  FROM month_range mo LEFT JOIN gone_actions g ON g.month = substr(mo.m, 1, 7)
+  WHERE (SELECT n FROM site_count) = 1
   UNION ALL
   SELECT coalesce(pr.site, (SELECT name FROM local_site)), substr(a.due_on, 1, 7),
-         count(*),
-         sum(a.completed_on IS NOT NULL AND substr(a.completed_on, 1, 10) <= a.due_on)
+         count(*), sum({_ON_TIME})
   -- CROSS JOIN keeps site_count the outer loop, so a one-site file never starts this scan.
   FROM site_count sc CROSS JOIN actions a LEFT JOIN prac pr ON pr.id = a.responsible_practitioner_id
   WHERE sc.n > 1 AND a.deleted_at IS NULL AND a.due_on >= (SELECT first_day FROM window_)
     AND a.due_on < (SELECT today FROM window_) AND a.person_id NOT IN gone
   GROUP BY 1, a.due_on
-)"""
-
-# Actions due in the window, per person (for equality monitoring, which needs no months).
-_ACTIONS_BY_PERSON = """actions_by_person AS (
-  SELECT a.person_id, count(*) AS due,
-         sum(a.completed_on IS NOT NULL AND substr(a.completed_on, 1, 10) <= a.due_on) AS on_time
-  FROM actions a
-  -- The unary + keeps SQLite from reading by due date and sorting: reading the per-person
-  -- index in order groups as it goes.
-  WHERE a.deleted_at IS NULL AND +a.due_on >= (SELECT first_day FROM window_)
-    AND +a.due_on < (SELECT today FROM window_)
-  GROUP BY a.person_id
 )"""
 
 
@@ -341,20 +375,27 @@ MEETING_TIMESCALES = Query(
     "on time, held late, are overdue (not held, past due) or are not yet due. 'On time %' is "
     "on time out of all that are held or past due. Repeating reviews show only the next one.",
     _with(_TODAY, _SITE, _PRAC, _PERSON, _HELD, _ITEMS)
-    + """SELECT s.site,
+    # Counted by status first (one count per item), then laid out a column per status.
+    + """, counted AS (
+  SELECT site, rule, status, count(*) AS n FROM item_status GROUP BY site, rule, status
+)
+SELECT s.site,
        CASE s.rule """
     + "\n".join(f"         WHEN '{k}' THEN '{v}'" for k, v in MEETING_RULES.items())
     + """
        END AS timescale,
        s.rule,
-       sum(s.status = 'on_time') AS held_on_time,
-       sum(s.status = 'late') AS held_late,
-       sum(s.status = 'overdue') AS overdue,
-       sum(s.status = 'not_yet_due') AS not_yet_due,
+       sum((s.status = 'on_time') * s.n) AS held_on_time,
+       sum((s.status = 'late') * s.n) AS held_late,
+       sum((s.status = 'overdue') * s.n) AS overdue,
+       sum((s.status = 'not_yet_due') * s.n) AS not_yet_due,
        """
-    + _pct("sum(s.status = 'on_time')", "sum(s.status IN ('on_time', 'late', 'overdue'))")
+    + _pct(
+        "sum((s.status = 'on_time') * s.n)",
+        "sum((s.status IN ('on_time', 'late', 'overdue')) * s.n)",
+    )
     + """ AS on_time_pct
-FROM item_status s
+FROM counted s
 GROUP BY s.site, s.rule
 ORDER BY s.site, CASE s.rule """
     + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(MEETING_RULES))
@@ -422,26 +463,32 @@ CONSENT_STATUS = Query(
     "withdrawn, or been offered it without answering yet (their latest recorded step), and how "
     "many re-offers after a refusal are overdue or due in the next 14 days.",
     _with(_TODAY, _SITE, _PRAC, _WHO, _CONSENT)
-    + """, live AS (
-  -- Only a file with several sites looks each person's site up.
-  SELECT l.*,
-    CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
-         ELSE (SELECT x.site FROM who x WHERE x.id = l.person_id) END AS site
+    + """, gone AS (SELECT id FROM people WHERE deleted_at IS NOT NULL),
+-- Each latest step counted once by site, agency and step, then laid out a column per step.
+-- Only a file with several sites looks each person's site up.
+counted AS (
+  SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
+              ELSE (SELECT x.site FROM who x WHERE x.id = l.person_id) END AS site,
+         l.agency, l.event, count(*) AS n
   FROM latest l
-  WHERE l.person_id NOT IN (SELECT id FROM people WHERE deleted_at IS NOT NULL)
+  WHERE l.person_id NOT IN gone
+  GROUP BY 1, 2, 3
 ),
 reoffers AS (
-  SELECT y.site, r.agency, sum(r.status = 'overdue') AS overdue, sum(r.status = 'due') AS due
-  FROM reoffer r JOIN live y ON y.person_id = r.person_id AND y.agency = r.agency
-  GROUP BY y.site, r.agency
+  SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
+              ELSE (SELECT x.site FROM who x WHERE x.id = r.person_id) END AS site,
+         r.agency, sum(r.status = 'overdue') AS overdue, sum(r.status = 'due') AS due
+  FROM reoffer r
+  WHERE r.person_id NOT IN gone
+  GROUP BY 1, 2
 ),
 states AS (
   SELECT site, agency,
-         sum(event = 'given') AS given,
-         sum(event = 'declined') AS declined,
-         sum(event = 'withdrawn') AS withdrawn,
-         sum(event = 'offered') AS offered_no_answer
-  FROM live
+         sum((event = 'given') * n) AS given,
+         sum((event = 'declined') * n) AS declined,
+         sum((event = 'withdrawn') * n) AS withdrawn,
+         sum((event = 'offered') * n) AS offered_no_answer
+  FROM counted
   GROUP BY site, agency
 )
 SELECT s.site, s.agency, s.given, s.declined, s.withdrawn, s.offered_no_answer,
@@ -513,7 +560,17 @@ MONTHLY_SCORECARD = Query(
     "due that month (Meeting 1, handover, the review before release, the review owed on a "
     "short sentence or recall, the Final Review), the share held on time; of the actions due "
     "that month, the share completed by their due date. Counts only what fell due before today.",
-    _with(_TODAY, _SITE, _PRAC, _PERSON, _HELD, _ITEMS, _MONTHS, _MEETINGS_DUE, _ACTIONS_DUE)
+    _with(
+        _TODAY,
+        _SITE,
+        _PRAC,
+        _PERSON,
+        _HELD,
+        _ONE_OFF_ITEMS,
+        _MONTHS,
+        _meetings_due("month"),
+        _ACTIONS_DUE,
+    )
     + """, site_list AS (
   SELECT site FROM meetings_due UNION SELECT site FROM actions_due
   UNION SELECT name FROM local_site
@@ -554,38 +611,37 @@ EQUALITY = Query(
     f"below {SUPPRESS_BELOW} is left blank, and so is any count that would let a blank one be "
     "worked out (the difference between due and on time, or the only blank in a column, which "
     "the site's totals would reveal: then the next smallest is blanked too).",
-    _with(
-        _TODAY,
-        _SITE,
-        _PRAC,
-        _PERSON,
-        _WHO,
-        _HELD,
-        _ITEMS,
-        _MONTHS,
-        _MEETINGS_DUE,
-        _ACTIONS_BY_PERSON,
-    )
-    + f""", actions_eq AS (
-  SELECT x.site, x.ethnicity, sum(ap.due) AS due, sum(ap.on_time) AS on_time
-  FROM actions_by_person ap JOIN who x ON x.id = ap.person_id
-  GROUP BY x.site, x.ethnicity
+    _with(_TODAY, _SITE, _PRAC, _PERSON, _HELD, _ONE_OFF_ITEMS, _MONTHS, _meetings_due("ethnicity"))
+    + f""", who_acts AS MATERIALIZED (
+  -- Each live person once, with their actions due in the window counted straight off the
+  -- per-person index; one look-up returns both counts, packed as due * 2^32 + on time.
+  SELECT coalesce(nullif(trim(p.ethnicity), ''), 'Not recorded') AS ethnicity,
+         CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
+              ELSE coalesce((SELECT site FROM prac WHERE id = p.lead_practitioner_id),
+                            (SELECT name FROM local_site)) END AS site,
+         (SELECT (count(*) << 32) + coalesce(sum({_ON_TIME}), 0) FROM actions a
+          WHERE a.person_id = p.id AND a.deleted_at IS NULL
+            AND a.due_on >= (SELECT first_day FROM window_)
+            AND a.due_on < (SELECT today FROM window_)) AS acts
+  FROM people p WHERE p.deleted_at IS NULL
+),
+people_eq AS (
+  SELECT site, ethnicity, count(*) AS n,
+         sum(acts >> 32) AS a_due, sum(acts & 4294967295) AS a_on
+  FROM who_acts GROUP BY site, ethnicity
 ),
 meetings_eq AS (
   SELECT site, ethnicity, sum(due) AS due, sum(on_time) AS on_time
   FROM meetings_due GROUP BY site, ethnicity
 ),
-people_eq AS (SELECT site, ethnicity, count(*) AS n FROM who GROUP BY site, ethnicity),
 base AS (
   SELECT g.site, g.ethnicity, coalesce(pe.n, 0) AS people,
          coalesce(m.due, 0) AS m_due, coalesce(m.on_time, 0) AS m_on,
-         coalesce(a.due, 0) AS a_due, coalesce(a.on_time, 0) AS a_on
+         coalesce(pe.a_due, 0) AS a_due, coalesce(pe.a_on, 0) AS a_on
   FROM (SELECT site, ethnicity FROM people_eq
-        UNION SELECT site, ethnicity FROM meetings_eq
-        UNION SELECT site, ethnicity FROM actions_eq) g
+        UNION SELECT site, ethnicity FROM meetings_eq) g
   LEFT JOIN people_eq pe ON pe.site = g.site AND pe.ethnicity = g.ethnicity
   LEFT JOIN meetings_eq m ON m.site = g.site AND m.ethnicity = g.ethnicity
-  LEFT JOIN actions_eq a ON a.site = g.site AND a.ethnicity = g.ethnicity
 ),
 -- Primary suppression: small counts, and on-time counts whose complement is small.
 p1 AS (
