@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,44 @@ def sites(family, tmp_path: Path):
     yield s
     for x in s.values():
         x.close()
+
+
+# The day every app test runs on, and the terminal size it runs at.
+APP_TODAY = date(2025, 3, 3)
+APP_SIZE = (80, 24)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 40-person demo site on APP_TODAY, built once per run; tests use copies of it."""
+    return make_demo_site(tmp_path_factory.mktemp("demo") / "site.ahtui", APP_TODAY)
+
+
+@pytest.fixture
+def demo_path(demo_template: Path, tmp_path: Path) -> Path:
+    """A test's own copy of the demo site (unlocking it writes an audit row)."""
+    return copy_site(demo_template, tmp_path)
+
+
+@pytest.fixture
+def snap_site(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo site under a relative path, so the path on screen is the same every run."""
+    copy_site(demo_template, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return Path("site.ahtui")
+
+
+@pytest.fixture
+async def unlocked(demo_path: Path):
+    """The real app on a copy of the demo site, signed in, its caseload drawn: (app, pilot)."""
+    from test_app_shell import caseload_ready, wait_for
+
+    from ahtui.app import AhtuiApp
+
+    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=APP_TODAY)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await wait_for(pilot, lambda: caseload_ready(app))
+        yield app, pilot
 
 
 def make_demo_site(path: Path, today, *, people: int = 40, seed: int = 1) -> Path:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from conftest import ADMIN, PASSPHRASE, copy_site, make_demo_site
+from conftest import ADMIN, PASSPHRASE
 from test_app_screens import error, fill, open_first_person, plain, screen_text
 from test_app_shell import TODAY, caseload_ready, wait_for
 
@@ -21,24 +20,6 @@ from ahtui.screens.team import TeamScreen
 from ahtui.widgets.form import FormScreen
 
 SIZE = (80, 24)
-
-
-@pytest.fixture(scope="module")
-def _demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_demo_site(tmp_path_factory.mktemp("editing") / "site.ahtui", TODAY)
-
-
-@pytest.fixture
-def demo_path(_demo: Path, tmp_path: Path) -> Path:
-    return copy_site(_demo, tmp_path)
-
-
-@pytest.fixture
-async def unlocked(demo_path: Path):
-    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: caseload_ready(app))
-        yield app, pilot
 
 
 def _audited_columns(app: AhtuiApp, table: str, row_id: str, action: str = "update") -> set[str]:
@@ -213,13 +194,6 @@ async def test_team_keys_in_help_and_palette(unlocked) -> None:
 
 
 # -- snapshot --------------------------------------------------------------------------------
-@pytest.fixture
-def snap_site(_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_site(_demo, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return Path("site.ahtui")
-
-
 def test_snapshot_edit_details_form(snap_compare, snap_site: Path) -> None:
     async def run_before(pilot) -> None:
         await wait_for(pilot, lambda: caseload_ready(pilot.app))

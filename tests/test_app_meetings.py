@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, PASSPHRASE, copy_site, make_demo_site
+from conftest import ADMIN, PASSPHRASE
 from test_app_screens import fill, plain
 from test_app_shell import TODAY, caseload_ready, wait_for
 
@@ -126,24 +126,6 @@ def test_held_and_cancelled_meetings_stay_as_they_are(site) -> None:
 
 
 # -- the app -------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def _demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_demo_site(tmp_path_factory.mktemp("meetings") / "site.ahtui", TODAY)
-
-
-@pytest.fixture
-def demo_path(_demo: Path, tmp_path: Path) -> Path:
-    return copy_site(_demo, tmp_path)
-
-
-@pytest.fixture
-async def unlocked(demo_path: Path):
-    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: caseload_ready(app))
-        yield app, pilot
-
-
 async def open_meetings(app, pilot, pid: str) -> MeetingsScreen:
     app.push_screen(PersonScreen(pid))
     await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
@@ -410,13 +392,6 @@ async def test_keys_are_in_help_and_the_palette(unlocked) -> None:
 
 
 # -- snapshots at 80x24 ------------------------------------------------------------------------
-@pytest.fixture
-def snap_site(_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_site(_demo, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return Path("site.ahtui")
-
-
 def _then(setup: str, *keys: str, settle: float = 0.2):
     """Wait for the caseload, add the long-sentence person, open `setup`, press `keys`."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, PASSPHRASE, copy_site, make_demo_site
+from conftest import ADMIN, PASSPHRASE
 from test_app_screens import fill, plain, screen_text
 from test_app_shell import TODAY, caseload_ready, wait_for
 
@@ -22,16 +22,6 @@ from ahtui.screens.person import PersonScreen
 from ahtui.widgets.form import FormScreen
 
 SIZE = (80, 24)
-
-
-@pytest.fixture(scope="module")
-def _demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_demo_site(tmp_path_factory.mktemp("myplan") / "site.ahtui", TODAY)
-
-
-@pytest.fixture
-def demo_path(_demo: Path, tmp_path: Path) -> Path:
-    return copy_site(_demo, tmp_path)
 
 
 def person_without_plan(app: AhtuiApp) -> str:
@@ -57,14 +47,6 @@ async def open_plan(app: AhtuiApp, pilot, person_id: str) -> MyPlanScreen:
     await pilot.press("y")
     await wait_for(pilot, lambda: isinstance(app.screen, MyPlanScreen))
     return app.screen
-
-
-@pytest.fixture
-async def unlocked(demo_path: Path):
-    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: caseload_ready(app))
-        yield app, pilot
 
 
 def body(screen: MyPlanScreen) -> str:
@@ -226,13 +208,6 @@ async def test_palette_lists_my_plan_commands(unlocked) -> None:
 
 
 # -- snapshots at 80x24 ------------------------------------------------------------------------
-@pytest.fixture
-def snap_site(_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_site(_demo, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return Path("site.ahtui")
-
-
 def _snap_run(*keys: str, prepare=None):
     async def run_before(pilot) -> None:
         app = pilot.app

@@ -11,41 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, PASSPHRASE, copy_site, make_demo_site
+from conftest import ADMIN, PASSPHRASE
 from test_app_screens import SIZE, _app, _then, fill, plain
-from test_app_shell import TODAY, caseload_ready, wait_for
+from test_app_shell import TODAY
 
-from ahtui.app import AhtuiApp, AhtuiCommands
+from ahtui.app import AhtuiCommands
 from ahtui.screens.help import HelpScreen
 from ahtui.screens.network import NetworkScreen
 from ahtui.screens.person import PersonScreen
 
 FIRST_CRN = "X100024"  # the first person on the demo caseload (no network yet)
-
-
-@pytest.fixture(scope="module")
-def _demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_demo_site(tmp_path_factory.mktemp("network") / "site.ahtui", TODAY)
-
-
-@pytest.fixture
-def demo_path(_demo: Path, tmp_path: Path) -> Path:
-    return copy_site(_demo, tmp_path)
-
-
-@pytest.fixture
-def snap_site(_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_site(_demo, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return Path("site.ahtui")
-
-
-@pytest.fixture
-async def unlocked(demo_path: Path):
-    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: caseload_ready(app))
-        yield app, pilot
 
 
 def detail(app) -> str:

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, PASSPHRASE, copy_site, make_demo_site
+from conftest import ADMIN, PASSPHRASE
 from test_app_screens import SIZE, _app, _then, fill, plain, screen_text
 from test_app_shell import TODAY, caseload_ready, wait_for
 
@@ -22,23 +22,6 @@ from ahtui.app import AhtuiApp, AhtuiCommands
 from ahtui.screens.person import PersonScreen
 from ahtui.screens.release import ReleaseScreen
 from ahtui.widgets.form import FormScreen
-
-
-@pytest.fixture(scope="module")
-def _demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_demo_site(tmp_path_factory.mktemp("release") / "site.ahtui", TODAY)
-
-
-@pytest.fixture
-def demo_path(_demo: Path, tmp_path: Path) -> Path:
-    return copy_site(_demo, tmp_path)
-
-
-@pytest.fixture
-def snap_site(_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_site(_demo, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return Path("site.ahtui")
 
 
 def _seed(path: Path) -> dict[str, str]:

@@ -14,7 +14,7 @@ import email
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, PASSPHRASE, copy_site, make_demo_site
+from conftest import ADMIN, PASSPHRASE
 from test_app_shell import TODAY, caseload_ready, wait_for
 
 from ahtui.app import AhtuiApp, AhtuiCommands
@@ -30,24 +30,6 @@ from ahtui.screens.unlock import UnlockScreen
 from ahtui.widgets.form import FormScreen
 
 SIZE = (80, 24)
-
-
-@pytest.fixture(scope="module")
-def _demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_demo_site(tmp_path_factory.mktemp("screens") / "site.ahtui", TODAY)
-
-
-@pytest.fixture
-def demo_path(_demo: Path, tmp_path: Path) -> Path:
-    return copy_site(_demo, tmp_path)
-
-
-@pytest.fixture
-async def unlocked(demo_path: Path):
-    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: caseload_ready(app))
-        yield app, pilot
 
 
 def text(app: AhtuiApp, selector: str) -> str:
@@ -522,13 +504,6 @@ async def test_lock_then_another_user_starts_clean(demo_path: Path, monkeypatch)
 
 
 # -- snapshots: every screen at 80x24 -------------------------------------------------------
-@pytest.fixture
-def snap_site(_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    copy_site(_demo, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return Path("site.ahtui")
-
-
 def _app(path: Path) -> AhtuiApp:
     return AhtuiApp(path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
 

@@ -12,11 +12,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, PASSPHRASE, copy_site, make_demo_site
+from conftest import ADMIN, APP_SIZE, APP_TODAY, PASSPHRASE
 from textual import events
 
 from ahtui.app import AhtuiApp, AhtuiCommands
@@ -24,23 +24,12 @@ from ahtui.screens.caseload import CaseloadList, CaseloadScreen
 from ahtui.screens.help import HelpScreen
 from ahtui.screens.unlock import UnlockScreen
 
-TODAY = date(2025, 3, 3)
-SIZE = (80, 24)
+TODAY = APP_TODAY
+SIZE = APP_SIZE
 DEMO_PEOPLE = 40
 
 
 # -- sites ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def _built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One demo site per module; each test gets its own copy (unlocking writes an audit row)."""
-    return make_demo_site(tmp_path_factory.mktemp("demo") / "site.ahtui", TODAY, people=DEMO_PEOPLE)
-
-
-@pytest.fixture
-def demo_path(_built_demo: Path, tmp_path: Path) -> Path:
-    return copy_site(_built_demo, tmp_path)
-
-
 @pytest.fixture
 def empty_path(site) -> Path:
     """The conftest's empty prison site, closed so the app can open it."""
@@ -196,14 +185,6 @@ async def test_credentials_from_the_environment_that_fail_show_the_error(demo_pa
 
 
 # -- caseload ------------------------------------------------------------------------------
-@pytest.fixture
-async def unlocked(demo_path: Path):
-    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: caseload_ready(app))
-        yield app, pilot
-
-
 async def test_rows_come_in_the_services_order(unlocked, demo_path: Path) -> None:
     app, _pilot = unlocked
     from ahtui.store.caseload import caseload
@@ -473,14 +454,6 @@ def test_importing_the_app_starts_nothing_heavy() -> None:
 
 
 # -- snapshots -----------------------------------------------------------------------------
-@pytest.fixture
-def snap_site(_built_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The demo site under a relative path, so the path on screen is the same every run."""
-    copy_site(_built_demo, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return Path("site.ahtui")
-
-
 async def _until_caseload(pilot) -> None:
     await wait_for(pilot, lambda: caseload_ready(pilot.app))
 
