@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import ADMIN, PASSPHRASE
 from test_app_screens import error, fill, open_first_person, plain, screen_text
-from test_app_shell import TODAY, caseload_ready, wait_for
+from test_app_shell import TODAY, caseload_ready, press_and_hold, wait_for
 
 from ahtui.app import AhtuiApp
 from ahtui.screens.person import PersonScreen
@@ -198,16 +198,7 @@ def test_snapshot_edit_details_form(snap_compare, snap_site: Path) -> None:
     async def run_before(pilot) -> None:
         await wait_for(pilot, lambda: caseload_ready(pilot.app))
         await pilot.app.workers.wait_for_complete()
-        for key in ("enter", "d"):
-            await pilot.press(key)
-            await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        # A blinking cursor is caught on or off by chance; hold it on.
-        from textual.widgets import Input
-
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
-        await pilot.pause(0.2)
+        await press_and_hold(pilot, ("enter", "d"))
 
     app = AhtuiApp(snap_site, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ADMIN, PASSPHRASE
 from test_app_screens import fill, plain
-from test_app_shell import TODAY, caseload_ready, wait_for
+from test_app_shell import TODAY, caseload_ready, press_and_hold, wait_for
 
 from ahtui.app import AhtuiApp
 from ahtui.errors import BadInput, NotFound
@@ -415,17 +415,7 @@ def _then(setup: str, *keys: str, settle: float = 0.2):
         meetings.tick_item(app.site, mid, "connect.contact_details", True)
         app.push_screen(MeetingRunnerScreen(mid) if setup == "runner" else MeetingsScreen(pid))
         await pilot.pause()
-        for key in keys:
-            await pilot.press(key)
-            await pilot.pause()
-        await app.workers.wait_for_complete()
-        from textual.widgets import Input, TextArea
-
-        for field in app.screen.query(Input):
-            field.cursor_blink = False
-        for area in app.screen.query(TextArea):
-            area.cursor_blink = False
-        await pilot.pause(settle)
+        await press_and_hold(pilot, keys, settle)
 
     return run_before
 

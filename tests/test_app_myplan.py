@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import ADMIN, PASSPHRASE
 from test_app_screens import fill, plain, screen_text
-from test_app_shell import TODAY, caseload_ready, wait_for
+from test_app_shell import TODAY, caseload_ready, press_and_hold, wait_for
 
 from ahtui.app import AhtuiApp
 from ahtui.screens.myplan import MyPlanScreen, PlanVersionsScreen
@@ -217,15 +217,7 @@ def _snap_run(*keys: str, prepare=None):
         if prepare is not None:
             prepare(app, pid)
         await open_plan(app, pilot, pid)
-        for key in keys:
-            await pilot.press(key)
-            await pilot.pause()
-        await app.workers.wait_for_complete()
-        from textual.widgets import Input
-
-        for field in app.screen.query(Input):
-            field.cursor_blink = False
-        await pilot.pause(0.2)
+        await press_and_hold(pilot, keys)
 
     return run_before
 

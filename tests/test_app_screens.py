@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN, PASSPHRASE
-from test_app_shell import TODAY, caseload_ready, wait_for
+from test_app_shell import TODAY, caseload_ready, press_and_hold, wait_for
 
 from ahtui.app import AhtuiApp, AhtuiCommands
 from ahtui.screens.actions import ActionsScreen
@@ -516,16 +516,7 @@ def _then(*keys: str, settle: float = 0.2):
         # Background loads (preloading, a caseload refresh) finish before keys are pressed,
         # so a busy machine cannot change what the snapshot catches.
         await pilot.app.workers.wait_for_complete()
-        for key in keys:
-            await pilot.press(key)
-            await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        # A blinking cursor is caught on or off by chance; hold it on.
-        from textual.widgets import Input
-
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
-        await pilot.pause(settle)
+        await press_and_hold(pilot, keys, settle)
 
     return run_before
 

@@ -48,6 +48,20 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 15.0) 
     await pilot.pause()
 
 
+async def press_and_hold(pilot, keys, settle: float = 0.2) -> None:
+    """Press `keys` one by one, let background work finish, then hold every text cursor on (a
+    blinking cursor is caught on or off by chance) and let the screen settle: for snapshots."""
+    from textual.widgets import Input, TextArea
+
+    for key in keys:
+        await pilot.press(key)
+        await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    for widget in (*pilot.app.screen.query(Input), *pilot.app.screen.query(TextArea)):
+        widget.cursor_blink = False
+    await pilot.pause(settle)
+
+
 def caseload_ready(app: AhtuiApp) -> bool:
     screen = app.screen
     if not isinstance(screen, CaseloadScreen):

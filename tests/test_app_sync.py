@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN, PASSPHRASE
-from test_app_shell import TODAY, caseload_ready, wait_for
+from test_app_shell import TODAY, caseload_ready, press_and_hold, wait_for
 from test_sync_helpers import ALL, Family, digest, fast_open, full_digest, person
 
 from ahtui.app import AhtuiApp, AhtuiCommands
@@ -477,18 +477,7 @@ def _then(*keys: str):
     async def run_before(pilot) -> None:
         await wait_for(pilot, lambda: caseload_ready(pilot.app))
         await pilot.app.workers.wait_for_complete()
-        for key in keys:
-            await pilot.press(key)
-            await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        # A blinking cursor is caught on or off by chance; hold it on.
-        from textual.widgets import Input, TextArea
-
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
-        for area in pilot.app.screen.query(TextArea):
-            area.cursor_blink = False
-        await pilot.pause(0.2)
+        await press_and_hold(pilot, keys)
 
     return run_before
 
