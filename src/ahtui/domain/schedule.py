@@ -46,6 +46,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .dates import MONTHS
 from .enums import (
     ConsentAgency,
     ConsentEvent,
@@ -123,14 +124,13 @@ class _Rule(NamedTuple):
 
 _WINDOW = timedelta(days=14)
 _ONE_DAY = timedelta(days=1)
-_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _SENTENCED = frozenset({Pathway.LONG, Pathway.SHORT})
 _LIFE = frozenset({SentenceType.LIFE, SentenceType.IPP})
 
 
 def _fmt(d: date) -> str:
     # Fixed month names rather than strftime, which follows the process locale.
-    return f"{d.day} {_MONTHS[d.month]} {d.year}"
+    return f"{d.day} {MONTHS[d.month]} {d.year}"
 
 
 def _item(

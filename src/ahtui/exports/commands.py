@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..domain.dates import fmt_date as fmt_date
 from ..errors import EXIT_OK, AhtuiError, BadInput
 
 # kind -> the formats it can be written in; the first is the default.
@@ -46,18 +47,6 @@ NOT_ENCRYPTED = "The file is not encrypted: keep it where your agency's rules al
 
 
 # -- document basics -------------------------------------------------------------------------
-
-
-def fmt_date(value: date | str | None) -> str:
-    """A date as people write it ("03 Mar 2025"); empty for none."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return value.strftime("%d %b %Y")
 
 
 def fmt_when(value: str | None) -> str:

@@ -13,22 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
+from ..domain.dates import fmt_date as fmt_date
 from ..errors import AhtuiError, ValidationFailed
 
 if TYPE_CHECKING:
     from ..store.site import Site
     from ..widgets.form import Field
-
-
-def fmt_date(value: date | str | None) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return value.strftime("%d %b %Y")
 
 
 def parse_day(value: str | None, field: str) -> date | None:

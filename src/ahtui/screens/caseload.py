@@ -30,6 +30,7 @@ from textual.widgets import Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from .. import keymap
+from ..domain.dates import fmt_date
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -72,7 +73,7 @@ def lead_text(row: CaseloadRow) -> str:
 
 
 def date_text(value: date | None) -> str:
-    return value.strftime("%d %b %Y") if value else ""
+    return fmt_date(value)
 
 
 def overdue_text(count: int) -> str:

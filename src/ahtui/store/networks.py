@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..domain.dates import day as _day
+from ..domain.dates import fmt_date as _fmt
 from ..domain.enums import DueStatus, NetworkOffer, Role
 from ..errors import BadInput, ValidationFailed
 from . import plans, rows
@@ -41,22 +43,6 @@ class Review:
         if self.status is DueStatus.DONE and self.done_on:
             return f"reviewed {_fmt(self.done_on)} (DONE)"
         return f"review due {_fmt(self.due_on)} ({self.status.value.upper()})"
-
-
-def _fmt(d: date | str | None) -> str:
-    if not d:
-        return ""
-    if isinstance(d, str):
-        d = date.fromisoformat(d[:10])
-    return d.strftime("%d %b %Y")
-
-
-def _day(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _text(value: str | None, field: str, limit: int = 200) -> str | None:

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from ..domain.dates import day as _day
+from ..domain.dates import fmt_date as _fmt
 from ..domain.enums import MeetingType
 from ..errors import BadInput, ValidationFailed
 from . import plans, rows
-from .networks import _fmt
 from .people import get_person
 from .site import Site
 
@@ -42,17 +43,6 @@ _SOURCE_MEETINGS = (MeetingType.PLANNING_2.value, MeetingType.RESETTLEMENT.value
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 _ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _ANY_TIME = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b")
-
-
-def _day(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 # -- reading ---------------------------------------------------------------------------------
