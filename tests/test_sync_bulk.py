@@ -90,20 +90,84 @@ def test_a_bulk_import_that_fails_half_way_changes_nothing(sites) -> None:
     # Re-seal the same payload with one bad row after the bulk rows: a pathway no site knows,
     # which the table's CHECK refuses only once the people before it are in. Nothing may
     # stay, and nothing may be skipped quietly either.
-    parsed = bundle.parse(data, "x")
-    payload = bundle.open_body(parsed, keys.decryption_keys(b), "x")
-    block = payload["tables"]["people"]
-    bad = json.loads(json.dumps(block["rows"][-1]))
-    bad[6][block["cols"].index("id")] = "ffffffff-ffff-4fff-8fff-ffffffffffff"
-    bad[6][block["cols"].index("pathway")] = "nonsense"
-    block["rows"].append(bad)
-    header = {k: v for k, v in parsed.header.items() if k not in {"to_key", "ephemeral", "nonce"}}
-    header["bundle_id"] = "bad-" + str(header["bundle_id"])
-    recipient = a.one("SELECT enc_public FROM sync_peers WHERE site_id = ?", (b.site_id,))[0]
-    forged = bundle.seal(header, payload, keys.identity(a), bytes(recipient))
+    payload = _opened(b, data)
+    # Laid out row by row, as format 1 bundles carry them (still read).
+    cols = payload["tables"]["people"]["cols"]
+    rows, _ = engine._decode_block(payload["tables"]["people"], payload["sites"])
+    rows = json.loads(json.dumps(rows))
+    bad = json.loads(json.dumps(rows[-1]))
+    bad[6][cols.index("id")] = "ffffffff-ffff-4fff-8fff-ffffffffffff"
+    bad[6][cols.index("pathway")] = "nonsense"
+    payload["tables"]["people"] = {"cols": cols, "rows": [*rows, bad]}
+    forged = _resealed(a, b, data, payload)
     before_schema, before = _schema(b), full_digest(b)
     with pytest.raises(BundleRefused, match="holds a record this site cannot store") as info:
         engine.import_bundle(b, forged)
     assert info.value.exit_code == 2 and "CHECK" in str(info.value)
     assert _schema(b) == before_schema
     assert full_digest(b) == before
+
+
+def _opened(b, data: bytes) -> dict:
+    return bundle.open_body(bundle.parse(data, "x"), keys.decryption_keys(b), "x")
+
+
+def _resealed(a, b, data: bytes, payload: dict) -> bytes:
+    """The payload signed and sealed by A as a new bundle: what a faulty sender could write."""
+    parsed = bundle.parse(data, "x")
+    header = {k: v for k, v in parsed.header.items() if k not in {"to_key", "ephemeral", "nonce"}}
+    header["bundle_id"] = "bad-" + str(header["bundle_id"])
+    recipient = a.one("SELECT enc_public FROM sync_peers WHERE site_id = ?", (b.site_id,))[0]
+    return bundle.seal(header, payload, keys.identity(a), bytes(recipient))
+
+
+def test_blocks_carry_every_part_of_a_row_by_column() -> None:
+    """Rows come back exactly as they went, the parts most rows share left out only where
+    every row shares them."""
+    cols = ["id", "person_id", "note", "empty"]
+    s1, s2 = "site-one", "site-two"
+    rows = [
+        # Created here and never changed: latest version, vector and person all implied.
+        ["p1", 10, s1, 10, s1, '{"site-one":10}', ("n1", "p1", "a", None), None],
+        # Changed at another site: its own latest version, vector and column versions.
+        ["p1", 11, s1, 15, s2, '{"site-one":11,"site-two":15}', ("n2", "p1", None, None),
+         {"note": [15, s2, '{"site-one":11}']}],
+    ]  # fmt: skip
+    sites: dict[str, int] = {}
+    block = engine._encode_block(cols, [list(r) for r in rows], sites)
+    assert block["values"][3] is None and block["pid_col"] == "person_id"
+    wire = json.loads(json.dumps(block))
+    back, empty = engine._decode_block(wire, list(sites))
+    assert empty == {"empty"}
+    expected = [list(rows[0]), list(rows[1])]
+    expected[0][5] = None  # "created by its origin" travels as nothing
+    assert [[*r[:6], tuple(r[6]), r[7]] for r in back] == expected
+    alone = engine._encode_block(cols, [list(rows[0])], {})
+    assert {"hlc", "origin", "vv", "colvers", "pid"}.isdisjoint(alone)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda blk: blk["values"][0].pop(),  # one column shorter than the others
+        lambda blk: blk.__setitem__("ins_origin", [-1] * blk["n"]),  # no such site
+        lambda blk: blk.__setitem__("ins_origin", [99] * blk["n"]),
+        lambda blk: blk.__setitem__("n", "many"),
+        lambda blk: blk.__setitem__("values", blk["values"][:-1]),
+    ],
+    ids=["short column", "negative site", "unknown site", "count not a number", "column missing"],
+)
+def test_a_block_that_does_not_add_up_is_refused_whole(sites, damage) -> None:
+    a, b = sites["A"], sites["B"]
+    person(a, "Grace", "Hopper", **ALL)
+    data = engine.export(a, b.site_id).data
+    payload = _opened(b, data)
+    damage(payload["tables"]["people"])
+    forged = _resealed(a, b, data, payload)
+    before = full_digest(b)
+    with pytest.raises(BundleRefused, match="damaged") as info:
+        engine.import_bundle(b, forged)
+    assert info.value.exit_code == 2
+    assert full_digest(b) == before
+    # The sender's real bundle still goes in afterwards.
+    engine.import_bundle(b, data)

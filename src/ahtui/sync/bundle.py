@@ -31,7 +31,7 @@ from .errors import BundleRefused
 from .keys import Identity, b64, unb64
 
 MAGIC = b"AHTUI-BUNDLE1\n"
-FORMAT = 1
+FORMAT = 2
 SUFFIX = ".ahtuib"
 SIG_BYTES = 64
 

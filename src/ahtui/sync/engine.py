@@ -135,18 +135,23 @@ def _own_vv(r: list[Any]) -> str | None:
     as the capture triggers store it; the readers put that back (`VV`). A tenth of the pages a
     first exchange writes were this text."""
     vv = r[5]
-    return None if vv == f'{{"{r[2]}":{r[1]}}}' else vv
+    return None if vv is None or vv == f'{{"{r[2]}":{r[1]}}}' else vv
 
 
-def _filled_columns(conn: Any, table: str, names: list[str], rows: list[list[Any]]) -> list[int]:
+def _filled_columns(
+    conn: Any, table: str, names: list[str], rows: list[list[Any]], empty: set[str] | None
+) -> list[int]:
     """The columns an insert of these rows must name: any with a value in some row, and any
     with a default (an empty value there must stay empty, not become the default). Binding
-    the others only to write NULL costs more than the rest of a typical row."""
+    the others only to write NULL costs more than the rest of a typical row. `empty` names
+    columns known to be empty in every row (the bundle says so); only a bundle that does not
+    say (format 1) has its rows looked through."""
     defaults = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")') if r[4] is not None}
     return [
         i
         for i, name in enumerate(names)
-        if name in defaults or any(r[6][i] is not None for r in rows)
+        if name in defaults
+        or (any(r[6][i] is not None for r in rows) if empty is None else name not in empty)
     ]
 
 
@@ -242,7 +247,7 @@ def export(site: Site, peer_ref: str, *, skip_if_empty: bool = False) -> Export 
         ack = int(peer["acked"])
         cover = received_cover(conn, peer["site_id"])
         payload, shared_updates, purges = _payload(site, peer, ack, upto)
-        changes = sum(len(t["rows"]) for t in payload["tables"].values())
+        changes = sum(t["n"] for t in payload["tables"].values())
         empty = not changes and not purges and not payload["forget"]
         if skip_if_empty and empty and cover == peer["ack_sent"]:
             return None
@@ -330,6 +335,7 @@ def _payload(
                 )
             )
     payload["purge"] = purges
+    sites: dict[str, int] = {}
     full_json = json.dumps(full)
     for table in synced_tables(conn):
         pexpr = person_expr(conn, table)
@@ -401,8 +407,106 @@ def _payload(
             if row[7] is None:
                 row[7] = {}
             row[7][col] = [hlc, origin, ctx]
-        payload["tables"][table] = {"cols": cols, "rows": out_rows}
+        payload["tables"][table] = _encode_block(cols, out_rows, sites)
+    payload["sites"] = list(sites)
     return payload, updates, purges
+
+
+# -- bundle blocks ---------------------------------------------------------------------------
+
+# A table's columns, its rows as the merge reads them, and its columns empty in every row.
+_Block = tuple[list[str], list[list[Any]], set[str] | None]
+#
+# A table's rows travel by column (bundle format 2): one list per column, and one per part of
+# every row's version (person, creation clock and origin, latest clock and origin, version
+# vector, column versions). What nearly every row shares is left out: a column empty in every
+# row is sent as null, the latest version when it is the creation version of every row, a
+# version vector that says only "created by its origin", the person when it is the row's own
+# id or person_id column. Origins are numbers into the payload's list of site ids. Half the
+# bytes of a row-by-row block were these repeats, and reading a bundle is mostly parsing it.
+
+
+def _encode_block(cols: list[str], rows: list[list[Any]], sites: dict[str, int]) -> dict[str, Any]:
+    n = len(rows)
+    pid, ins_hlc, ins_origin, hlc, origin, vv, values, colv = (
+        list(c) for c in zip(*rows, strict=True)
+    )
+    by_col = [list(c) for c in zip(*values, strict=True)] if values and cols else [[] for _ in cols]
+    block: dict[str, Any] = {
+        "cols": cols,
+        "n": n,
+        "values": [None if c.count(None) == n else c for c in by_col],
+        "ins_hlc": ins_hlc,
+    }
+    pid_col = next(
+        (c for c in ("id", "person_id") if c in cols and by_col[cols.index(c)] == pid), None
+    )
+    if pid_col is not None:
+        block["pid_col"] = pid_col
+    else:
+        block["pid"] = pid
+    block["ins_origin"] = [sites.setdefault(o, len(sites)) for o in ins_origin]
+    if hlc != ins_hlc:
+        block["hlc"] = hlc
+    if origin != ins_origin:
+        block["origin"] = [sites.setdefault(o, len(sites)) for o in origin]
+    own = [
+        None if v == f'{{"{o}":{h}}}' else v
+        for v, o, h in zip(vv, ins_origin, ins_hlc, strict=True)
+    ]
+    if own.count(None) != n:
+        block["vv"] = own
+    if colv.count(None) != n:
+        block["colvers"] = colv
+    return block
+
+
+def _site_ids(numbers: list[int], sites: list[str]) -> list[str]:
+    if min(numbers, default=0) < 0:
+        raise ValueError("an origin is not a site of the bundle")
+    return [sites[i] for i in numbers]
+
+
+def _decode_block(
+    block: dict[str, Any], sites: list[str]
+) -> tuple[list[list[Any]], set[str] | None]:
+    """A block's rows as the merge reads them ([person, ins_hlc, ins_origin, hlc, origin, vv,
+    values, column versions]; vv None meaning "created by its origin"), and the columns empty
+    in every row (None if not known). Blocks of format 1 bundles are rows already."""
+    cols = block["cols"]
+    if "rows" in block:
+        return block["rows"], None
+    n = block["n"]
+    given = block["values"]
+    if not isinstance(n, int) or len(given) != len(cols):
+        raise ValueError("a block does not match its columns")
+    values = [[None] * n if c is None else c for c in given]
+    empty = {c for c, v in zip(cols, given, strict=True) if v is None}
+    ins_hlc = block["ins_hlc"]
+    ins_origin = _site_ids(block["ins_origin"], sites)
+    hlc = block.get("hlc", ins_hlc)
+    origin = _site_ids(block["origin"], sites) if "origin" in block else ins_origin
+    pid = block["pid"] if "pid_col" not in block else values[cols.index(block["pid_col"])]
+    vv = block.get("vv") or [None] * n
+    colv = block.get("colvers") or [None] * n
+    parts = (pid, ins_hlc, ins_origin, hlc, origin, vv, colv, *values)
+    if any(not isinstance(p, list) or len(p) != n for p in parts):
+        raise ValueError("a block's columns differ in length")
+    rows = [
+        [p, ih, io, h, o, v, vals, cv]
+        for p, ih, io, h, o, v, cv, vals in zip(
+            pid,
+            ins_hlc,
+            ins_origin,
+            hlc,
+            origin,
+            vv,
+            colv,
+            zip(*values, strict=True) if cols else [()] * n,
+            strict=True,
+        )
+    ]
+    return rows, empty
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -484,9 +588,29 @@ def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported
         return result
     with _collector_paused():
         payload = open_body(parsed, decryption_keys(site), name)
-        newest = _check_drift(site, payload, name, peer["name"])
-        _apply(site, peer, h, payload, since, upto, len(data), result, newest, rotated)
+        blocks = _blocks(payload, name)
+        newest = _check_drift(site, blocks, name, peer["name"])
+        _apply(site, peer, h, payload, blocks, since, upto, len(data), result, newest, rotated)
+        # Freed while the collector is paused: alive when it restarts, the next collection
+        # would walk every one of these objects once more.
+        del payload, blocks
     return result
+
+
+def _blocks(payload: dict[str, Any], name: str) -> dict[str, _Block]:
+    """Each table's columns, rows and all-empty columns, or a refusal if they cannot be read."""
+    try:
+        tables = payload.get("tables", {})
+        sites = payload.get("sites", [])
+        if not isinstance(tables, dict) or not all(isinstance(x, str) for x in sites):
+            raise ValueError("not a payload")
+        out = {}
+        for table, block in tables.items():
+            rows, empty = _decode_block(block, sites)
+            out[table] = (block["cols"], rows, empty)
+        return out
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+        raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
 
 
 @contextmanager
@@ -502,10 +626,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _max_hlc(payload: dict[str, Any]) -> int:
+def _max_hlc(blocks: dict[str, _Block]) -> int:
     best = 0
-    for block in payload.get("tables", {}).values():
-        rows = block["rows"]
+    for _, rows, _ in blocks.values():
         if not rows:
             continue
         best = max(best, max(r[1] for r in rows), max(r[3] for r in rows))
@@ -515,10 +638,10 @@ def _max_hlc(payload: dict[str, Any]) -> int:
     return best
 
 
-def _check_drift(site: Site, payload: dict[str, Any], name: str, sender: str) -> int:
+def _check_drift(site: Site, blocks: dict[str, _Block], name: str, sender: str) -> int:
     """The newest clock in the bundle, refusing one too far ahead of this computer's clock."""
     try:
-        newest = _max_hlc(payload)
+        newest = _max_hlc(blocks)
     except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
         raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
     now_ms = clock.physical_ms(clock.state(site.conn).now())
@@ -537,6 +660,7 @@ def _apply(
     peer: Any,
     header: dict[str, Any],
     payload: dict[str, Any],
+    blocks: dict[str, _Block],
     since: int,
     upto: int,
     size: int,
@@ -565,10 +689,10 @@ def _apply(
                 for table, rid in payload.get("forget", []):
                     forget_row(conn, str(table), str(rid))
                 tables = set(synced_tables(conn))
-                for table, block in payload.get("tables", {}).items():
+                for table, (cols, rows, empty) in blocks.items():
                     if table not in tables:
                         continue
-                    merger.merge_table(table, block["cols"], block["rows"])
+                    merger.merge_table(table, cols, rows, empty)
                 merger.check_deletes()
                 merger.clear_due_cache()
             except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
@@ -672,7 +796,9 @@ class _Merger:
         # Tables it changed, for the bundle's audit row.
         self.tables: set[str] = set()
 
-    def merge_table(self, table: str, cols: list[str], rows: list[list[Any]]) -> None:
+    def merge_table(
+        self, table: str, cols: list[str], rows: list[list[Any]], empty: set[str] | None = None
+    ) -> None:
         conn = self.conn
         local_cols = set(table_columns(conn, table))
         keep = [i for i, c in enumerate(cols) if c in local_cols]
@@ -683,7 +809,8 @@ class _Merger:
         if len(keep) != len(cols):
             rows = [[*r[:6], [r[6][i] for i in keep], r[7]] for r in rows]
         width = len(names)
-        if any(len(r) != 8 or len(r[6]) != width for r in rows):
+        # Rows read by column have their shape checked already.
+        if empty is None and any(len(r) != 8 or len(r[6]) != width for r in rows):
             raise ValueError("a row does not match its columns")
         present = (
             {
@@ -699,7 +826,7 @@ class _Merger:
         # In key order: B-tree inserts that append are much cheaper than random ones.
         fresh = sorted((r for r in rows if r[6][id_i] not in present), key=lambda r: r[6][id_i])
         if fresh:
-            filled = _filled_columns(conn, table, names, fresh)
+            filled = _filled_columns(conn, table, names, fresh, empty)
             marks = ", ".join("?" for _ in filled)
             quoted = ", ".join(f'"{names[i]}"' for i in filled)
             pick = itemgetter(*filled) if len(filled) > 1 else lambda v: (v[filled[0]],)
@@ -802,6 +929,9 @@ class _Merger:
     ) -> None:
         pid, ins_hlc, ins_origin, hlc, origin, vv, values, colv = r
         colv = colv or {}
+        if vv is None:
+            vv = f'{{"{ins_origin}":{ins_hlc}}}'
+
         rid = values[idx["id"]]
         if lr is None:
             lr = (0, "", 0, "", "{}")
