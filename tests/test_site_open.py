@@ -168,3 +168,20 @@ def test_new_ids_are_uuid7_in_time_order_and_unique() -> None:
     assert later > max(first)
     ms = parsed[0].int >> 80
     assert abs(ms - time.time() * 1000) < 60_000
+
+
+def test_consent_events_have_one_index_that_every_reader_uses(site) -> None:
+    """One index of consents by person serves the app, the rules and export (migration 0016)."""
+    names = {r[0] for r in site.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'consents' "
+        "AND sql IS NOT NULL")}  # fmt: skip
+    assert names == {"consents_person"}
+    for sql in (
+        "SELECT * FROM consents WHERE person_id = 'x' AND deleted_at IS NULL "
+        "ORDER BY on_date, created_at, rowid",
+        "SELECT agency, event FROM consents WHERE person_id = 'x' AND deleted_at IS NULL "
+        "ORDER BY agency, on_date, created_at",
+        "SELECT id FROM consents WHERE person_id IN ('x', 'y')",
+    ):
+        plan = " ".join(r[3] for r in site.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "consents_person" in plan, sql
