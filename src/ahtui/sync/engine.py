@@ -31,7 +31,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from operator import itemgetter
+from itertools import islice, repeat
+from operator import itemgetter, le
 from typing import Any
 
 from ..store.migrations import latest_version
@@ -823,8 +824,12 @@ class _Merger:
             if conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone()
             else set()
         )
-        # In key order: B-tree inserts that append are much cheaper than random ones.
-        fresh = sorted((r for r in rows if r[6][id_i] not in present), key=lambda r: r[6][id_i])
+        fresh = [r for r in rows if r[6][id_i] not in present] if present else rows
+        ids = [r[6][id_i] for r in fresh]
+        if not all(map(le, ids, islice(ids, 1, None))):
+            # In key order: B-tree inserts that append are much cheaper than random ones.
+            fresh = sorted(fresh, key=lambda r: r[6][id_i])
+            ids = [r[6][id_i] for r in fresh]
         if fresh:
             filled = _filled_columns(conn, table, names, fresh, empty)
             marks = ", ".join("?" for _ in filled)
@@ -840,10 +845,14 @@ class _Merger:
             conn.executemany(
                 "INSERT OR REPLACE INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, "
                 "vv, seq, src) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (table, r[6][id_i], r[1], r[2], r[3], r[4], _own_vv(r), self.seq, self.peer)
-                    for r in fresh
-                ],
+                zip(
+                    repeat(table),
+                    ids,
+                    *(map(itemgetter(i), fresh) for i in range(1, 5)),
+                    map(_own_vv, fresh),
+                    repeat(self.seq),
+                    repeat(self.peer),
+                ),
             )
             conn.executemany(
                 "INSERT OR REPLACE INTO sync_cols (tbl, row_id, col, hlc, origin, ctx) "
@@ -857,7 +866,7 @@ class _Merger:
                 ],
             )
             self.applied += len(fresh)
-            self.people.update(r[0] for r in fresh)
+            self.people.update(map(itemgetter(0), fresh))
             self.tables.add(table)
             if "deleted_at" in idx:
                 d_i = idx["deleted_at"]
