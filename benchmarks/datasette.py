@@ -2,7 +2,8 @@
 
 Builds a 10,000-person site with 200,000 actions through the CLI
 (`ahtui demo --people 10000 --actions-per-person 20 --no-open`; a few minutes), unlocks it the
-way `ahtui serve` does (which also applies the supervisor indexes), and makes an unencrypted
+way `ahtui serve` does (which also migrates it and builds, or brings up to date, the
+supervisors' summaries a served site keeps: ahtui.store.summaries), and makes an unencrypted
 copy of it with `sqlcipher_export` in the same temporary folder (synthetic people only; the
 copy is deleted at the end). Both are opened read-only (`?mode=ro`) and prepared exactly as
 the plugin prepares Datasette's connections. Then, for each query in

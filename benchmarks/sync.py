@@ -14,6 +14,9 @@ Prints one figure per line as `name: number unit`:
                            a change is a whole row (a person, a consent event). The median
                            of three imports, each into a fresh peer of its own, so one
                            hiccup of a shared machine does not decide the figure
+  served_import_changes_per_s  the same import into a peer that is served to supervisors, so
+                           keeps their summaries (ahtui.store.summaries): worked out for
+                           every person in the import's own transaction
   import_column_values_per_s  the same import counted as cr-sqlite counts changes (one per
                            column value written: names, CRN, pathway; agency, event, date)
   merge_changes_per_s      applying a second bundle that edits every person the peer holds
@@ -34,6 +37,7 @@ from pathlib import Path
 
 os.environ.setdefault("AHTUI_KDF_LOG2N", "14")
 
+from ahtui.store import summaries  # noqa: E402
 from ahtui.store.site import init_site, new_id, utc_now  # noqa: E402
 from ahtui.sync import clock, engine, keys  # noqa: E402
 
@@ -101,11 +105,14 @@ def main(argv: list[str] | None = None) -> int:
             name: init_site(folder / f"{name}.ahtui", name=name, agency=agency, admin=USER,
                             passphrase=PASSPHRASE)
             for name, agency in (("a", "prison"), ("b", "probation"), ("b2", "probation"),
-                                 ("b3", "probation"), ("u", "prison"))
+                                 ("b3", "probation"), ("h", "probation"), ("u", "prison"))
         }  # fmt: skip
         a, b, u = sites["a"], sites["b"], sites["u"]
         peers = [b, sites["b2"], sites["b3"]]
-        for p in peers:
+        served = sites["h"]
+        with served.write() as conn:
+            summaries.keep(conn)
+        for p in [*peers, served]:
             for x, y in ((a, p), (p, a)):
                 keys.write_card(y, folder / "card")
                 keys.trust(x, keys.read_card(folder / "card"))
@@ -139,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
             sum(v is not None for v in r[1:5]) for r in consents
         )
         figure("import_column_values_per_s", values / took, "values/s")
+        data = engine.export(a, served.site_id).data
+        start = time.perf_counter()
+        engine.import_bundle(served, data)
+        figure("served_import_changes_per_s", changes / (time.perf_counter() - start), "changes/s")
         if result.changes != changes:
             print(
                 f"warning: {result.changes} changes imported, expected {changes}", file=sys.stderr

@@ -454,6 +454,45 @@ async def test_keys_can_come_from_an_environment_variable(served, monkeypatch) -
     ds.get_database("north").close()
 
 
+async def test_a_file_never_served_is_refused_until_it_keeps_summaries(
+    served, tmp_path, monkeypatch
+) -> None:
+    """Datasette pointed straight at a file `ahtui serve` never prepared says so, instead of
+    showing empty numbers; once served, it starts."""
+    import shutil
+
+    from datasette.app import Datasette
+    from datasette.database import Database
+
+    north = next(s for s in served["unlocked"] if s.name == "north")
+    copy = tmp_path / north.path.name
+    for suffix in ("", ".keys"):
+        shutil.copy2(str(north.path) + suffix, str(copy) + suffix)
+    site = open_site(copy, ADMIN, PASSPHRASE, audit_unlock=False)
+    with site.write() as conn:  # as if it had never been served
+        conn.execute("DELETE FROM site_meta WHERE key = 'summaries_kept'")
+    site.close()
+
+    def datasette() -> Datasette:
+        metadata = serve.datasette_metadata([north], served["auth"])
+        metadata["plugins"]["ahtui"]["sites"]["north"] = {"key_env": "AHTUI_TEST_COPY_KEY"}
+        ds = Datasette(files=[], metadata=metadata, settings=serve.datasette_settings())
+        ds.add_database(Database(ds, path=str(copy), is_mutable=True), name="north")
+        return ds
+
+    monkeypatch.setenv("AHTUI_TEST_COPY_KEY", north.key.hex())
+    ds = datasette()
+    with pytest.raises(ahtui_datasette.ConfigError, match="ahtui serve --site FILE"):
+        await ds.invoke_startup()
+    ds.get_database("north").close()
+    serve.unlock_sites((copy,), ADMIN, PASSPHRASE)  # what `ahtui serve` does first
+    ds = datasette()
+    await ds.invoke_startup()
+    response = await ds.client.get("/north/consent_status.json", cookies=_cookie(ds))
+    assert response.status_code == 200
+    ds.get_database("north").close()
+
+
 async def test_key_files_must_be_owner_only(served, tmp_path) -> None:
     from datasette.app import Datasette
     from datasette.database import Database

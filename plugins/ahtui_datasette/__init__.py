@@ -15,6 +15,8 @@ metadata, as `ahtui serve` writes it), so installing ahtui never changes another
   SQL, downloads and every write action are refused whatever the configuration forgets, and
   only the queries in `queries.py` are served. An ASGI gate answers 403 to anyone not signed
   in and to any path or method outside that list, before Datasette sees the request.
+- Summaries: the queries read what a served site keeps at write time (ahtui.store.summaries);
+  `ahtui serve` makes a file keep them, and startup refuses a file that does not.
 - Speed: the queries' results are kept a short while per site file and checked against its
   `PRAGMA data_version` on every request (see `cache.py`), so a page reloaded, or the scorecard
   chart and its query read together, cost one run, and a changed file is never served an old
@@ -229,10 +231,31 @@ def startup(datasette):
         )
     for name in _site_names(datasette):
         _key_for(datasette, name)
+        _require_summaries(datasette, name)
         if (_config(datasette) or {}).get("cache", True):
             db = datasette.get_database(name)
             cache.install(db, cache.ResultCache(_monitor(datasette, db, name), CACHEABLE))
     _supervisors(datasette)
+
+
+def _require_summaries(datasette: Any, name: str) -> None:
+    """The queries read the summaries a served site keeps (ahtui.store.summaries); a file never
+    opened by `ahtui serve` has none, and would show empty or missing numbers, not an error."""
+    db = datasette.get_database(name)
+    conn = db.connect()
+    try:
+        datasette._prepare_connection(conn, name)
+        kept = conn.execute("SELECT 1 FROM site_meta WHERE key = 'summaries_kept'").fetchone()
+    except Exception:  # a file too old to have summaries at all
+        kept = None
+    finally:
+        conn.close()
+    if kept is None:
+        raise ConfigError(
+            f"The site file '{name}' does not keep the supervisors' summaries yet. Serve it "
+            "once with `ahtui serve --site FILE`, which builds them; from then on every write "
+            "to the file keeps them up to date."
+        )
 
 
 # The configured queries' SQL: only these results are ever cached.

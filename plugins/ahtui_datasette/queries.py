@@ -13,7 +13,8 @@ be sensitive. Every query keeps to live rows (`deleted_at IS NULL`).
 
 Dates: "today" is the server's local date, and month arithmetic uses SQLite's `floor` modifier
 so that, like `ahtui.domain.workdays.add_months`, 31 August less 6 months is the end of February.
-The meeting timescales follow the rules in `ahtui.domain.schedule` (rule names are shared).
+The meeting timescales follow the rules in `ahtui.domain.schedule` (rule names are shared);
+what does not depend on today is summarised at write time (`ahtui.store.summaries`).
 """
 
 from __future__ import annotations
@@ -76,192 +77,23 @@ site_count AS MATERIALIZED (
     AND EXISTS (SELECT 1 FROM practitioners pr WHERE pr.site_id = s.id AND pr.deleted_at IS NULL)
 )"""
 
-# A person's dates as the rules read them: the sentence and recall dates fall back to the start
-# of the latest matching period in the pathway history; the expected release from custody is,
-# on recall, a release date after the recall, else the conditional release date. (Remand has no
-# sentence rules, and only recall reads the recall date, so neither is looked up otherwise.) The
-# history is read only when the person's own date is missing, so repeating the expression where
-# a date is used costs nothing in the usual case and saves a second pass over every person.
-_SENTENCE_START = """coalesce(p.sentence_date, (
-           SELECT max(h.from_date) FROM pathway_history h
-           WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway IN ('long', 'short')
-         ))"""
-_RECALL_START = """coalesce(p.recall_date, (
-           SELECT max(h.from_date) FROM pathway_history h
-           WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway = 'recall'
-         ))"""
-_MEETING_KINDS = {"p1": "planning_1", "ho": "handover", "rv": "review", "fr": "final_review"}
-
-# Held meetings per person, in one pass: the first and last of each kind the rules read. Then
-# each person once, with what every rule reads (the dates that need date() are worked out by
-# the rule that uses them, below).
-_PERSON = (
-    """held_person AS MATERIALIZED (
-  SELECT person_id, """
-    + ",\n    ".join(
-        f"min(CASE WHEN t = '{kind}' THEN d END) AS {k}_lo, "
-        f"max(CASE WHEN t = '{kind}' THEN d END) AS {k}_hi"
-        for k, kind in _MEETING_KINDS.items()
-    )
-    + f"""
-  FROM (SELECT person_id, meeting_type AS t, substr(coalesce(held_on, scheduled_at), 1, 10) AS d
-        FROM meetings
-        WHERE status = 'held' AND deleted_at IS NULL
-          AND meeting_type IN ('planning_1', 'handover', 'review', 'final_review'))
-  GROUP BY person_id
-),
-person AS MATERIALIZED (
-  SELECT p.id, p.pathway, p.sentence_type, p.licence_end_date,
-         coalesce(nullif(trim(p.ethnicity), ''), 'Not recorded') AS ethnicity,
-         CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
-              ELSE coalesce((SELECT site FROM prac WHERE id = p.lead_practitioner_id),
-                            (SELECT name FROM local_site)) END AS site,
-         {_SENTENCE_START} AS sentence_start,
-         CASE WHEN p.pathway = 'recall' THEN {_RECALL_START} END AS recall_start,
-         CASE WHEN p.pathway = 'recall' THEN
-           CASE WHEN p.release_date IS NOT NULL
-                     AND coalesce(p.release_date > {_RECALL_START}, 1)
-                THEN p.release_date END
-         ELSE coalesce(p.conditional_release_date, p.release_date) END AS custody_release,
-         -- The Personal Advisor's support ends on the recorded date, else at 25.
-         coalesce(p.pa_support_ends_on, date(p.date_of_birth, '+25 years')) AS pa_end,
-         hp.p1_lo, hp.p1_hi, hp.ho_lo, hp.ho_hi, hp.rv_lo, hp.rv_hi, hp.fr_lo, hp.fr_hi
-  FROM people p
-  LEFT JOIN held_person hp ON hp.person_id = p.id
-  -- Remand has no sentence, so none of the meeting timescales.
-  WHERE p.deleted_at IS NULL AND p.pathway <> 'remand'
-)"""
-)
-
-# Who each live person is, for counting (remand included): site and ethnicity only.
-_WHO = """who AS MATERIALIZED (
-  SELECT p.id,
-         coalesce(nullif(trim(p.ethnicity), ''), 'Not recorded') AS ethnicity,
-         CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
-              ELSE coalesce((SELECT site FROM prac WHERE id = p.lead_practitioner_id),
-                            (SELECT name FROM local_site)) END AS site
-  FROM people p WHERE p.deleted_at IS NULL
-)"""
-
-_HELD = """held AS (
-  SELECT person_id, meeting_type,
-         substr(coalesce(held_on, scheduled_at), 1, 10) AS on_date
-  FROM meetings
-  WHERE status = 'held' AND deleted_at IS NULL
-)"""
+# What does not depend on today is kept at write time (ahtui.store.summaries, migration 0015),
+# so a query reads small rows and compares them with today: per person, their site key (their
+# lead practitioner's live site id, '' if none), ethnicity, each meeting timescale they are owed
+# (the rules of `ahtui.domain.schedule`, stated in SQL there) and their latest consent step per
+# agency; and totals by day: timescales by site and rule, actions by site and ethnicity, open
+# actions by practitioner, latest consent steps by site and agency. Summaries hold live people
+# only. Site names are looked up when the query runs, so renaming a site needs no refresh.
 
 
-def _first_held(kind: str, since: str) -> str:
-    """The first meeting of a kind held on or after `since`: from the per-person first and last
-    when they settle it, else (two or more straddling `since`) looked up."""
-    k = next(k for k, v in _MEETING_KINDS.items() if v == kind)
-    return (
-        f"(CASE WHEN x.{k}_lo IS NULL THEN NULL WHEN x.{k}_lo >= {since} THEN x.{k}_lo "
-        f"WHEN x.{k}_hi < {since} THEN NULL ELSE "
-        f"(SELECT min(h.on_date) FROM held h WHERE h.person_id = x.id "
-        f"AND h.meeting_type = '{kind}' AND h.on_date >= {since}) END)"
-    )
+def _site_of(site_id: str) -> str:
+    """A summary row's site name: the file's only site, else its site if live, else the
+    file's own site (as `prac` names a practitioner's site)."""
+    return f"""CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
+              ELSE coalesce((SELECT s.name FROM sites s
+                             WHERE s.id = {site_id} AND s.deleted_at IS NULL),
+                            (SELECT name FROM local_site)) END"""
 
-
-_S70 = "date(x.sentence_start, '+70 days')"
-_REL_M10 = "date(x.custody_release, '-10 months', 'floor')"
-# Support that ended before this sentence began is not part of it.
-_SUPPORT_ENDS = """CASE WHEN x.pa_end IS NULL
-              OR (x.sentence_start IS NOT NULL AND x.pa_end < x.sentence_start)
-            THEN x.licence_end_date
-          WHEN x.licence_end_date IS NULL OR x.pa_end < x.licence_end_date THEN x.pa_end
-          ELSE x.licence_end_date END"""
-_EVERY_DUE = """date(coalesce(CASE WHEN x.rv_hi >= x.sentence_start THEN x.rv_hi END,
-                        x.sentence_start),
-                CASE WHEN x.sentence_type IN ('life', 'ipp') THEN '+36 months' ELSE '+24 months' END,
-                'floor')"""
-
-# Each meeting timescale a person is owed: (rule, due date, when held, which people owe it).
-_RULE_ITEMS: dict[str, tuple[str, str, str]] = {
-    "meeting1_within_10_weeks_of_sentence": (
-        # Due 10 weeks after sentence, or at release if that comes first.
-        f"CASE WHEN x.custody_release >= x.sentence_start THEN min(x.custody_release, {_S70}) "
-        f"ELSE {_S70} END",
-        _first_held("planning_1", "x.sentence_start"),
-        "x.pathway IN ('long', 'short') AND x.sentence_start IS NOT NULL",
-    ),
-    "meeting1_within_10_weeks_of_recall": (
-        "date(x.recall_start, '+70 days')",
-        _first_held("planning_1", "x.recall_start"),
-        "x.pathway = 'recall' AND x.recall_start IS NOT NULL",
-    ),
-    "handover_6_months_before_conditional_release": (
-        "date(x.custody_release, '-6 months', 'floor')",
-        _first_held("handover", "coalesce(x.sentence_start, '')"),
-        "x.pathway = 'long' AND x.custody_release IS NOT NULL",
-    ),
-    "review_10_months_before_release_long_sentence": (
-        _REL_M10,
-        _first_held(
-            "review",
-            "max(date(x.custody_release, '-11 months', 'floor'), coalesce(x.sentence_start, ''))",
-        ),
-        f"x.pathway = 'long' AND x.custody_release IS NOT NULL "
-        f"AND (x.sentence_start IS NULL OR {_REL_M10} >= x.sentence_start)",
-    ),
-    "review_at_least_once_short_sentence_or_recall": (
-        "x.custody_release",
-        _first_held(
-            "review",
-            "CASE WHEN x.pathway = 'short' THEN x.sentence_start ELSE x.recall_start END",
-        ),
-        "x.custody_release IS NOT NULL AND ((x.pathway = 'short' AND x.sentence_start IS NOT NULL)"
-        " OR (x.pathway = 'recall' AND x.recall_start IS NOT NULL))",
-    ),
-    # The next repeating review, while the person is still in custody; never "done".
-    "review_every_N_years": (
-        _EVERY_DUE,
-        "NULL",
-        f"x.pathway = 'long' AND x.sentence_start IS NOT NULL "
-        f"AND (x.custody_release IS NULL OR {_EVERY_DUE} < x.custody_release)",
-    ),
-    "final_review_1_month_before_end_of_support": (
-        f"date({_SUPPORT_ENDS}, '-1 months', 'floor')",
-        _first_held("final_review", "coalesce(x.sentence_start, '')"),
-        f"({_SUPPORT_ENDS}) IS NOT NULL",
-    ),
-}
-_EVERY_RULE = """CASE WHEN x.sentence_type IN ('life', 'ipp')
-              THEN 'review_every_3_years_life_sentence'
-              ELSE 'review_every_2_years_long_sentence' END"""
-
-
-def _items(one_off_only: bool = False) -> str:
-    """One row per meeting timescale a person is owed, with its status: the rule, the due date
-    and when it was held, one pass over `person` per rule. The scorecard leaves out repeating
-    reviews (`one_off_only`)."""
-    arms = []
-    for rule, (due, done, where) in _RULE_ITEMS.items():
-        if one_off_only and rule not in ONE_OFF_RULES:
-            continue
-        name = _EVERY_RULE if rule == "review_every_N_years" else f"'{rule}'"
-        arms.append(
-            f"  SELECT x.site, x.ethnicity, {name} AS rule, {due} AS due_on, {done} AS done_on\n"
-            f"  FROM person x WHERE {where}"
-        )
-    return (
-        "items AS (\n"
-        + "\n  UNION ALL\n".join(arms)
-        + """
-),
-item_status AS (
-  SELECT i.*,
-    CASE WHEN i.done_on IS NOT NULL AND i.done_on <= i.due_on THEN 'on_time'
-         WHEN i.done_on IS NOT NULL THEN 'late'
-         WHEN i.due_on < (SELECT d FROM today) THEN 'overdue'
-         ELSE 'not_yet_due' END AS status
-  FROM items i
-)"""
-    )
-
-
-_ITEMS = _items()
-_ONE_OFF_ITEMS = _items(one_off_only=True)
 
 # The scorecard window: this month and the 11 before it; measures count what fell due before today.
 _MONTHS = """months AS (
@@ -277,45 +109,43 @@ window_ AS MATERIALIZED (
 
 def _meetings_due(by: str) -> str:
     """The one-off timescales that fell due in the window, by site and `by` (month or
-    ethnicity): how many, and how many were held on time."""
-    column = {"month": "substr(s.due_on, 1, 7)", "ethnicity": "s.ethnicity"}[by]
+    ethnicity): how many, and how many were held on time, from the totals kept at write time
+    (per site, rule and due date; or per due date, site and ethnicity)."""
+    if by == "month":
+        rules = ", ".join(f"'{r}'" for r in ONE_OFF_RULES)
+        return f"""meetings_due AS (
+  SELECT {_site_of("d.site_id")} AS site, substr(d.due_on, 1, 7) AS month,
+         sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
+  FROM summary_item_days d
+  WHERE d.rule IN ({rules})
+    AND d.due_on >= (SELECT first_day FROM window_) AND d.due_on < (SELECT today FROM window_)
+  GROUP BY 1, 2
+)"""
     return f"""meetings_due AS (
-  SELECT s.site, {column} AS {by}, count(*) AS due, sum(s.status = 'on_time') AS on_time
-  FROM item_status s
-  WHERE s.due_on >= (SELECT first_day FROM window_) AND s.due_on < (SELECT today FROM window_)
-  GROUP BY s.site, {by}
+  SELECT {_site_of("d.site_id")} AS site, d.ethnicity,
+         sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
+  FROM summary_item_groups d
+  WHERE d.due_on >= (SELECT first_day FROM window_) AND d.due_on < (SELECT today FROM window_)
+  GROUP BY 1, 2
 )"""
 
 
 # Actions due in the window, by site and month. A file whose practitioners all belong to one
-# site (every site file; a hub holding one site) counts each month straight off two indexes in
-# due-date order, all actions and those done on time (a partial index), less any of deleted
-# people (rarely any, found by person); only a hub with several sites looks up each action's
+# site (every site file; a hub holding one site) sums the per-day totals kept at write time
+# (live people's live actions); only a hub with several sites looks up each action's
 # practitioner.
 _ON_TIME = "a.completed_on IS NOT NULL AND a.due_on >= substr(a.completed_on, 1, 10)"
 _ACTIONS_DUE = f"""gone AS (SELECT id FROM people WHERE deleted_at IS NOT NULL),
-gone_actions AS (
-  SELECT substr(a.due_on, 1, 7) AS month, count(*) AS due, sum({_ON_TIME}) AS on_time
-  -- CROSS JOIN keeps the short list of deleted people the outer loop.
-  FROM gone g CROSS JOIN actions a
-  WHERE a.person_id = g.id AND a.deleted_at IS NULL
-    AND a.due_on >= (SELECT first_day FROM window_) AND a.due_on < (SELECT today FROM window_)
-  GROUP BY 1
-),
 month_range AS (
   SELECT m, min(date(m, '+1 months'), (SELECT today FROM window_)) AS until FROM months
 ),
 actions_due AS (
   SELECT (SELECT only_site FROM site_count) AS site, substr(mo.m, 1, 7) AS month,
-         (SELECT count(*) FROM actions a
-          WHERE a.deleted_at IS NULL AND a.due_on >= mo.m AND a.due_on < mo.until)
-           - coalesce(g.due, 0) AS due,
-         (SELECT count(*) FROM actions a
-          WHERE a.deleted_at IS NULL AND a.due_on >= mo.m AND a.due_on < mo.until
-            AND {_ON_TIME})
-           - coalesce(g.on_time, 0) AS on_time
-  FROM month_range mo LEFT JOIN gone_actions g ON g.month = substr(mo.m, 1, 7)
+         coalesce(sum(d.n_all), 0) AS due, coalesce(sum(d.n_on_time), 0) AS on_time
+  FROM month_range mo
+  LEFT JOIN summary_action_days d ON d.due_on >= mo.m AND d.due_on < mo.until
   WHERE (SELECT n FROM site_count) = 1
+  GROUP BY mo.m
   UNION ALL
   SELECT coalesce(pr.site, (SELECT name FROM local_site)), substr(a.due_on, 1, 7),
          count(*), sum({_ON_TIME})
@@ -345,25 +175,36 @@ OVERDUE_ACTIONS = Query(
     "the oldest action's lateness.",
     _with(_TODAY, _SITE, _PRAC)
     + """, open_overdue AS (
-  -- Counted per practitioner straight off the open-actions index, before any join.
-  SELECT a.responsible_practitioner_id AS rp, count(*) AS n,
-         count(DISTINCT a.person_id) AS people, min(a.due_on) AS oldest
-  FROM actions a
-  WHERE a.completed_on IS NULL AND a.deleted_at IS NULL AND a.due_on < (SELECT d FROM today)
-    AND a.person_id NOT IN (SELECT id FROM people WHERE deleted_at IS NOT NULL)
-  GROUP BY a.responsible_practitioner_id
+  -- Open actions of live people per practitioner and due date, kept at write time, with how
+  -- many people's oldest open action for them falls due that day ('' is no practitioner).
+  SELECT nullif(o.rp, '') AS rp, sum(o.n_open) AS n, sum(o.n_first) AS people,
+         min(o.due_on) AS oldest
+  FROM summary_open_days o
+  WHERE o.due_on < (SELECT d FROM today)
+  GROUP BY o.rp
+),
+-- Each practitioner looked up once by id (as `prac` names them, without building it).
+named AS (
+  SELECT o.*, pr.name, pr.role,
+         coalesce(nullif(pr.organisation, ''), pr.agency, 'No team recorded') AS team,
+         CASE WHEN pr.id IS NULL OR (SELECT n FROM site_count) = 1
+              THEN (SELECT name FROM local_site)
+              ELSE coalesce((SELECT s.name FROM sites s
+                             WHERE s.id = pr.site_id AND s.deleted_at IS NULL),
+                            (SELECT name FROM local_site)) END AS site
+  FROM open_overdue o
+  LEFT JOIN practitioners pr ON pr.id = o.rp AND pr.deleted_at IS NULL
 )
-SELECT coalesce(pr.site, (SELECT name FROM local_site)) AS site,
-       coalesce(pr.team, 'No team recorded') AS team,
-       CASE WHEN o.rp IS NULL THEN 'No practitioner named'
-            ELSE coalesce(pr.name, 'Practitioner no longer listed') END AS practitioner,
-       pr.role AS role,
-       o.n AS overdue_actions,
-       o.people,
-       o.oldest AS oldest_due_on,
-       CAST(julianday((SELECT d FROM today)) - julianday(o.oldest) AS INTEGER) AS days_overdue
-FROM open_overdue o
-LEFT JOIN prac pr ON pr.id = o.rp
+SELECT site,
+       coalesce(team, 'No team recorded') AS team,
+       CASE WHEN rp IS NULL THEN 'No practitioner named'
+            ELSE coalesce(name, 'Practitioner no longer listed') END AS practitioner,
+       role,
+       n AS overdue_actions,
+       people,
+       oldest AS oldest_due_on,
+       CAST(julianday((SELECT d FROM today)) - julianday(oldest) AS INTEGER) AS days_overdue
+FROM named
 ORDER BY overdue_actions DESC, days_overdue DESC, site, team, practitioner""",
 )
 
@@ -374,10 +215,16 @@ MEETING_TIMESCALES = Query(
     "before release, reviews, the Final Review 1 month before support ends): how many were held "
     "on time, held late, are overdue (not held, past due) or are not yet due. 'On time %' is "
     "on time out of all that are held or past due. Repeating reviews show only the next one.",
-    _with(_TODAY, _SITE, _PRAC, _PERSON, _HELD, _ITEMS)
-    # Counted by status first (one count per item), then laid out a column per status.
-    + """, counted AS (
-  SELECT site, rule, status, count(*) AS n FROM item_status GROUP BY site, rule, status
+    _with(_TODAY, _SITE, _PRAC)
+    # Kept at write time per site, rule and due date: how many, held on time, held late; the
+    # rest are overdue or not yet due by today. Counted by status, then a column per status.
+    + f""", counted AS (
+  SELECT {_site_of("d.site_id")} AS site, d.rule, d.n_on_time AS on_time, d.n_late AS late,
+         CASE WHEN nullif(d.due_on, '') < (SELECT d FROM today)
+              THEN d.n_all - d.n_on_time - d.n_late ELSE 0 END AS overdue,
+         CASE WHEN nullif(d.due_on, '') < (SELECT d FROM today)
+              THEN 0 ELSE d.n_all - d.n_on_time - d.n_late END AS not_yet_due
+  FROM summary_item_days d
 )
 SELECT s.site,
        CASE s.rule """
@@ -385,15 +232,12 @@ SELECT s.site,
     + """
        END AS timescale,
        s.rule,
-       sum((s.status = 'on_time') * s.n) AS held_on_time,
-       sum((s.status = 'late') * s.n) AS held_late,
-       sum((s.status = 'overdue') * s.n) AS overdue,
-       sum((s.status = 'not_yet_due') * s.n) AS not_yet_due,
+       sum(s.on_time) AS held_on_time,
+       sum(s.late) AS held_late,
+       sum(s.overdue) AS overdue,
+       sum(s.not_yet_due) AS not_yet_due,
        """
-    + _pct(
-        "sum((s.status = 'on_time') * s.n)",
-        "sum((s.status IN ('on_time', 'late', 'overdue')) * s.n)",
-    )
+    + _pct("sum(s.on_time)", "sum(s.on_time + s.late + s.overdue)")
     + """ AS on_time_pct
 FROM counted s
 GROUP BY s.site, s.rule
@@ -422,65 +266,30 @@ ORDER BY site, CASE p.pathway WHEN 'long' THEN 1 WHEN 'short' THEN 2 WHEN 'recal
   WHEN 'remand' THEN 4 ELSE 5 END, lp.id IS NOT NULL, people DESC, lead""",
 )
 
-# The latest consent event per person and agency, and each agency's latest refusal with
-# whether consent has been offered again since (as `consent_reoffer_3_months_after_refusal`).
-# Events are ordered by date, then by when they were recorded; `k` is that order as one text
-# key, so one grouped pass (max(k) with the row's other columns) finds each latest event.
-_CONSENT = """consent_keyed AS (
-  SELECT rowid AS rid, person_id, agency, event,
-         on_date || created_at || (1000000000000 + rowid) AS k
-  FROM consents WHERE deleted_at IS NULL
-),
-latest AS (
-  SELECT person_id, agency, event, max(k) AS k
-  FROM consent_keyed GROUP BY person_id, agency
-),
-last_declined AS (
-  SELECT d.person_id, d.agency, d.k, c.on_date AS declined_on, c.reoffer_on
-  FROM (SELECT person_id, agency, max(k) AS k, rid FROM consent_keyed
-        WHERE event = 'declined' GROUP BY person_id, agency) d
-  JOIN consents c ON c.rowid = d.rid
-),
-reoffer AS (
-  SELECT r.*,
-    CASE WHEN r.reoffer_due_on < (SELECT d FROM today) THEN 'overdue'
-         WHEN (SELECT d FROM today) >= max(date(r.reoffer_due_on, '-14 days'), r.declined_on)
-           THEN 'due'
-         ELSE 'upcoming' END AS status
-  FROM (
-    SELECT d.person_id, d.agency, d.declined_on,
-           coalesce(d.reoffer_on, date(d.declined_on, '+3 months', 'floor')) AS reoffer_due_on
-    FROM last_declined d
-    WHERE NOT EXISTS (SELECT 1 FROM consent_keyed o WHERE o.person_id = d.person_id
-                      AND o.agency = d.agency AND o.k > d.k AND o.event IN ('offered', 'given'))
-  ) r
-)"""
-
 CONSENT_STATUS = Query(
     "consent_status",
     "Consent status and re-offers due",
     "For each agency, how many people have given consent to share with it, declined, "
     "withdrawn, or been offered it without answering yet (their latest recorded step), and how "
     "many re-offers after a refusal are overdue or due in the next 14 days.",
-    _with(_TODAY, _SITE, _PRAC, _WHO, _CONSENT)
-    + """, gone AS (SELECT id FROM people WHERE deleted_at IS NOT NULL),
--- Each latest step counted once by site, agency and step, then laid out a column per step.
--- Only a file with several sites looks each person's site up.
-counted AS (
-  SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
-              ELSE (SELECT x.site FROM who x WHERE x.id = l.person_id) END AS site,
-         l.agency, l.event, count(*) AS n
-  FROM latest l
-  WHERE l.person_id NOT IN gone
+    _with(_TODAY, _SITE, _PRAC)
+    # Each person's latest step per agency and any re-offer owed are kept at write time.
+    + f""", counted AS (
+  SELECT {_site_of("c.site_id")} AS site, c.agency, c.event, sum(c.n) AS n
+  FROM summary_consent_counts c
   GROUP BY 1, 2, 3
 ),
+reoffer AS (
+  SELECT {_site_of("c.site_id")} AS site, c.agency,
+    CASE WHEN c.reoffer_due_on < (SELECT d FROM today) THEN 'overdue'
+         WHEN (SELECT d FROM today) >= max(date(c.reoffer_due_on, '-14 days'), c.declined_on)
+           THEN 'due'
+         ELSE 'upcoming' END AS status
+  FROM summary_consents c WHERE c.declined_on IS NOT NULL
+),
 reoffers AS (
-  SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
-              ELSE (SELECT x.site FROM who x WHERE x.id = r.person_id) END AS site,
-         r.agency, sum(r.status = 'overdue') AS overdue, sum(r.status = 'due') AS due
-  FROM reoffer r
-  WHERE r.person_id NOT IN gone
-  GROUP BY 1, 2
+  SELECT site, agency, sum(status = 'overdue') AS overdue, sum(status = 'due') AS due
+  FROM reoffer GROUP BY 1, 2
 ),
 states AS (
   SELECT site, agency,
@@ -504,8 +313,18 @@ CONSENT_REOFFERS = Query(
     "People who declined consent to share with an agency and have not been offered it again: "
     "the re-offer is due 3 months after the refusal (or on the date set then). Identified by "
     "CRN or NOMIS number only, with the lead practitioner who can make the offer.",
-    _with(_TODAY, _SITE, _PRAC, _CONSENT)
-    + """, due AS MATERIALIZED (SELECT * FROM reoffer WHERE status IN ('overdue', 'due'))
+    _with(_TODAY, _SITE, _PRAC)
+    # Each person's latest refusal per agency not yet followed by an offer is kept at write
+    # time, with the day the re-offer is due.
+    + """, reoffer AS (
+  SELECT c.person_id, c.agency, c.declined_on, c.reoffer_due_on,
+    CASE WHEN c.reoffer_due_on < (SELECT d FROM today) THEN 'overdue'
+         WHEN (SELECT d FROM today) >= max(date(c.reoffer_due_on, '-14 days'), c.declined_on)
+           THEN 'due'
+         ELSE 'upcoming' END AS status
+  FROM summary_consents c WHERE c.declined_on IS NOT NULL
+),
+due AS MATERIALIZED (SELECT * FROM reoffer WHERE status IN ('overdue', 'due'))
 SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
             ELSE coalesce(lp.site, (SELECT name FROM local_site)) END AS site,
        p.crn, p.nomis_number, r.agency, r.declined_on, r.reoffer_due_on,
@@ -564,9 +383,6 @@ MONTHLY_SCORECARD = Query(
         _TODAY,
         _SITE,
         _PRAC,
-        _PERSON,
-        _HELD,
-        _ONE_OFF_ITEMS,
         _MONTHS,
         _meetings_due("month"),
         _ACTIONS_DUE,
@@ -611,24 +427,18 @@ EQUALITY = Query(
     f"below {SUPPRESS_BELOW} is left blank, and so is any count that would let a blank one be "
     "worked out (the difference between due and on time, or the only blank in a column, which "
     "the site's totals would reveal: then the next smallest is blanked too).",
-    _with(_TODAY, _SITE, _PRAC, _PERSON, _HELD, _ONE_OFF_ITEMS, _MONTHS, _meetings_due("ethnicity"))
-    + f""", who_acts AS MATERIALIZED (
-  -- Each live person once, with their actions due in the window counted straight off the
-  -- per-person index; one look-up returns both counts, packed as due * 2^32 + on time.
-  SELECT coalesce(nullif(trim(p.ethnicity), ''), 'Not recorded') AS ethnicity,
-         CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
-              ELSE coalesce((SELECT site FROM prac WHERE id = p.lead_practitioner_id),
-                            (SELECT name FROM local_site)) END AS site,
-         (SELECT (count(*) << 32) + coalesce(sum({_ON_TIME}), 0) FROM actions a
-          WHERE a.person_id = p.id AND a.deleted_at IS NULL
-            AND a.due_on >= (SELECT first_day FROM window_)
-            AND a.due_on < (SELECT today FROM window_)) AS acts
-  FROM people p WHERE p.deleted_at IS NULL
+    _with(_TODAY, _SITE, _PRAC, _MONTHS, _meetings_due("ethnicity"))
+    + f""", people_eq AS (
+  -- Live people, and their actions due in the window, from the totals kept at write time.
+  SELECT {_site_of("p.site_id")} AS site, p.ethnicity, sum(p.n) AS n
+  FROM summary_people_counts p GROUP BY 1, 2
 ),
-people_eq AS (
-  SELECT site, ethnicity, count(*) AS n,
-         sum(acts >> 32) AS a_due, sum(acts & 4294967295) AS a_on
-  FROM who_acts GROUP BY site, ethnicity
+acts_eq AS (
+  SELECT {_site_of("d.site_id")} AS site, d.ethnicity,
+         sum(d.n_all) AS a_due, sum(d.n_on_time) AS a_on
+  FROM summary_action_days d
+  WHERE d.due_on >= (SELECT first_day FROM window_) AND d.due_on < (SELECT today FROM window_)
+  GROUP BY 1, 2
 ),
 meetings_eq AS (
   SELECT site, ethnicity, sum(due) AS due, sum(on_time) AS on_time
@@ -637,11 +447,12 @@ meetings_eq AS (
 base AS (
   SELECT g.site, g.ethnicity, coalesce(pe.n, 0) AS people,
          coalesce(m.due, 0) AS m_due, coalesce(m.on_time, 0) AS m_on,
-         coalesce(pe.a_due, 0) AS a_due, coalesce(pe.a_on, 0) AS a_on
+         coalesce(ae.a_due, 0) AS a_due, coalesce(ae.a_on, 0) AS a_on
   FROM (SELECT site, ethnicity FROM people_eq
         UNION SELECT site, ethnicity FROM meetings_eq) g
   LEFT JOIN people_eq pe ON pe.site = g.site AND pe.ethnicity = g.ethnicity
   LEFT JOIN meetings_eq m ON m.site = g.site AND m.ethnicity = g.ethnicity
+  LEFT JOIN acts_eq ae ON ae.site = g.site AND ae.ethnicity = g.ethnicity
 ),
 -- Primary suppression: small counts, and on-time counts whose complement is small.
 p1 AS (

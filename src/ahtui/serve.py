@@ -225,6 +225,7 @@ def unlock_sites(
     paths: tuple[Path, ...], user: str, passphrase: str, *, busy_timeout_ms: int = 10_000
 ) -> list[UnlockedSite]:
     """Unlock each site as `user` (wrong passphrase etc.: SiteOpenError, exit code 2)."""
+    from .store import summaries
     from .store.site import open_site
 
     taken: set[str] = set()
@@ -232,6 +233,10 @@ def unlock_sites(
     for path in paths:
         site = open_site(path, user, passphrase, busy_timeout_ms=busy_timeout_ms)
         try:
+            # A served site keeps the supervisors' summaries: built the first time (a few
+            # seconds for 10,000 people), brought up to date otherwise.
+            with site.write() as conn:
+                summaries.keep(conn)
             unlocked.append(
                 UnlockedSite(
                     name=_slug(path, taken),

@@ -29,7 +29,7 @@ from sqlcipher3 import dbapi2 as sqlcipher
 
 from ..errors import BadInput, NotASite, SiteBusy, SiteMissing, SiteOpenError, WrongPassphrase
 from . import keyring as keys
-from . import migrations
+from . import migrations, summaries
 
 SITE_FORMAT = "ahtui-site"
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
@@ -163,6 +163,9 @@ class Site:
         self._depth = 1
         try:
             yield self.conn
+            # On a site that keeps the supervisors' summaries, those of whatever this
+            # transaction changed commit with it.
+            summaries.refresh(self.conn)
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:

@@ -35,6 +35,7 @@ from itertools import islice, repeat
 from operator import itemgetter, le
 from typing import Any
 
+from ..store import summaries
 from ..store.migrations import latest_version
 from ..store.site import IntegrityError, Site, utc_now
 from . import clock
@@ -696,6 +697,9 @@ def _apply(
                     merger.merge_table(table, cols, rows, empty)
                 merger.check_deletes()
                 merger.clear_due_cache()
+                # On a site that keeps the supervisors' summaries, theirs are worked out again
+                # before this commits.
+                summaries.mark(conn, {*merger.people, *map(str, payload.get("purge", []))})
             except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
                 raise BundleRefused(
                     f"The bundle from {peer['name']} is damaged: its contents cannot be read."
