@@ -410,8 +410,10 @@ def has_summaries(conn: Any) -> bool:
 
 def mark(conn: Any, person_ids: Iterable[str]) -> None:
     """Mark these people stale (the sync importer names everyone a bundle touched or purged)."""
+    if not kept(conn):
+        return
     ids = sorted({str(p) for p in person_ids if p is not None})
-    if ids and kept(conn):
+    if ids:
         conn.execute(
             "INSERT OR IGNORE INTO summary_stale SELECT value FROM json_each(?)",
             (json.dumps(ids),),

@@ -27,7 +27,7 @@ from __future__ import annotations
 import gc
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -132,7 +132,7 @@ def _bulk_insert(conn: Any, table: str, rows: int) -> Iterator[None]:
             conn.execute(sql)
 
 
-def _own_vv(r: list[Any]) -> str | None:
+def _own_vv(r: Sequence[Any]) -> str | None:
     """A row's version vector as stored: none (NULL) when it says only "created by its origin",
     as the capture triggers store it; the readers put that back (`VV`). A tenth of the pages a
     first exchange writes were this text."""
@@ -141,7 +141,7 @@ def _own_vv(r: list[Any]) -> str | None:
 
 
 def _filled_columns(
-    conn: Any, table: str, names: list[str], rows: list[list[Any]], empty: set[str] | None
+    conn: Any, table: str, names: list[str], rows: list[Sequence[Any]], empty: set[str] | None
 ) -> list[int]:
     """The columns an insert of these rows must name: any with a value in some row, and any
     with a default (an empty value there must stay empty, not become the default). Binding
@@ -417,7 +417,7 @@ def _payload(
 # -- bundle blocks ---------------------------------------------------------------------------
 
 # A table's columns, its rows as the merge reads them, and its columns empty in every row.
-_Block = tuple[list[str], list[list[Any]], set[str] | None]
+_Block = tuple[list[str], list[Sequence[Any]], set[str] | None]
 #
 # A table's rows travel by column (bundle format 2): one list per column, and one per part of
 # every row's version (person, creation clock and origin, latest clock and origin, version
@@ -471,9 +471,9 @@ def _site_ids(numbers: list[int], sites: list[str]) -> list[str]:
 
 def _decode_block(
     block: dict[str, Any], sites: list[str]
-) -> tuple[list[list[Any]], set[str] | None]:
-    """A block's rows as the merge reads them ([person, ins_hlc, ins_origin, hlc, origin, vv,
-    values, column versions]; vv None meaning "created by its origin"), and the columns empty
+) -> tuple[list[Sequence[Any]], set[str] | None]:
+    """A block's rows as the merge reads them ((person, ins_hlc, ins_origin, hlc, origin, vv,
+    values, column versions); vv None meaning "created by its origin"), and the columns empty
     in every row (None if not known). Blocks of format 1 bundles are rows already."""
     cols = block["cols"]
     if "rows" in block:
@@ -494,20 +494,20 @@ def _decode_block(
     parts = (pid, ins_hlc, ins_origin, hlc, origin, vv, colv, *values)
     if any(not isinstance(p, list) or len(p) != n for p in parts):
         raise ValueError("a block's columns differ in length")
-    rows = [
-        [p, ih, io, h, o, v, vals, cv]
-        for p, ih, io, h, o, v, cv, vals in zip(
+    # Tuples, zipped in C: a Python loop building a list per row cost more than parsing.
+    rows = list(
+        zip(
             pid,
             ins_hlc,
             ins_origin,
             hlc,
             origin,
             vv,
+            zip(*values, strict=True) if cols else repeat((), n),
             colv,
-            zip(*values, strict=True) if cols else [()] * n,
             strict=True,
         )
-    ]
+    )
     return rows, empty
 
 
@@ -633,10 +633,9 @@ def _max_hlc(blocks: dict[str, _Block]) -> int:
     for _, rows, _ in blocks.values():
         if not rows:
             continue
-        best = max(best, max(r[1] for r in rows), max(r[3] for r in rows))
-        for row in rows:
-            if row[7]:
-                best = max(best, *(v[0] for v in row[7].values()))
+        best = max(best, max(map(itemgetter(1), rows)), max(map(itemgetter(3), rows)))
+        for colv in filter(None, map(itemgetter(7), rows)):
+            best = max(best, *(v[0] for v in colv.values()))
     return best
 
 
@@ -802,7 +801,7 @@ class _Merger:
         self.tables: set[str] = set()
 
     def merge_table(
-        self, table: str, cols: list[str], rows: list[list[Any]], empty: set[str] | None = None
+        self, table: str, cols: list[str], rows: list[Sequence[Any]], empty: set[str] | None = None
     ) -> None:
         conn = self.conn
         local_cols = set(table_columns(conn, table))
@@ -1024,7 +1023,7 @@ class _Merger:
                 (json.dumps(sorted(self.people)),),
             )
 
-    def _note_conflict_rows(self, idx: dict[str, int], rows: list[list[Any]]) -> None:
+    def _note_conflict_rows(self, idx: dict[str, int], rows: list[Sequence[Any]]) -> None:
         """A value lost elsewhere may be an edit concurrent with a delete this site holds."""
         if not {"kind", "tbl", "row_id"} <= idx.keys():
             return
