@@ -459,15 +459,12 @@ async def test_a_file_never_served_is_refused_until_it_keeps_summaries(
 ) -> None:
     """Datasette pointed straight at a file `ahtui serve` never prepared says so, instead of
     showing empty numbers; once served, it starts."""
-    import shutil
-
+    from conftest import copy_site
     from datasette.app import Datasette
     from datasette.database import Database
 
     north = next(s for s in served["unlocked"] if s.name == "north")
-    copy = tmp_path / north.path.name
-    for suffix in ("", ".keys"):
-        shutil.copy2(str(north.path) + suffix, str(copy) + suffix)
+    copy = copy_site(north.path, tmp_path)
     site = open_site(copy, ADMIN, PASSPHRASE, audit_unlock=False)
     with site.write() as conn:  # as if it had never been served
         conn.execute("DELETE FROM site_meta WHERE key = 'summaries_kept'")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from ahtui_datasette import prepare
 from ahtui_datasette.queries import QUERIES
+from conftest import copy_site
 
 from ahtui.demo import build_demo
 from ahtui.errors import AhtuiError
@@ -218,13 +219,7 @@ def test_a_built_site_has_exact_summaries(demo) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_changes_keep_summaries_exact(demo, tmp_path, seed) -> None:
-    import shutil
-
-    for suffix in ("", ".keys", "-wal", "-shm"):
-        src = demo.with_name(demo.name + suffix)
-        if src.exists():
-            shutil.copy2(src, tmp_path / (demo.name + suffix))
-    site = open_site(tmp_path / demo.name, ADMIN, PASSPHRASE, audit_unlock=False)
+    site = open_site(copy_site(demo, tmp_path), ADMIN, PASSPHRASE, audit_unlock=False)
     try:
         rng = random.Random(seed)
         for _ in range(3):
@@ -240,13 +235,7 @@ def test_random_changes_keep_summaries_exact(demo, tmp_path, seed) -> None:
 
 
 def test_many_changes_in_one_transaction_refresh_at_commit(demo, tmp_path) -> None:
-    import shutil
-
-    for suffix in ("", ".keys", "-wal", "-shm"):
-        src = demo.with_name(demo.name + suffix)
-        if src.exists():
-            shutil.copy2(src, tmp_path / (demo.name + suffix))
-    site = open_site(tmp_path / demo.name, ADMIN, PASSPHRASE, audit_unlock=False)
+    site = open_site(copy_site(demo, tmp_path), ADMIN, PASSPHRASE, audit_unlock=False)
     try:
         with site.write():
             _shake(site, random.Random(9), 60)
@@ -258,15 +247,9 @@ def test_many_changes_in_one_transaction_refresh_at_commit(demo, tmp_path) -> No
 
 def test_mark_and_refresh_cover_writes_the_triggers_do_not_see(demo, tmp_path) -> None:
     """What a sync import does: triggers idle (sync_local() = 0), then `mark` and `refresh`."""
-    import shutil
-
     from ahtui.sync import clock
 
-    for suffix in ("", ".keys", "-wal", "-shm"):
-        src = demo.with_name(demo.name + suffix)
-        if src.exists():
-            shutil.copy2(src, tmp_path / (demo.name + suffix))
-    site = open_site(tmp_path / demo.name, ADMIN, PASSPHRASE, audit_unlock=False)
+    site = open_site(copy_site(demo, tmp_path), ADMIN, PASSPHRASE, audit_unlock=False)
     try:
         pid = _live(site, "people")[0]
         state = clock.state(site.conn)
