@@ -14,11 +14,11 @@ Prints one figure per line as `name: number unit`:
                            a change is a whole row (a person, a consent event). The median
                            of three imports, each into a fresh peer of its own, so one
                            hiccup of a shared machine does not decide the figure
+  import_column_values_per_s  the same import counted as cr-sqlite counts changes (one per
+                           column value written: names, CRN, pathway; agency, event, date)
   served_import_changes_per_s  the same import into a peer that is served to supervisors, so
                            keeps their summaries (ahtui.store.summaries): worked out for
                            every person in the import's own transaction
-  import_column_values_per_s  the same import counted as cr-sqlite counts changes (one per
-                           column value written: names, CRN, pathway; agency, event, date)
   merge_changes_per_s      applying a second bundle that edits every person the peer holds
 
 The changes are people (half) and a consent event for each (half), so every one passes the

@@ -415,9 +415,6 @@ def _payload(
 
 
 # -- bundle blocks ---------------------------------------------------------------------------
-
-# A table's columns, its rows as the merge reads them, and its columns empty in every row.
-_Block = tuple[list[str], list[Sequence[Any]], set[str] | None]
 #
 # A table's rows travel by column (bundle format 2): one list per column, and one per part of
 # every row's version (person, creation clock and origin, latest clock and origin, version
@@ -426,6 +423,9 @@ _Block = tuple[list[str], list[Sequence[Any]], set[str] | None]
 # version vector that says only "created by its origin", the person when it is the row's own
 # id or person_id column. Origins are numbers into the payload's list of site ids. Half the
 # bytes of a row-by-row block were these repeats, and reading a bundle is mostly parsing it.
+
+# A table's columns, its rows as the merge reads them, and its columns empty in every row.
+_Block = tuple[list[str], list[Sequence[Any]], set[str] | None]
 
 
 def _encode_block(cols: list[str], rows: list[list[Any]], sites: dict[str, int]) -> dict[str, Any]:
@@ -943,7 +943,6 @@ class _Merger:
         colv = colv or {}
         if vv is None:
             vv = f'{{"{ins_origin}":{ins_hlc}}}'
-
         rid = values[idx["id"]]
         if lr is None:
             lr = (0, "", 0, "", "{}")
