@@ -749,6 +749,19 @@ async def test_the_cache_can_be_turned_off(served) -> None:
 # -- a file whose practitioners work at several sites (a hub) ----------------------------------
 
 
+async def _summed_by_site(
+    ds, path: str, sites: set[str], key: str, columns: dict[str, str]
+) -> dict[str, Counter]:
+    """A query's rows, which must name exactly these sites, summed over them by `key`: each
+    figure under its name in `columns` (name -> column); zero counts dropped."""
+    got = await _json(ds, path)
+    assert {r["site"] for r in got} == sites
+    summed: dict[str, Counter] = defaultdict(Counter)
+    for r in got:
+        summed[r[key]].update({name: r[col] for name, col in columns.items()})
+    return {k: +c for k, c in summed.items()}
+
+
 async def test_a_file_with_several_sites_reports_each_and_counts_everything_once(tmp_path) -> None:
     """Per-site rows come from each practitioner's site (a deleted site counts as the file's
     own); summed over the sites, every figure is the one worked out for the whole file."""
@@ -774,41 +787,21 @@ async def test_a_file_with_several_sites_reports_each_and_counts_everything_once
     ds = serve.make_datasette(serve.unlock_sites((path,), ADMIN, PASSPHRASE), auth)
     sites = {"Hub North", "Other Prison"}
     try:
-        got = await _json(ds, "/hub/meeting_timescales")
-        assert {r["site"] for r in got} == sites
-        timescales: dict[str, Counter] = defaultdict(Counter)
-        for r in got:
-            for k in ("held_on_time", "held_late", "overdue", "not_yet_due"):
-                timescales[r["rule"]][k] += r[k]
-        assert {rule: +c for rule, c in timescales.items()} == {
-            rule: +c for rule, c in want["timescales"].items()
-        }
-
-        got = await _json(ds, "/hub/monthly_scorecard")
-        assert {r["site"] for r in got} == sites
-        score: dict[str, Counter] = defaultdict(Counter)
-        for r in got:
-            score[r["month"]].update(
-                m_due=r["meetings_due"],
-                m_on=r["meetings_on_time"],
-                a_due=r["actions_due"],
-                a_on=r["actions_on_time"],
-            )
-        assert {m: +c for m, c in score.items()} == {m: +c for m, c in want["scorecard"].items()}
-
-        got = await _json(ds, "/hub/consent_status")
-        assert {r["site"] for r in got} == sites
-        consent: dict[str, Counter] = defaultdict(Counter)
-        for r in got:
-            consent[r["agency"]].update(
-                given=r["given"],
-                declined=r["declined"],
-                withdrawn=r["withdrawn"],
-                offered=r["offered_no_answer"],
-                reoffers_overdue=r["reoffers_overdue"],
-                reoffers_due_soon=r["reoffers_due_soon"],
-            )
-        assert {a: +c for a, c in consent.items()} == {a: +c for a, c in want["consent"].items()}
+        assert await _summed_by_site(
+            ds, "/hub/meeting_timescales", sites, "rule",
+            {k: k for k in ("held_on_time", "held_late", "overdue", "not_yet_due")},
+        ) == {rule: +c for rule, c in want["timescales"].items()}  # fmt: skip
+        assert await _summed_by_site(
+            ds, "/hub/monthly_scorecard", sites, "month",
+            {"m_due": "meetings_due", "m_on": "meetings_on_time", "a_due": "actions_due",
+             "a_on": "actions_on_time"},
+        ) == {m: +c for m, c in want["scorecard"].items()}  # fmt: skip
+        assert await _summed_by_site(
+            ds, "/hub/consent_status", sites, "agency",
+            {"given": "given", "declined": "declined", "withdrawn": "withdrawn",
+             "offered": "offered_no_answer", "reoffers_overdue": "reoffers_overdue",
+             "reoffers_due_soon": "reoffers_due_soon"},
+        ) == {a: +c for a, c in want["consent"].items()}  # fmt: skip
 
         got = await _json(ds, "/hub/equality_monitoring")
         assert {r["site"] for r in got} <= sites

@@ -208,6 +208,14 @@ def demo(tmp_path_factory):
     return path
 
 
+@pytest.fixture
+def copied(demo, tmp_path):
+    """A copy of the demo site, open, for a test that writes to it."""
+    opened = open_site(copy_site(demo, tmp_path), ADMIN, PASSPHRASE, audit_unlock=False)
+    yield opened
+    opened.close()
+
+
 def test_a_built_site_has_exact_summaries(demo) -> None:
     site = open_site(demo, ADMIN, PASSPHRASE, audit_unlock=False)
     try:
@@ -218,53 +226,41 @@ def test_a_built_site_has_exact_summaries(demo) -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_changes_keep_summaries_exact(demo, tmp_path, seed) -> None:
-    site = open_site(copy_site(demo, tmp_path), ADMIN, PASSPHRASE, audit_unlock=False)
-    try:
-        rng = random.Random(seed)
-        for _ in range(3):
-            _shake(site, rng, 40)
-            _check(site)
-        # Hard deletes too (not an app path, but the triggers must keep up).
-        with site.write():
-            gone = site.one("SELECT person_id FROM actions ORDER BY id LIMIT 1")[0]
-            site.conn.execute("DELETE FROM actions WHERE person_id = ?", (gone,))
-        _check(site)
-    finally:
-        site.close()
+def test_random_changes_keep_summaries_exact(copied, seed) -> None:
+    rng = random.Random(seed)
+    for _ in range(3):
+        _shake(copied, rng, 40)
+        _check(copied)
+    # Hard deletes too (not an app path, but the triggers must keep up).
+    with copied.write():
+        gone = copied.one("SELECT person_id FROM actions ORDER BY id LIMIT 1")[0]
+        copied.conn.execute("DELETE FROM actions WHERE person_id = ?", (gone,))
+    _check(copied)
 
 
-def test_many_changes_in_one_transaction_refresh_at_commit(demo, tmp_path) -> None:
-    site = open_site(copy_site(demo, tmp_path), ADMIN, PASSPHRASE, audit_unlock=False)
-    try:
-        with site.write():
-            _shake(site, random.Random(9), 60)
-            assert site.one("SELECT count(*) FROM summary_stale")[0] > 0
-        _check(site)
-    finally:
-        site.close()
+def test_many_changes_in_one_transaction_refresh_at_commit(copied) -> None:
+    with copied.write():
+        _shake(copied, random.Random(9), 60)
+        assert copied.one("SELECT count(*) FROM summary_stale")[0] > 0
+    _check(copied)
 
 
-def test_mark_and_refresh_cover_writes_the_triggers_do_not_see(demo, tmp_path) -> None:
+def test_mark_and_refresh_cover_writes_the_triggers_do_not_see(copied) -> None:
     """What a sync import does: triggers idle (sync_local() = 0), then `mark` and `refresh`."""
     from ahtui.sync import clock
 
-    site = open_site(copy_site(demo, tmp_path), ADMIN, PASSPHRASE, audit_unlock=False)
-    try:
-        pid = _live(site, "people")[0]
-        state = clock.state(site.conn)
-        with site.write():
-            state.local = 0
-            try:
-                rows.soft_delete(site, "people", pid)
-                assert site.one("SELECT count(*) FROM summary_stale")[0] == 0
-            finally:
-                state.local = 1
-            summaries.mark(site.conn, [pid])
-        assert site.one("SELECT count(*) FROM summary_people WHERE person_id = ?", (pid,))[0] == 0
-        _check(site)
-    finally:
-        site.close()
+    pid = _live(copied, "people")[0]
+    state = clock.state(copied.conn)
+    with copied.write():
+        state.local = 0
+        try:
+            rows.soft_delete(copied, "people", pid)
+            assert copied.one("SELECT count(*) FROM summary_stale")[0] == 0
+        finally:
+            state.local = 1
+        summaries.mark(copied.conn, [pid])
+    assert copied.one("SELECT count(*) FROM summary_people WHERE person_id = ?", (pid,))[0] == 0
+    _check(copied)
 
 
 def test_a_site_from_before_0015_is_summarised_once_served(tmp_path, monkeypatch) -> None:
