@@ -454,11 +454,12 @@ async def test_keys_can_come_from_an_environment_variable(served, monkeypatch) -
     ds.get_database("north").close()
 
 
-async def test_a_file_never_served_is_refused_until_it_keeps_summaries(
+async def test_a_wrong_key_or_a_file_never_served_is_refused_at_start(
     served, tmp_path, monkeypatch
 ) -> None:
-    """Datasette pointed straight at a file `ahtui serve` never prepared says so, instead of
-    showing empty numbers; once served, it starts."""
+    """Datasette given a key that does not open a file, or pointed straight at a file `ahtui
+    serve` never prepared, says so at start instead of failing on every page or showing empty
+    numbers; with the right key and once served, it starts."""
     from conftest import copy_site
     from datasette.app import Datasette
     from datasette.database import Database
@@ -477,6 +478,11 @@ async def test_a_file_never_served_is_refused_until_it_keeps_summaries(
         ds.add_database(Database(ds, path=str(copy), is_mutable=True), name="north")
         return ds
 
+    monkeypatch.setenv("AHTUI_TEST_COPY_KEY", bytes(32).hex())  # not this file's key
+    ds = datasette()
+    with pytest.raises(ahtui_datasette.ConfigError, match="does not open it"):
+        await ds.invoke_startup()
+    ds.get_database("north").close()
     monkeypatch.setenv("AHTUI_TEST_COPY_KEY", north.key.hex())
     ds = datasette()
     with pytest.raises(ahtui_datasette.ConfigError, match="ahtui serve --site FILE"):

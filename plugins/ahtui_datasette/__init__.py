@@ -246,7 +246,16 @@ def _require_summaries(datasette: Any, name: str) -> None:
     try:
         datasette._prepare_connection(conn, name)
         kept = conn.execute("SELECT 1 FROM site_meta WHERE key = 'summaries_kept'").fetchone()
-    except Exception:  # a file too old to have summaries at all
+    except Exception as exc:
+        # "No such table" is a file too old to keep summaries; a wrong key reads as "not a
+        # database"; anything else (a damaged file) surfaces as itself.
+        if "not a database" in str(exc):
+            raise ConfigError(
+                f"The key given for the site file '{name}' does not open it. Check the key "
+                "file or environment variable named in the configuration."
+            ) from None
+        if "no such table" not in str(exc):
+            raise
         kept = None
     finally:
         conn.close()
