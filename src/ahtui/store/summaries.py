@@ -425,14 +425,13 @@ def refresh(conn: Any) -> int:
 
     Call inside a write transaction. A site not yet at migration 0015 has nothing to do."""
     try:
-        row = conn.execute("SELECT 1 FROM summary_stale LIMIT 1").fetchone()
+        stale = conn.execute("SELECT count(*) FROM summary_stale").fetchone()[0]
     except Exception as exc:  # the table is missing until migration 0015
         if "no such table" in str(exc):
             return 0
         raise
-    if row is None:
+    if not stale:
         return 0
-    stale = conn.execute("SELECT count(*) FROM summary_stale").fetchone()[0]
     for statement in _REFRESH:
         conn.execute(statement)
     return int(stale)
