@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Static
 
 from .. import keymap
+from ..domain.consent import RANK
 from .base import SiteScreen, fmt_date, label, person_refs
 
 # Who sharing with each agency reaches, in the words of the team.
@@ -72,14 +73,10 @@ def consent_summary(states: dict[Any, Any], today: date) -> Table:
     return grid
 
 
-# On one day an offer comes before its answer, whatever order the rows were written in.
-_EVENT_RANK = {"offered": 0, "given": 1, "declined": 1, "withdrawn": 2}
-
-
 def _event_order(r: Any) -> tuple[str, int, str, str, str]:
-    # Within a day by agency, not by the write time: rows written together then read the same
-    # way on every copy of the site.
-    return (r["on_date"], _EVENT_RANK.get(r["event"], 1), r["agency"], r["created_at"], r["id"])
+    # The order sync decides by (ahtui.domain.consent), grouped by agency within a day so rows
+    # written together read the same way on every copy of the site.
+    return (r["on_date"], RANK.get(r["event"], 1), r["agency"], r["created_at"], r["id"])
 
 
 def states_from(history: list[Any]) -> dict[Any, Any]:

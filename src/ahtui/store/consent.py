@@ -1,7 +1,9 @@
 """Consent to share, per agency: a log of offers, answers and withdrawals.
 
-The latest event for an agency is the current state. Consent is what allows a person's records
-to be shared with that agency; a refusal is offered again (by default after 3 months).
+The latest event for an agency (in `ahtui.domain.consent`'s order) is the current state.
+Consent is what allows a person's records to be shared with that agency; a refusal is offered
+again (by default after 3 months). Events are never changed once written (the schema refuses
+it): a correction is a new event, which is what lets sync compare decisions across sites.
 """
 
 from __future__ import annotations
@@ -55,10 +57,16 @@ def current_consents(site: Site, person_id: str) -> dict[ConsentAgency, ConsentS
     return states
 
 
+# The order of `ahtui.domain.consent`: by day, an offer before its answer and a withdrawal
+# last, then when it was written down, then id. Every site reads the same latest event.
+ORDER = (
+    "ORDER BY on_date, CASE event WHEN 'offered' THEN 0 WHEN 'withdrawn' THEN 2 ELSE 1 END, "
+    "created_at, id"
+)
+
+
 def consent_history(site: Site, person_id: str) -> list[Any]:
     return site.query(
-        "SELECT * FROM consents WHERE person_id = ? AND deleted_at IS NULL "
-        # rowid breaks ties between events recorded in the same millisecond: insertion order.
-        "ORDER BY on_date, created_at, rowid",
+        f"SELECT * FROM consents WHERE person_id = ? AND deleted_at IS NULL {ORDER}",
         (person_id,),
     )

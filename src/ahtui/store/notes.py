@@ -1,7 +1,9 @@
 """Case notes (contacts) and the statutory milestones recorded as done.
 
 A note records when the contact happened; its created_at is when it was written down, so a note
-written more than one working day later can be flagged (National Standard 1.1).
+written more than one working day later can be flagged (National Standard 1.1). A note belongs
+to the agency of the site where it was written (`agency`): marked sensitive, it is kept from
+every other agency, and only its own agency may mark it or clear the mark.
 """
 
 from __future__ import annotations
@@ -29,12 +31,41 @@ def add_note(
     n = parse(NoteIn, note)
     get_person(site, person_id)
     author = author_practitioner_id or site.user.practitioner_id
-    values = {"person_id": person_id, **n.model_dump(), "author_practitioner_id": author}
+    values = {
+        "person_id": person_id,
+        **n.model_dump(),
+        "author_practitioner_id": author,
+        "agency": site.agency,
+    }
     if recorded_at is not None:
         if recorded_at.date() < date.fromisoformat(n.contact_at[:10]):
             raise BadInput("A note cannot be recorded before the contact it describes.")
         values["created_at"] = recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return rows.insert(site, "case_notes", values)
+
+
+def set_sensitive(site: Site, note_id: str, sensitive: bool = True) -> None:
+    """Mark a note sensitive (kept from other agencies), or clear the mark."""
+    from ..domain.enums import Agency
+
+    note = rows.get(site, "case_notes", note_id)
+    agency = note["agency"]
+    if agency is None:
+        # Written before notes named their agency: the site that wrote it decides.
+        origin = site.one(
+            "SELECT ins_origin FROM sync_rows WHERE tbl = 'case_notes' AND row_id = ?",
+            (note_id,),
+        )
+        agency = site.agency if origin is None or origin[0] == site.site_id else None
+    if agency != site.agency:
+        known = {a.value for a in Agency}
+        who = f"the {Agency(agency).label().lower()}" if agency in known else "another agency"
+        raise BadInput(
+            f"This note was written by {who}: only they can mark it sensitive or clear the "
+            "mark, so it stays with them. Ask them to, or write a note of your own."
+        )
+    if bool(note["sensitive"]) != sensitive:
+        rows.update(site, "case_notes", note_id, {"sensitive": sensitive})
 
 
 def notes_for(site: Site, person_id: str, *, include_sensitive: bool = True) -> list[Any]:

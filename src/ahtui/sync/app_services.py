@@ -24,60 +24,8 @@ from ..store.site import Site
 from . import engine
 from .bundle import SUFFIX
 
-# -- plain words for tables and fields -------------------------------------------------------
-
-TABLE_LABELS = {
-    "people": "Personal details",
-    "practitioners": "Team directory",
-    "pathway_history": "Pathway history",
-    "identifications": "Identification",
-    "consents": "Consent",
-    "team_members": "Team",
-    "personal_contacts": "Personal contacts",
-    "meetings": "Meeting",
-    "meeting_attendees": "Meeting attendee",
-    "meeting_items": "Meeting agenda item",
-    "actions": "Action",
-    "my_plans": "My Plan",
-    "wheel_scores": "My Plan wheel",
-    "plan_goals": "My Plan goal",
-    "plan_goal_steps": "My Plan goal step",
-    "plan_support": "My Plan support",
-    "plan_progress": "My Plan progress",
-    "plan_versions": "My Plan version",
-    "assessment_answers": "Combined assessment answer",
-    "assessment_areas": "Combined assessment area",
-    "support_networks": "Support network",
-    "network_members": "Support network member",
-    "release_plans": "Release plan",
-    "remand_support": "Remand support",
-    "case_notes": "Case note",
-    "milestones": "Milestone",
-    "emails": "Email",
-    "sync_conflicts": "Conflict",
-}
-COLUMN_LABELS = {
-    "crn": "CRN",
-    "nomis_number": "NOMIS number",
-    "date_of_birth": "Date of birth",
-    "responsible_local_authority": "Responsible local authority",
-    "lead_practitioner_id": "Lead practitioner",
-    "practitioner_id": "Practitioner",
-    "pom_allocated_on": "POM allocated on",
-    "pp_allocated_on": "Probation practitioner allocated on",
-    "pa_support_ends_on": "PA support ends on",
-    "deleted_at": "Deleted",
-    "about_me": "About me",
-    "body": "Note",
-}
-
-
-def table_label(table: str) -> str:
-    return TABLE_LABELS.get(table) or table.replace("_", " ").capitalize()
-
-
-def column_label(column: str) -> str:
-    return COLUMN_LABELS.get(column) or column.replace("_", " ").capitalize()
+# Plain words for tables and fields (the screens import them from here).
+from .labels import COLUMN_LABELS, TABLE_LABELS, column_label, table_label  # noqa: F401
 
 
 def show_value(value: Any, width: int | None = None) -> str:

@@ -1,6 +1,8 @@
 """The bundle file: a signed plaintext header, the sealed changes, the sender's signature.
 
-Layout (all lengths big-endian, the whole file signed):
+docs/bundle-format.md describes it for an auditor, with known-answer vectors that
+tests/test_bundle_vectors.py checks against this code. Layout (all lengths big-endian, the
+whole file signed):
 
     MAGIC (14 bytes) | header length (4) | header JSON | body length (8) | body | Ed25519 sig (64)
 
@@ -31,9 +33,13 @@ from .errors import BundleRefused
 from .keys import Identity, b64, unb64
 
 MAGIC = b"AHTUI-BUNDLE1\n"
-FORMAT = 2
+# 3: consent decisions travel as notices, withheld notes with their version (ahtui.sync.sharing);
+# 2: rows by column; 1: rows one by one. This ahtui reads all three.
+FORMAT = 3
 SUFFIX = ".ahtuib"
 SIG_BYTES = 64
+# A header is a few hundred bytes (more with a long chain of key rotations).
+MAX_HEADER_BYTES = 1 << 20
 
 
 def _derive(shared: bytes, eph_public: bytes, recipient_public: bytes) -> bytes:
@@ -46,16 +52,24 @@ def _derive(shared: bytes, eph_public: bytes, recipient_public: bytes) -> bytes:
 
 
 def seal(
-    header: dict[str, Any], payload: dict[str, Any], me: Identity, recipient_enc: bytes
+    header: dict[str, Any],
+    payload: dict[str, Any],
+    me: Identity,
+    recipient_enc: bytes,
+    *,
+    ephemeral: X25519PrivateKey | None = None,
+    nonce: bytes | None = None,
 ) -> bytes:
-    eph = X25519PrivateKey.generate()
+    """The bundle's bytes. `ephemeral` and `nonce` are fresh and random unless given (only the
+    known-answer test vectors give them)."""
+    eph = ephemeral or X25519PrivateKey.generate()
     eph_public = eph.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
     key = _derive(
         eph.exchange(X25519PublicKey.from_public_bytes(recipient_enc)), eph_public, recipient_enc
     )
-    nonce = os.urandom(12)
+    nonce = nonce or os.urandom(12)
     header = {
         **header,
         "format": FORMAT,
@@ -88,6 +102,8 @@ def parse(data: bytes, name: str) -> Parsed:
     at = len(MAGIC)
     try:
         (hlen,) = struct.unpack_from(">I", data, at)
+        if hlen > MAX_HEADER_BYTES:
+            raise BundleRefused(f"{name} is damaged: its header says it is {hlen:,} bytes long.")
         at += 4
         head = data[at : at + hlen]
         at += hlen
@@ -126,7 +142,53 @@ def verify(parsed: Parsed, sign_public: bytes, name: str) -> None:
         ) from exc
 
 
-def open_body(parsed: Parsed, enc_keys: dict[bytes, bytes], name: str) -> dict[str, Any]:
+def read_head(path: Any, name: str) -> dict[str, Any]:
+    """The header of a bundle file, read without the rest of it, after checking the file is
+    as long as the header says. Raises BundleRefused."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        start = f.read(len(MAGIC) + 4)
+        if len(start) < len(MAGIC) + 4 or not start.startswith(MAGIC):
+            parse(start, name)  # says which: not a bundle, or cut short
+            raise BundleRefused(f"{name} is truncated: it ends before its header.")
+        (hlen,) = struct.unpack(">I", start[len(MAGIC) :])
+        if hlen > MAX_HEADER_BYTES:
+            raise BundleRefused(f"{name} is damaged: its header says it is {hlen:,} bytes long.")
+        head = f.read(hlen)
+        blen_bytes = f.read(8)
+    if len(head) != hlen or len(blen_bytes) != 8:
+        raise BundleRefused(f"{name} is truncated or damaged: its header is incomplete.")
+    (blen,) = struct.unpack(">Q", blen_bytes)
+    if size != len(MAGIC) + 4 + hlen + 8 + blen + SIG_BYTES:
+        raise BundleRefused(
+            f"{name} is truncated or damaged: its length does not match what its header says."
+        )
+    try:
+        header = json.loads(head)
+        if not isinstance(header, dict):
+            raise ValueError
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BundleRefused(f"{name} is damaged: its header cannot be read.") from exc
+    return header
+
+
+def _inflate(plain: bytes, limit: int, name: str) -> bytes:
+    """zlib-unpack at most `limit` bytes: a small file must not unpack to fill the memory."""
+    d = zlib.decompressobj()
+    out = d.decompress(plain, limit)
+    if d.unconsumed_tail or (not d.eof and d.flush()):
+        raise BundleRefused(
+            f"{name} unpacks to more than {limit // 2**20:,} MiB, more than any bundle ahtui "
+            "writes; it was refused and nothing was applied."
+        )
+    if not d.eof:
+        raise zlib.error("incomplete")
+    return out
+
+
+def open_body(
+    parsed: Parsed, enc_keys: dict[bytes, bytes], name: str, limit: int = 2**31
+) -> dict[str, Any]:
     h = parsed.header
     try:
         to_key = unb64(h["to_key"])
@@ -148,7 +210,7 @@ def open_body(parsed: Parsed, enc_keys: dict[bytes, bytes], name: str) -> dict[s
     )
     try:
         plain = AESGCM(key).decrypt(nonce, parsed.body, parsed.head)
-        payload = json.loads(zlib.decompress(plain))
+        payload = json.loads(_inflate(plain, limit, name))
     except (InvalidTag, zlib.error, ValueError) as exc:
         raise BundleRefused(f"{name} could not be decrypted: it is damaged.") from exc
     if not isinstance(payload, dict):

@@ -66,7 +66,14 @@ def _has_sync(conn: Any) -> bool:
     )
 
 
-_CLOCK = "UPDATE sync_clock SET hlc = max(hlc + 1, sync_now()), seq = seq + 1 WHERE id = 1;"
+_CLOCK = (
+    "UPDATE sync_clock SET hlc = max(hlc + 1, sync_stamp(trusted_ms)), "
+    "trusted_ms = sync_trust(trusted_ms), seq = seq + 1 WHERE id = 1;"
+)
+# Before migration 0017 the clock has no trusted time: the triggers of those steps stamp now.
+_CLOCK_BEFORE_0017 = (
+    "UPDATE sync_clock SET hlc = max(hlc + 1, sync_now()), seq = seq + 1 WHERE id = 1;"
+)
 # The row's version vector; NULL means only its creation: {ins_origin: ins_hlc}.
 VV = "coalesce(vv, json_object(ins_origin, ins_hlc))"
 
@@ -75,6 +82,8 @@ def install_capture_triggers(conn: Any) -> None:
     """(Re)create capture triggers and version rows for every synced table. In a transaction."""
     if not _has_sync(conn):
         return
+    trusted = any(r[1] == "trusted_ms" for r in conn.execute("PRAGMA table_info(sync_clock)"))
+    tick = _CLOCK if trusted else _CLOCK_BEFORE_0017
     for table in synced_tables(conn):
         cols = data_columns(conn, table)
         ins, upd = f"sync_{table}_insert", f"sync_{table}_update"
@@ -82,7 +91,7 @@ def install_capture_triggers(conn: Any) -> None:
         conn.execute(f'DROP TRIGGER IF EXISTS "{upd}"')
         conn.execute(
             f'CREATE TRIGGER "{ins}" AFTER INSERT ON "{table}" WHEN sync_capture() BEGIN '
-            f"{_CLOCK} "
+            f"{tick} "
             "INSERT OR REPLACE INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, seq) "
             f"SELECT '{table}', NEW.id, hlc, origin, hlc, origin, seq FROM sync_clock "
             "WHERE id = 1; END"
@@ -92,7 +101,7 @@ def install_capture_triggers(conn: Any) -> None:
         )
         conn.execute(
             f'CREATE TRIGGER "{upd}" AFTER UPDATE ON "{table}" WHEN sync_capture() BEGIN '
-            f"{_CLOCK} "
+            f"{tick} "
             "INSERT OR REPLACE INTO sync_cols (tbl, row_id, col, hlc, origin, ctx) "
             f"SELECT '{table}', NEW.id, x.col, c.hlc, c.origin, "
             f"coalesce((SELECT {VV} FROM sync_rows WHERE tbl = '{table}' AND row_id = NEW.id), "
@@ -107,7 +116,7 @@ def install_capture_triggers(conn: Any) -> None:
         )
         # Rows written before capture existed (or by an older ahtui) get a version now.
         if conn.execute("SELECT 1 FROM site_meta WHERE key = 'site_id'").fetchone():
-            conn.execute(_CLOCK)
+            conn.execute(tick)
             conn.execute(
                 "INSERT INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, vv, seq) "
                 f"SELECT '{table}', t.id, c.hlc, o.value, c.hlc, o.value, "

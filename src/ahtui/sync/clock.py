@@ -1,12 +1,20 @@
 """Per-connection SQL functions for change capture: the clock source and the capture switch.
 
 Registered on every site connection (store.site._connect). The capture triggers call
-`sync_now()` for the physical part of the hybrid logical clock (the logical part lives in the
-sync_clock table, so several processes on one file never reuse a timestamp) and
+`sync_stamp(trusted_ms)` for the physical part of the hybrid logical clock (the logical part
+lives in the sync_clock table, so several processes on one file never reuse a timestamp) and
 `sync_capture()` in their WHEN clause, so changes applied from a bundle are not re-captured as
 local ones. `sync_local()` is 0 only while a bundle is applied: the audit and due-cache
 triggers skip those rows, because the importer records and clears them once per bundle.
 A clock is `physical_ms << 16 | counter`.
+
+One wrong clock must not stamp changes days into the future: every peer would refuse every
+bundle carrying them until real time caught up, however soon the clock was put right. So a
+write is stamped no later than a day after the site's trusted time (`sync_clock.trusted_ms`:
+its own writes made while the clock agreed, and the times other sites wrote the bundles it
+imported). A clock further ahead than that is clamped, and `ahead_ms` says by how much, for
+the app and `ahtui sync status` to say so; the stamps stay in order either way, which is all
+the merge needs of them.
 """
 
 from __future__ import annotations
@@ -15,20 +23,45 @@ import time
 from typing import Any
 
 SHIFT = 16
+DAY_MS = 24 * 3600 * 1000
+# How far past the trusted time a write may be stamped (peers refuse more than 4 days ahead).
+CLAMP_MS = DAY_MS
 
 
 class ConnState:
     """Switches for one connection; tests move `offset_ms` to simulate a skewed clock."""
 
-    __slots__ = ("capture", "local", "offset_ms")
+    __slots__ = ("ahead_ms", "capture", "local", "offset_ms")
 
     def __init__(self) -> None:
         self.capture = 1
         self.local = 1
         self.offset_ms = 0
+        # How far this computer's clock was ahead of the trusted time at the last write that
+        # had to be clamped (0: none on this connection).
+        self.ahead_ms = 0
+
+    def wall_ms(self) -> int:
+        return int(time.time() * 1000) + self.offset_ms
 
     def now(self) -> int:
-        return (int(time.time() * 1000) + self.offset_ms) << SHIFT
+        return self.wall_ms() << SHIFT
+
+    def stamp(self, trusted_ms: int | None) -> int:
+        """The physical part of a new local stamp: now, or a day past the trusted time."""
+        now = self.wall_ms()
+        if trusted_ms and now > trusted_ms + CLAMP_MS:
+            self.ahead_ms = now - trusted_ms
+            return (trusted_ms + CLAMP_MS) << SHIFT
+        return now << SHIFT
+
+    def trust(self, trusted_ms: int | None) -> int:
+        """The trusted time after a local write: moved on only by a clock that agrees with it
+        (a clamped write does not move it, or a clock days ahead would creep through)."""
+        now = self.wall_ms()
+        if not trusted_ms:
+            return now
+        return max(trusted_ms, now) if now <= trusted_ms + CLAMP_MS else trusted_ms
 
     def enabled(self) -> int:
         return self.capture
@@ -43,6 +76,8 @@ _STATES: dict[int, ConnState] = {}
 def register(conn: Any) -> ConnState:
     state = ConnState()
     conn.create_function("sync_now", 0, state.now, deterministic=False)
+    conn.create_function("sync_stamp", 1, state.stamp, deterministic=False)
+    conn.create_function("sync_trust", 1, state.trust, deterministic=False)
     conn.create_function("sync_capture", 0, state.enabled, deterministic=False)
     conn.create_function("sync_local", 0, state.is_local, deterministic=False)
     _STATES[id(conn)] = state
@@ -58,3 +93,33 @@ def state(conn: Any) -> ConnState:
 
 def physical_ms(hlc: int) -> int:
     return hlc >> SHIFT
+
+
+def trusted_ms(conn: Any) -> int:
+    row = conn.execute("SELECT trusted_ms FROM sync_clock WHERE id = 1").fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def confirm(conn: Any, other_ms: int) -> None:
+    """Another site's clock read `other_ms` when it wrote a bundle: evidence of the time,
+    taken no further than this computer's own clock. Inside the import's transaction."""
+    now = state(conn).wall_ms()
+    conn.execute(
+        "UPDATE sync_clock SET trusted_ms = max(trusted_ms, ?) WHERE id = 1",
+        (min(int(other_ms), now),),
+    )
+
+
+def iso_ms(text: Any) -> int | None:
+    """Milliseconds since 1970 of an ISO UTC time such as bundles carry; None if not one."""
+    from datetime import UTC, datetime
+
+    if not isinstance(text, str):
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp() * 1000)

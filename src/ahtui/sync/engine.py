@@ -11,14 +11,17 @@ from it too, so every site that meets it records the same row, and the row syncs
 (deleted_at) and an edit neither had seen are raised the same way, kind 'delete'; the edit
 stays on the tombstoned row.
 
-What leaves for a peer (see README, "Sync between sites"):
-- a person's rows (and their children's) only while the person's latest consent event for the
-  peer's agency is 'given'; when it stops being given the peer is sent a purge of the person;
-  newly consented people are sent in full;
-- sensitive case notes only to peers of this site's own agency (the agency that may hold them);
-  a note that becomes sensitive is sent as 'forget' to the others;
-- a supervisors' hub gets people consented to this site's agency, with every free-text column
-  blanked and no sensitive notes; a hub sends acknowledgements only, never records;
+What leaves for a peer (see README, "Sync between sites", and `sharing`, which decides):
+- a person's rows (and their children's) only while the peer may be sent them: the person's
+  latest consent decision for the peer's agency allows it, or the peer is the person's home
+  and no one has decided about its agency yet; a peer that may no longer have them is sent
+  the decision as a notice; newly consented people, and people under a new decision, are sent
+  in full;
+- sensitive case notes only to peers of the agency that wrote them; others are told the note
+  is withheld, with the version that made it sensitive;
+- a supervisors' hub gets what this site may hold itself, with every free-text column and the
+  person's names blanked and the day of birth dropped, and no sensitive notes; a hub sends
+  acknowledgements only, and a bundle from a hub carrying anything else is refused;
 - practitioners (team directory) go to every trusted peer; accounts and keys never leave.
 """
 
@@ -27,7 +30,7 @@ from __future__ import annotations
 import gc
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,10 +38,12 @@ from itertools import islice, repeat
 from operator import itemgetter, le
 from typing import Any
 
+from ..domain import limits
+from ..domain.consent import allows_sharing, as_list, from_list
 from ..store import summaries
 from ..store.migrations import latest_version
 from ..store.site import IntegrityError, Site, utc_now
-from . import clock
+from . import clock, sharing
 from .bundle import FORMAT, open_body, parse, seal, signed_by, verify
 from .capture import META_COLUMNS, VV, not_null_columns, synced_tables
 from .capture import columns as table_columns
@@ -52,14 +57,9 @@ from .keys import (
     rotated_keys,
     rotations,
 )
+from .labels import table_label
 
-# Children whose person is their parent's.
-PARENTS = {
-    "meeting_attendees": ("meetings", "meeting_id"),
-    "meeting_items": ("meetings", "meeting_id"),
-    "plan_goal_steps": ("plan_goals", "goal_id"),
-    "network_members": ("support_networks", "network_id"),
-}
+PARENTS = sharing.PARENTS
 # Shared with every peer; any other table that is not tied to a person never leaves.
 GLOBAL_TABLES = {"practitioners"}
 # Free text a supervisors' hub never receives.
@@ -75,11 +75,20 @@ FREE_TEXT = {
     "coordinator_name", "coordinator_contact", "relationship", "location",
     "personal_contacts.name", "personal_contacts.phone", "personal_contacts.email",
     "network_members.name", "meeting_attendees.name",
+    # The person's own names: a hub counts people, it never needs to name them.
+    "people.given_name", "people.family_name", "people.preferred_name",
 }  # fmt: skip
+# What a hub holds of a date of birth: the month (ages and age bands), never the day.
+HUB_MONTH_ONLY = {"people.date_of_birth"}
 # Columns whose concurrent changes are not conflicts (two deletes mean the same thing).
 NO_CONFLICT = {"deleted_at"}
 # Changes stamped further ahead of this computer's clock are refused.
 MAX_DRIFT_MS = 4 * 24 * 3600 * 1000
+# The largest bundle file read (refused before reading), and the most its sealed changes may
+# unpack to: far above a first exchange of a 50,000-person site, far below this machine's
+# memory, so a damaged or hostile file cannot exhaust it.
+MAX_BUNDLE_BYTES = 512 * 2**20
+MAX_PAYLOAD_BYTES = 2 * 2**30
 _NS = uuid.UUID("6f1c2f4e-5a55-4d43-9a38-2f4f8a1d7c11")
 
 
@@ -174,15 +183,7 @@ def combinable(conn: Any, table: str, col: str) -> bool:
     )
 
 
-def person_expr(conn: Any, table: str, alias: str = "t") -> str | None:
-    if table == "people":
-        return f"{alias}.id"
-    if "person_id" in table_columns(conn, table):
-        return f"{alias}.person_id"
-    if table in PARENTS:
-        parent, fk = PARENTS[table]
-        return f"(SELECT person_id FROM {parent} WHERE id = {alias}.{fk})"
-    return None
+person_expr = sharing.person_expr
 
 
 def _hlc_iso(hlc: int) -> str:
@@ -196,19 +197,12 @@ def _clock(conn: Any) -> tuple[int, int]:
 
 
 def allowed_people(site: Site, agency: str) -> set[str]:
-    """People whose latest consent event for `agency` is 'given'."""
+    """People whose latest consent decision for `agency` allows sharing (a hub: this site's)."""
     if agency == "hub":
         agency = site.agency
     if agency == "hub":
         return set()
-    latest: dict[str, str] = {}
-    for pid, event in site.conn.execute(
-        "SELECT person_id, event FROM consents WHERE agency = ? AND deleted_at IS NULL "
-        "ORDER BY person_id, on_date, created_at, id",
-        (agency,),
-    ):
-        latest[pid] = event
-    return {p for p, e in latest.items() if e == "given"}
+    return {p for p, d in sharing.decisions(site.conn, agency).items() if allows_sharing(d)}
 
 
 def received_cover(conn: Any, peer: str) -> int:
@@ -232,7 +226,7 @@ class Export:
     bundle_id: str
     sequence: int
     changes: int
-    purges: int
+    purges: int  # people the peer is told it may no longer hold (notices)
     data: bytes
     empty: bool
 
@@ -245,12 +239,16 @@ def export(site: Site, peer_ref: str, *, skip_if_empty: bool = False) -> Export 
     me = identity(site)
     conn = site.conn
     with site.write():
+        # Whatever may leave this site now goes before anything is read for the bundle.
+        removed = sharing.release(site)
+        if removed:
+            summaries.mark(conn, removed)
         _, upto = _clock(conn)
         ack = int(peer["acked"])
         cover = received_cover(conn, peer["site_id"])
-        payload, shared_updates, purges = _payload(site, peer, ack, upto)
+        payload, shared_updates, notices = _payload(site, peer, ack, upto)
         changes = sum(t["n"] for t in payload["tables"].values())
-        empty = not changes and not purges and not payload["forget"]
+        empty = not changes and not notices and not payload["withheld"]
         if skip_if_empty and empty and cover == peer["ack_sent"]:
             return None
         payload["ack"] = cover
@@ -277,68 +275,31 @@ def export(site: Site, peer_ref: str, *, skip_if_empty: bool = False) -> Export 
         conn.execute(
             "INSERT INTO sync_bundles (bundle_id, direction, peer, sequence, since, upto, "
             "changes, purges, bytes) VALUES (?, 'sent', ?, ?, ?, ?, ?, ?, ?)",
-            (bundle_id, peer["site_id"], seq, ack, upto, changes, len(purges), len(data)),
+            (bundle_id, peer["site_id"], seq, ack, upto, changes, notices, len(data)),
         )
         conn.execute(
             "UPDATE sync_peers SET next_bundle = ?, last_sent_at = ?, ack_sent = ? "
             "WHERE site_id = ?",
             (seq + 1, utc_now(), cover, peer["site_id"]),
         )
-    return Export(peer["site_id"], peer["name"], bundle_id, seq, changes, len(purges), data, empty)
+    return Export(peer["site_id"], peer["name"], bundle_id, seq, changes, notices, data, empty)
 
 
 def _payload(
     site: Site, peer: Any, ack: int, upto: int
-) -> tuple[dict[str, Any], list[tuple[str, tuple[Any, ...]]], list[str]]:
+) -> tuple[dict[str, Any], list[tuple[str, tuple[Any, ...]]], int]:
     conn = site.conn
     pid_peer = peer["site_id"]
-    agency = peer["agency"]
-    hub = agency == "hub"
-    entitled = agency == site.agency and not hub
-    updates: list[tuple[str, tuple[Any, ...]]] = []
-    payload: dict[str, Any] = {"tables": {}, "purge": [], "forget": []}
+    hub = peer["agency"] == "hub"
+    payload: dict[str, Any] = {"tables": {}, "notices": [], "withheld": []}
     if site.agency == "hub":
-        return payload, updates, []
-    allowed = allowed_people(site, agency)
-    shared = {
-        r[0]: (r[1], int(r[2]))
-        for r in conn.execute(
-            "SELECT person_id, state, upto FROM sync_shared WHERE peer = ?", (pid_peer,)
-        )
-    }
-    full = sorted(
-        p for p in allowed if p not in shared or shared[p][0] == "purging" or shared[p][1] > ack
-    )
-    purges = []
-    for p, (state, at) in sorted(shared.items()):
-        if p in allowed:
-            continue
-        if state == "purging" and at <= ack:
-            updates.append(
-                ("DELETE FROM sync_shared WHERE peer = ? AND person_id = ?", (pid_peer, p))
-            )
-            continue
-        purges.append(p)
-        if state == "shared":
-            updates.append(
-                (
-                    "UPDATE sync_shared SET state = 'purging', upto = ? "
-                    "WHERE peer = ? AND person_id = ?",
-                    (upto, pid_peer, p),
-                )
-            )
-    for p in full:
-        if p not in shared or shared[p][0] == "purging":
-            updates.append(
-                (
-                    "INSERT OR REPLACE INTO sync_shared (peer, person_id, state, upto) "
-                    "VALUES (?, ?, 'shared', ?)",
-                    (pid_peer, p, upto),
-                )
-            )
-    payload["purge"] = purges
+        return payload, [], 0
+    plan = sharing.plan_export(site, peer, ack, upto)
+    allowed, full = plan.allowed, plan.full
+    payload["notices"] = [[p, as_list(d)] for p, d in plan.notices]
     sites: dict[str, int] = {}
     full_json = json.dumps(full)
+    withheld: list[str] = []
     for table in synced_tables(conn):
         pexpr = person_expr(conn, table)
         if pexpr is None and table not in GLOBAL_TABLES:
@@ -367,7 +328,9 @@ def _payload(
             ).fetchall()
         if not found:
             continue
-        sens_idx = cols.index("sensitive") + 6 if table == "case_notes" else None
+        notes = table == "case_notes"
+        sens_idx = cols.index("sensitive") + 6 if notes else None
+        agency_idx = cols.index("agency") + 6 if notes and "agency" in cols else None
         tbl_i = cols.index("tbl") if table == "sync_conflicts" else 0
         blank = (
             [
@@ -377,6 +340,9 @@ def _payload(
             ]
             if hub
             else []
+        )
+        month_only = (
+            [i + 6 for i, c in enumerate(cols) if f"{table}.{c}" in HUB_MONTH_ONLY] if hub else []
         )
         out_rows = []
         seen: set[str] = set()
@@ -390,12 +356,19 @@ def _payload(
                 # Conflicts about the team directory belong to no person and go to everyone.
                 if not (table == "sync_conflicts" and r[6 + tbl_i] in GLOBAL_TABLES):
                     continue
-            if sens_idx is not None and r[sens_idx] and not entitled:
-                payload["forget"].append([table, rid])
-                continue
+            if sens_idx is not None and r[sens_idx]:
+                agency = sharing.note_agency(
+                    conn, site, r[agency_idx] if agency_idx is not None else None, r[2]
+                )
+                if hub or not sharing.note_allowed(peer["agency"], agency, site.agency):
+                    withheld.append(rid)
+                    continue
             values = list(r[6:])
             for i, v in blank:
                 values[i - 6] = v
+            for i in month_only:
+                if isinstance(values[i - 6], str) and len(values[i - 6]) >= 7:
+                    values[i - 6] = values[i - 6][:7] + "-01"
             out_rows.append([pid, r[1], r[2], r[3], r[4], r[5], values, None])
         if not out_rows:
             continue
@@ -410,8 +383,21 @@ def _payload(
                 row[7] = {}
             row[7][col] = [hlc, origin, ctx]
         payload["tables"][table] = _encode_block(cols, out_rows, sites)
+    if withheld:
+        # With the version of the change that made each note sensitive: what a late copy of
+        # it is measured against.
+        payload["withheld"] = [
+            [rid, hlc, origin]
+            for rid, hlc, origin in conn.execute(
+                "SELECT r.row_id, coalesce(c.hlc, r.ins_hlc), coalesce(c.origin, r.ins_origin) "
+                "FROM sync_rows r LEFT JOIN sync_cols c ON c.tbl = r.tbl AND c.row_id = r.row_id "
+                "AND c.col = 'sensitive' WHERE r.tbl = 'case_notes' AND r.row_id IN "
+                "(SELECT value FROM json_each(?)) ORDER BY r.row_id",
+                (json.dumps(sorted(set(withheld))),),
+            )
+        ]
     payload["sites"] = list(sites)
-    return payload, updates, purges
+    return payload, plan.updates, len(plan.notices)
 
 
 # -- bundle blocks ---------------------------------------------------------------------------
@@ -536,10 +522,9 @@ def _int(header: dict[str, Any], key: str, name: str) -> int:
         raise BundleRefused(f"{name} is damaged: its header has no valid {key}.") from exc
 
 
-def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported:
-    """Verify, decrypt and apply one bundle in one transaction (or refuse it, changing nothing)."""
-    parsed = parse(data, name)
-    h = parsed.header
+def _addressed(site: Site, h: dict[str, Any], name: str) -> Any:
+    """The trusted peer a bundle header comes from, after the checks that need no more of the
+    file than its header: format, sender, recipient. Raises BundleRefused."""
     fmt = _int(h, "format", name)
     if fmt > FORMAT:
         raise BundleRefused(
@@ -563,6 +548,22 @@ def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported
         raise BundleRefused(
             f"{name} comes from {peer['name']}, whose key was revoked on {peer['revoked_at']}."
         )
+    return peer
+
+
+def already_imported(site: Site, h: dict[str, Any]) -> bool:
+    found = site.one("SELECT 1 FROM sync_bundles WHERE bundle_id = ?", (str(h.get("bundle_id")),))
+    return bool(found)
+
+
+def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported:
+    """Verify, decrypt and apply one bundle in one transaction (or refuse it, changing nothing)."""
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleRefused(_too_big(name, len(data)))
+    parsed = parse(data, name)
+    h = parsed.header
+    peer = _addressed(site, h, name)
+    frm = peer["site_id"]
     sign_key = bytes(peer["sign_public"])
     rotated = rotated_keys(frm, h.get("rotations"), sign_key)
     try:
@@ -585,22 +586,79 @@ def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported
     bundle_id = str(h.get("bundle_id"))
     since, upto = _int(h, "since", name), _int(h, "upto", name)
     result = Imported(bundle_id, peer["name"])
-    if site.one("SELECT 1 FROM sync_bundles WHERE bundle_id = ?", (bundle_id,)):
+    if already_imported(site, h):
         result.already = True
         return result
     with _collector_paused():
-        payload = open_body(parsed, decryption_keys(site), name)
+        payload = open_body(parsed, decryption_keys(site), name, MAX_PAYLOAD_BYTES)
+        if peer["agency"] == "hub":
+            _hub_sends_nothing(payload, name, peer["name"])
         blocks = _blocks(payload, name)
-        newest = _check_drift(site, blocks, name, peer["name"])
-        _apply(site, peer, h, payload, blocks, since, upto, len(data), result, newest, rotated)
+        notices, withheld = _sharing_parts(payload, name)
+        newest = _check_drift(site, blocks, name, peer)
+        _apply(
+            site, peer, h, payload, blocks, notices, withheld, since, upto, len(data), result,
+            newest, rotated,
+        )  # fmt: skip
         # Freed while the collector is paused: alive when it restarts, the next collection
         # would walk every one of these objects once more.
         del payload, blocks
     return result
 
 
+def _too_big(name: str, size: int) -> str:
+    return (
+        f"{name} is {size / 2**20:.0f} MiB, more than the {MAX_BUNDLE_BYTES // 2**20} MiB a "
+        "bundle may be; it was not read. Ask the sender to export again (bundles of that size "
+        "only come from a first exchange of a very large site: export it in several steps)."
+    )
+
+
+def _hub_sends_nothing(payload: dict[str, Any], name: str, sender: str) -> None:
+    """A supervisors' hub only acknowledges: anything else it sends is refused, whatever it is."""
+    tables = payload.get("tables") or {}
+    carried = (
+        any(
+            (b.get("n") if isinstance(b, dict) and "n" in b else len(b.get("rows") or []))
+            for b in tables.values()
+            if isinstance(b, dict)
+        )
+        or bool(tables and not isinstance(tables, dict))
+        or any(payload.get(k) for k in ("notices", "withheld", "purge", "forget"))
+    )
+    if carried:
+        raise BundleRefused(
+            f"{name} comes from {sender}, a supervisors' hub, but carries records. A hub "
+            "only acknowledges what it received, so the bundle was refused and nothing was "
+            "applied. Check the hub's software and keys with its administrator."
+        )
+
+
+def _sharing_parts(
+    payload: dict[str, Any], name: str
+) -> tuple[dict[str, Any], list[tuple[str, int, str]]]:
+    """A bundle's notices (person -> decision) and withheld notes (id, hlc, origin)."""
+    try:
+        notices = {}
+        for pid, d in payload.get("notices") or []:
+            if not isinstance(pid, str):
+                raise ValueError("not a person")
+            notices[pid] = from_list(d)
+        withheld = []
+        for rid, hlc, origin in payload.get("withheld") or []:
+            if not isinstance(rid, str) or not isinstance(origin, str):
+                raise ValueError("not a note")
+            if isinstance(hlc, bool) or not isinstance(hlc, int):
+                raise ValueError("not a version")
+            withheld.append((rid, hlc, origin))
+        return notices, withheld
+    except (TypeError, ValueError) as exc:
+        raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
+
+
 def _blocks(payload: dict[str, Any], name: str) -> dict[str, _Block]:
-    """Each table's columns, rows and all-empty columns, or a refusal if they cannot be read."""
+    """Each table's columns, rows and all-empty columns, or a refusal if they cannot be read
+    or hold a text longer than the services would have accepted."""
     try:
         tables = payload.get("tables", {})
         sites = payload.get("sites", [])
@@ -609,10 +667,38 @@ def _blocks(payload: dict[str, Any], name: str) -> dict[str, _Block]:
         out = {}
         for table, block in tables.items():
             rows, empty = _decode_block(block, sites)
-            out[table] = (block["cols"], rows, empty)
+            cols = block["cols"]
+            _check_lengths(table, cols, block.get("values"), rows, name)
+            out[table] = (cols, rows, empty)
         return out
     except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
         raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
+
+
+def _longest(values: Sequence[Any]) -> int:
+    try:
+        return max(map(len, values), default=0)  # a column of text only: in C
+    except TypeError:
+        return max((len(v) for v in values if isinstance(v, str)), default=0)
+
+
+def _check_lengths(
+    table: str, cols: list[str], by_col: list[Any] | None, rows: list[Sequence[Any]], name: str
+) -> None:
+    given = limits.column_limits(table)
+    columns = by_col if by_col is not None else list(zip(*(r[6] for r in rows), strict=True))
+    for col, values in zip(cols, columns, strict=False):
+        if not values:
+            continue
+        allowed = given.get(col, limits.CEILING)
+        longest = _longest(values)
+        if longest > allowed:
+            raise BundleRefused(
+                f"{name} holds a record with a text of {longest:,} characters where this "
+                f"site allows at most {allowed:,} (a {table_label(table)} record); nothing "
+                "was applied. It was written around ahtui's own checks at the sending site: "
+                "ask its administrator to shorten it, then send a fresh bundle."
+            )
 
 
 @contextmanager
@@ -639,8 +725,9 @@ def _max_hlc(blocks: dict[str, _Block]) -> int:
     return best
 
 
-def _check_drift(site: Site, blocks: dict[str, _Block], name: str, sender: str) -> int:
-    """The newest clock in the bundle, refusing one too far ahead of this computer's clock."""
+def _check_drift(site: Site, blocks: dict[str, _Block], name: str, peer: Any) -> int:
+    """The newest clock in the bundle, refusing one too far ahead of this computer's clock
+    (and noting the refusal for `ahtui sync status`)."""
     try:
         newest = _max_hlc(blocks)
     except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
@@ -648,12 +735,25 @@ def _check_drift(site: Site, blocks: dict[str, _Block], name: str, sender: str) 
     now_ms = clock.physical_ms(clock.state(site.conn).now())
     ahead = clock.physical_ms(newest) - now_ms
     if ahead > MAX_DRIFT_MS:
+        with site.write() as conn:
+            conn.execute(
+                "UPDATE sync_peers SET clock_refused_at = ?, clock_ahead_ms = ? WHERE site_id = ?",
+                (utc_now(), ahead, peer["site_id"]),
+            )
         raise BundleRefused(
-            f"{name} from {sender} holds changes stamped {ahead / 3_600_000:.0f} hours ahead "
-            f"of this computer's clock (more than {MAX_DRIFT_MS // 3_600_000} hours allowed). "
-            "Check the date and time on both computers; nothing was applied."
+            f"{name} from {peer['name']} holds changes stamped {_days(ahead)} ahead of this "
+            f"computer's clock (at most {_days(MAX_DRIFT_MS)} are allowed); nothing was "
+            "applied. Check the date and time on both computers. Once the other site's clock "
+            "is right, its next bundle is accepted."
         )
     return newest
+
+
+def _days(ms: int) -> str:
+    hours = ms / 3_600_000
+    if hours < 48:
+        return f"{hours:.0f} hours"
+    return f"{hours / 24:.0f} days"
 
 
 def _apply(
@@ -662,6 +762,8 @@ def _apply(
     header: dict[str, Any],
     payload: dict[str, Any],
     blocks: dict[str, _Block],
+    notices: dict[str, Any],
+    withheld: list[tuple[str, int, str]],
     since: int,
     upto: int,
     size: int,
@@ -683,12 +785,21 @@ def _apply(
             hlc, seq = _clock(conn)
             seq += 1
             merger = _Merger(conn, peer["site_id"], seq)
+            purged: set[str] = set()
             try:
+                judged = sharing.judge(site, peer, blocks, notices)
+                notes = blocks.get("case_notes")
+                sharing.judge_notes(
+                    site, peer, notes[0] if notes else None, notes[1] if notes else [],
+                    withheld, judged,
+                )  # fmt: skip
+                blocks = _without(blocks, judged, result)
+                # Bundles of format 2 or older say "purge" and "forget" instead: as then.
                 for pid in payload.get("purge", []):
-                    purge_person(conn, str(pid))
-                    result.purges += 1
+                    sharing.purge_person(conn, str(pid), site.agency)
+                    purged.add(str(pid))
                 for table, rid in payload.get("forget", []):
-                    forget_row(conn, str(table), str(rid))
+                    sharing.forget_row(conn, str(table), str(rid))
                 tables = set(synced_tables(conn))
                 for table, (cols, rows, empty) in blocks.items():
                     if table not in tables:
@@ -696,9 +807,10 @@ def _apply(
                     merger.merge_table(table, cols, rows, empty)
                 merger.check_deletes()
                 merger.clear_due_cache()
-                # On a site that keeps the supervisors' summaries, theirs are worked out again
-                # before this commits.
-                summaries.mark(conn, {*merger.people, *map(str, payload.get("purge", []))})
+                sharing.after_merge(conn, judged)
+                for pid in sorted(judged.purge_now):
+                    sharing.purge_person(conn, pid, site.agency)
+                    purged.add(pid)
             except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
                 raise BundleRefused(
                     f"The bundle from {peer['name']} is damaged: its contents cannot be read."
@@ -718,6 +830,10 @@ def _apply(
                 "UPDATE sync_clock SET hlc = ?, seq = ? WHERE id = 1",
                 (max(hlc, newest), seq if merger.applied or merger.conflicts else seq - 1),
             )
+            # The sender's clock when it wrote the bundle is evidence of the time here too.
+            written = clock.iso_ms(header.get("created_at"))
+            if written is not None:
+                clock.confirm(conn, written)
             if merger.tables:
                 # One audit row for the bundle: its rows skipped the per-row audit triggers.
                 conn.execute(
@@ -745,10 +861,16 @@ def _apply(
                 )
             ack = payload.get("ack", 0)
             conn.execute(
-                "UPDATE sync_peers SET acked = max(acked, ?), last_received_at = ? "
-                "WHERE site_id = ?",
+                "UPDATE sync_peers SET acked = max(acked, ?), last_received_at = ?, "
+                "clock_refused_at = NULL, clock_ahead_ms = NULL WHERE site_id = ?",
                 (int(ack) if isinstance(ack, int) else 0, utc_now(), peer["site_id"]),
             )
+            # With the peer's acknowledgement in, whatever was waiting for it may leave.
+            purged |= sharing.release(site)
+            result.purges = len(purged)
+            # On a site that keeps the supervisors' summaries, theirs are worked out again
+            # before this commits.
+            summaries.mark(conn, {*merger.people, *purged})
             conn.execute(
                 "INSERT INTO sync_bundles (bundle_id, direction, peer, sequence, since, upto, "
                 "changes, purges, bytes) VALUES (?, 'received', ?, ?, ?, ?, ?, ?, ?)",
@@ -766,6 +888,29 @@ def _apply(
         finally:
             state.capture = 1
             state.local = 1
+
+
+def _without(
+    blocks: dict[str, _Block], judged: sharing.Judged, result: Imported
+) -> dict[str, _Block]:
+    """The blocks less the rows this site may not take (judged by `sharing`)."""
+    if not judged.drop and not judged.drop_notes:
+        return blocks
+    out = {}
+    dropped = 0
+    for table, (cols, rows, empty) in blocks.items():
+        kept = [r for r in rows if r[0] not in judged.drop] if judged.drop else rows
+        if table == "case_notes" and judged.drop_notes:
+            i = cols.index("id")
+            kept = [r for r in kept if r[6][i] not in judged.drop_notes]
+        dropped += len(rows) - len(kept)
+        out[table] = (cols, kept, empty)
+    if dropped:
+        result.notes.append(
+            f"{dropped} records were not taken: consent or sensitivity does not allow this "
+            "site to hold them (a later decision than the sender's is known here)."
+        )
+    return out
 
 
 def _vv_merge(a: str, b: str) -> str:
@@ -1111,61 +1256,36 @@ class _Merger:
             )
 
 
-def _person_rows(conn: Any, person_id: str) -> list[tuple[str, list[str]]]:
-    found = []
-    for table in synced_tables(conn):
-        pexpr = person_expr(conn, table)
-        if pexpr is None:
-            continue
-        ids = [
-            r[0]
-            for r in conn.execute(f'SELECT t.id FROM "{table}" t WHERE {pexpr} = ?', (person_id,))
-        ]
-        if ids:
-            found.append((table, ids))
-    return found
-
-
-def _delete_rows(conn: Any, table: str, ids: Iterable[str]) -> None:
-    ids_json = json.dumps(list(ids))
-    conn.execute(f'DELETE FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))', (ids_json,))
-    for t in ("sync_rows", "sync_cols"):
-        conn.execute(
-            f"DELETE FROM {t} WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?))",
-            (table, ids_json),
-        )
-
-
-def purge_person(conn: Any, person_id: str) -> None:
-    """Forget a person outright (consent withdrawn): their rows and versions, not captured."""
-    for table, ids in _person_rows(conn, person_id):
-        _delete_rows(conn, table, ids)
-    conn.execute("DELETE FROM sync_shared WHERE person_id = ?", (person_id,))
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'due_cache'").fetchone():
-        conn.execute("DELETE FROM due_cache WHERE person_id = ?", (person_id,))
-
-
-def forget_row(conn: Any, table: str, row_id: str) -> None:
-    if table in synced_tables(conn):
-        _delete_rows(conn, table, [row_id])
+purge_person = sharing.purge_person
+forget_row = sharing.forget_row
 
 
 # -- status, history, conflicts (for the CLI and the app's screens) --------------------------
 
 
+# An open conflict involves the site whose value lost and the site whose value won (the
+# current version of the field; of deleted_at for an edit made while the record was deleted).
+_CONFLICTS_WITH = """SELECT count(*) FROM sync_conflicts c
+LEFT JOIN sync_cols v ON v.tbl = c.tbl AND v.row_id = c.row_id
+  AND v.col = CASE c.kind WHEN 'delete' THEN 'deleted_at' ELSE c.col END
+LEFT JOIN sync_rows r ON r.tbl = c.tbl AND r.row_id = c.row_id
+WHERE c.resolved_at IS NULL AND c.deleted_at IS NULL
+  AND (c.lost_origin = :peer OR coalesce(v.origin, r.ins_origin) = :peer)"""
+
+
 def status(site: Site) -> list[dict[str, Any]]:
     conn = site.conn
+    waiting: dict[str, int] = {}
+    for w in sharing.leaving(site):
+        for q in w.peers:
+            waiting[q] = waiting.get(q, 0) + 1
     out = []
     for p in conn.execute("SELECT * FROM sync_peers ORDER BY name").fetchall():
         pending = conn.execute(
             "SELECT count(*) FROM sync_rows WHERE seq > ? AND (src IS NULL OR src <> ?)",
             (p["acked"], p["site_id"]),
         ).fetchone()[0]
-        conflicts = conn.execute(
-            "SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL AND deleted_at IS NULL "
-            "AND lost_origin = ?",
-            (p["site_id"],),
-        ).fetchone()[0]
+        conflicts = conn.execute(_CONFLICTS_WITH, {"peer": p["site_id"]}).fetchone()[0]
         out.append(
             {
                 "site_id": p["site_id"],
@@ -1176,9 +1296,31 @@ def status(site: Site) -> list[dict[str, Any]]:
                 "last_received": p["last_received_at"],
                 "changes_pending": pending,
                 "open_conflicts": conflicts,
+                "waiting_to_leave": waiting.get(p["site_id"], 0),
+                "clock_refused_at": p["clock_refused_at"],
+                "clock_ahead_hours": round(p["clock_ahead_ms"] / 3_600_000)
+                if p["clock_ahead_ms"]
+                else None,
             }
         )
     return out
+
+
+def clock_warning(site: Site) -> str | None:
+    """A plain warning when this computer's clock is far ahead of the latest time this site
+    has reason to trust (its changes are then stamped no later than a day after it)."""
+    trusted = clock.trusted_ms(site.conn)
+    ahead = clock.state(site.conn).wall_ms() - trusted
+    if not trusted or ahead <= MAX_DRIFT_MS:
+        return None
+    since = _hlc_iso(trusted << clock.SHIFT)[:10]
+    return (
+        f"This computer's clock is {_days(ahead)} ahead of the latest time this site can "
+        f"trust ({since}: its last change made with a clock that agreed, or the last bundle "
+        "from another site). If the clock is wrong, correct it. If it is right, the next "
+        "bundle from another site confirms it; until then changes made here are stamped no "
+        "later than a day after that time, so other sites still accept them."
+    )
 
 
 def history(site: Site, limit: int = 50) -> list[dict[str, Any]]:
@@ -1234,6 +1376,13 @@ def resolve_conflict(site: Site, conflict_id: str, choice: str, value: Any = Non
             new = json.loads(c["lost_value"]) if choice == "lost" else value
             if choice == "combine" and isinstance(new, str) and not new.strip():
                 new = None
+            if isinstance(new, str) and len(new) > limits.limit(table, col):
+                # Peers hold arriving records to the same limits: a longer text would stop
+                # every bundle that carries it.
+                raise BadInput(
+                    f"The combined text is {len(new):,} characters; this field holds at most "
+                    f"{limits.limit(table, col):,}. Shorten it, or keep one value."
+                )
             try:
                 conn.execute(
                     f'UPDATE "{table}" SET "{col}" = ?, updated_at = ?, updated_by = ? '

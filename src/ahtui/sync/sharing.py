@@ -1,0 +1,583 @@
+"""Who may hold a person's records, kept true whatever order bundles arrive in.
+
+Consent decides where a person's records go, and sensitivity where a case note goes. Both are
+replicated, versioned state here, never commands applied in the order bundles happen to arrive
+(docs/sync.md has the reasoning and the cases it answers):
+
+- A **decision** for a person and an agency is their latest consent event for it
+  (`ahtui.domain.consent`); it only moves forward. A site of agency A is sent a person's records
+  while their decision for A allows it, or, at the person's home site (where they were first
+  recorded), while there is no decision for A yet. A site that may no longer be sent them is
+  told the decision itself in a **notice**; it keeps the decision in `sync_decisions`, so a
+  bundle written before the decision brings nothing back when it arrives late, and a notice
+  older than a decision it knows changes nothing.
+- A site that may no longer hold a person (not their home) **leaves** them: it takes nothing
+  more of theirs from anyone, and removes their records once every site that may hold them has
+  acknowledged what this site holds of them (`release`), so nothing written here is lost on the
+  way out. When the decision changes again the person is sent in full, from every site that
+  shared them, including what the leaving site itself wrote.
+- A **sensitive** case note stays with the agency that wrote it (`case_notes.agency`). Other
+  sites are told it is withheld, with the version of the change that made it sensitive; they
+  give it up the same way and refuse any older, not-yet-sensitive copy that arrives later.
+- A supervisors' hub receives what each site may hold itself, and holds a person while any
+  site's agency may; it sends nothing but acknowledgements.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.consent import Decision, allows_sharing, decision, later, receives
+from ..store.site import Site
+from .capture import columns as table_columns
+from .capture import synced_tables
+
+HUB = "hub"
+# Children whose person is their parent's.
+PARENTS = {
+    "meeting_attendees": ("meetings", "meeting_id"),
+    "meeting_items": ("meetings", "meeting_id"),
+    "plan_goal_steps": ("plan_goals", "goal_id"),
+    "network_members": ("support_networks", "network_id"),
+}
+_RANK_SQL = "CASE event WHEN 'offered' THEN 0 WHEN 'withdrawn' THEN 2 ELSE 1 END"
+
+
+def person_expr(conn: Any, table: str, alias: str = "t") -> str | None:
+    if table == "people":
+        return f"{alias}.id"
+    if "person_id" in table_columns(conn, table):
+        return f"{alias}.person_id"
+    if table in PARENTS:
+        parent, fk = PARENTS[table]
+        return f"(SELECT person_id FROM {parent} WHERE id = {alias}.{fk})"
+    return None
+
+
+def _json(values: Iterable[str]) -> str:
+    return json.dumps(sorted(values))
+
+
+# -- decisions -------------------------------------------------------------------------------
+
+
+def decisions(conn: Any, agency: str, people: Iterable[str] | None = None) -> dict[str, Decision]:
+    """The decision this site knows for `agency`, per person: its consent events and the
+    decisions it was told in notices (or only these people's)."""
+    only, params = "", [agency]
+    if people is not None:
+        only = " AND person_id IN (SELECT value FROM json_each(?))"
+        params.append(_json(people))
+    found: dict[str, Decision] = {}
+    for pid, *d in conn.execute(
+        f"SELECT person_id, on_date, {_RANK_SQL}, created_at, id, event FROM consents "
+        f"WHERE agency = ? AND deleted_at IS NULL{only}",
+        params,
+    ):
+        old = found.get(pid)
+        if old is None or tuple(d[:4]) > old[:4]:
+            found[pid] = tuple(d)  # type: ignore[assignment]
+    for pid, *d in conn.execute(
+        "SELECT person_id, on_date, rank, created_at, event_id, event FROM sync_decisions "
+        f"WHERE agency = ?{only}",
+        params,
+    ):
+        found[pid] = later(found.get(pid), tuple(d))  # type: ignore[arg-type,assignment]
+    return found
+
+
+def decision_of(conn: Any, person_id: str, agency: str) -> Decision | None:
+    return decisions(conn, agency, [person_id]).get(person_id)
+
+
+def keep_decision(conn: Any, person_id: str, agency: str, d: Decision | None) -> None:
+    """Remember a decision (if later than the one kept): it outlives the person's records."""
+    if d is None:
+        return
+    conn.execute(
+        "INSERT INTO sync_decisions (person_id, agency, on_date, rank, created_at, event_id, "
+        "event) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (person_id, agency) DO UPDATE SET "
+        "on_date = excluded.on_date, rank = excluded.rank, created_at = excluded.created_at, "
+        "event_id = excluded.event_id, event = excluded.event WHERE "
+        "(excluded.on_date, excluded.rank, excluded.created_at, excluded.event_id) > "
+        "(on_date, rank, created_at, event_id)",
+        (person_id, agency, *d),
+    )
+
+
+def homes(conn: Any, site_id: str, people: Iterable[str] | None = None) -> set[str]:
+    """People first recorded at `site_id` (their people row was created there)."""
+    sql = "SELECT row_id FROM sync_rows WHERE tbl = 'people' AND ins_origin = ?"
+    params: list[Any] = [site_id]
+    if people is not None:
+        sql += " AND row_id IN (SELECT value FROM json_each(?))"
+        params.append(_json(people))
+    return {r[0] for r in conn.execute(sql, params)}
+
+
+def home_of(conn: Any, person_id: str) -> str | None:
+    row = conn.execute(
+        "SELECT ins_origin FROM sync_rows WHERE tbl = 'people' AND row_id = ?", (person_id,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _basis(d: Decision | None) -> str:
+    return json.dumps(None if d is None else list(d))
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What a bundle for one peer says about people: whose records may go (`allowed`), who
+    goes in full (new to the peer, or under a new decision), and the notices for the peer."""
+
+    allowed: set[str]
+    full: list[str]
+    notices: list[tuple[str, Decision | None]]
+    updates: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+
+
+def plan_export(site: Site, peer: Any, ack: int, upto: int) -> Plan:
+    conn = site.conn
+    peer_id = peer["site_id"]
+    hub = peer["agency"] == HUB
+    # A hub is sent what this site may hold itself.
+    about = site.agency if hub else peer["agency"]
+    home_site = site.site_id if hub else peer_id
+    decided = decisions(conn, about)
+    held = {r[0] for r in conn.execute("SELECT id FROM people")}
+    undecided = held - decided.keys()
+    allowed = {p for p, d in decided.items() if allows_sharing(d)}
+    if undecided:
+        allowed |= homes(conn, home_site, undecided)
+    plan = Plan(allowed, [], [])
+    shared = {
+        r[0]: (r[1], int(r[2]), r[3])
+        for r in conn.execute(
+            "SELECT person_id, state, upto, basis FROM sync_shared WHERE peer = ?", (peer_id,)
+        )
+    }
+    for p in sorted(allowed & held):
+        basis = _basis(decided.get(p))
+        old = shared.get(p)
+        if old is None or old[0] == "purging" or old[1] > ack or old[2] != basis:
+            plan.full.append(p)
+            plan.updates.append(
+                (
+                    "INSERT OR REPLACE INTO sync_shared (peer, person_id, state, upto, basis) "
+                    "VALUES (?, ?, 'shared', ?, ?)",
+                    (peer_id, p, upto, basis),
+                )
+            )
+    for p, (state, at, old_basis) in sorted(shared.items()):
+        if p in allowed:
+            continue
+        d = decided.get(p)
+        basis = _basis(d)
+        if state == "purging" and at <= ack and old_basis == basis:
+            # The peer has this notice: nothing more to say until the decision changes.
+            plan.updates.append(
+                ("DELETE FROM sync_shared WHERE peer = ? AND person_id = ?", (peer_id, p))
+            )
+            continue
+        plan.notices.append((p, d))
+        if state == "shared" or old_basis != basis:
+            plan.updates.append(
+                (
+                    "UPDATE sync_shared SET state = 'purging', upto = ?, basis = ? "
+                    "WHERE peer = ? AND person_id = ?",
+                    (upto, basis, peer_id, p),
+                )
+            )
+    return plan
+
+
+def note_agency(conn: Any, site: Site, agency: str | None, origin: str) -> str | None:
+    """The agency a case note belongs to: its own column, or (notes written before it had one)
+    the agency of the site that wrote it, if this site knows it."""
+    if agency:
+        return agency
+    if origin == site.site_id:
+        return site.agency
+    row = conn.execute("SELECT agency FROM sync_peers WHERE site_id = ?", (origin,)).fetchone()
+    return row[0] if row else None
+
+
+def note_allowed(site_agency: str, note_agency: str | None, sender_agency: str) -> bool:
+    """Whether a site of `site_agency` may hold a sensitive note of `note_agency`. A note whose
+    agency nobody knows stays within the agency of the sites passing it on, as before."""
+    if site_agency == HUB:
+        return False
+    if note_agency is None:
+        return site_agency == sender_agency
+    return site_agency == note_agency
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Judged:
+    """What an arriving bundle may change here, person by person and note by note."""
+
+    drop: set[str] = field(default_factory=set)  # people whose rows are not applied
+    leaving: set[str] = field(default_factory=set)  # people held here who must now leave
+    purge_now: set[str] = field(default_factory=set)  # (a hub) people it holds no longer
+    drop_notes: set[str] = field(default_factory=set)  # case notes not applied
+    leaving_notes: dict[str, str] = field(default_factory=dict)  # note -> person, to give up
+    lifted: set[str] = field(default_factory=set)  # withheld notes no longer withheld
+
+
+def _consent_decisions(
+    cols: list[str], rows: Sequence[Sequence[Any]], agency: str
+) -> dict[str, Decision]:
+    """The latest consent event for `agency` per person among a bundle's consents rows."""
+    need = ("person_id", "agency", "event", "on_date", "created_at", "id", "deleted_at")
+    if not set(need) <= set(cols):
+        return {}
+    ip, ia, ie, io, ic, ii, idel = (cols.index(c) for c in need)
+    found: dict[str, Decision] = {}
+    for r in rows:
+        v = r[6]
+        if v[ia] != agency or v[idel] is not None:
+            continue
+        d = decision(v[io], v[ie], v[ic], v[ii])
+        old = found.get(v[ip])
+        if old is None or d[:4] > old[:4]:
+            found[v[ip]] = d
+    return found
+
+
+def judge(
+    site: Site,
+    peer: Any,
+    blocks: dict[str, tuple[list[str], list[Sequence[Any]], Any]],
+    notices: dict[str, Decision | None],
+) -> Judged:
+    """Decide, before anything is merged, whose rows in a bundle this site may take.
+
+    The decision that counts is the latest of what this site knows (its consent events, the
+    decisions it keeps) and what the bundle brings (its consents rows, its notices): so a
+    bundle written before a withdrawal this site has heard of is refused for that person,
+    and a notice older than a consent given since is ignored.
+    """
+    conn = site.conn
+    out = Judged()
+    hub_here = site.agency == HUB
+    about = peer["agency"] if hub_here else site.agency
+    people = {r[0] for _, rows, _ in blocks.values() for r in rows if r[0] is not None}
+    people |= notices.keys()
+    if not people:
+        return out
+    known: dict[str, Decision] = {}
+    if (
+        conn.execute("SELECT 1 FROM consents LIMIT 1").fetchone()
+        or conn.execute("SELECT 1 FROM sync_decisions LIMIT 1").fetchone()
+    ):
+        known = decisions(conn, about)
+    brought: dict[str, Decision] = {}
+    if "consents" in blocks:
+        cols, rows, _ = blocks["consents"]
+        brought = _consent_decisions(cols, rows, about)
+    merged = {p: later(later(known.get(p), brought.get(p)), notices.get(p)) for p in people}
+    for p, d in notices.items():
+        keep_decision(conn, p, about, d)
+    undecided = [p for p, d in merged.items() if d is None]
+    if hub_here:
+        # A hub takes from a person's home site (the creator of their record) what that site
+        # may hold before anyone decided about its own agency.
+        home = homes(conn, peer["site_id"], undecided) if undecided else set()
+        if "people" in blocks:
+            home |= {r[0] for r in blocks["people"][1] if r[2] == peer["site_id"]}
+    else:
+        home = homes(conn, site.site_id, undecided) if undecided else set()
+    refused = {p for p, d in merged.items() if not receives(d, is_home=p in home)}
+    if not refused:
+        return out
+    out.drop = refused
+    held = {
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM people WHERE id IN (SELECT value FROM json_each(?))", (_json(refused),)
+        )
+    }
+    for p in refused:
+        keep_decision(conn, p, about, merged[p])
+    if hub_here:
+        out.purge_now = {p for p in held if not _hub_keeps(conn, p)}
+    else:
+        out.leaving = held - homes(conn, site.site_id, held) if held else set()
+    return out
+
+
+def _hub_keeps(conn: Any, person_id: str) -> bool:
+    """A hub holds a person while some site it hears from may hold them itself."""
+    home = home_of(conn, person_id)
+    for peer_id, agency in conn.execute(
+        "SELECT site_id, agency FROM sync_peers WHERE status = 'trusted' AND agency <> 'hub'"
+    ):
+        if receives(decision_of(conn, person_id, agency), is_home=home == peer_id):
+            return True
+    return False
+
+
+def judge_notes(
+    site: Site,
+    peer: Any,
+    cols: list[str] | None,
+    rows: Sequence[Sequence[Any]],
+    withheld: list[tuple[str, int, str]],
+    out: Judged,
+) -> None:
+    """Case notes: refuse sensitive ones of another agency and copies older than what made
+    them sensitive; give up those held here that were made sensitive since."""
+    conn = site.conn
+    tombs: dict[str, tuple[int, str]] = {}
+    if withheld or conn.execute("SELECT 1 FROM sync_withheld LIMIT 1").fetchone():
+        tombs = {
+            r[0]: (int(r[1]), r[2])
+            for r in conn.execute(
+                "SELECT row_id, hlc, origin FROM sync_withheld WHERE tbl = 'case_notes'"
+            )
+        }
+    new_tombs: dict[str, tuple[int, str]] = {}
+    for rid, hlc, origin in withheld:
+        v = (int(hlc), str(origin))
+        if rid not in tombs or v > tombs[rid]:
+            tombs[rid] = new_tombs[rid] = v
+    if cols is not None and rows:
+        i_id, i_sens = cols.index("id"), cols.index("sensitive")
+        i_agency = cols.index("agency") if "agency" in cols else None
+        for r in rows:
+            v = r[6]
+            rid = v[i_id]
+            colv = r[7] or {}
+            version = tuple(colv["sensitive"][:2]) if "sensitive" in colv else (r[1], r[2])
+            if v[i_sens]:
+                agency = note_agency(conn, site, v[i_agency] if i_agency is not None else None,
+                                     r[2])  # fmt: skip
+                if not note_allowed(site.agency, agency, peer["agency"]):
+                    out.drop_notes.add(rid)
+                    if rid not in tombs or version > tombs[rid]:
+                        tombs[rid] = new_tombs[rid] = version  # type: ignore[assignment]
+                    continue
+            if rid in tombs:
+                if version <= tombs[rid]:
+                    out.drop_notes.add(rid)
+                else:
+                    out.lifted.add(rid)
+    for rid, (hlc, origin) in new_tombs.items():
+        conn.execute(
+            "INSERT OR REPLACE INTO sync_withheld (tbl, row_id, hlc, origin) "
+            "VALUES ('case_notes', ?, ?, ?)",
+            (rid, hlc, origin),
+        )
+    if not new_tombs:
+        return
+    # Notes held here, in a version from before they were made sensitive, leave.
+    for rid, person_id, ins_hlc, ins_origin, s_hlc, s_origin in conn.execute(
+        "SELECT n.id, n.person_id, r.ins_hlc, r.ins_origin, c.hlc, c.origin FROM case_notes n "
+        "JOIN sync_rows r ON r.tbl = 'case_notes' AND r.row_id = n.id "
+        "LEFT JOIN sync_cols c ON c.tbl = 'case_notes' AND c.row_id = n.id "
+        "AND c.col = 'sensitive' WHERE n.id IN (SELECT value FROM json_each(?))",
+        (_json(new_tombs),),
+    ):
+        here = (s_hlc, s_origin) if s_hlc is not None else (ins_hlc, ins_origin)
+        if here < tombs[rid]:
+            out.leaving_notes[rid] = person_id
+
+
+def after_merge(conn: Any, out: Judged) -> None:
+    """Record who is leaving and which notes are no longer withheld."""
+    for p in sorted(out.leaving):
+        conn.execute(
+            "INSERT OR IGNORE INTO sync_leaving (tbl, row_id, person_id) VALUES ('people', ?, ?)",
+            (p, p),
+        )
+    for rid, p in sorted(out.leaving_notes.items()):
+        conn.execute(
+            "INSERT OR IGNORE INTO sync_leaving (tbl, row_id, person_id) "
+            "VALUES ('case_notes', ?, ?)",
+            (rid, p),
+        )
+    if out.lifted:
+        lifted = _json(out.lifted)
+        for t in ("sync_withheld", "sync_leaving"):
+            conn.execute(
+                f"DELETE FROM {t} WHERE tbl = 'case_notes' AND row_id IN "
+                "(SELECT value FROM json_each(?))",
+                (lifted,),
+            )
+
+
+# -- leaving ---------------------------------------------------------------------------------
+
+
+def person_rows(conn: Any, person_id: str) -> list[tuple[str, list[str]]]:
+    found = []
+    for table in synced_tables(conn):
+        pexpr = person_expr(conn, table)
+        if pexpr is None:
+            continue
+        ids = [
+            r[0]
+            for r in conn.execute(f'SELECT t.id FROM "{table}" t WHERE {pexpr} = ?', (person_id,))
+        ]
+        if ids:
+            found.append((table, ids))
+    return found
+
+
+def delete_rows(conn: Any, table: str, ids: Iterable[str]) -> None:
+    ids_json = json.dumps(list(ids))
+    conn.execute(f'DELETE FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))', (ids_json,))
+    for t in ("sync_rows", "sync_cols"):
+        conn.execute(
+            f"DELETE FROM {t} WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?))",
+            (table, ids_json),
+        )
+
+
+def purge_person(conn: Any, person_id: str, own_agency: str | None = None) -> None:
+    """Remove a person outright: their rows and versions, not captured. What this site told
+    peers of its own agency stays (they are told the decision next); the rest goes."""
+    for table, ids in person_rows(conn, person_id):
+        delete_rows(conn, table, ids)
+    conn.execute(
+        "DELETE FROM sync_shared WHERE person_id = ? AND peer NOT IN "
+        "(SELECT site_id FROM sync_peers WHERE agency = ?)",
+        (person_id, own_agency or ""),
+    )
+    conn.execute("DELETE FROM sync_leaving WHERE person_id = ?", (person_id,))
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'due_cache'").fetchone():
+        conn.execute("DELETE FROM due_cache WHERE person_id = ?", (person_id,))
+
+
+def forget_row(conn: Any, table: str, row_id: str) -> None:
+    if table in synced_tables(conn):
+        delete_rows(conn, table, [row_id])
+
+
+def _peers(conn: Any) -> list[tuple[str, str, int]]:
+    return [
+        (r[0], r[1], int(r[2]))
+        for r in conn.execute(
+            "SELECT site_id, agency, acked FROM sync_peers "
+            "WHERE status = 'trusted' AND agency <> 'hub' ORDER BY site_id"
+        )
+    ]
+
+
+def _may_hold(conn: Any, person_id: str, agency: str, peer_id: str, home: str | None) -> bool:
+    return home == peer_id or receives(decision_of(conn, person_id, agency), is_home=False)
+
+
+def _unacked(conn: Any, rows: list[tuple[str, list[str]]], acked: int, holders: list[str]) -> bool:
+    """Whether these rows hold a change of this site's own that a peer has not acknowledged.
+
+    A row as it came, unchanged, from a peer that may keep it is safe: that peer has it. Any
+    other row (changed here, or from a site that may not keep it) must reach each peer first.
+    """
+    for table, ids in rows:
+        if conn.execute(
+            "SELECT 1 FROM sync_rows WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?)) "
+            "AND seq > ? AND (src IS NULL OR src NOT IN (SELECT value FROM json_each(?))) LIMIT 1",
+            (table, json.dumps(ids), acked, json.dumps(holders)),
+        ).fetchone():
+            return True
+    return False
+
+
+@dataclass
+class Waiting:
+    """A person or note leaving this site, and the peers whose acknowledgement it waits for."""
+
+    tbl: str
+    row_id: str
+    person_id: str
+    since: str
+    peers: list[str]
+
+
+def leaving(site: Site) -> list[Waiting]:
+    """What this site is giving up and still waits to hand over (for `ahtui sync status`)."""
+    return [w for w in _review(site, release=False) if w.peers]
+
+
+def release(site: Site) -> set[str]:
+    """Give up what may go now; return the people removed. Inside a write transaction."""
+    removed: set[str] = set()
+    for w in _review(site, release=True):
+        if w.peers:
+            continue
+        if w.tbl == "people":
+            removed.add(w.person_id)
+    return removed
+
+
+def _review(site: Site, *, release: bool) -> list[Waiting]:
+    conn = site.conn
+    entries = conn.execute(
+        "SELECT tbl, row_id, person_id, since FROM sync_leaving ORDER BY tbl, row_id"
+    ).fetchall()
+    if not entries:
+        return []
+    # A hub writes nothing of its own, so it has nothing to hand over first.
+    peers = [] if site.agency == HUB else _peers(conn)
+    out = []
+    for tbl, rid, pid, since in entries:
+        home = home_of(conn, pid)
+        if tbl == "people":
+            d = decision_of(conn, pid, site.agency)
+            stays = home == site.site_id or receives(d, is_home=False)
+            rows = [] if stays else person_rows(conn, pid)
+            if stays or not rows:
+                if release:
+                    conn.execute(
+                        "DELETE FROM sync_leaving WHERE tbl = 'people' AND row_id = ?", (rid,)
+                    )
+                    if not stays:
+                        keep_decision(conn, pid, site.agency, d)
+                continue
+            holders = [
+                (q, acked) for q, agency, acked in peers if _may_hold(conn, pid, agency, q, home)
+            ]
+            ids = [q for q, _ in holders]
+            waits = [q for q, acked in holders if _unacked(conn, rows, acked, ids)]
+            out.append(Waiting(tbl, rid, pid, since, waits))
+            if release and not waits:
+                keep_decision(conn, pid, site.agency, d)
+                purge_person(conn, pid, site.agency)
+        else:
+            note = conn.execute(
+                f'SELECT agency FROM "{tbl}" WHERE id = ?', (rid,)
+            ).fetchone() if tbl == "case_notes" else None  # fmt: skip
+            if note is None:
+                if release:
+                    conn.execute(
+                        "DELETE FROM sync_leaving WHERE tbl = ? AND row_id = ?", (tbl, rid)
+                    )
+                continue
+            origin = conn.execute(
+                "SELECT ins_origin FROM sync_rows WHERE tbl = ? AND row_id = ?", (tbl, rid)
+            ).fetchone()
+            agency = note_agency(conn, site, note[0], origin[0] if origin else "")
+            holders = [
+                (q, acked)
+                for q, q_agency, acked in peers
+                if (agency is None or q_agency == agency)
+                and _may_hold(conn, pid, q_agency, q, home)
+            ]
+            ids = [q for q, _ in holders]
+            waits = [q for q, acked in holders if _unacked(conn, [(tbl, [rid])], acked, ids)]
+            out.append(Waiting(tbl, rid, pid, since, waits))
+            if release and not waits:
+                forget_row(conn, tbl, rid)
+                conn.execute("DELETE FROM sync_leaving WHERE tbl = ? AND row_id = ?", (tbl, rid))
+    return out
