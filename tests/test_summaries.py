@@ -269,6 +269,17 @@ def test_a_site_from_before_0015_is_summarised_once_served(tmp_path, monkeypatch
     older = tuple(m for m in migrations.available() if m.version < 15)
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "available", lambda: older)
+        # Its notes did not yet name the agency that wrote them (migration 0017).
+        insert = rows.insert
+        patch.setattr(
+            rows,
+            "insert",
+            lambda site, table, values: insert(
+                site,
+                table,
+                {k: v for k, v in values.items() if (table, k) != ("case_notes", "agency")},
+            ),
+        )
         site = init_site(path, name="HMP Old", agency="prison", admin=ADMIN, passphrase=PASSPHRASE)
         build_demo(site, people=25, seed=3, actions_per_person=4, today=date(2025, 3, 3))
         assert not summaries.has_summaries(site.conn)

@@ -49,21 +49,82 @@ def test_skewed_clocks_still_converge_and_keep_conflicts(family: Family, tmp_pat
             s.close()
 
 
-def test_stamps_beyond_the_allowed_drift_are_refused(family: Family, tmp_path: Path) -> None:
+def test_a_clock_days_fast_stamps_no_later_than_a_day_past_the_trusted_time(
+    family: Family, tmp_path: Path
+) -> None:
+    """One edit made while the computer's clock ran six days fast does not block the site:
+    its stamp is held to a day past the time the site trusts, so peers take its bundles, and
+    the site says what happened."""
     sites = family.fresh(tmp_path)
     try:
         a, b = sites["A"], sites["B"]
+        trusted = clock.trusted_ms(a.conn)
         clock.state(a.conn).offset_ms = 6 * DAY_MS
         m = Model(sites)
         m.create("A")
+        newest = a.one("SELECT max(hlc) FROM sync_rows")[0]
+        assert clock.physical_ms(newest) <= trusted + clock.CLAMP_MS
+        assert clock.state(a.conn).ahead_ms > 5 * DAY_MS
+        assert "ahead of the latest time this site can trust" in engine.clock_warning(a)
+        # The clamped write did not move the trusted time, so a second one is held too.
+        m.create("A")
+        assert clock.trusted_ms(a.conn) == trusted
+        assert engine.import_bundle(b, engine.export(a, b.site_id).data).changes > 0
+        # The clock put right: writes are stamped by it again, and the warning goes.
+        clock.state(a.conn).offset_ms = 0
+        m.create("A")
+        assert engine.clock_warning(a) is None
+        assert engine.import_bundle(b, engine.export(a, b.site_id).data).changes > 0
+    finally:
+        for s in sites.values():
+            s.close()
+
+
+def test_an_idle_site_is_confirmed_by_the_next_bundle(family: Family, tmp_path: Path) -> None:
+    """A site not used for a week (its clock right) stamps its first changes a day past its
+    last; the next bundle from another site confirms the date and its stamps catch up."""
+    sites = family.fresh(tmp_path)
+    try:
+        a, b = sites["A"], sites["B"]
+        for s in (a, b):
+            clock.state(s.conn).offset_ms = 7 * DAY_MS
+        m = Model(sites)
+        m.create("A")
+        assert clock.state(a.conn).ahead_ms > 6 * DAY_MS
+        engine.import_bundle(a, engine.export(b, a.site_id).data)
+        assert clock.trusted_ms(a.conn) >= clock.state(a.conn).wall_ms() - 60_000
+        m.create("A")
+        newest = a.one("SELECT max(hlc) FROM sync_rows")[0]
+        assert clock.physical_ms(newest) >= clock.state(a.conn).wall_ms() - 60_000
+    finally:
+        for s in sites.values():
+            s.close()
+
+
+def test_stamps_beyond_the_allowed_drift_are_refused_and_said_in_status(
+    family: Family, tmp_path: Path
+) -> None:
+    """Changes stamped days ahead (from an ahtui without the clamp, say) are refused; the
+    refusal is noted for `ahtui sync status`, and cleared once a bundle is taken."""
+    sites = family.fresh(tmp_path)
+    try:
+        a, b = sites["A"], sites["B"]
+        ahead = (clock.state(a.conn).wall_ms() + 6 * DAY_MS) << clock.SHIFT
+        a.conn.execute("UPDATE sync_clock SET hlc = ?", (ahead,))
+        m = Model(sites)
+        m.create("A")
         data = engine.export(a, b.site_id).data
-        before = b.conn.total_changes
-        with pytest.raises(BundleRefused, match="hours ahead of this computer's clock"):
+        before = b.one("SELECT count(*) FROM people")[0]
+        with pytest.raises(BundleRefused, match="6 days ahead of this computer's clock"):
             engine.import_bundle(b, data)
-        assert b.conn.total_changes == before
-        # Once B's clock agrees (or A's is fixed and it re-exports), it goes through.
+        assert b.one("SELECT count(*) FROM people")[0] == before
+        [peer] = [p for p in engine.status(b) if p["site_id"] == a.site_id]
+        assert peer["clock_refused_at"] and peer["clock_ahead_hours"] >= 143
+        # Once this computer's clock agrees, the same bundle goes through and the note clears.
         clock.state(b.conn).offset_ms = 5 * DAY_MS
         assert engine.import_bundle(b, data).changes > 0
+        [peer] = [p for p in engine.status(b) if p["site_id"] == a.site_id]
+        assert peer["clock_refused_at"] is None
     finally:
         for s in sites.values():
             s.close()

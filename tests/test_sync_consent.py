@@ -95,3 +95,98 @@ def test_withdrawn_consent_purges_the_person_at_the_agency_that_lost_it(sites) -
     tables = ["people", "consents", "pathway_history", "identifications"]
     assert digest(la, allowed, tables=tables) == digest(p, allowed, tables=tables)
     assert la.one("SELECT count(*) FROM case_notes")[0] == 1  # the ordinary note only
+
+
+def test_consent_withdrawn_and_given_again_at_once_resends_what_was_not_taken(sites) -> None:
+    """The sender never saw the withdrawal as the latest decision (withdrawn and given again
+    arrived together), yet the receiver refused its note meanwhile: a new decision sends the
+    person in full again."""
+    p, la = sites["P"], sites["L"]
+    _, shared = _setup(p)
+    engine.import_bundle(la, engine.export(p, la.site_id).data)
+    engine.import_bundle(p, engine.export(la, p.site_id).data)
+    record_consent(la, shared, {"agency": "local_authority", "event": "withdrawn",
+                                "on_date": "2026-02-01"})  # fmt: skip
+    add_note(p, shared, {"contact_type": "pa_visit", "contact_at": "2026-02-02",
+                         "body": "written while the withdrawal was in the post"})  # fmt: skip
+    # The local authority is leaving the person; it takes nothing new of theirs.
+    engine.import_bundle(la, engine.export(p, la.site_id).data)
+    assert "written while the withdrawal was in the post" not in {
+        r[0] for r in la.query("SELECT body FROM case_notes")
+    }
+    record_consent(la, shared, {"agency": "local_authority", "event": "given",
+                                "on_date": "2026-02-03"})  # fmt: skip
+    engine.import_bundle(p, engine.export(la, p.site_id).data)  # both decisions at once
+    engine.import_bundle(la, engine.export(p, la.site_id).data)
+    assert "written while the withdrawal was in the post" in {
+        r[0] for r in la.query("SELECT body FROM case_notes")
+    }
+    tables = ["people", "consents", "pathway_history"]
+    engine.import_bundle(p, engine.export(la, p.site_id).data)
+    assert digest(la, {shared}, tables=tables) == digest(p, {shared}, tables=tables)
+    assert la.one("SELECT count(*) FROM sync_leaving")[0] == 0
+
+
+def _as_hub(hub, to, payload: dict) -> bytes:
+    """A bundle signed and sealed by the hub's own keys, carrying `payload`."""
+    import uuid
+
+    from ahtui.store.migrations import latest_version
+    from ahtui.store.site import utc_now
+
+    peer = hub.one("SELECT enc_public FROM sync_peers WHERE site_id = ?", (to.site_id,))
+    header = {"from": hub.site_id, "to": to.site_id, "schema": latest_version(),
+              "bundle_id": str(uuid.uuid4()), "sequence": 1, "since": 0, "upto": 1,
+              "created_at": utc_now()}  # fmt: skip
+    return bundle.seal(header, payload, keys.identity(hub), bytes(peer[0]))
+
+
+def test_a_bundle_from_a_hub_that_carries_anything_but_acknowledgements_is_refused(sites) -> None:
+    from test_sync_helpers import full_digest
+
+    from ahtui.sync.errors import BundleRefused
+
+    p, h, b = sites["P"], sites["H"], sites["B"]
+    _, shared = _setup(p)
+    engine.import_bundle(h, engine.export(p, h.site_id).data)
+    carried = json.loads(_plain(h, engine.export(p, h.site_id).data))
+    one_table = {k: v for k, v in carried["tables"].items() if k == "practitioners"} or {
+        "people": carried["tables"]["people"]
+    }
+    attempts = [
+        {"tables": carried["tables"], "sites": carried["sites"], "ack": 0},
+        {"tables": one_table, "sites": carried["sites"], "ack": 0},
+        {"tables": {}, "notices": [[shared, "probation", None]], "ack": 0},
+        {"tables": {}, "withheld": [["x", 1, p.site_id]], "ack": 0},
+        {"tables": {}, "purge": [shared], "ack": 0},
+    ]
+    before = full_digest(b)
+    for payload in attempts:
+        with pytest.raises(BundleRefused, match="a supervisors' hub, but carries records"):
+            engine.import_bundle(b, _as_hub(h, b, payload))
+    assert full_digest(b) == before
+    # Acknowledgements alone are what a hub sends, and they are taken.
+    assert not engine.import_bundle(b, engine.export(h, b.site_id).data).already
+
+
+def test_a_hub_never_holds_a_persons_names_or_day_of_birth(sites) -> None:
+    from ahtui.store.people import create_person
+
+    p, h = sites["P"], sites["H"]
+    pid = create_person(p, {"given_name": "Zephyrinus", "family_name": "Quorndonhall",
+                            "preferred_name": "Zeffo", "pathway": "long",
+                            "date_of_birth": "2003-05-17", "crn": "X123456"})  # fmt: skip
+    for agency in ("prison", "probation", "local_authority"):
+        record_consent(p, pid, {"agency": agency, "event": "given", "on_date": "2026-01-05"})
+    engine.import_bundle(h, engine.export(p, h.site_id).data)
+    everything = []
+    for (name,) in h.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall():
+        everything += [repr(tuple(r)) for r in h.query(f'SELECT * FROM "{name}"')]
+    dump = "\n".join(everything)
+    for canary in ("Zephyrinus", "Quorndonhall", "Zeffo", "2003-05-17"):
+        assert canary not in dump, canary
+    row = h.one("SELECT given_name, family_name, date_of_birth, crn FROM people WHERE id = ?",
+                (pid,))  # fmt: skip
+    assert tuple(row) == ("", "", "2003-05-01", "X123456")

@@ -22,8 +22,8 @@ from ahtui.store.consent import record_consent
 from ahtui.store.notes import add_note, set_sensitive
 from ahtui.store.people import create_person
 from ahtui.store.site import open_site
-from ahtui.sync.engine import person_expr
 from ahtui.sync.capture import synced_tables
+from ahtui.sync.engine import person_expr
 
 SITES = {"prison": "prison", "probation": "probation", "la": "local_authority"}
 
@@ -108,7 +108,9 @@ def net(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Net:
 def _person(net: Net, **consent: str) -> str:
     s = net.site("prison")
     try:
-        pid = create_person(s, {"given_name": "Lateby", "family_name": "Courier", "pathway": "long"})
+        pid = create_person(
+            s, {"given_name": "Lateby", "family_name": "Courier", "pathway": "long"}
+        )
         for agency, event in consent.items():
             record_consent(s, pid, {"agency": agency, "event": event, "on_date": "2026-01-05"})
         return pid

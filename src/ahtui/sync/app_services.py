@@ -231,11 +231,7 @@ class FileResult:
 def import_one(site: Site, path: Path) -> FileResult:
     """Import one file; a refusal (anything wrong with it) is a result with its message."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return FileResult(path, "refused", f"cannot be read: {exc.strerror}. Nothing was applied.")
-    try:
-        r = engine.import_bundle(site, data, path.name)
+        r = engine.import_file(site, path)
     except AhtuiError as exc:
         return FileResult(path, "refused", exc.message)
     except Exception as exc:  # the transaction rolled back; say so rather than crash the app

@@ -142,20 +142,18 @@ def verify(parsed: Parsed, sign_public: bytes, name: str) -> None:
         ) from exc
 
 
-def read_head(path: Any, name: str) -> dict[str, Any]:
-    """The header of a bundle file, read without the rest of it, after checking the file is
-    as long as the header says. Raises BundleRefused."""
-    size = path.stat().st_size
-    with open(path, "rb") as f:
-        start = f.read(len(MAGIC) + 4)
-        if len(start) < len(MAGIC) + 4 or not start.startswith(MAGIC):
-            parse(start, name)  # says which: not a bundle, or cut short
-            raise BundleRefused(f"{name} is truncated: it ends before its header.")
-        (hlen,) = struct.unpack(">I", start[len(MAGIC) :])
-        if hlen > MAX_HEADER_BYTES:
-            raise BundleRefused(f"{name} is damaged: its header says it is {hlen:,} bytes long.")
-        head = f.read(hlen)
-        blen_bytes = f.read(8)
+def read_head(f: Any, size: int, name: str) -> dict[str, Any]:
+    """The header of a bundle file open as `f` (`size` bytes long), read without the rest of
+    it, after checking the file is as long as the header says. Raises BundleRefused."""
+    start = f.read(len(MAGIC) + 4)
+    if len(start) < len(MAGIC) + 4 or not start.startswith(MAGIC):
+        parse(start, name)  # says which: not a bundle, or cut short
+        raise BundleRefused(f"{name} is truncated: it ends before its header.")
+    (hlen,) = struct.unpack(">I", start[len(MAGIC) :])
+    if hlen > MAX_HEADER_BYTES:
+        raise BundleRefused(f"{name} is damaged: its header says it is {hlen:,} bytes long.")
+    head = f.read(hlen)
+    blen_bytes = f.read(8)
     if len(head) != hlen or len(blen_bytes) != 8:
         raise BundleRefused(f"{name} is truncated or damaged: its header is incomplete.")
     (blen,) = struct.unpack(">Q", blen_bytes)

@@ -155,7 +155,7 @@ def _report(name: str, r: Any) -> str:
     return "\n".join(
         [
             f"{name}: applied from {r.peer_name}: {r.changes} changes, {r.conflicts} new "
-            f"conflicts, {r.purges} people purged.",
+            f"conflicts, {r.purges} people removed (consent no longer allows this site).",
             *(f"{name}: {note}" for note in r.notes),
         ]
     )
@@ -177,6 +177,32 @@ def _lock(site_path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _status_lines(site: Any, engine: Any, found: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    warning = engine.clock_warning(site)
+    if warning:
+        lines.append(f"Clock: {warning}")
+    for p in found:
+        lines.append(
+            f"{p['name']} ({p['agency']}, {p['status']}): last sent "
+            f"{p['last_sent'] or 'never'}, last received {p['last_received'] or 'never'}, "
+            f"{p['changes_pending']} changes pending, {p['open_conflicts']} open conflicts"
+        )
+        if p["waiting_to_leave"]:
+            lines.append(
+                f"    {p['waiting_to_leave']} records this site may no longer hold wait until "
+                f"{p['name']} has this site's changes to them (they leave after its next bundle)."
+            )
+        if p["clock_refused_at"]:
+            lines.append(
+                f"    Refused a bundle from {p['name']} on {p['clock_refused_at'][:10]}: its "
+                f"changes were stamped {p['clock_ahead_hours']} hours ahead of this computer's "
+                "clock. Check the date and time on both computers; its next bundle is taken "
+                "once they agree."
+            )
+    return lines
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from . import engine
 
@@ -189,32 +215,20 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 _print_json(found)
             elif not found:
                 _say("No trusted sites yet: `ahtui keys card` and `ahtui keys trust`.")
-            for p in [] if args.json else found:
-                _say(
-                    f"{p['name']} ({p['agency']}, {p['status']}): last sent "
-                    f"{p['last_sent'] or 'never'}, last received {p['last_received'] or 'never'}, "
-                    f"{p['changes_pending']} changes pending, {p['open_conflicts']} open conflicts"
-                )
+            else:
+                for line in _status_lines(site, engine, found):
+                    _say(line)
             return EXIT_OK
         if action == "export":
             ex = engine.export(site, args.to)
             path = _write_bundle(Path(args.out), site.name, ex)
             _say(f"Wrote {path}: {ex.changes} changes, {ex.purges} purges for {ex.peer_name}.")
+            warning = engine.clock_warning(site)
+            if warning:
+                _warn(warning)
             return EXIT_OK
         if action == "import":
-            code = EXIT_OK
-            for f in args.files:
-                path = Path(f)
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    raise BadInput(f"Cannot read {path}: {exc.strerror}.") from exc
-                try:
-                    _say(_report(path.name, engine.import_bundle(site, data, path.name)))
-                except AhtuiError as exc:
-                    _warn(f"Refused: {exc.message}")
-                    code = exc.exit_code
-            return code
+            return _import_each(site, engine, [Path(f) for f in args.files])
         if action == "run":
             return _run(site, engine, Path(args.inbox), Path(args.outbox))
         raise BadInput(f"Unknown sync action {action!r}.")
@@ -222,17 +236,38 @@ def cmd_sync(args: argparse.Namespace) -> int:
         site.close()
 
 
+def _import_one(site: Any, engine: Any, path: Path) -> int:
+    """Import one file, saying what happened to it; its exit code (0, 1 or 2)."""
+    try:
+        r = engine.import_file(site, path)
+    except AhtuiError as exc:
+        _warn(f"Refused: {exc.message}" if exc.exit_code == EXIT_BAD_INPUT else exc.message)
+        return exc.exit_code
+    _say(_report(path.name, r))
+    return EXIT_OK
+
+
+def _import_each(site: Any, engine: Any, paths: list[Path]) -> int:
+    """Every file in turn, whatever happened to the one before: 0 if all went in, 1 if a file
+    could not be read, else 2 if a bundle was refused."""
+    codes = {_import_one(site, engine, path) for path in paths}
+    if codes == {EXIT_OK}:
+        return EXIT_OK
+    return EXIT_FAILURE if EXIT_FAILURE in codes else EXIT_BAD_INPUT
+
+
 def _run(site: Any, engine: Any, inbox: Path, outbox: Path) -> int:
     if not inbox.is_dir():
         raise BadInput(f"The inbox {inbox} is not a folder.")
-    code = EXIT_OK
+    codes = {EXIT_OK}
     with _lock(site.path):
         for path in sorted(inbox.glob(f"*{SUFFIX}")):
             try:
-                r = engine.import_bundle(site, path.read_bytes(), path.name)
+                r = engine.import_file(site, path)
             except AhtuiError as exc:
-                _warn(f"Refused: {exc.message}")
-                code = EXIT_BAD_INPUT
+                refused = exc.exit_code == EXIT_BAD_INPUT
+                _warn(f"Refused: {exc.message}" if refused else exc.message)
+                codes.add(exc.exit_code)
                 continue
             if not r.already:
                 _say(_report(path.name, r))
@@ -241,4 +276,9 @@ def _run(site: Any, engine: Any, inbox: Path, outbox: Path) -> int:
             if ex is not None:
                 out = _write_bundle(outbox, site.name, ex)
                 _say(f"Wrote {out.name}: {ex.changes} changes for {ex.peer_name}.")
-    return code
+    warning = engine.clock_warning(site)
+    if warning:
+        _warn(warning)
+    if EXIT_FAILURE in codes:
+        return EXIT_FAILURE
+    return EXIT_BAD_INPUT if EXIT_BAD_INPUT in codes else EXIT_OK

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import stat
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,15 +38,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice, repeat
 from operator import itemgetter, le
+from pathlib import Path
 from typing import Any
 
 from ..domain import limits
 from ..domain.consent import allows_sharing, as_list, from_list
+from ..errors import AhtuiError
 from ..store import summaries
 from ..store.migrations import latest_version
 from ..store.site import IntegrityError, Site, utc_now
 from . import clock, sharing
-from .bundle import FORMAT, open_body, parse, seal, signed_by, verify
+from .bundle import FORMAT, open_body, parse, read_head, seal, signed_by, verify
 from .capture import META_COLUMNS, VV, not_null_columns, synced_tables
 from .capture import columns as table_columns
 from .errors import BundleRefused
@@ -262,7 +266,8 @@ def export(site: Site, peer_ref: str, *, skip_if_empty: bool = False) -> Export 
             "sequence": seq,
             "since": ack,
             "upto": upto,
-            "created_at": utc_now(),
+            # This computer's clock, as the stamps read it: evidence of the time for the peer.
+            "created_at": _hlc_iso(clock.state(conn).now()),
         }
         chain = rotations(site)
         if chain:
@@ -296,7 +301,7 @@ def _payload(
         return payload, [], 0
     plan = sharing.plan_export(site, peer, ack, upto)
     allowed, full = plan.allowed, plan.full
-    payload["notices"] = [[p, as_list(d)] for p, d in plan.notices]
+    payload["notices"] = [[p, a, as_list(d)] for p, a, d in plan.notices]
     sites: dict[str, int] = {}
     full_json = json.dumps(full)
     withheld: list[str] = []
@@ -397,7 +402,7 @@ def _payload(
             )
         ]
     payload["sites"] = list(sites)
-    return payload, plan.updates, len(plan.notices)
+    return payload, plan.updates, len({p for p, _, _ in plan.notices})
 
 
 # -- bundle blocks ---------------------------------------------------------------------------
@@ -556,6 +561,42 @@ def already_imported(site: Site, h: dict[str, Any]) -> bool:
     return bool(found)
 
 
+class Unreadable(AhtuiError):
+    """A file in the way of an import that could not be read as a file at all (exit code 1)."""
+
+
+def import_file(site: Site, path: Path) -> Imported:
+    """Import one bundle file: refused before it is read if it is not a regular file or is
+    too large, and after reading only its header if it is for another site or imported
+    already; only then read whole, verified and applied."""
+    name = path.name
+    try:
+        # O_NONBLOCK: a pipe named like a bundle must not hang the import.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise Unreadable(f"{name} cannot be read: {exc.strerror}; it was skipped.") from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise Unreadable(
+            f"{name} is not a regular file (a folder, a pipe or a device), so it was "
+            "skipped. Only bundle files written by `ahtui sync export` belong here."
+        )
+    with os.fdopen(fd, "rb") as f:
+        if info.st_size > MAX_BUNDLE_BYTES:
+            raise BundleRefused(_too_big(name, info.st_size))
+        header = read_head(f, info.st_size, name)
+        peer = _addressed(site, header, name)
+        if already_imported(site, header):
+            return Imported(str(header.get("bundle_id")), peer["name"], already=True)
+        try:
+            f.seek(0)
+            data = f.read()
+        except OSError as exc:
+            raise Unreadable(f"{name} cannot be read: {exc.strerror}; it was skipped.") from exc
+    return import_bundle(site, data, name)
+
+
 def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported:
     """Verify, decrypt and apply one bundle in one transaction (or refuse it, changing nothing)."""
     if len(data) > MAX_BUNDLE_BYTES:
@@ -637,13 +678,13 @@ def _hub_sends_nothing(payload: dict[str, Any], name: str, sender: str) -> None:
 def _sharing_parts(
     payload: dict[str, Any], name: str
 ) -> tuple[dict[str, Any], list[tuple[str, int, str]]]:
-    """A bundle's notices (person -> decision) and withheld notes (id, hlc, origin)."""
+    """A bundle's notices ((person, agency) -> decision) and withheld notes (id, hlc, origin)."""
     try:
         notices = {}
-        for pid, d in payload.get("notices") or []:
-            if not isinstance(pid, str):
+        for pid, agency, d in payload.get("notices") or []:
+            if not isinstance(pid, str) or agency not in sharing.AGENCIES:
                 raise ValueError("not a person")
-            notices[pid] = from_list(d)
+            notices[(pid, agency)] = from_list(d)
         withheld = []
         for rid, hlc, origin in payload.get("withheld") or []:
             if not isinstance(rid, str) or not isinstance(origin, str):

@@ -135,15 +135,30 @@ def _basis(d: Decision | None) -> str:
 @dataclass
 class Plan:
     """What a bundle for one peer says about people: whose records may go (`allowed`), who
-    goes in full (new to the peer, or under a new decision), and the notices for the peer."""
+    goes in full (new to the peer, or under a new decision), and the notices: decisions
+    (person, agency, decision) the peer must know and has not been told."""
 
     allowed: set[str]
     full: list[str]
-    notices: list[tuple[str, Decision | None]]
+    notices: list[tuple[str, str, Decision | None]]
     updates: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
 
+# Every agency a consent decision can be about.
+AGENCIES = ("prison", "probation", "local_authority", "ces", "other")
+
+
 def plan_export(site: Site, peer: Any, ack: int, upto: int) -> Plan:
+    """Who goes to `peer`, in full or not at all, and what it must be told.
+
+    A peer is told (once per decision, until it acknowledges the bundle that told it):
+    - for anyone it was sent, and anyone its agency was once allowed to hold but is no longer,
+      that decision: it can then refuse the person from any site whose news is older
+      (`judge`), whichever site it had them from. Nobody is named to an agency that was never
+      allowed them;
+    - for people first recorded there that it may not be sent, every decision about them:
+      it still holds them, and must know where they may go.
+    """
     conn = site.conn
     peer_id = peer["site_id"]
     hub = peer["agency"] == HUB
@@ -175,24 +190,39 @@ def plan_export(site: Site, peer: Any, ack: int, upto: int) -> Plan:
                     (peer_id, p, upto, basis),
                 )
             )
-    for p, (state, at, old_basis) in sorted(shared.items()):
-        if p in allowed:
-            continue
-        d = decided.get(p)
-        basis = _basis(d)
-        if state == "purging" and at <= ack and old_basis == basis:
-            # The peer has this notice: nothing more to say until the decision changes.
-            plan.updates.append(
-                ("DELETE FROM sync_shared WHERE peer = ? AND person_id = ?", (peer_id, p))
+    told = set(shared)
+    if not hub:
+        # Those its agency may have been sent by someone: consent once given, or a decision
+        # this site was itself told about.
+        once = {
+            r[0]
+            for r in conn.execute(
+                "SELECT person_id FROM consents WHERE agency = ? AND event = 'given' "
+                "UNION SELECT person_id FROM sync_decisions WHERE agency = ?",
+                (about, about),
             )
-            continue
-        plan.notices.append((p, d))
-        if state == "shared" or old_basis != basis:
+        }
+        told |= {p for p, d in decided.items() if not allows_sharing(d) and p in once}
+    told -= allowed
+    theirs = (homes(conn, peer_id, told & held) if told & held else set()) if not hub else set()
+    everything = {a: decisions(conn, a, theirs) for a in AGENCIES} if theirs else {}
+    for p in sorted(told):
+        d = decided.get(p)
+        news = [(about, d)]
+        if p in theirs:
+            news = [(a, everything[a].get(p)) for a in AGENCIES if everything[a].get(p)]
+            news = news or [(about, d)]
+        basis = json.dumps([[a, None if x is None else list(x)] for a, x in news])
+        old = shared.get(p)
+        if old is not None and old[0] == "purging" and old[1] <= ack and old[2] == basis:
+            continue  # the peer has this news already
+        plan.notices.extend((p, a, x) for a, x in news)
+        if old is None or old[0] == "shared" or old[2] != basis:
             plan.updates.append(
                 (
-                    "UPDATE sync_shared SET state = 'purging', upto = ?, basis = ? "
-                    "WHERE peer = ? AND person_id = ?",
-                    (upto, basis, peer_id, p),
+                    "INSERT OR REPLACE INTO sync_shared (peer, person_id, state, upto, basis) "
+                    "VALUES (?, ?, 'purging', ?, ?)",
+                    (peer_id, p, upto, basis),
                 )
             )
     return plan
@@ -258,7 +288,7 @@ def judge(
     site: Site,
     peer: Any,
     blocks: dict[str, tuple[list[str], list[Sequence[Any]], Any]],
-    notices: dict[str, Decision | None],
+    notices: dict[tuple[str, str], Decision | None],
 ) -> Judged:
     """Decide, before anything is merged, whose rows in a bundle this site may take.
 
@@ -271,8 +301,11 @@ def judge(
     out = Judged()
     hub_here = site.agency == HUB
     about = peer["agency"] if hub_here else site.agency
+    for (p, agency), d in notices.items():
+        keep_decision(conn, p, agency, d)
+    told = {p: d for (p, agency), d in notices.items() if agency == about}
     people = {r[0] for _, rows, _ in blocks.values() for r in rows if r[0] is not None}
-    people |= notices.keys()
+    people |= told.keys()
     if not people:
         return out
     known: dict[str, Decision] = {}
@@ -285,9 +318,7 @@ def judge(
     if "consents" in blocks:
         cols, rows, _ = blocks["consents"]
         brought = _consent_decisions(cols, rows, about)
-    merged = {p: later(later(known.get(p), brought.get(p)), notices.get(p)) for p in people}
-    for p, d in notices.items():
-        keep_decision(conn, p, about, d)
+    merged = {p: later(later(known.get(p), brought.get(p)), told.get(p)) for p in people}
     undecided = [p for p, d in merged.items() if d is None]
     if hub_here:
         # A hub takes from a person's home site (the creator of their record) what that site
