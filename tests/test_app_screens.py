@@ -348,6 +348,30 @@ async def test_write_a_sensitive_note(unlocked) -> None:
     assert "SENSITIVE" in shown and "27 Feb 2025 14:30" in shown
     # Recorded days after the contact (the site's clock is today's), so flagged late.
     assert "LATE" in shown
+    # s on the highlighted note clears the mark, and sets it again.
+    from textual.widgets import DataTable
+
+    table = app.screen.query_one(DataTable)
+    table.move_cursor(row=next(i for i, r in enumerate(app.screen.rows) if r["id"] == note["id"]))
+    await pilot.press("s")
+    await pilot.pause()
+    assert app.site.one("SELECT sensitive FROM case_notes WHERE id = ?", (note["id"],))[0] == 0
+    assert "Mark cleared" in " ".join(str(n.message) for n in app._notifications)
+    await pilot.press("s")
+    await pilot.pause()
+    assert app.site.one("SELECT sensitive FROM case_notes WHERE id = ?", (note["id"],))[0] == 1
+    # A note written by another agency's site cannot be marked here.
+    from ahtui.store import rows
+
+    with app.site.write():
+        app.site.conn.execute(
+            "UPDATE case_notes SET agency = 'probation' WHERE id = ?", (note["id"],)
+        )
+    app.screen.reload()
+    await pilot.press("s")
+    await pilot.pause()
+    assert "written by probation" in " ".join(str(n.message) for n in app._notifications)
+    assert rows.get(app.site, "case_notes", note["id"])["sensitive"] == 1
 
 
 # -- emails --------------------------------------------------------------------------------

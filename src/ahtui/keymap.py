@@ -436,6 +436,13 @@ ACTIONS: tuple[KeyAction, ...] = (
         "n",
         "Write a case note: contact type, when, where, fact or opinion, sensitive.",
     ),
+    KeyAction(
+        "notes.sensitive",
+        "toggle_sensitive",
+        "Sensitive",
+        "s",
+        "Mark the highlighted note sensitive (kept from other agencies), or clear the mark.",
+    ),
     # -- template emails -----------------------------------------------------------------
     *(
         KeyAction(f"emails.{name}", action, words, keys, help_text)

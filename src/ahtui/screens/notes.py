@@ -2,7 +2,8 @@
 
 A note written down more than one working day after the contact is flagged LATE (National
 Standard 1.1, `schedule.note_is_late`); sensitive notes are flagged SENSITIVE. Both are words
-in the Flags column and in the full note below the list, never colour alone.
+in the Flags column and in the full note below the list, never colour alone. `s` marks the
+highlighted note sensitive or clears the mark (only the agency that wrote it may).
 """
 
 from __future__ import annotations
@@ -98,6 +99,31 @@ class NotesScreen(SiteScreen):
         # The recording date stays out: LATE already says what matters about it.
         head += note_flags(r)
         self.query_one("#note-body", Static).update(" · ".join(head) + "\n" + r["body"])
+
+    def action_toggle_sensitive(self) -> None:
+        from ..errors import AhtuiError
+        from ..store import notes
+
+        table = self.query_one(DataTable)
+        if not self.rows:
+            self.notify("No note to mark: n writes one.", markup=False)
+            return
+        r = self.rows[table.cursor_row]
+        try:
+            notes.set_sensitive(self.site, r["id"], not r["sensitive"])
+        except AhtuiError as exc:
+            self.notify(exc.message, severity="warning", markup=False)
+            return
+        row = table.cursor_row
+        self.reload()
+        table.move_cursor(row=row)
+        self.notify(
+            "Marked SENSITIVE: other agencies' sites no longer receive this note, and give up "
+            "their copies."
+            if not r["sensitive"]
+            else "Mark cleared: the note is shared again with the team's sites.",
+            markup=False,
+        )
 
     def action_add(self) -> None:
         from ..domain.enums import ContactType, NoteKind

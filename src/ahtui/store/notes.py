@@ -44,10 +44,16 @@ def add_note(
     return rows.insert(site, "case_notes", values)
 
 
+_WRITTEN_BY = {
+    "prison": "a prison",
+    "probation": "probation",
+    "local_authority": "the local authority",
+    "ces": "the Care Experience Specialist",
+}
+
+
 def set_sensitive(site: Site, note_id: str, sensitive: bool = True) -> None:
     """Mark a note sensitive (kept from other agencies), or clear the mark."""
-    from ..domain.enums import Agency
-
     note = rows.get(site, "case_notes", note_id)
     agency = note["agency"]
     if agency is None:
@@ -58,8 +64,7 @@ def set_sensitive(site: Site, note_id: str, sensitive: bool = True) -> None:
         )
         agency = site.agency if origin is None or origin[0] == site.site_id else None
     if agency != site.agency:
-        known = {a.value for a in Agency}
-        who = f"the {Agency(agency).label().lower()}" if agency in known else "another agency"
+        who = _WRITTEN_BY.get(agency or "", "another agency")
         raise BadInput(
             f"This note was written by {who}: only they can mark it sensitive or clear the "
             "mark, so it stays with them. Ask them to, or write a note of your own."
