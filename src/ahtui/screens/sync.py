@@ -98,8 +98,12 @@ class SyncScreen(SiteScreen):
         self._site_lock = getattr(self.app, "site_lock", None) or contextlib.nullcontext()
         self.reload()
         self.query_one("#sync-peers", DataTable).focus()
+        from ..sync import app_services
+
+        warning = self.app.site and app_services.clock_warning(self.site)  # type: ignore[attr-defined]
         self._show_result(
-            "e writes a bundle for the highlighted site; i imports bundle files or a folder."
+            warning
+            or "e writes a bundle for the highlighted site; i imports bundle files or a folder."
         )
 
     # -- drawing -------------------------------------------------------------------------
@@ -163,7 +167,13 @@ class SyncScreen(SiteScreen):
             return
         status = "trusted" if p.status == "trusted" else "REVOKED: nothing is sent to it"
         detail.update(
-            f"{p.name} · {label(Agency, p.agency)} · {status}\nKey fingerprint: {p.fingerprint}"
+            "\n".join(
+                [
+                    f"{p.name} · {label(Agency, p.agency)} · {status}",
+                    f"Key fingerprint: {p.fingerprint}",
+                    *p.notes,
+                ]
+            )
         )
 
     def _peer(self) -> Any:

@@ -133,6 +133,8 @@ class Peer:
     last_received: str | None
     changes_pending: int
     open_conflicts: int
+    # What else an administrator should know about this peer, in plain words.
+    notes: tuple[str, ...] = ()
 
     @property
     def fingerprint_short(self) -> str:
@@ -155,9 +157,32 @@ def peers(site: Site) -> list[Peer]:
             p["last_received"],
             int(p["changes_pending"]),
             int(p["open_conflicts"]),
+            tuple(peer_notes(p)),
         )
         for p in engine.status(site)
     ]
+
+
+def peer_notes(p: dict[str, Any]) -> list[str]:
+    """Plain lines about one peer of `engine.status`: records waiting for it before they
+    leave this site, and a bundle of its refused for its clock."""
+    out = []
+    if p["waiting_to_leave"]:
+        out.append(
+            f"{p['waiting_to_leave']} records this site may no longer hold wait until "
+            f"{p['name']} has this site's changes to them (they leave after its next bundle)."
+        )
+    if p["clock_refused_at"]:
+        out.append(
+            f"Refused a bundle from {p['name']} on {p['clock_refused_at'][:10]}: its changes "
+            f"were stamped {p['clock_ahead_hours']} hours ahead of this computer's clock. Check "
+            "the date and time on both computers; its next bundle is taken once they agree."
+        )
+    return out
+
+
+def clock_warning(site: Site) -> str | None:
+    return engine.clock_warning(site)
 
 
 def open_conflicts(site: Site) -> int:

@@ -178,6 +178,8 @@ def _lock(site_path: Path) -> Iterator[None]:
 
 
 def _status_lines(site: Any, engine: Any, found: list[dict[str, Any]]) -> list[str]:
+    from .app_services import peer_notes
+
     lines = []
     warning = engine.clock_warning(site)
     if warning:
@@ -188,18 +190,7 @@ def _status_lines(site: Any, engine: Any, found: list[dict[str, Any]]) -> list[s
             f"{p['last_sent'] or 'never'}, last received {p['last_received'] or 'never'}, "
             f"{p['changes_pending']} changes pending, {p['open_conflicts']} open conflicts"
         )
-        if p["waiting_to_leave"]:
-            lines.append(
-                f"    {p['waiting_to_leave']} records this site may no longer hold wait until "
-                f"{p['name']} has this site's changes to them (they leave after its next bundle)."
-            )
-        if p["clock_refused_at"]:
-            lines.append(
-                f"    Refused a bundle from {p['name']} on {p['clock_refused_at'][:10]}: its "
-                f"changes were stamped {p['clock_ahead_hours']} hours ahead of this computer's "
-                "clock. Check the date and time on both computers; its next bundle is taken "
-                "once they agree."
-            )
+        lines += [f"    {line}" for line in peer_notes(p)]
     return lines
 
 
