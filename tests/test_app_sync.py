@@ -527,3 +527,25 @@ def test_snapshot_conflicts_no_color(
     monkeypatch.setenv("NO_COLOR", "1")
     app = _app(snap_paths[B])
     assert snap_compare(app, terminal_size=SIZE, run_before=_then("f"))
+
+
+async def test_a_clock_far_ahead_of_the_trusted_time_is_said_on_unlocking(
+    family: Family, tmp_path: Path
+) -> None:
+    sites, paths = _ready_sites(family, tmp_path)
+    ten_days_ago = int(time.time() * 1000) - 10 * 24 * 3600 * 1000
+    with sites[A].write() as conn:
+        conn.execute("UPDATE sync_clock SET trusted_ms = ?", (ten_days_ago,))
+    for s in sites.values():
+        s.close()
+    app = _app(paths[A])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: caseload_ready(app))
+        shown = " ".join(str(n.message) for n in app._notifications)
+        assert (
+            "This computer's clock is 10 days ahead of the latest date this site can trust" in shown
+        )
+        # And the sync screen says it in place of its hint.
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SyncScreen))
+        assert "10 days ahead" in str(app.screen.query_one("#sync-result").render())

@@ -65,7 +65,7 @@ def test_a_clock_days_fast_stamps_no_later_than_a_day_past_the_trusted_time(
         newest = a.one("SELECT max(hlc) FROM sync_rows")[0]
         assert clock.physical_ms(newest) <= trusted + clock.CLAMP_MS
         assert clock.state(a.conn).ahead_ms > 5 * DAY_MS
-        assert "ahead of the latest time this site can trust" in engine.clock_warning(a)
+        assert "ahead of the latest date this site can trust" in engine.clock_warning(a)
         # The clamped write did not move the trusted time, so a second one is held too.
         m.create("A")
         assert clock.trusted_ms(a.conn) == trusted

@@ -200,12 +200,12 @@ def run_ops(family: Family, root: Path, ops: list, seed: int) -> None:
 EXAMPLES = int(os.environ.get("AHTUI_SYNC_EXAMPLES", "200"))
 
 
-# Derandomized so CI runs the same 200 examples every time; the slow run below keeps
-# searching at random (it found an edit-versus-delete case that is still open, issue 5).
+# Fresh examples every run, like the slow run below; a failure prints the steps and the blob
+# to reproduce them with @reproduce_failure.
 @settings(
     max_examples=EXAMPLES,
-    derandomize=True,
     deadline=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ops=st.lists(operation, min_size=1, max_size=24), seed=st.integers(0, 1000))

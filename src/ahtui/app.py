@@ -288,6 +288,13 @@ class AhtuiApp(App[None]):
             await self.switch_screen(screen)
         else:
             await self.push_screen(screen)
+        from .sync.clock import warning
+
+        clock_ahead = warning(site.conn)
+        if clock_ahead:
+            self.notify(
+                clock_ahead, title="Check the date", severity="warning", timeout=30, markup=False
+            )
 
     def _unlock_failed(self, message: str) -> None:
         from .screens.unlock import UnlockScreen

@@ -24,8 +24,10 @@ from typing import Any
 
 SHIFT = 16
 DAY_MS = 24 * 3600 * 1000
-# How far past the trusted time a write may be stamped (peers refuse more than 4 days ahead).
+# How far past the trusted time a write may be stamped; peers refuse changes stamped more
+# than MAX_DRIFT_MS ahead of their own clock.
 CLAMP_MS = DAY_MS
+MAX_DRIFT_MS = 4 * DAY_MS
 
 
 class ConnState:
@@ -123,3 +125,21 @@ def iso_ms(text: Any) -> int | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return int(when.timestamp() * 1000)
+
+
+def warning(conn: Any) -> str | None:
+    """A plain warning when this computer's clock is far ahead of the latest time the site has
+    reason to trust (its changes are then stamped no later than a day after it)."""
+    trusted = trusted_ms(conn)
+    ahead = state(conn).wall_ms() - trusted
+    if not trusted or ahead <= MAX_DRIFT_MS:
+        return None
+    from datetime import UTC, datetime
+
+    since = datetime.fromtimestamp(trusted / 1000, UTC).strftime("%d %b %Y")
+    return (
+        f"This computer's clock is {ahead / DAY_MS:.0f} days ahead of the latest date this site "
+        f"can trust ({since}). If the clock is wrong, correct it. If it is right, the next "
+        "bundle from another site confirms it; meanwhile changes made here are dated for sync "
+        "no later than a day after that, so other sites still accept them."
+    )

@@ -87,7 +87,7 @@ HUB_MONTH_ONLY = {"people.date_of_birth"}
 # Columns whose concurrent changes are not conflicts (two deletes mean the same thing).
 NO_CONFLICT = {"deleted_at"}
 # Changes stamped further ahead of this computer's clock are refused.
-MAX_DRIFT_MS = 4 * 24 * 3600 * 1000
+MAX_DRIFT_MS = clock.MAX_DRIFT_MS
 # The largest bundle file read (refused before reading), and the most its sealed changes may
 # unpack to: far above a first exchange of a 50,000-person site, far below this machine's
 # memory, so a damaged or hostile file cannot exhaust it.
@@ -1348,20 +1348,7 @@ def status(site: Site) -> list[dict[str, Any]]:
 
 
 def clock_warning(site: Site) -> str | None:
-    """A plain warning when this computer's clock is far ahead of the latest time this site
-    has reason to trust (its changes are then stamped no later than a day after it)."""
-    trusted = clock.trusted_ms(site.conn)
-    ahead = clock.state(site.conn).wall_ms() - trusted
-    if not trusted or ahead <= MAX_DRIFT_MS:
-        return None
-    since = _hlc_iso(trusted << clock.SHIFT)[:10]
-    return (
-        f"This computer's clock is {_days(ahead)} ahead of the latest time this site can "
-        f"trust ({since}: its last change made with a clock that agreed, or the last bundle "
-        "from another site). If the clock is wrong, correct it. If it is right, the next "
-        "bundle from another site confirms it; until then changes made here are stamped no "
-        "later than a day after that time, so other sites still accept them."
-    )
+    return clock.warning(site.conn)
 
 
 def history(site: Site, limit: int = 50) -> list[dict[str, Any]]:
