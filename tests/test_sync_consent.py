@@ -190,3 +190,32 @@ def test_a_hub_never_holds_a_persons_names_or_day_of_birth(sites) -> None:
     row = h.one("SELECT given_name, family_name, date_of_birth, crn FROM people WHERE id = ?",
                 (pid,))  # fmt: skip
     assert tuple(row) == ("", "", "2003-05-01", "X123456")
+
+
+def test_recording_the_end_of_this_sites_own_consent_says_the_person_will_leave(sites) -> None:
+    from ahtui.store.consent import leaves_this_site
+
+    p, la = sites["P"], sites["L"]
+    _, shared = _setup(p)
+    engine.import_bundle(la, engine.export(p, la.site_id).data)
+    assert not leaves_this_site(la, shared)
+    record_consent(la, shared, {"agency": "local_authority", "event": "withdrawn",
+                                "on_date": "2026-02-01"})  # fmt: skip
+    assert leaves_this_site(la, shared)
+    # The home site keeps its own record whatever its agency's consent says.
+    record_consent(p, shared, {"agency": "prison", "event": "withdrawn", "on_date": "2026-02-01"})
+    assert not leaves_this_site(p, shared)
+    # The local authority holds them until a site that takes them has what it wrote about them.
+    # Not the prison: their home keeps its own record, but its agency may no longer be sent
+    # theirs (the local authority learns that while leaving). Probation, then.
+    for other, still in ((p, 1), (sites["B"], 0)):
+        engine.import_bundle(other, engine.export(la, other.site_id).data)
+        engine.import_bundle(la, engine.export(other, la.site_id).data)
+        assert la.one("SELECT count(*) FROM people WHERE id = ?", (shared,))[0] == still
+    assert "withdrawn" in {
+        r[0]
+        for r in sites["B"].query(
+            "SELECT event FROM consents WHERE person_id = ? AND agency = 'local_authority'",
+            (shared,),
+        )
+    }

@@ -256,6 +256,10 @@ class World:
                         got = s.one("SELECT body, sensitive FROM case_notes WHERE id = ?", (nid,))
                         assert got is not None, (name, nid, "lost a note")
                         assert (got[0], bool(got[1])) == (v["body"], self.sensitive(nid))
+                for p, _agency, d in self.consents:
+                    if p == pid:
+                        got = s.one("SELECT event FROM consents WHERE id = ?", (d[3],))
+                        assert got is not None and got[0] == d[4], (name, d, "lost a consent")
                 person = s.one("SELECT * FROM people WHERE id = ?", (pid,))
                 for f in FIELDS:
                     assert person[f] == max(self.edits[(pid, f)])[1], (name, pid, f)

@@ -165,5 +165,11 @@ class ConsentScreen(SiteScreen):
             ],
             submit,
             intro="Declined: the offer stays open; leave 'Offer again on' empty for 3 months.",
-            done=lambda _r: self.notify("Consent recorded.", markup=False),
+            done=lambda _r: self.notify(
+                "Consent recorded. This site may no longer hold this person's records: they "
+                "leave it after its next exchange with the sites that may still hold them."
+                if consent.leaves_this_site(self.site, self.person_id)
+                else "Consent recorded.",
+                markup=False,
+            ),
         )

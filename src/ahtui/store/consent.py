@@ -70,3 +70,18 @@ def consent_history(site: Site, person_id: str) -> list[Any]:
         f"SELECT * FROM consents WHERE person_id = ? AND deleted_at IS NULL {ORDER}",
         (person_id,),
     )
+
+
+def leaves_this_site(site: Site, person_id: str) -> bool:
+    """Whether the person's consent no longer lets this site hold them: their latest event for
+    this site's agency is not "given", and they were first recorded elsewhere (a person's home
+    site keeps its own record). They leave once the other sites have what it wrote."""
+    if site.agency not in {a.value for a in ConsentAgency}:
+        return False
+    latest = current_consents(site, person_id).get(ConsentAgency(site.agency))
+    if latest is None or latest.allows_sharing:
+        return False
+    home = site.one(
+        "SELECT ins_origin FROM sync_rows WHERE tbl = 'people' AND row_id = ?", (person_id,)
+    )
+    return home is not None and home[0] != site.site_id

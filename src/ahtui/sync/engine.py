@@ -940,7 +940,15 @@ def _without(
     out = {}
     dropped = 0
     for table, (cols, rows, empty) in blocks.items():
-        kept = [r for r in rows if r[0] not in judged.drop] if judged.drop else rows
+        kept = (
+            [
+                r
+                for r in rows
+                if r[0] not in judged.drop or sharing.takes_while_leaving(table, r[0], judged)
+            ]
+            if judged.drop
+            else rows
+        )
         if table == "case_notes" and judged.drop_notes:
             i = cols.index("id")
             kept = [r for r in kept if r[6][i] not in judged.drop_notes]

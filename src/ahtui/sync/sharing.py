@@ -400,6 +400,12 @@ def judge(
     return out
 
 
+def takes_while_leaving(table: str, person_id: str, out: Judged) -> bool:
+    """A site leaving a person still takes their consent events: they say which sites may
+    hold the person, so which must have this site's records before it lets them go."""
+    return table == "consents" and person_id in out.leaving
+
+
 def _hub_keeps(conn: Any, person_id: str) -> bool:
     """A hub holds a person while some site it hears from may hold them itself."""
     home = home_of(conn, person_id)
@@ -559,7 +565,10 @@ def _peers(conn: Any) -> list[tuple[str, str, int]]:
 
 
 def _may_hold(conn: Any, person_id: str, agency: str, peer_id: str, home: str | None) -> bool:
-    return home == peer_id or receives(decision_of(conn, person_id, agency), is_home=False)
+    """Whether a peer takes the person's records from this site (so its acknowledgement means
+    it has them): a home site that may not be sent them keeps its own record but takes no one
+    else's."""
+    return receives(decision_of(conn, person_id, agency), is_home=home == peer_id)
 
 
 def _unacked(conn: Any, rows: list[tuple[str, list[str]]], acked: int, holders: list[str]) -> bool:
@@ -576,6 +585,21 @@ def _unacked(conn: Any, rows: list[tuple[str, list[str]]], acked: int, holders: 
         ).fetchone():
             return True
     return False
+
+
+def _holders(conn: Any, person_id: str, may: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The peers to hand a person's records to before leaving them: of those that may hold
+    them, the ones this site has sent them to. (This site's view of who
+    else may hold them goes stale once it takes nothing more of theirs, and a site it never
+    sent them to has them, if it may, from those that did.) If it has sent them to none, all
+    that may hold them: what it wrote must reach someone."""
+    sent = {
+        r[0]
+        for r in conn.execute(
+            "SELECT peer FROM sync_shared WHERE person_id = ? AND state = 'shared'", (person_id,)
+        )
+    }
+    return [(q, acked) for q, acked in may if q in sent] or may
 
 
 @dataclass
@@ -629,9 +653,9 @@ def _review(site: Site, *, release: bool) -> list[Waiting]:
                     if not stays:
                         keep_decision(conn, pid, site.agency, d)
                 continue
-            holders = [
+            holders = _holders(conn, pid, [
                 (q, acked) for q, agency, acked in peers if _may_hold(conn, pid, agency, q, home)
-            ]
+            ])  # fmt: skip
             ids = [q for q, _ in holders]
             waits = [q for q, acked in holders if _unacked(conn, rows, acked, ids)]
             out.append(Waiting(tbl, rid, pid, since, waits))
@@ -652,12 +676,12 @@ def _review(site: Site, *, release: bool) -> list[Waiting]:
                 "SELECT ins_origin FROM sync_rows WHERE tbl = ? AND row_id = ?", (tbl, rid)
             ).fetchone()
             agency = note_agency(conn, site, note[0], origin[0] if origin else "")
-            holders = [
+            holders = _holders(conn, pid, [
                 (q, acked)
                 for q, q_agency, acked in peers
                 if (agency is None or q_agency == agency)
                 and _may_hold(conn, pid, q_agency, q, home)
-            ]
+            ])  # fmt: skip
             ids = [q for q, _ in holders]
             waits = [q for q, acked in holders if _unacked(conn, [(tbl, [rid])], acked, ids)]
             out.append(Waiting(tbl, rid, pid, since, waits))
