@@ -115,12 +115,7 @@ def parse(data: bytes, name: str) -> Parsed:
         raise BundleRefused(
             f"{name} is truncated or damaged: its length does not match what its header says."
         )
-    try:
-        header = json.loads(head)
-        if not isinstance(header, dict):
-            raise ValueError
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BundleRefused(f"{name} is damaged: its header cannot be read.") from exc
+    header = _header(head, name)
     return Parsed(header, head, data[at : at + blen], data[: at + blen], data[at + blen :])
 
 
@@ -161,6 +156,10 @@ def read_head(f: Any, size: int, name: str) -> dict[str, Any]:
         raise BundleRefused(
             f"{name} is truncated or damaged: its length does not match what its header says."
         )
+    return _header(head, name)
+
+
+def _header(head: bytes, name: str) -> dict[str, Any]:
     try:
         header = json.loads(head)
         if not isinstance(header, dict):
