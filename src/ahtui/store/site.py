@@ -164,8 +164,11 @@ class Site:
         try:
             yield self.conn
             # On a site that keeps the supervisors' summaries, those of whatever this
-            # transaction changed commit with it.
+            # transaction changed commit with it; so does the clock's trusted time.
             summaries.refresh(self.conn)
+            from ..sync.clock import settle
+
+            settle(self.conn)
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:

@@ -67,8 +67,7 @@ def _has_sync(conn: Any) -> bool:
 
 
 _CLOCK = (
-    "UPDATE sync_clock SET hlc = max(hlc + 1, sync_stamp(trusted_ms)), "
-    "trusted_ms = sync_trust(trusted_ms), seq = seq + 1 WHERE id = 1;"
+    "UPDATE sync_clock SET hlc = max(hlc + 1, sync_stamp(trusted_ms)), seq = seq + 1 WHERE id = 1;"
 )
 # Before migration 0017 the clock has no trusted time: the triggers of those steps stamp now.
 _CLOCK_BEFORE_0017 = (

@@ -33,7 +33,7 @@ MAX_DRIFT_MS = 4 * DAY_MS
 class ConnState:
     """Switches for one connection; tests move `offset_ms` to simulate a skewed clock."""
 
-    __slots__ = ("ahead_ms", "capture", "local", "offset_ms")
+    __slots__ = ("ahead_ms", "capture", "local", "offset_ms", "pending_trust")
 
     def __init__(self) -> None:
         self.capture = 1
@@ -42,6 +42,9 @@ class ConnState:
         # How far this computer's clock was ahead of the trusted time at the last write that
         # had to be clamped (0: none on this connection).
         self.ahead_ms = 0
+        # The clock of this transaction's writes that agreed with the trusted time: it becomes
+        # the trusted time when the transaction commits (`settle`), so a write costs one call.
+        self.pending_trust = 0
 
     def wall_ms(self) -> int:
         return int(time.time() * 1000) + self.offset_ms
@@ -50,20 +53,16 @@ class ConnState:
         return self.wall_ms() << SHIFT
 
     def stamp(self, trusted_ms: int | None) -> int:
-        """The physical part of a new local stamp: now, or a day past the trusted time."""
+        """The physical part of a new local stamp: now, or a day past the trusted time. A
+        clamped write does not move the trusted time on (or a clock days ahead would creep
+        through a day at a time); one that agrees does, when it commits."""
         now = self.wall_ms()
         if trusted_ms and now > trusted_ms + CLAMP_MS:
             self.ahead_ms = now - trusted_ms
             return (trusted_ms + CLAMP_MS) << SHIFT
+        if now > self.pending_trust:
+            self.pending_trust = now
         return now << SHIFT
-
-    def trust(self, trusted_ms: int | None) -> int:
-        """The trusted time after a local write: moved on only by a clock that agrees with it
-        (a clamped write does not move it, or a clock days ahead would creep through)."""
-        now = self.wall_ms()
-        if not trusted_ms:
-            return now
-        return max(trusted_ms, now) if now <= trusted_ms + CLAMP_MS else trusted_ms
 
     def enabled(self) -> int:
         return self.capture
@@ -79,7 +78,6 @@ def register(conn: Any) -> ConnState:
     state = ConnState()
     conn.create_function("sync_now", 0, state.now, deterministic=False)
     conn.create_function("sync_stamp", 1, state.stamp, deterministic=False)
-    conn.create_function("sync_trust", 1, state.trust, deterministic=False)
     conn.create_function("sync_capture", 0, state.enabled, deterministic=False)
     conn.create_function("sync_local", 0, state.is_local, deterministic=False)
     _STATES[id(conn)] = state
@@ -100,6 +98,18 @@ def physical_ms(hlc: int) -> int:
 def trusted_ms(conn: Any) -> int:
     row = conn.execute("SELECT trusted_ms FROM sync_clock WHERE id = 1").fetchone()
     return int(row[0] or 0) if row else 0
+
+
+def settle(conn: Any) -> None:
+    """Before a transaction commits: its writes made while the clock agreed move the trusted
+    time on (store.site calls this with the summaries, once a transaction)."""
+    st = _STATES.get(id(conn))
+    if st is not None and st.pending_trust:
+        conn.execute(
+            "UPDATE sync_clock SET trusted_ms = max(trusted_ms, ?) WHERE id = 1",
+            (st.pending_trust,),
+        )
+        st.pending_trust = 0
 
 
 def confirm(conn: Any, other_ms: int) -> None:
