@@ -45,7 +45,7 @@ def main() -> int:
     from ahtui.store.caseload import caseload
     from ahtui.store.facts import load_facts
     from ahtui.store.site import open_site
-    from ahtui.sync import clock as sync_clock
+    from ahtui.store import hlc as sync_clock
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)

@@ -247,7 +247,7 @@ def test_many_changes_in_one_transaction_refresh_at_commit(copied) -> None:
 
 def test_mark_and_refresh_cover_writes_the_triggers_do_not_see(copied) -> None:
     """What a sync import does: triggers idle (sync_local() = 0), then `mark` and `refresh`."""
-    from ahtui.sync import clock
+    from ahtui.store import hlc as clock
 
     pid = _live(copied, "people")[0]
     state = clock.state(copied.conn)

@@ -12,7 +12,7 @@ from test_sync_helpers import ALL, Family, digest, person
 from ahtui.store import migrations, rows
 from ahtui.store.site import open_site
 from ahtui.sync import engine, keys
-from ahtui.sync.capture import synced_tables
+from ahtui.store.capture import synced_tables
 
 
 @pytest.fixture(scope="module")

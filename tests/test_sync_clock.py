@@ -9,7 +9,8 @@ import pytest
 from test_sync_helpers import Family
 from test_sync_property import SPECS, Model
 
-from ahtui.sync import clock, engine
+from ahtui.store import hlc as clock
+from ahtui.sync import engine
 from ahtui.sync.errors import BundleRefused
 
 DAY_MS = 24 * 3600 * 1000

@@ -17,7 +17,8 @@ import pytest
 from test_sync_helpers import Family, digest
 from test_sync_property import SPECS, Model
 
-from ahtui.sync import clock, engine
+from ahtui.store import hlc as clock
+from ahtui.sync import engine
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from test_sync_helpers import ALL, Family, digest, person
 
 from ahtui.store import ids, plans, release, rows
 from ahtui.store.site import Site
-from ahtui.sync import clock, engine
+from ahtui.store import hlc as clock
+from ahtui.sync import engine
 
 SPECS = [("A", "prison"), ("B", "probation"), ("C", "local_authority")]
 DAY = date(2026, 2, 2)

@@ -39,7 +39,7 @@ from ahtui.store.consent import record_consent
 from ahtui.store.notes import add_note, set_sensitive
 from ahtui.store.people import create_person
 from ahtui.sync import engine
-from ahtui.sync.capture import synced_tables
+from ahtui.store.capture import synced_tables
 from ahtui.sync.engine import person_expr
 
 SPECS = [("P", "prison"), ("B", "probation"), ("L", "local_authority"), ("H", "hub")]

@@ -288,7 +288,7 @@ class AhtuiApp(App[None]):
             await self.switch_screen(screen)
         else:
             await self.push_screen(screen)
-        from .sync.clock import warning
+        from .store.hlc import warning
 
         clock_ahead = warning(site.conn)
         if clock_ahead:

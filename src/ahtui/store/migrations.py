@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import SchemaTooNew
 from ..resources import schema_dir
-from . import checks, triggers
+from . import capture, checks, triggers
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -108,10 +108,8 @@ def migrate(conn: Any, progress: Callable[[int, int], None] | None = None) -> in
                 (migration.version, migration.name),
             )
             triggers.install_audit_triggers(conn)
-            # Sync capture triggers follow the schema too (ahtui.sync.capture).
-            from ..sync.capture import install_capture_triggers
-
-            install_capture_triggers(conn)
+            # Sync capture triggers follow the schema too (store/capture.py).
+            capture.install_capture_triggers(conn)
             checks.restate_in_lists(conn)
             conn.execute("COMMIT")
         except BaseException:

@@ -29,7 +29,7 @@ from sqlcipher3 import dbapi2 as sqlcipher
 
 from ..errors import BadInput, NotASite, SiteBusy, SiteMissing, SiteOpenError, WrongPassphrase
 from . import keyring as keys
-from . import migrations, summaries
+from . import hlc, migrations, summaries
 
 SITE_FORMAT = "ahtui-site"
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
@@ -166,9 +166,7 @@ class Site:
             # On a site that keeps the supervisors' summaries, those of whatever this
             # transaction changed commit with it; so does the clock's trusted time.
             summaries.refresh(self.conn)
-            from ..sync.clock import settle
-
-            settle(self.conn)
+            hlc.settle(self.conn)
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:
@@ -209,10 +207,8 @@ def _connect(path: Path, data_key: bytes, *, create: bool, busy_timeout_ms: int)
     # Temporary tables and sort spills stay in memory, never in plaintext temp files.
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    # The clock and capture switch the sync capture triggers call (ahtui.sync.clock).
-    from ..sync.clock import register
-
-    register(conn)
+    # The clock and capture switch the sync capture triggers call (store/hlc.py).
+    hlc.register(conn)
     return conn
 
 

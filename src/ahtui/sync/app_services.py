@@ -50,7 +50,7 @@ def when(value: str | None) -> str:
 
 
 def _hlc_when(hlc: int) -> str:
-    from .clock import physical_ms
+    from ..store.hlc import physical_ms
 
     return datetime.fromtimestamp(physical_ms(int(hlc)) / 1000, UTC).strftime("%d %b %Y %H:%M")
 
@@ -416,7 +416,7 @@ def _version(site: Site, table: str, row_id: str, column: str) -> tuple[int, str
 
 
 def _current_value(site: Site, table: str, row_id: str, column: str) -> Any:
-    from .capture import columns, synced_tables
+    from ..store.capture import columns, synced_tables
 
     if table not in synced_tables(site.conn) or column not in columns(site.conn, table):
         return None
@@ -498,7 +498,7 @@ def _where(s: Side) -> str:
 
 def resolve(site: Site, view: ConflictView, how: str, value: str | None = None) -> str:
     """Resolve by 'mine', 'theirs', 'combine' (with `value`), 'restore' or 'delete'."""
-    from .capture import not_null_columns
+    from ..store.capture import not_null_columns
 
     if view.kind == "delete":
         if how not in {"restore", "delete"}:

@@ -47,10 +47,11 @@ from ..errors import AhtuiError
 from ..store import summaries
 from ..store.migrations import latest_version
 from ..store.site import IntegrityError, Site, utc_now
-from . import clock, sharing
+from ..store import hlc as clock
+from . import sharing
 from .bundle import FORMAT, open_body, parse, read_head, seal, signed_by, verify
-from .capture import META_COLUMNS, VV, not_null_columns, synced_tables
-from .capture import columns as table_columns
+from ..store.capture import META_COLUMNS, VV, not_null_columns, synced_tables
+from ..store.capture import columns as table_columns
 from .errors import BundleRefused
 from .keys import (
     decryption_keys,

@@ -33,8 +33,8 @@ from typing import Any
 
 from ..domain.consent import RANK, Decision, allows_sharing, decision, later, receives
 from ..store.site import Site
-from .capture import columns as table_columns
-from .capture import synced_tables
+from ..store.capture import columns as table_columns
+from ..store.capture import synced_tables
 
 HUB = "hub"
 # Children whose person is their parent's.

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store.triggers import synced_tables as _audited_tables
-from ..store.triggers import table_columns
+from .triggers import synced_tables as _audited_tables
+from .triggers import table_columns
 
 # Local to a site: accounts, and the sites table (peers live in the trust store).
 LOCAL_TABLES = {"users", "sites"}
