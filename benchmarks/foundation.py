@@ -41,11 +41,11 @@ def main() -> int:
     writes = args.writes or (2_000 if args.quick else 20_000)
 
     from ahtui.domain.schedule import compute_schedule
+    from ahtui.store import hlc as sync_clock
     from ahtui.store import keyring, rows, triggers
     from ahtui.store.caseload import caseload
     from ahtui.store.facts import load_facts
     from ahtui.store.site import open_site
-    from ahtui.store import hlc as sync_clock
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)

@@ -37,9 +37,9 @@ from pathlib import Path
 
 os.environ.setdefault("AHTUI_KDF_LOG2N", "14")
 
+from ahtui.store import hlc as clock  # noqa: E402
 from ahtui.store import summaries  # noqa: E402
 from ahtui.store.site import init_site, new_id, utc_now  # noqa: E402
-from ahtui.store import hlc as clock  # noqa: E402
 from ahtui.sync import engine, keys  # noqa: E402
 
 USER = "bench"

@@ -10,9 +10,9 @@ from conftest import ADMIN, PASSPHRASE
 from test_sync_helpers import ALL, Family, digest, person
 
 from ahtui.store import migrations, rows
+from ahtui.store.capture import synced_tables
 from ahtui.store.site import open_site
 from ahtui.sync import engine, keys
-from ahtui.store.capture import synced_tables
 
 
 @pytest.fixture(scope="module")

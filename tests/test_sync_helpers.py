@@ -12,9 +12,9 @@ from conftest import ADMIN, PASSPHRASE
 
 from ahtui.store import keyring as keys
 from ahtui.store import site as site_mod
+from ahtui.store.capture import synced_tables
 from ahtui.store.site import Site, init_site
 from ahtui.sync import keys as sync_keys
-from ahtui.store.capture import synced_tables
 from ahtui.sync.engine import person_expr
 
 

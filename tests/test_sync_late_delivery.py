@@ -18,11 +18,11 @@ from conftest import ADMIN, PASSPHRASE
 from test_sync_helpers import digest
 
 from ahtui import cli
+from ahtui.store.capture import synced_tables
 from ahtui.store.consent import record_consent
 from ahtui.store.notes import add_note, set_sensitive
 from ahtui.store.people import create_person
 from ahtui.store.site import open_site
-from ahtui.store.capture import synced_tables
 from ahtui.sync.engine import person_expr
 
 SITES = {"prison": "prison", "probation": "probation", "la": "local_authority"}

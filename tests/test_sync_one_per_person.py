@@ -19,9 +19,9 @@ from datetime import date
 import pytest
 from test_sync_helpers import ALL, Family, digest, person
 
+from ahtui.store import hlc as clock
 from ahtui.store import ids, plans, release, rows
 from ahtui.store.site import Site
-from ahtui.store import hlc as clock
 from ahtui.sync import engine
 
 SPECS = [("A", "prison"), ("B", "probation"), ("C", "local_authority")]

@@ -35,11 +35,11 @@ from test_sync_helpers import Family
 from ahtui.domain.consent import decision, latest, receives
 from ahtui.errors import BadInput, NotFound
 from ahtui.store import rows
+from ahtui.store.capture import synced_tables
 from ahtui.store.consent import record_consent
 from ahtui.store.notes import add_note, set_sensitive
 from ahtui.store.people import create_person
 from ahtui.sync import engine
-from ahtui.store.capture import synced_tables
 from ahtui.sync.engine import person_expr
 
 SPECS = [("P", "prison"), ("B", "probation"), ("L", "local_authority"), ("H", "hub")]

@@ -28,8 +28,8 @@ from urllib.parse import quote
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from ..errors import BadInput, NotASite, SiteBusy, SiteMissing, SiteOpenError, WrongPassphrase
-from . import keyring as keys
 from . import hlc, migrations, summaries
+from . import keyring as keys
 
 SITE_FORMAT = "ahtui-site"
 DEFAULT_BUSY_TIMEOUT_MS = 10_000

@@ -44,14 +44,14 @@ from typing import Any
 from ..domain import limits
 from ..domain.consent import allows_sharing, as_list, from_list
 from ..errors import AhtuiError
-from ..store import summaries
-from ..store.migrations import latest_version
-from ..store.site import IntegrityError, Site, utc_now
 from ..store import hlc as clock
-from . import sharing
-from .bundle import FORMAT, open_body, parse, read_head, seal, signed_by, verify
+from ..store import summaries
 from ..store.capture import META_COLUMNS, VV, not_null_columns, synced_tables
 from ..store.capture import columns as table_columns
+from ..store.migrations import latest_version
+from ..store.site import IntegrityError, Site, utc_now
+from . import sharing
+from .bundle import FORMAT, open_body, parse, read_head, seal, signed_by, verify
 from .errors import BundleRefused
 from .keys import (
     decryption_keys,

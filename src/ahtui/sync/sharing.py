@@ -32,9 +32,9 @@ from operator import itemgetter
 from typing import Any
 
 from ..domain.consent import RANK, Decision, allows_sharing, decision, later, receives
-from ..store.site import Site
 from ..store.capture import columns as table_columns
 from ..store.capture import synced_tables
+from ..store.site import Site
 
 HUB = "hub"
 # Children whose person is their parent's.
