@@ -3,8 +3,9 @@
 It does nothing unless the Datasette instance is configured for ahtui (`plugins.ahtui` in its
 metadata, as `ahtui serve` writes it), so installing ahtui never changes another Datasette.
 
-- SQLCipher: Datasette is pointed at sqlcipher3 before it is imported (see `sqlcipher.py`), and
-  `prepare_connection` keys each connection to a site. Keys are handed over in memory by
+- SQLCipher: Datasette is pointed at sqlcipher3 in a process serving ahtui's sites only, when
+  `ahtui serve` makes its Datasette or one configured for ahtui starts, never on import (see
+  `sqlcipher.py`); `prepare_connection` keys each connection to a site. Keys are handed over in memory by
   `ahtui serve` (`register_key`), or read from an environment variable or a key file named in
   the configuration (`key_env`, `key_file`); never from a URL, a page or a log.
 - Read-only: Datasette opens mutable files with `?mode=ro` (which, unlike `immutable=1`, sees
@@ -25,32 +26,29 @@ metadata, as `ahtui serve` writes it), so installing ahtui never changes another
 
 from __future__ import annotations
 
-from .sqlcipher import use_sqlcipher
+import asyncio
+import html
+import os
+import re
+import stat
+import time
+import weakref
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
 
-# Before `datasette` is imported below: its choice of sqlite3 module is made at import time.
-use_sqlcipher()
+from datasette import hookimpl
+from datasette.utils import baseconv
+from datasette.utils.asgi import Response
+from itsdangerous import BadSignature
 
-import asyncio  # noqa: E402
-import html  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import stat  # noqa: E402
-import time  # noqa: E402
-import weakref  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from http.cookies import SimpleCookie  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-from urllib.parse import parse_qs, quote  # noqa: E402
+from ahtui.errors import AhtuiError
+from ahtui.supervisors import load_supervisors, verify_password
 
-from datasette import hookimpl  # noqa: E402
-from datasette.utils import baseconv  # noqa: E402
-from datasette.utils.asgi import Response  # noqa: E402
-from itsdangerous import BadSignature  # noqa: E402
-
-from . import cache, charts  # noqa: E402
-from .queries import BY_NAME, MONTHLY_SCORECARD, QUERIES  # noqa: E402
-from .sqlcipher import datasette_uses_sqlcipher  # noqa: E402
+from . import cache, charts, sqlcipher
+from .queries import BY_NAME, MONTHLY_SCORECARD, QUERIES
 
 PLUGIN = "ahtui"
 SUPERVISOR = "supervisor"
@@ -162,9 +160,6 @@ def _key_for(datasette: Any, database: str) -> bytes | None:
 
 def _supervisors(datasette: Any) -> dict[str, str]:
     """The supervisors' file, re-read when it changes (a removed login stops working)."""
-    from ahtui.errors import AhtuiError
-    from ahtui.serve import load_supervisors
-
     state = _state(datasette)
     config = _config(datasette) or {}
     auth_file = config.get("auth_file")
@@ -224,11 +219,9 @@ def _actor_from_cookie(datasette: Any, cookie_header: str) -> Any:
 def startup(datasette):
     if _config(datasette) is None:
         return
-    if not datasette_uses_sqlcipher():
-        raise ConfigError(
-            "Datasette was imported before the ahtui plugin could point it at SQLCipher. "
-            "Start the supervisors' view with `ahtui serve`."
-        )
+    # A Datasette configured for ahtui, however started, reads its sites through SQLCipher;
+    # `ahtui serve` has done this already, before its Datasette opened anything.
+    sqlcipher.use_sqlcipher()
     for name in _site_names(datasette):
         _key_for(datasette, name)
         _require_summaries(datasette, name)
@@ -486,8 +479,6 @@ async def login(request, datasette):
 
 
 async def _check_password(datasette: Any, name: str, password: str) -> bool:
-    from ahtui.serve import verify_password
-
     stored = _supervisors(datasette).get(name)
     if stored is None or not password:
         # Same work as a real check, so the time taken does not reveal who has a login.
