@@ -319,7 +319,7 @@ async def test_anonymous_gets_403_everywhere(served) -> None:
 
 
 async def test_login_form_signs_a_supervisor_in(served, monkeypatch) -> None:
-    monkeypatch.setattr(ahtui_datasette, "FAILED_LOGIN_DELAY", 0)
+    monkeypatch.setattr(ahtui_datasette.logins, "FAILED_LOGIN_DELAY", 0)
     ds = served["ds"]
     page = await ds.client.get("/-/ahtui/login?next=/north")
     assert page.status_code == 200
