@@ -107,7 +107,7 @@ def menu_links(datasette, actor):
 def register_routes(datasette):
     if plugin_config(datasette) is None:
         return []
-    return ROUTES
+    return list(ROUTES)
 
 
 @hookimpl

@@ -22,7 +22,7 @@ def register_key(datasette: Any, database: str, key: bytes) -> None:
     state_of(datasette).keys[database] = bytes(key)
 
 
-def read_key_file(path: Path) -> str:
+def _read_key_file(path: Path) -> str:
     try:
         info = path.stat()
     except OSError as exc:
@@ -34,7 +34,7 @@ def read_key_file(path: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def parse_key(text: str, where: str) -> bytes:
+def _parse_key(text: str, where: str) -> bytes:
     raw = text.strip()
     if raw.lower().startswith("x'") and raw.endswith("'"):
         raw = raw[2:-1]
@@ -60,10 +60,10 @@ def key_for(datasette: Any, database: str) -> bytes | None:
         value = os.environ.get(name)
         if not value:
             raise ConfigError(f"The key for {database} should be in ${name}, which is not set.")
-        key = parse_key(value, f"${name}")
+        key = _parse_key(value, f"${name}")
     elif site.get("key_file"):
         path = Path(str(site["key_file"])).expanduser()
-        key = parse_key(read_key_file(path), f"The key file {path}")
+        key = _parse_key(_read_key_file(path), f"The key file {path}")
     else:
         raise ConfigError(
             f"No key for the site {database}: start it with `ahtui serve`, or name a key_env or "
