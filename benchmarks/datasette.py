@@ -111,11 +111,12 @@ def timings(enc, plain, sql: str, repeat: int) -> tuple[list[float], list[float]
 async def served_timings(site, folder: Path, repeat: int, names: list[str]) -> dict:
     """Each query's JSON page as a supervisor gets it: the first request, then repeats; and
     the scorecard chart page."""
-    from ahtui import serve
+    from ahtui import supervisors
+    from ahtui.serve.server import make_datasette
 
     auth = folder / "supervisors.toml"
-    serve.save_supervisors(auth, {"bench": serve.hash_password("benchmark password")})
-    ds = serve.make_datasette([site], auth)
+    supervisors.save_supervisors(auth, {"bench": supervisors.hash_password("benchmark password")})
+    ds = make_datasette([site], auth)
     await ds.invoke_startup()
     cookie = {"ds_actor": ds.sign({"a": {"id": "bench", "ahtui": "supervisor"}}, "actor")}
     out: dict[str, tuple[float, list[float]]] = {}
@@ -158,7 +159,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "plugins"))  # a checkout without `pip install -e .`
     from ahtui_datasette.queries import QUERIES
 
-    from ahtui import serve
+    from ahtui.serve.unlock import unlock_sites
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -169,7 +170,7 @@ def main() -> int:
         else:
             path, user, passphrase = folder / "bench.ahtui", USER, PASSPHRASE
             figure("demo_build_time", build(path, people, args.actions_per_person), "s")
-        (site,) = serve.unlock_sites((path,), user, passphrase)
+        (site,) = unlock_sites((path,), user, passphrase)
         plain = folder / "plain.db"
         export_plain(path, site.key, plain)
         enc = connect(path, site.key)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import ahtui_datasette  # before Datasette: it points Datasette at SQLCipher
+import ahtui_datasette
 import pytest
 from ahtui_datasette.queries import MEETING_RULES, NEAR_RELEASE_DAYS, ONE_OFF_RULES
 
@@ -25,6 +25,9 @@ from ahtui.domain.enums import ConsentEvent, DueStatus, Pathway
 from ahtui.domain.facts import ConsentFact
 from ahtui.domain.schedule import compute_schedule, consent_reoffer_3_months_after_refusal
 from ahtui.domain.workdays import add_months
+from ahtui.serve.configuration import datasette_metadata, datasette_settings
+from ahtui.serve.server import make_datasette
+from ahtui.serve.unlock import unlock_sites, url_name
 from ahtui.store import actions, notes, people, plans, rows, team
 from ahtui.store.caseload import caseload
 from ahtui.store.facts import load_facts
@@ -114,8 +117,8 @@ def served(tmp_path_factory):
         paths[name] = path
     auth = base / "supervisors.toml"
     serve.add_supervisor(auth, SUPERVISOR, SUPERVISOR_PASSWORD)
-    unlocked = serve.unlock_sites(tuple(paths.values()), ADMIN, PASSPHRASE)
-    ds = serve.make_datasette(unlocked, auth)
+    unlocked = unlock_sites(tuple(paths.values()), ADMIN, PASSPHRASE)
+    ds = make_datasette(unlocked, auth)
     yield {"ds": ds, "paths": paths, "auth": auth, "planted": planted, "unlocked": unlocked}
     for db in ds.databases.values():
         db.close()
@@ -316,7 +319,7 @@ async def test_anonymous_gets_403_everywhere(served) -> None:
 
 
 async def test_login_form_signs_a_supervisor_in(served, monkeypatch) -> None:
-    monkeypatch.setattr(ahtui_datasette, "FAILED_LOGIN_DELAY", 0)
+    monkeypatch.setattr(ahtui_datasette.logins, "FAILED_LOGIN_DELAY", 0)
     ds = served["ds"]
     page = await ds.client.get("/-/ahtui/login?next=/north")
     assert page.status_code == 200
@@ -436,9 +439,9 @@ async def test_keys_can_come_from_an_environment_variable(served, monkeypatch) -
     from datasette.database import Database
 
     north = next(s for s in served["unlocked"] if s.name == "north")
-    metadata = serve.datasette_metadata([north], served["auth"])
+    metadata = datasette_metadata([north], served["auth"])
     metadata["plugins"]["ahtui"]["sites"]["north"] = {"key_env": "AHTUI_TEST_NORTH_KEY"}
-    ds = Datasette(files=[], metadata=metadata, settings=serve.datasette_settings())
+    ds = Datasette(files=[], metadata=metadata, settings=datasette_settings())
     ds.add_database(Database(ds, path=str(north.path), is_mutable=True), name="north")
     monkeypatch.delenv("AHTUI_TEST_NORTH_KEY", raising=False)
     with pytest.raises(
@@ -472,9 +475,9 @@ async def test_a_wrong_key_or_a_file_never_served_is_refused_at_start(
     site.close()
 
     def datasette() -> Datasette:
-        metadata = serve.datasette_metadata([north], served["auth"])
+        metadata = datasette_metadata([north], served["auth"])
         metadata["plugins"]["ahtui"]["sites"]["north"] = {"key_env": "AHTUI_TEST_COPY_KEY"}
-        ds = Datasette(files=[], metadata=metadata, settings=serve.datasette_settings())
+        ds = Datasette(files=[], metadata=metadata, settings=datasette_settings())
         ds.add_database(Database(ds, path=str(copy), is_mutable=True), name="north")
         return ds
 
@@ -488,7 +491,7 @@ async def test_a_wrong_key_or_a_file_never_served_is_refused_at_start(
     with pytest.raises(ahtui_datasette.ConfigError, match="ahtui serve --site FILE"):
         await ds.invoke_startup()
     ds.get_database("north").close()
-    serve.unlock_sites((copy,), ADMIN, PASSPHRASE)  # what `ahtui serve` does first
+    unlock_sites((copy,), ADMIN, PASSPHRASE)  # what `ahtui serve` does first
     ds = datasette()
     await ds.invoke_startup()
     response = await ds.client.get("/north/consent_status.json", cookies=_cookie(ds))
@@ -504,9 +507,9 @@ async def test_key_files_must_be_owner_only(served, tmp_path) -> None:
     key_file = tmp_path / "north.key"
     key_file.write_text(north.key.hex() + "\n")
     key_file.chmod(0o644)
-    metadata = serve.datasette_metadata([north], served["auth"])
+    metadata = datasette_metadata([north], served["auth"])
     metadata["plugins"]["ahtui"]["sites"]["north"] = {"key_file": str(key_file)}
-    ds = Datasette(files=[], metadata=metadata, settings=serve.datasette_settings())
+    ds = Datasette(files=[], metadata=metadata, settings=datasette_settings())
     ds.add_database(Database(ds, path=str(north.path), is_mutable=True), name="north")
     with pytest.raises(ahtui_datasette.ConfigError, match="chmod 600"):
         await ds.invoke_startup()
@@ -673,8 +676,7 @@ def test_served_sites_are_named_after_their_files(served) -> None:
 def test_site_slugs_are_unique_and_url_safe() -> None:
     taken: set[str] = set()
     names = [
-        serve._slug(Path(p), taken)
-        for p in ("/a/HMP North.ahtui", "/b/hmp north.ahtui", "/c/..ahtui")
+        url_name(Path(p), taken) for p in ("/a/HMP North.ahtui", "/b/hmp north.ahtui", "/c/..ahtui")
     ]
     assert names == ["hmp-north", "hmp-north-2", "site"]
 
@@ -691,8 +693,8 @@ async def test_cached_results_are_never_older_than_the_file(tmp_path) -> None:
     site.close()
     auth = tmp_path / "supervisors.toml"
     serve.add_supervisor(auth, SUPERVISOR, SUPERVISOR_PASSWORD)
-    unlocked = serve.unlock_sites((path,), ADMIN, PASSPHRASE)
-    ds = serve.make_datasette(unlocked, auth)
+    unlocked = unlock_sites((path,), ADMIN, PASSPHRASE)
+    ds = make_datasette(unlocked, auth)
     try:
         first = await _json(ds, "/cached/overdue_actions")
         db = ds.get_database("cached")
@@ -741,9 +743,9 @@ async def test_the_cache_can_be_turned_off(served) -> None:
     from datasette.database import Database
 
     north = next(s for s in served["unlocked"] if s.name == "north")
-    metadata = serve.datasette_metadata([north], served["auth"])
+    metadata = datasette_metadata([north], served["auth"])
     metadata["plugins"]["ahtui"]["cache"] = False
-    ds = Datasette(files=[], metadata=metadata, settings=serve.datasette_settings())
+    ds = Datasette(files=[], metadata=metadata, settings=datasette_settings())
     ds.add_database(Database(ds, path=str(north.path), is_mutable=True), name="north")
     ahtui_datasette.register_key(ds, "north", north.key)
     await ds.invoke_startup()
@@ -790,7 +792,7 @@ async def test_a_file_with_several_sites_reports_each_and_counts_everything_once
     site.close()
     auth = tmp_path / "supervisors.toml"
     serve.add_supervisor(auth, SUPERVISOR, SUPERVISOR_PASSWORD)
-    ds = serve.make_datasette(serve.unlock_sites((path,), ADMIN, PASSPHRASE), auth)
+    ds = make_datasette(unlock_sites((path,), ADMIN, PASSPHRASE), auth)
     sites = {"Hub North", "Other Prison"}
     try:
         assert await _summed_by_site(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ADMIN, PASSPHRASE
 
-from ahtui import serve
+from ahtui import serve, supervisors
 from ahtui.cli import build_parser, main
 
 
@@ -35,8 +35,8 @@ def test_supervisor_add_list_remove(tmp_path, monkeypatch, capsys) -> None:
     assert "a long enough password" not in text and "scrypt$" in text
     assert path.stat().st_mode & 0o777 == 0o600
     stored = serve.load_supervisors(path)["jo.bloggs"]
-    assert serve.verify_password("a long enough password", stored)
-    assert not serve.verify_password("a long enough passwore", stored)
+    assert supervisors.verify_password("a long enough password", stored)
+    assert not supervisors.verify_password("a long enough passwore", stored)
     assert main(["supervisor", "list", "--auth", str(path)]) == 0
     assert capsys.readouterr().out.split() == ["jo.bloggs"]
     assert main(["supervisor", "remove", "jo.bloggs", "--auth", str(path)]) == 0
@@ -154,3 +154,73 @@ def test_serve_starts_on_loopback_and_stops(site, auth, tmp_path) -> None:
         proc.terminate()
         proc.wait(timeout=10)
     assert PASSPHRASE not in (proc.stdout.read() + proc.stderr.read())
+
+
+# Datasette made unimportable, as in an installation without the extra `ahtui[serve]`.
+WITHOUT_DATASETTE = (
+    "import sys\n"
+    "sys.modules['datasette'] = None\n"
+    "from ahtui.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "loaded = sorted(\n"
+    "    m for m, mod in sys.modules.items()\n"
+    "    if mod is not None and m.split('.')[0] in ('datasette', 'uvicorn', 'ahtui_datasette')\n"
+    ")\n"
+    "print('LOADED', loaded, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def _without_datasette(*argv: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_DATASETTE, *argv],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **env),
+        timeout=120,
+    )
+
+
+def test_serve_without_datasette_says_how_to_install_it(site, auth) -> None:
+    out = _without_datasette(
+        "serve", "--site", str(site.path), "--user", ADMIN, "--auth", str(auth),
+        AHTUI_PASSPHRASE=PASSPHRASE,
+    )  # fmt: skip
+    assert out.returncode == 1
+    message, loaded = out.stderr.strip().splitlines()
+    assert "pip install 'ahtui[serve]'" in message and "datasette" in message
+    assert "Traceback" not in out.stderr
+    assert loaded == "LOADED []"
+
+
+def test_supervisor_logins_work_without_datasette(tmp_path) -> None:
+    path = tmp_path / "logins.toml"
+    out = _without_datasette(
+        "supervisor", "add", "jo.bloggs", "--auth", str(path),
+        AHTUI_NEW_PASSPHRASE="a long enough password",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "Added supervisor jo.bloggs" in out.stdout
+    out = _without_datasette("supervisor", "list", "--auth", str(path))
+    assert out.returncode == 0 and out.stdout.split() == ["jo.bloggs"]
+    assert out.stderr.strip() == "LOADED []"
+
+
+def test_the_serve_entry_itself_refuses_without_the_web_stack(site, auth) -> None:
+    """`serve.serve` checks too, for a caller that skipped `options_from_args`."""
+    code = (
+        "import sys\n"
+        "sys.modules['uvicorn'] = None\n"
+        "from pathlib import Path\n"
+        "from ahtui import serve\n"
+        f"options = serve.ServeOptions(sites=(Path({str(site.path)!r}),), host='127.0.0.1', "
+        f"port=0, auth=Path({str(auth)!r}))\n"
+        "try:\n"
+        f"    serve.serve(options, {ADMIN!r}, {PASSPHRASE!r}, busy_timeout_ms=1000)\n"
+        "except serve.WebStackMissing as exc:\n"
+        "    print(exc.exit_code, exc.message)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("1 ") and "missing: uvicorn" in out.stdout
+    assert "pip install 'ahtui[serve]'" in out.stdout
