@@ -1,7 +1,8 @@
 """Reading the facts: when the current phase began, and the events recorded since a date.
 
 Phase starts are the recorded dates, else the pathway history's; events before the phase a rule
-counts from are left out by the `since` the rule passes.
+counts from are left out by the `since` the rule passes. `long_sentence_release` and
+`pa_support_ended` also answer for a rule when it cannot be dated (an item) or does not apply.
 """
 
 from __future__ import annotations
