@@ -10,17 +10,26 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .enums import (
-    ConsentAgency,
-    ConsentEvent,
-    ContactType,
-    MeetingStatus,
-    MeetingType,
-    MilestoneKind,
-    Pathway,
-    RecallType,
-    SentenceType,
-)
+from . import enums
+
+
+class CaseDates(BaseModel):
+    """The dates after sentence that a practitioner records and the rules count from.
+
+    Shared by the rules' `CaseFacts` and the person's record as entered (`models.PersonIn`).
+    """
+
+    conditional_release_date: date | None = None
+    recall_date: date | None = None
+    recall_type: enums.RecallType | None = None
+    # Release and licence
+    release_date: date | None = None
+    licence_end_date: date | None = None
+    # Allocation of the statutory practitioners
+    pom_allocated_on: date | None = None
+    pp_allocated_on: date | None = None
+    # Leaving-care support usually ends at 25; set when the local authority says otherwise
+    pa_support_ends_on: date | None = None
 
 
 class _Frozen(BaseModel):
@@ -31,8 +40,8 @@ class MeetingFact(_Frozen):
     """A meeting scheduled or held for the person."""
 
     id: str = ""
-    type: MeetingType
-    status: MeetingStatus = MeetingStatus.SCHEDULED
+    type: enums.MeetingType
+    status: enums.MeetingStatus = enums.MeetingStatus.SCHEDULED
     scheduled_on: date | None = None
     held_on: date | None = None
 
@@ -40,8 +49,8 @@ class MeetingFact(_Frozen):
 class ConsentFact(_Frozen):
     """One consent event for one agency (the latest per agency is the current state)."""
 
-    agency: ConsentAgency
-    event: ConsentEvent
+    agency: enums.ConsentAgency
+    event: enums.ConsentEvent
     on: date
     reoffer_on: date | None = None
 
@@ -50,7 +59,7 @@ class ContactFact(_Frozen):
     """A recorded contact (case note): when it happened and when it was written down."""
 
     id: str = ""
-    type: ContactType
+    type: enums.ContactType
     on: date
     recorded_on: date | None = None
 
@@ -58,7 +67,7 @@ class ContactFact(_Frozen):
 class MilestoneFact(_Frozen):
     """A statutory plan or check recorded as done."""
 
-    kind: MilestoneKind
+    kind: enums.MilestoneKind
     on: date
 
 
@@ -73,17 +82,20 @@ class NetworkFact(_Frozen):
 class PathwayPeriod(_Frozen):
     """A stretch of time on one pathway, from the pathway history."""
 
-    pathway: Pathway
+    pathway: enums.Pathway
     start: date
     end: date | None = None
 
 
-class CaseFacts(_Frozen):
-    """Everything the rules read about one person. Dates left as None are unknown."""
+class CaseFacts(_Frozen, CaseDates):
+    """Everything the rules read about one person. Dates left as None are unknown.
+
+    The dates from conditional release to the end of PA support are `CaseDates`'.
+    """
 
     person_id: str = ""
-    pathway: Pathway
-    sentence_type: SentenceType | None = None
+    pathway: enums.Pathway
+    sentence_type: enums.SentenceType | None = None
     date_of_birth: date | None = None
     # Custody
     remand_date: date | None = None
@@ -92,17 +104,6 @@ class CaseFacts(_Frozen):
     # time left to serve (sentence date to conditional release date) and fall back on this
     # only when those dates are unknown.
     sentence_length_months: int | None = None
-    conditional_release_date: date | None = None
-    recall_date: date | None = None
-    recall_type: RecallType | None = None
-    # Release and licence
-    release_date: date | None = None
-    licence_end_date: date | None = None
-    # Allocation of the statutory practitioners
-    pom_allocated_on: date | None = None
-    pp_allocated_on: date | None = None
-    # Leaving-care support usually ends at 25; set when the local authority says otherwise
-    pa_support_ends_on: date | None = None
     identified_on: date | None = None
     pathway_history: list[PathwayPeriod] = Field(default_factory=list)
     meetings: list[MeetingFact] = Field(default_factory=list)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -36,7 +36,7 @@ OptionCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]+$")]
 OasysCode = Annotated[str, StringConstraints(pattern=r"^\d+\.\d+$")]
 
 
-def _duplicates(values: list[str]) -> list[str]:
+def _duplicates(values: Sequence[str]) -> list[str]:
     return sorted(v for v, n in Counter(values).items() if n > 1)
 
 

@@ -8,6 +8,7 @@ sentence date, a licence ending before release). `parse()` turns pydantic's erro
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -34,10 +35,10 @@ from .enums import (
     NetworkOffer,
     NoteKind,
     Pathway,
-    RecallType,
     Role,
     SentenceType,
 )
+from .facts import CaseDates
 
 # Limits keep one runaway paste from filling a site file or a bundle.
 NAME_MAX = 100
@@ -56,7 +57,9 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class PersonIn(_In):
+class _PersonDetails(_In):
+    """Who the person is, where, and the sentence they are serving."""
+
     given_name: Name
     family_name: Name
     preferred_name: Short | None = None
@@ -72,14 +75,15 @@ class PersonIn(_In):
     sentence_date: date | None = None
     sentence_length_months: int | None = Field(default=None, ge=0, le=1200)
     remand_date: date | None = None
-    conditional_release_date: date | None = None
-    recall_date: date | None = None
-    recall_type: RecallType | None = None
-    release_date: date | None = None
-    licence_end_date: date | None = None
-    pom_allocated_on: date | None = None
-    pp_allocated_on: date | None = None
-    pa_support_ends_on: date | None = None
+
+
+class PersonIn(CaseDates, _PersonDetails):
+    """A person's record: their details, then the `CaseDates`, then equality monitoring.
+
+    `CaseDates` is the first base so that its fields follow the details (pydantic orders the
+    fields of the bases from the last to the first), keeping the fields in the form's order.
+    """
+
     ethnicity: Short | None = None
     gender: Short | None = None
     religion: Short | None = None
@@ -274,7 +278,7 @@ def _encode(problems: dict[str, str]) -> str:
     return _SEP.join(f"{k}={v}" for k, v in problems.items())
 
 
-def _plain(err: dict[str, Any]) -> str:
+def _plain(err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     value = err.get("input")
