@@ -31,6 +31,7 @@ HEADLESS = [
     "ahtui.sync",
     "ahtui.exports",
     "ahtui.demo",
+    "ahtui.supervisors",
 ]
 
 
