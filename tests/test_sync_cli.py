@@ -10,17 +10,19 @@ import pytest
 from conftest import ADMIN, PASSPHRASE
 from test_sync_helpers import ALL, person
 
-from ahtui.cli import _common
+from ahtui.cli import keys as keys_commands
+from ahtui.cli import sync as sync_commands
+from ahtui.cli.common import add_common_options
 from ahtui.errors import AhtuiError
 from ahtui.store.site import init_site, open_site
-from ahtui.sync import commands
 
 
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="ahtui")
-    _common(parser, top=True)
+    add_common_options(parser, top=True)
     sub = parser.add_subparsers(dest="command")
-    commands.register(sub, _common)
+    keys_commands.register(sub)
+    sync_commands.register(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .commands import fmt_date, person_name
+from ..domain.dates import fmt_date
+from ..domain.names import document_name
 
 TZID = "Europe/London"
 # England and Wales: BST from the last Sunday in March (01:00 UTC) to the last Sunday in October.
@@ -56,11 +57,11 @@ def gather(site: Any, person_id: str, meeting_id: str | None = None) -> list[dic
     if meeting_id:
         rows = [r for r in meetings_for(site, person_id) if r["id"] == meeting_id]
         if not rows:
-            raise BadInput(f"{person_name(person)} has no meeting with id {meeting_id}.")
+            raise BadInput(f"{document_name(person)} has no meeting with id {meeting_id}.")
         if rows[0]["status"] == "cancelled":
             raise BadInput("That meeting was cancelled: there is nothing to put in a calendar.")
     if not rows:
-        raise BadInput(f"{person_name(person)} has no scheduled or held meetings to export.")
+        raise BadInput(f"{document_name(person)} has no scheduled or held meetings to export.")
     return [detail_record(site, person, r["id"]) for r in rows]
 
 
@@ -174,7 +175,7 @@ def event_lines(event: dict[str, Any], stamp: str | None = None) -> list[str]:
     end = start + timedelta(minutes=LENGTH_MINUTES.get(m["meeting_type"], DEFAULT_MINUTES))
     mode = MeetingMode(m["mode"]).label() if m["mode"] else ""
     title = event.get("title") or meeting_title(m["meeting_type"])
-    desc = [f"{title} for {person_name(person)}"]
+    desc = [f"{title} for {document_name(person)}"]
     refs = [
         f"CRN {person['crn']}" if person["crn"] else "",
         f"NOMIS {person['nomis_number']}" if person["nomis_number"] else "",
@@ -198,7 +199,7 @@ def event_lines(event: dict[str, Any], stamp: str | None = None) -> list[str]:
         f"DTSTAMP:{stamp or _utc(m['updated_at'])}",
         f"DTSTART;TZID={TZID}:{_local(start)}",
         f"DTEND;TZID={TZID}:{_local(end)}",
-        f"SUMMARY:{escape_text(f'{title}: {person_name(person)}')}",
+        f"SUMMARY:{escape_text(f'{title}: {document_name(person)}')}",
         f"DESCRIPTION:{escape_text(chr(10).join(desc))}",
         "STATUS:CANCELLED" if m["status"] == "cancelled" else "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",

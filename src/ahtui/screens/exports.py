@@ -69,7 +69,7 @@ class ExportScreen(SiteScreen):
         self.query_one(DataTable).focus()
 
     def reload(self) -> None:
-        from ..exports.commands import FORMAT_WORDS
+        from ..exports.documents import FORMAT_WORDS
         from ..exports.ics import meeting_title
         from ..store import meetings, people
 
@@ -104,7 +104,7 @@ class ExportScreen(SiteScreen):
         self._describe()
 
     def suggested(self, choice: Choice) -> Path:
-        from ..exports.commands import default_filename
+        from ..exports.files import default_filename
 
         suffix = f"meeting-{choice.meeting_id[:8]}" if choice.meeting_id else ""
         name = default_filename(choice.kind, choice.fmt, self.person, self.today, suffix)
@@ -129,7 +129,7 @@ class ExportScreen(SiteScreen):
         self._describe()
 
     def _describe(self) -> None:
-        from ..exports.commands import FORMAT_WORDS
+        from ..exports.documents import FORMAT_WORDS
 
         c = self.current
         what = {
@@ -163,7 +163,7 @@ class ExportScreen(SiteScreen):
         self.action_export()
 
     def action_export(self) -> None:
-        from ..exports.commands import FORMAT_WORDS, NOT_ENCRYPTED, export_document
+        from ..exports.documents import FORMAT_WORDS, NOT_ENCRYPTED, export_document
         from ..widgets.form import Field
 
         choice = self.current
