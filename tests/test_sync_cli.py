@@ -1,4 +1,4 @@
-"""The `keys` and `sync` commands, through a parser built the way cli.py builds its own."""
+"""The `keys` and `sync` commands, through a parser built the way cli/parser.py builds its own."""
 
 from __future__ import annotations
 
