@@ -15,6 +15,9 @@ from typing import Any
 
 from ..domain.dates import fmt_date
 from ..domain.names import document_name
+from ..forms_loader import load_assessment
+from ..store.people import get_person
+from ..store.plans import assessment_snapshot
 from .text import escape_html, escape_markdown, html_lines, html_page, markdown_block, person_refs
 
 NOT_ANSWERED = "Not answered"
@@ -24,9 +27,6 @@ KIND_REFS = {"issues": "Issues", "linked_harm": "Harm", "linked_offending": "Off
 
 def gather(site: Any, person_id: str) -> dict[str, Any]:
     """The two parts, each a list of groups of rows, from the assessment snapshot."""
-    from ..forms_loader import load_assessment
-    from ..store.people import get_person
-    from ..store.plans import assessment_snapshot
 
     person = get_person(site, person_id)
     snap = assessment_snapshot(site, person_id)

@@ -15,7 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..domain.dates import fmt_date
+from ..domain.enums import MeetingMode, MeetingType, Role
 from ..domain.names import document_name
+from ..errors import BadInput
+from ..forms_loader import agenda
+from ..store.meetings import meeting_detail, meetings_for
+from ..store.people import get_person
 
 TZID = "Europe/London"
 # England and Wales: BST from the last Sunday in March (01:00 UTC) to the last Sunday in October.
@@ -38,6 +43,7 @@ VTIMEZONE = (
     "END:STANDARD",
     "END:VTIMEZONE",
 )
+
 # Planning meetings with the person and the full reviews tend to run long.
 LENGTH_MINUTES = {"planning_1": 90, "planning_2": 90, "review": 90, "final_review": 90}
 DEFAULT_MINUTES = 60
@@ -46,9 +52,6 @@ UID_DOMAIN = "ahtui.invalid"
 
 def gather(site: Any, person_id: str, meeting_id: str | None = None) -> list[dict[str, Any]]:
     """The events to write: each meeting with the person, its title and attendees."""
-    from ..errors import BadInput
-    from ..store.meetings import meetings_for
-    from ..store.people import get_person
 
     person = get_person(site, person_id)
     # Cancelled meetings stay in, marked CANCELLED, so a calendar that took the event before
@@ -67,7 +70,6 @@ def gather(site: Any, person_id: str, meeting_id: str | None = None) -> list[dic
 
 def detail_record(site: Any, person: Any, meeting_id: str) -> dict[str, Any]:
     """One meeting in full (the meetings service's `meeting_detail`) as plain data."""
-    from ..store.meetings import meeting_detail
 
     d = meeting_detail(site, meeting_id)
     return {
@@ -127,8 +129,6 @@ def _utc(stamp: str | None) -> str:
 
 def meeting_title(meeting_type: str) -> str:
     """The agenda's title for a meeting type, e.g. "Joined-up Planning Meeting 1"."""
-    from ..domain.enums import MeetingType
-    from ..forms_loader import agenda
 
     try:
         return agenda(MeetingType(meeting_type)).title
@@ -137,7 +137,6 @@ def meeting_title(meeting_type: str) -> str:
 
 
 def _role(code: str | None) -> str:
-    from ..domain.enums import Role
 
     if not code:
         return ""
@@ -163,7 +162,6 @@ def _who(a: dict[str, Any], held: bool) -> str:
 
 
 def event_lines(event: dict[str, Any], stamp: str | None = None) -> list[str]:
-    from ..domain.enums import MeetingMode
 
     m = event["meeting"]
     person = event["person"]

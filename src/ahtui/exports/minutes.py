@@ -12,16 +12,17 @@ from datetime import date
 from typing import Any
 
 from ..domain.dates import fmt_date
+from ..domain.enums import MeetingMode, MeetingStatus
 from ..domain.names import document_name
+from ..errors import BadInput
+from ..store.meetings import meetings_for
+from ..store.people import get_person
 from .ics import attendee_words, detail_record, meeting_title
 from .text import escape_markdown, fmt_when, markdown_block, markdown_cell, person_refs
 
 
 def gather(site: Any, person_id: str, meeting_id: str | None = None) -> list[dict[str, Any]]:
     """The meetings to write up, each with attendees, item records, outcomes and actions."""
-    from ..errors import BadInput
-    from ..store.meetings import meetings_for
-    from ..store.people import get_person
 
     person = get_person(site, person_id)
     rows = meetings_for(site, person_id)
@@ -61,7 +62,6 @@ def _item_lines(title: str, rec: dict[str, Any] | None) -> list[str]:
 
 
 def meeting_markdown(record: dict[str, Any], today: date) -> list[str]:
-    from ..domain.enums import MeetingMode, MeetingStatus
 
     m = record["meeting"]
     held = m["status"] == "held"
