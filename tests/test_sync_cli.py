@@ -1,8 +1,7 @@
-"""The `keys` and `sync` commands, through a parser built the way cli/parser.py builds its own."""
+"""The `keys` and `sync` commands, through the CLI's parser."""
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -10,20 +9,13 @@ import pytest
 from conftest import ADMIN, PASSPHRASE
 from test_sync_helpers import ALL, person
 
-from ahtui.cli import keys as keys_commands
-from ahtui.cli import sync as sync_commands
-from ahtui.cli.common import add_common_options
+from ahtui.cli import build_parser
 from ahtui.errors import AhtuiError
 from ahtui.store.site import init_site, open_site
 
 
 def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="ahtui")
-    add_common_options(parser, top=True)
-    sub = parser.add_subparsers(dest="command")
-    keys_commands.register(sub)
-    sync_commands.register(sub)
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except AhtuiError as exc:

@@ -1,9 +1,10 @@
 """The `ahtui` command line: open the app (the default), and the commands that work on a site
 without it.
 
-- parser.py: the parser and `main` (the `ahtui` entry point, exported here);
-- common.py: what every command shares (--site/--user, passphrases, opening the site, output);
-- one module per command group, each with `register(subparsers)`: site.py (the app, `init`,
+- parser.py: every command's options and help, and `main` (the `ahtui` entry point, exported
+  here), which imports a command group's module only when one of its commands runs;
+- common.py: what the commands share when they run (output, passphrases, opening the site);
+- one module per command group, holding its commands' functions: site.py (the app, `init`,
   `check`), users.py (`user`), demo.py, people.py, keys.py, sync.py, export.py, serve.py
   (`serve`, `supervisor`).
 

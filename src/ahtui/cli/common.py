@@ -1,8 +1,8 @@
-"""What every `ahtui` command shares: the --site and --user options, saying things, asking
-for passphrases, and opening the chosen site.
+"""What every `ahtui` command shares when it runs: saying things, asking for passphrases, and
+opening the chosen site.
 
-Every command takes --site (or AHTUI_SITE, else the config file) and --user (or AHTUI_USER),
-and reads the passphrase from AHTUI_PASSPHRASE or a prompt.
+A site is the --site given (else AHTUI_SITE, else the config file), the user --user (else
+AHTUI_USER, else asked), and the passphrase AHTUI_PASSPHRASE (else asked).
 """
 
 from __future__ import annotations
@@ -32,22 +32,6 @@ def warn(text: str) -> None:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
-
-
-def add_common_options(p: argparse.ArgumentParser, *, top: bool = False) -> None:
-    """--site and --user, on the top-level parser and on every command that opens a site."""
-    # On subcommands the default is SUPPRESS, so `ahtui --site X check` keeps the X given
-    # before the subcommand instead of overwriting it with None.
-    default = None if top else argparse.SUPPRESS
-    p.add_argument(
-        "--site",
-        metavar="PATH",
-        default=default,
-        help="the site file (else AHTUI_SITE, else config)",
-    )
-    p.add_argument(
-        "--user", metavar="NAME", default=default, help="your user name (else AHTUI_USER)"
-    )
 
 
 def _prompt_secret(prompt: str, env: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
 
 from ..config import data_dir, load_settings
 from ..demo import DEMO_PASSPHRASE, DEMO_USER, build_demo
@@ -20,28 +19,7 @@ from ..store.demo_site import is_demo_site, mark_demo_site, people_count
 from ..store.keyring import keyring_path
 from ..store.site import init_site, open_site
 from .common import say
-from .site import AGENCIES, run_app
-
-
-def register(sub: Any) -> None:
-    """Add `demo` to the CLI's subcommands."""
-    p = sub.add_parser("demo", help="create or reuse a demo site of synthetic people and open it")
-    p.add_argument(
-        "--site",
-        metavar="PATH",
-        default=argparse.SUPPRESS,
-        help="where the demo site lives (default: the data folder)",
-    )
-    p.add_argument("--user", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    p.add_argument(
-        "--people", type=int, default=40, metavar="N", help="how many people (default 40)"
-    )
-    p.add_argument("--actions-per-person", type=int, default=10, metavar="N")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--agency", default="prison", choices=AGENCIES)
-    p.add_argument("--fresh", action="store_true", help="throw away an existing demo site first")
-    p.add_argument("--no-open", action="store_true", help="build it but do not open the app")
-    p.set_defaults(func=cmd_demo)
+from .site import run_app
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

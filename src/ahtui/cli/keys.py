@@ -9,33 +9,9 @@ from typing import Any
 
 from ..errors import EXIT_FAILURE, EXIT_OK, BadInput
 from ..sync import keys
-from .common import add_common_options, open_chosen_site, print_json, say
+from .common import open_chosen_site, print_json, say
 
 NO_PEERS = "No trusted sites yet: `ahtui keys card` and `ahtui keys trust`."
-
-
-def register(sub: Any) -> None:
-    """Add `keys` and its actions to the CLI's subcommands."""
-    p = sub.add_parser("keys", help="this site's keys and the sites it trusts")
-    add_common_options(p)
-    ks = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
-    q = ks.add_parser("card", help="write this site's public card to give to another site")
-    add_common_options(q)
-    q.add_argument("--out", required=True, metavar="FILE")
-    q = ks.add_parser("trust", help="trust a site from its card, after comparing fingerprints")
-    add_common_options(q)
-    q.add_argument("file")
-    q.add_argument("--yes", action="store_true", help="skip the fingerprint question (scripts)")
-    q = ks.add_parser("list", help="list trusted and revoked sites")
-    add_common_options(q)
-    q.add_argument("--json", action="store_true")
-    q = ks.add_parser("revoke", help="stop trusting a site")
-    add_common_options(q)
-    q.add_argument("peer", metavar="SITE")
-    q = ks.add_parser("rotate", help="new keys for this site, signed by the old ones")
-    add_common_options(q)
-    q.add_argument("--out", metavar="FILE", help="also write the new card here")
-    p.set_defaults(func=cmd_keys)
 
 
 def cmd_keys(args: argparse.Namespace) -> int:

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from typing import Any
 
 from ..domain.enums import Pathway
 from ..errors import EXIT_OK
 from ..store.caseload import caseload
-from .common import add_common_options, open_chosen_site, print_json, say
-
-
-def register(sub: Any) -> None:
-    """Add `people` to the CLI's subcommands."""
-    p = sub.add_parser("people", help="list people with pathway, lead and what is next due")
-    add_common_options(p)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_people)
+from .common import open_chosen_site, print_json, say
 
 
 def cmd_people(args: argparse.Namespace) -> int:

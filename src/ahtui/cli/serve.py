@@ -4,74 +4,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from .. import serve
 from ..config import load_settings
 from ..errors import EXIT_OK
 from .common import new_passphrase, passphrase, say, username
-
-
-def register(sub: Any) -> None:
-    """Add `serve` and `supervisor` to the CLI's subcommands."""
-    p = sub.add_parser(
-        "serve",
-        help="start the supervisors' read-only web view (Datasette) of one or more sites",
-        description="Unlock each site (as --user, with AHTUI_PASSPHRASE, a prompt or "
-        "--passphrase-file) and serve read-only queries to supervisors who sign in.",
-    )
-    p.add_argument(
-        "--site",
-        metavar="PATH",
-        action="append",
-        default=argparse.SUPPRESS,
-        help="a site file to serve; repeat for several (else AHTUI_SITE, else config)",
-    )
-    p.add_argument(
-        "--user",
-        metavar="NAME",
-        default=argparse.SUPPRESS,
-        help="the user that unlocks every site (else AHTUI_USER)",
-    )
-    p.add_argument(
-        "--host",
-        default=serve.DEFAULT_HOST,
-        help=f"address to listen on (default {serve.DEFAULT_HOST}: this machine only)",
-    )
-    p.add_argument(
-        "--port",
-        type=int,
-        default=serve.DEFAULT_PORT,
-        help=f"port (default {serve.DEFAULT_PORT}; 0: any free)",
-    )
-    p.add_argument(
-        "--auth",
-        metavar="FILE",
-        help="the supervisors' logins (default supervisors.toml in the config folder)",
-    )
-    p.add_argument(
-        "--passphrase-file",
-        metavar="FILE",
-        help="read the passphrase from this owner-only file instead of AHTUI_PASSPHRASE",
-    )
-    p.set_defaults(func=cmd_serve)
-
-    p = sub.add_parser("supervisor", help="manage the supervisors' logins for `ahtui serve`")
-    ssub = p.add_subparsers(dest="supervisor_command", metavar="ACTION", required=True)
-    for action, text in (
-        ("add", "add a supervisor or change their password (AHTUI_NEW_PASSPHRASE or a prompt)"),
-        ("remove", "remove a supervisor; they can no longer sign in"),
-        ("list", "list the supervisors who can sign in"),
-    ):
-        q = ssub.add_parser(action, help=text)
-        if action != "list":
-            q.add_argument("name")
-        q.add_argument(
-            "--auth",
-            metavar="FILE",
-            help="the supervisors' file (default supervisors.toml in the config folder)",
-        )
-    p.set_defaults(func=cmd_supervisor)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

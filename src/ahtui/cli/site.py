@@ -8,39 +8,19 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
 
 from ..config import Settings, load_settings
-from ..domain.enums import Agency
 from ..errors import EXIT_FAILURE, EXIT_OK, BadInput
 from ..keymap import check_keymap
 from ..store.check import check_site
 from ..store.site import init_site
 from .common import (
-    add_common_options,
     new_passphrase,
     open_chosen_site,
     say,
     site_path,
     warn,
 )
-
-AGENCIES = tuple(a.value for a in Agency)
-
-
-def register(sub: Any) -> None:
-    """Add `init` and `check` to the CLI's subcommands."""
-    p = sub.add_parser("init", help="create a new site file with its first administrator")
-    add_common_options(p)
-    p.add_argument("--name", required=True, help="the site's name, e.g. 'HMP Northgate OMU'")
-    p.add_argument("--agency", required=True, choices=AGENCIES)
-    p.add_argument("--admin", required=True, metavar="USER", help="the administrator's user name")
-    p.add_argument("--display-name", help="the administrator's full name")
-    p.set_defaults(func=cmd_init)
-
-    p = sub.add_parser("check", help="verify the site's integrity, encryption and schema")
-    add_common_options(p)
-    p.set_defaults(func=cmd_check)
 
 
 def cmd_app(args: argparse.Namespace) -> int:

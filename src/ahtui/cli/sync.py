@@ -20,30 +20,8 @@ from ..store.site import Site
 from ..sync import engine, keys
 from ..sync.app_services import peer_notes
 from ..sync.bundle import SUFFIX
-from .common import add_common_options, open_chosen_site, print_json, say, warn
+from .common import open_chosen_site, print_json, say, warn
 from .keys import NO_PEERS
-
-
-def register(sub: Any) -> None:
-    """Add `sync` and its actions to the CLI's subcommands."""
-    p = sub.add_parser("sync", help="exchange change bundles with trusted sites")
-    add_common_options(p)
-    ss = p.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
-    q = ss.add_parser("status", help="per site: last sent, last received, pending, conflicts")
-    add_common_options(q)
-    q.add_argument("--json", action="store_true")
-    q = ss.add_parser("export", help="write a bundle of what one site lacks")
-    add_common_options(q)
-    q.add_argument("--to", required=True, metavar="SITE")
-    q.add_argument("--out", default=".", metavar="DIR")
-    q = ss.add_parser("import", help="verify and apply bundles")
-    add_common_options(q)
-    q.add_argument("files", nargs="+", metavar="FILE")
-    q = ss.add_parser("run", help="import every new bundle in the inbox, export one per site")
-    add_common_options(q)
-    q.add_argument("--inbox", required=True, metavar="DIR")
-    q.add_argument("--outbox", required=True, metavar="DIR")
-    p.set_defaults(func=cmd_sync)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -62,6 +40,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             return EXIT_OK
         if action == "export":
             ex = engine.export(site, args.to)
+            assert ex is not None  # only skip_if_empty gives None
             path = _write_bundle(Path(args.out), site.name, ex)
             say(f"Wrote {path}: {ex.changes} changes, {ex.purges} purges for {ex.peer_name}.")
             _warn_clock(site)

@@ -3,39 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from ..domain.enums import UserRole
 from ..errors import EXIT_OK
 from ..store import users
-from .common import add_common_options, new_passphrase, open_chosen_site, print_json, say
-
-
-def register(sub: Any) -> None:
-    """Add `user` and its actions to the CLI's subcommands."""
-    p = sub.add_parser("user", help="manage the user accounts of a site")
-    add_common_options(p)
-    usub = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    q = usub.add_parser(
-        "add", help="add a user (new passphrase from AHTUI_NEW_PASSPHRASE or a prompt)"
-    )
-    add_common_options(q)
-    q.add_argument("name")
-    q.add_argument(
-        "--role", default=UserRole.PRACTITIONER.value, choices=tuple(r.value for r in UserRole)
-    )
-    q.add_argument("--display-name")
-    q.add_argument("--practitioner", metavar="ID", help="link the account to a practitioner record")
-    q = usub.add_parser("list", help="list users")
-    add_common_options(q)
-    q.add_argument("--json", action="store_true")
-    q = usub.add_parser("remove", help="remove a user; they can no longer unlock the site")
-    add_common_options(q)
-    q.add_argument("name")
-    q = usub.add_parser("passwd", help="change a passphrase (yours, or another's if you are admin)")
-    add_common_options(q)
-    q.add_argument("name", nargs="?")
-    p.set_defaults(func=cmd_user)
+from .common import new_passphrase, open_chosen_site, print_json, say
 
 
 def cmd_user(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
-"""Which documents can be exported in which formats, and `export_document`: the one way a
-document is written, from `ahtui export` and from the app's export screen alike.
+"""`export_document`: the one way a document is written, from `ahtui export` and from the
+app's export screen alike.
 
 Find the person, check the kind and format go together, build the text with the writer for
 that kind (myplan.py, assessment.py, ics.py, minutes.py), and write it with files.write_file
@@ -14,26 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.names import document_name
-from ..errors import BadInput
 from ..store.people import find_person
 from . import assessment, ics, minutes, myplan
 from .files import default_filename, write_file
-
-# kind -> the formats it can be written in; the first is the default.
-KINDS: dict[str, tuple[str, ...]] = {
-    "myplan": ("md", "html"),
-    "assessment": ("md", "html"),
-    "meetings": ("ics",),
-    "minutes": ("md",),
-}
-KIND_WORDS = {
-    "myplan": "My Plan",
-    "assessment": "the Combined Assessment",
-    "meetings": "the meetings calendar",
-    "minutes": "meeting minutes",
-}
-FORMAT_WORDS = {"md": "Markdown", "html": "printable HTML", "ics": "calendar (.ics)"}
-NOT_ENCRYPTED = "The file is not encrypted: keep it where your agency's rules allow."
+from .kinds import FORMAT_WORDS, KIND_WORDS, check_format, check_meeting
 
 
 @dataclass(frozen=True)
@@ -49,26 +33,6 @@ class Exported:
         what = KIND_WORDS[self.kind]
         many = f" ({self.count} meeting{'s' if self.count != 1 else ''})" if self.count else ""
         return f"Wrote {what} for {self.person}{many} as {FORMAT_WORDS[self.fmt]} to {self.path}"
-
-
-def check_format(kind: str, fmt: str | None) -> str:
-    """The format to use; BadInput in plain words when the kind cannot be written that way."""
-    if kind not in KINDS:
-        raise BadInput(f"Export what? Choose one of {', '.join(KINDS)} (got {kind!r}).")
-    allowed = KINDS[kind]
-    if fmt is None:
-        return allowed[0]
-    if fmt not in allowed:
-        words = " or ".join(allowed)
-        what = KIND_WORDS[kind]
-        raise BadInput(f"{what[0].upper()}{what[1:]} can be written as {words}, not {fmt}.")
-    return fmt
-
-
-def check_meeting(kind: str, meeting_id: str | None) -> None:
-    """BadInput unless a single meeting is asked for only where it means something."""
-    if meeting_id and kind not in ("meetings", "minutes"):
-        raise BadInput("--meeting is for meetings and minutes only.")
 
 
 def render(
