@@ -65,11 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ahtui {__version__}")
     add_common_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (
-        add_site_commands,
+    for add in (  # in the order `ahtui --help` lists them
+        add_init_command,
         add_users_commands,
         add_demo_commands,
         add_people_commands,
+        add_check_command,
         add_serve_commands,
         add_keys_commands,
         add_sync_commands,
@@ -101,8 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 # -- the commands, group by group -------------------------------------------------------------
 
 
-def add_site_commands(sub: Any) -> None:
-    """Add `init` and `check` to the CLI's subcommands."""
+def add_init_command(sub: Any) -> None:
+    """Add `init` to the CLI's subcommands."""
     p = sub.add_parser("init", help="create a new site file with its first administrator")
     add_common_options(p)
     p.add_argument("--name", required=True, help="the site's name, e.g. 'HMP Northgate OMU'")
@@ -111,6 +112,9 @@ def add_site_commands(sub: Any) -> None:
     p.add_argument("--display-name", help="the administrator's full name")
     p.set_defaults(func=Handler("site", "cmd_init"))
 
+
+def add_check_command(sub: Any) -> None:
+    """Add `check` to the CLI's subcommands."""
     p = sub.add_parser("check", help="verify the site's integrity, encryption and schema")
     add_common_options(p)
     p.set_defaults(func=Handler("site", "cmd_check"))
