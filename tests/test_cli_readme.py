@@ -1,6 +1,7 @@
 """The README's command reference agrees with the parser: every command line the README shows
 names commands and flags the parser has, every command and subcommand the parser has is in the
-reference table, and every flag a command offers is in its row.
+reference table, and every flag a command offers is in its row. And every command the parser
+has names a function that exists.
 
 Both sides are read, not listed here: the README's code (inline spans and code blocks that start
 with `ahtui`) and the parser built by `ahtui.cli.build_parser`, walked action by action.
@@ -9,6 +10,7 @@ with `ahtui`) and the parser built by `ahtui.cli.build_parser`, walked action by
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 from pathlib import Path
 
@@ -137,3 +139,13 @@ def test_every_flag_of_a_command_is_in_its_reference_row() -> None:
         for flag in sorted(offered - SHARED_FLAGS - reference.get(path, set())):
             missing.append(f"ahtui {' '.join(path)} {flag}")
     assert missing == []
+
+
+def test_every_command_names_a_function_that_exists() -> None:
+    # The parser names each command's function by module and name (to import it only when the
+    # command runs), so a misspelt name would only show when someone ran that command.
+    for path, parser in all_commands(build_parser()).items():
+        handler = parser.get_default("func")
+        if handler is not None:
+            group = importlib.import_module(f"ahtui.cli.{handler.module}")
+            assert callable(getattr(group, handler.name, None)), (path, handler)
