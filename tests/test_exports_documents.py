@@ -18,7 +18,9 @@ from conftest import ADMIN, PASSPHRASE
 
 from ahtui.errors import BadInput
 from ahtui.exports import assessment, ics, minutes, myplan
-from ahtui.exports.commands import export_document, md, write_file
+from ahtui.exports.documents import export_document
+from ahtui.exports.files import write_file
+from ahtui.exports.text import escape_markdown
 
 TODAY = date(2025, 3, 3)
 EVIL_GOAL = 'Learn to cook <script>alert("x")</script> & "eat well"'
@@ -315,7 +317,7 @@ def test_assessment_ticks_and_grids_in_words_and_overall_progress(site) -> None:
     )
     doc = assessment.gather(site, pid)
     text = assessment.to_markdown(doc, TODAY)
-    assert "; ".join(md(o.label) for o in multi.options[:2]) in text
+    assert "; ".join(escape_markdown(o.label) for o in multi.options[:2]) in text
     assert "Heroin: Current usage: Daily, Currently injected" in text
     assert "questions answered; 0 of 9 areas COMPLETE." in text
     assert "_Not asked (depends on an earlier answer)_" in text
@@ -435,8 +437,10 @@ def test_minutes_have_agenda_notes_attendance_and_actions(case) -> None:
 
 # -- writing ------------------------------------------------------------------------------------
 def test_markdown_escaping_keeps_user_text_literal() -> None:
-    assert md("*not bold* [link](x) <b> | #1") == r"\*not bold\* \[link\](x) \<b\> \| \#1"
-    assert md("- not a list\n1. not a number\n2024 was hard") == (
+    assert (
+        escape_markdown("*not bold* [link](x) <b> | #1") == r"\*not bold\* \[link\](x) \<b\> \| \#1"
+    )
+    assert escape_markdown("- not a list\n1. not a number\n2024 was hard") == (
         "\\- not a list\n1\\. not a number\n2024 was hard"
     )
 

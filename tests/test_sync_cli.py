@@ -1,8 +1,7 @@
-"""The `keys` and `sync` commands, through a parser built the way cli.py builds its own."""
+"""The `keys` and `sync` commands, through the CLI's parser."""
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -10,18 +9,13 @@ import pytest
 from conftest import ADMIN, PASSPHRASE
 from test_sync_helpers import ALL, person
 
-from ahtui.cli import _common
+from ahtui.cli import build_parser
 from ahtui.errors import AhtuiError
 from ahtui.store.site import init_site, open_site
-from ahtui.sync import commands
 
 
 def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="ahtui")
-    _common(parser, top=True)
-    sub = parser.add_subparsers(dest="command")
-    commands.register(sub, _common)
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except AhtuiError as exc:

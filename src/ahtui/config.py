@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from platformdirs import user_config_dir, user_data_dir
+
 from .errors import BadInput
 
 APP = "ahtui"
@@ -23,8 +25,6 @@ def config_dir() -> Path:
     env = os.environ.get("AHTUI_CONFIG_DIR")
     if env:
         return Path(env)
-    from platformdirs import user_config_dir
-
     return Path(user_config_dir(APP, appauthor=False))
 
 
@@ -32,8 +32,6 @@ def data_dir() -> Path:
     env = os.environ.get("AHTUI_DATA_DIR")
     if env:
         return Path(env)
-    from platformdirs import user_data_dir
-
     return Path(user_data_dir(APP, appauthor=False))
 
 

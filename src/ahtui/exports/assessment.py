@@ -13,7 +13,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .commands import fmt_date, h, h_block, html_page, md, md_block, person_name, person_refs
+from ..domain.dates import fmt_date
+from ..domain.names import document_name
+from ..forms_loader import load_assessment
+from ..store.people import get_person
+from ..store.plans import assessment_snapshot
+from .text import escape_html, escape_markdown, html_lines, html_page, markdown_block, person_refs
 
 NOT_ANSWERED = "Not answered"
 NOT_ASKED = "Not asked (depends on an earlier answer)"
@@ -22,9 +27,6 @@ KIND_REFS = {"issues": "Issues", "linked_harm": "Harm", "linked_offending": "Off
 
 def gather(site: Any, person_id: str) -> dict[str, Any]:
     """The two parts, each a list of groups of rows, from the assessment snapshot."""
-    from ..forms_loader import load_assessment
-    from ..store.people import get_person
-    from ..store.plans import assessment_snapshot
 
     person = get_person(site, person_id)
     snap = assessment_snapshot(site, person_id)
@@ -176,11 +178,11 @@ def overall(doc: dict[str, Any]) -> str:
 
 def to_markdown(doc: dict[str, Any], today: date) -> str:
     person = doc["person"]
-    out = [f"# {md(doc['title'])}: {md(person_name(person))}", ""]
+    out = [f"# {escape_markdown(doc['title'])}: {escape_markdown(document_name(person))}", ""]
     if person_refs(person):
-        out += [md(person_refs(person)), ""]
+        out += [escape_markdown(person_refs(person)), ""]
     out += [
-        f"Written on {fmt_date(today)} from {md(doc['site'])}. Part 1 is grouped as the OASys "
+        f"Written on {fmt_date(today)} from {escape_markdown(doc['site'])}. Part 1 is grouped as the OASys "
         "sections, part 2 as the Pathway Plan areas.",
         "",
         overall(doc),
@@ -189,21 +191,23 @@ def to_markdown(doc: dict[str, Any], today: date) -> str:
     for key, title in PARTS:
         out += [f"## {title}", ""]
         if key == "oasys" and doc["oasys_note"]:
-            out += [f"_{md(doc['oasys_note'])}_", ""]
+            out += [f"_{escape_markdown(doc['oasys_note'])}_", ""]
         for g in doc[key]:
-            out += [f"### {md(g['title'])}", ""]
+            out += [f"### {escape_markdown(g['title'])}", ""]
             if g["intro"]:
-                out += [f"_{md(g['intro'])}_", ""]
+                out += [f"_{escape_markdown(g['intro'])}_", ""]
             out += [f"{g['summary']}.", ""]
             for r in g["rows"]:
                 ref = f"**{r['ref']}** " if r["ref"] else ""
-                answer = f"**{md(r['answer'])}**" if r["answer"] else f"_{r['missing']}_"
-                out.append(f"- {ref}{md(r['text'])}: {answer}")
+                answer = (
+                    f"**{escape_markdown(r['answer'])}**" if r["answer"] else f"_{r['missing']}_"
+                )
+                out.append(f"- {ref}{escape_markdown(r['text'])}: {answer}")
                 if r["extra"]:
                     # One continuation line under the item: "Disclosed: Yes · Answered ...".
-                    out.append(md_block(" · ".join(r["extra"]), indent="  "))
+                    out.append(markdown_block(" · ".join(r["extra"]), indent="  "))
             for title_, value in g["notes"]:
-                out += ["", f"**{md(title_)}:** {md_block(value)}"]
+                out += ["", f"**{escape_markdown(title_)}:** {markdown_block(value)}"]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -213,52 +217,58 @@ def to_markdown(doc: dict[str, Any], today: date) -> str:
 
 def to_html(doc: dict[str, Any], today: date) -> str:
     person = doc["person"]
-    title = f"{doc['title']}: {person_name(person)}"
-    b = [f"<header>\n<h1>{h(title)}</h1>"]
+    title = f"{doc['title']}: {document_name(person)}"
+    b = [f"<header>\n<h1>{escape_html(title)}</h1>"]
     if person_refs(person):
-        b.append(f'<p class="refs">{h(person_refs(person))}</p>')
+        b.append(f'<p class="refs">{escape_html(person_refs(person))}</p>')
     b.append(
-        f'<p class="meta">Written on {h(fmt_date(today))} from {h(doc["site"])}. Part 1 is '
+        f'<p class="meta">Written on {escape_html(fmt_date(today))} from {escape_html(doc["site"])}. Part 1 is '
         "grouped as the OASys sections, part 2 as the Pathway Plan areas.</p>"
     )
-    b.append(f'<p class="meta">{h(overall(doc))}</p>\n</header>\n<main>')
+    b.append(f'<p class="meta">{escape_html(overall(doc))}</p>\n</header>\n<main>')
     b.append(
         "<nav><ul>"
-        + "".join(f'<li><a href="#{k}">{h(t)}</a></li>' for k, t in PARTS)
+        + "".join(f'<li><a href="#{k}">{escape_html(t)}</a></li>' for k, t in PARTS)
         + "</ul></nav>"
     )
     for key, part_title in PARTS:
-        b.append(f'<section id="{key}">\n<h2>{h(part_title)}</h2>')
+        b.append(f'<section id="{key}">\n<h2>{escape_html(part_title)}</h2>')
         if key == "oasys" and doc["oasys_note"]:
-            b.append(f'<p class="note">{h(doc["oasys_note"])}</p>')
+            b.append(f'<p class="note">{escape_html(doc["oasys_note"])}</p>')
         for g in doc[key]:
-            b.append(f"<h3>{h(g['title'])}</h3>")
+            b.append(f"<h3>{escape_html(g['title'])}</h3>")
             if g["intro"]:
-                b.append(f'<p class="note">{h(g["intro"])}</p>')
-            b.append(f"<p>{h(g['summary'])}.</p>")
+                b.append(f'<p class="note">{escape_html(g["intro"])}</p>')
+            b.append(f"<p>{escape_html(g['summary'])}.</p>")
             b.append(
                 '<table>\n<thead><tr><th scope="col">No.</th><th scope="col">Question</th>'
                 '<th scope="col">Answer</th></tr></thead>\n<tbody>'
             )
             for r in g["rows"]:
-                answer = h_block(r["answer"]) if r["answer"] else f"<em>{h(r['missing'])}</em>"
+                answer = (
+                    html_lines(r["answer"])
+                    if r["answer"]
+                    else f"<em>{escape_html(r['missing'])}</em>"
+                )
                 if r["extra"]:
-                    answer += "".join(f"<br>\n<small>{h(x)}</small>" for x in r["extra"])
+                    answer += "".join(f"<br>\n<small>{escape_html(x)}</small>" for x in r["extra"])
                 b.append(
-                    f'<tr><th scope="row">{h(r["ref"])}</th><td>{h(r["text"])}</td>'
+                    f'<tr><th scope="row">{escape_html(r["ref"])}</th><td>{escape_html(r["text"])}</td>'
                     f"<td>{answer}</td></tr>"
                 )
             b.append("</tbody>\n</table>")
             if g["notes"]:
                 b.append(
                     "<dl>"
-                    + "".join(f"<dt>{h(t)}</dt><dd>{h_block(v)}</dd>" for t, v in g["notes"])
+                    + "".join(
+                        f"<dt>{escape_html(t)}</dt><dd>{html_lines(v)}</dd>" for t, v in g["notes"]
+                    )
                     + "</dl>"
                 )
         b.append("</section>")
     b.append("</main>")
     b.append(
-        f"<footer><p>Written on {h(fmt_date(today))} from {h(doc['site'])} by ahtui. "
+        f"<footer><p>Written on {escape_html(fmt_date(today))} from {escape_html(doc['site'])} by ahtui. "
         "This document holds personal information: keep it where your agency's rules "
         "allow.</p></footer>"
     )

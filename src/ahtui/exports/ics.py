@@ -14,7 +14,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .commands import fmt_date, person_name
+from ..domain.dates import fmt_date
+from ..domain.enums import MeetingMode, MeetingType, Role
+from ..domain.names import document_name
+from ..errors import BadInput
+from ..forms_loader import agenda
+from ..store.meetings import meeting_detail, meetings_for
+from ..store.people import get_person
 
 TZID = "Europe/London"
 # England and Wales: BST from the last Sunday in March (01:00 UTC) to the last Sunday in October.
@@ -37,6 +43,7 @@ VTIMEZONE = (
     "END:STANDARD",
     "END:VTIMEZONE",
 )
+
 # Planning meetings with the person and the full reviews tend to run long.
 LENGTH_MINUTES = {"planning_1": 90, "planning_2": 90, "review": 90, "final_review": 90}
 DEFAULT_MINUTES = 60
@@ -45,9 +52,6 @@ UID_DOMAIN = "ahtui.invalid"
 
 def gather(site: Any, person_id: str, meeting_id: str | None = None) -> list[dict[str, Any]]:
     """The events to write: each meeting with the person, its title and attendees."""
-    from ..errors import BadInput
-    from ..store.meetings import meetings_for
-    from ..store.people import get_person
 
     person = get_person(site, person_id)
     # Cancelled meetings stay in, marked CANCELLED, so a calendar that took the event before
@@ -56,17 +60,16 @@ def gather(site: Any, person_id: str, meeting_id: str | None = None) -> list[dic
     if meeting_id:
         rows = [r for r in meetings_for(site, person_id) if r["id"] == meeting_id]
         if not rows:
-            raise BadInput(f"{person_name(person)} has no meeting with id {meeting_id}.")
+            raise BadInput(f"{document_name(person)} has no meeting with id {meeting_id}.")
         if rows[0]["status"] == "cancelled":
             raise BadInput("That meeting was cancelled: there is nothing to put in a calendar.")
     if not rows:
-        raise BadInput(f"{person_name(person)} has no scheduled or held meetings to export.")
+        raise BadInput(f"{document_name(person)} has no scheduled or held meetings to export.")
     return [detail_record(site, person, r["id"]) for r in rows]
 
 
 def detail_record(site: Any, person: Any, meeting_id: str) -> dict[str, Any]:
     """One meeting in full (the meetings service's `meeting_detail`) as plain data."""
-    from ..store.meetings import meeting_detail
 
     d = meeting_detail(site, meeting_id)
     return {
@@ -126,8 +129,6 @@ def _utc(stamp: str | None) -> str:
 
 def meeting_title(meeting_type: str) -> str:
     """The agenda's title for a meeting type, e.g. "Joined-up Planning Meeting 1"."""
-    from ..domain.enums import MeetingType
-    from ..forms_loader import agenda
 
     try:
         return agenda(MeetingType(meeting_type)).title
@@ -136,7 +137,6 @@ def meeting_title(meeting_type: str) -> str:
 
 
 def _role(code: str | None) -> str:
-    from ..domain.enums import Role
 
     if not code:
         return ""
@@ -162,7 +162,6 @@ def _who(a: dict[str, Any], held: bool) -> str:
 
 
 def event_lines(event: dict[str, Any], stamp: str | None = None) -> list[str]:
-    from ..domain.enums import MeetingMode
 
     m = event["meeting"]
     person = event["person"]
@@ -174,7 +173,7 @@ def event_lines(event: dict[str, Any], stamp: str | None = None) -> list[str]:
     end = start + timedelta(minutes=LENGTH_MINUTES.get(m["meeting_type"], DEFAULT_MINUTES))
     mode = MeetingMode(m["mode"]).label() if m["mode"] else ""
     title = event.get("title") or meeting_title(m["meeting_type"])
-    desc = [f"{title} for {person_name(person)}"]
+    desc = [f"{title} for {document_name(person)}"]
     refs = [
         f"CRN {person['crn']}" if person["crn"] else "",
         f"NOMIS {person['nomis_number']}" if person["nomis_number"] else "",
@@ -198,7 +197,7 @@ def event_lines(event: dict[str, Any], stamp: str | None = None) -> list[str]:
         f"DTSTAMP:{stamp or _utc(m['updated_at'])}",
         f"DTSTART;TZID={TZID}:{_local(start)}",
         f"DTEND;TZID={TZID}:{_local(end)}",
-        f"SUMMARY:{escape_text(f'{title}: {person_name(person)}')}",
+        f"SUMMARY:{escape_text(f'{title}: {document_name(person)}')}",
         f"DESCRIPTION:{escape_text(chr(10).join(desc))}",
         "STATUS:CANCELLED" if m["status"] == "cancelled" else "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",

@@ -11,27 +11,30 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .commands import fmt_date, fmt_when, md, md_block, md_cell, person_name, person_refs
+from ..domain.dates import fmt_date
+from ..domain.enums import MeetingMode, MeetingStatus
+from ..domain.names import document_name
+from ..errors import BadInput
+from ..store.meetings import meetings_for
+from ..store.people import get_person
 from .ics import attendee_words, detail_record, meeting_title
+from .text import escape_markdown, fmt_when, markdown_block, markdown_cell, person_refs
 
 
 def gather(site: Any, person_id: str, meeting_id: str | None = None) -> list[dict[str, Any]]:
     """The meetings to write up, each with attendees, item records, outcomes and actions."""
-    from ..errors import BadInput
-    from ..store.meetings import meetings_for
-    from ..store.people import get_person
 
     person = get_person(site, person_id)
     rows = meetings_for(site, person_id)
     if meeting_id:
         rows = [r for r in rows if r["id"] == meeting_id]
         if not rows:
-            raise BadInput(f"{person_name(person)} has no meeting with id {meeting_id}.")
+            raise BadInput(f"{document_name(person)} has no meeting with id {meeting_id}.")
     else:
         rows = [r for r in rows if r["status"] == "held"]
         if not rows:
             raise BadInput(
-                f"{person_name(person)} has no held meetings yet: there are no minutes to write."
+                f"{document_name(person)} has no held meetings yet: there are no minutes to write."
             )
     return [detail_record(site, person, r["id"]) for r in rows]
 
@@ -51,15 +54,14 @@ def action_status(action: dict[str, Any], today: date) -> str:
 
 def _item_lines(title: str, rec: dict[str, Any] | None) -> list[str]:
     covered = "COVERED" if rec and rec["covered"] else "not covered"
-    out = [f"- **{md(title)}**: {covered}"]
+    out = [f"- **{escape_markdown(title)}**: {covered}"]
     for key, words in (("notes", "Notes"), ("outcome", "Outcome")):
         if rec and rec.get(key):
-            out.append(f"  - {words}: {md_block(rec[key], indent='    ').lstrip()}")
+            out.append(f"  - {words}: {markdown_block(rec[key], indent='    ').lstrip()}")
     return out
 
 
 def meeting_markdown(record: dict[str, Any], today: date) -> list[str]:
-    from ..domain.enums import MeetingMode, MeetingStatus
 
     m = record["meeting"]
     held = m["status"] == "held"
@@ -67,20 +69,21 @@ def meeting_markdown(record: dict[str, Any], today: date) -> list[str]:
     when = fmt_when(m["scheduled_at"])
     if held and m["held_on"] and m["held_on"][:10] != m["scheduled_at"][:10]:
         when = f"{fmt_date(m['held_on'])} (planned for {when})"
-    out = [f"## {md(title)}, {when}", ""]
+    out = [f"## {escape_markdown(title)}, {when}", ""]
     facts = [
         f"Status: **{MeetingStatus(m['status']).label().upper()}**",
         f"Mode: {MeetingMode(m['mode']).label()}",
     ]
     if m["location"]:
-        facts.append(f"Location: {md(m['location'])}")
+        facts.append(f"Location: {escape_markdown(m['location'])}")
     if m["chair_name"]:
-        facts.append(f"Chair: {md(m['chair_name'])}")
+        facts.append(f"Chair: {escape_markdown(m['chair_name'])}")
     out += [f"- {f}" for f in facts]
     out += ["", "### Attendance", ""]
     if record["attendees"]:
         out += [
-            f"- {md(attendee_words(a))}: {attendance_words(a, held)}" for a in record["attendees"]
+            f"- {escape_markdown(attendee_words(a))}: {attendance_words(a, held)}"
+            for a in record["attendees"]
         ]
     else:
         out.append("_No attendees recorded._")
@@ -88,7 +91,7 @@ def meeting_markdown(record: dict[str, Any], today: date) -> list[str]:
     items = record["items"]
     shown: set[str] = set()
     for section in record["sections"]:
-        out += [f"#### {md(section.title)}", ""]
+        out += [f"#### {escape_markdown(section.title)}", ""]
         for item in section.items:
             shown.add(item.code)
             out += _item_lines(item.title, items.get(item.code))
@@ -106,30 +109,34 @@ def meeting_markdown(record: dict[str, Any], today: date) -> list[str]:
     expected = record["expected_outcomes"]
     if achieved or (held and expected):
         out += ["### Outcomes", ""]
-        out += [f"- ACHIEVED: {md(o)}" for o in achieved]
-        out += [f"- not recorded as achieved: {md(o)}" for o in expected if o not in achieved]
+        out += [f"- ACHIEVED: {escape_markdown(o)}" for o in achieved]
+        out += [
+            f"- not recorded as achieved: {escape_markdown(o)}"
+            for o in expected
+            if o not in achieved
+        ]
         out.append("")
     out += ["### Actions agreed", ""]
     if record["actions"]:
         out += ["| Step | Responsible | Due | Status |", "|---|---|---|---|"]
         for a in record["actions"]:
             out.append(
-                f"| {md_cell(a['step'])} | {md_cell(a['responsible_name'] or 'not named')} | "
+                f"| {markdown_cell(a['step'])} | {markdown_cell(a['responsible_name'] or 'not named')} | "
                 f"{fmt_date(a['due_on']) or 'no date'} | {action_status(a, today)} |"
             )
     else:
         out.append("_No actions were created at this meeting._")
     out.append("")
     if m["next_meeting_note"]:
-        out += ["### Next meeting", "", md_block(m["next_meeting_note"]), ""]
+        out += ["### Next meeting", "", markdown_block(m["next_meeting_note"]), ""]
     return out
 
 
 def to_markdown(records: list[dict[str, Any]], today: date) -> str:
     person = records[0]["person"]
-    out = [f"# Meeting minutes: {md(person_name(person))}", ""]
+    out = [f"# Meeting minutes: {escape_markdown(document_name(person))}", ""]
     if person_refs(person):
-        out += [md(person_refs(person)), ""]
+        out += [escape_markdown(person_refs(person)), ""]
     count = len(records)
     out += [f"Written on {fmt_date(today)}: {count} meeting{'s' if count != 1 else ''}.", ""]
     for n, record in enumerate(records):

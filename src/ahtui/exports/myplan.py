@@ -12,16 +12,25 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from .commands import fmt_date, h, h_block, html_page, md, md_block, md_cell, person_name
-from .commands import person_refs as refs_line
+from ..domain.dates import fmt_date
+from ..domain.names import document_name
+from ..store.people import get_person
+from ..store.plans import WHEEL_AREAS, plan_snapshot, plan_status, plan_versions
+from .text import (
+    escape_html,
+    escape_markdown,
+    html_lines,
+    html_page,
+    markdown_block,
+    markdown_cell,
+    person_refs,
+)
 
 BAR = 10  # a score of 10 fills the bar
 
 
 def gather(site: Any, person_id: str) -> dict[str, Any]:
     """Everything the document shows, read through the plans service."""
-    from ..store.people import get_person
-    from ..store.plans import WHEEL_AREAS, plan_snapshot, plan_status, plan_versions
 
     person = get_person(site, person_id)
     snap = plan_snapshot(site, person_id)
@@ -114,24 +123,24 @@ def agreed_words(doc: dict[str, Any], name: str) -> str:
 
 def to_markdown(doc: dict[str, Any], today: date) -> str:
     person = doc["person"]
-    name = person_name(person)
+    name = document_name(person)
     first = person["preferred_name"] or person["given_name"]
-    out: list[str] = [f"# My Plan: {md(name)}", ""]
-    refs = refs_line(person)
+    out: list[str] = [f"# My Plan: {escape_markdown(name)}", ""]
+    refs = person_refs(person)
     if refs:
-        out += [md(refs), ""]
+        out += [escape_markdown(refs), ""]
     out += [
-        f"**{md(agreed_words(doc, first))}**",
+        f"**{escape_markdown(agreed_words(doc, first))}**",
         "",
-        f"Written on {fmt_date(today)} from {md(doc['site'])}.",
+        f"Written on {fmt_date(today)} from {escape_markdown(doc['site'])}.",
         "",
         "## About me",
         "",
-        md_block(doc["about_me"]) or "_Nothing written yet._",
+        markdown_block(doc["about_me"]) or "_Nothing written yet._",
         "",
         "## What helps me",
         "",
-        md_block(doc["what_helps"]) or "_Nothing written yet._",
+        markdown_block(doc["what_helps"]) or "_Nothing written yet._",
         "",
         "## Wheel of Life",
         "",
@@ -157,26 +166,26 @@ def to_markdown(doc: dict[str, Any], today: date) -> str:
         out.append("|---|" + "---:|" * len(table["dates"]))
         for r in table["rows"]:
             cells = ["-" if s is None else str(s) for s in r["scores"]]
-            out.append(f"| {md_cell(r['area'])} | " + " | ".join(cells) + " |")
+            out.append(f"| {markdown_cell(r['area'])} | " + " | ".join(cells) + " |")
         out.append("")
     out += ["## My goals", ""]
     if not doc["goals"]:
         out += ["_No goals yet._", ""]
     for n, goal in enumerate(doc["goals"], 1):
-        out += [f"### Goal {n}: {md(' '.join(goal['goal'].split()))}", ""]
+        out += [f"### Goal {n}: {escape_markdown(' '.join(goal['goal'].split()))}", ""]
         facts = [f"Status: **{goal_status(goal)}**"]
         if goal.get("target_on"):
             facts.append(f"Target date: {fmt_date(goal['target_on'])}")
         out += ["- " + "\n- ".join(facts)]
         if goal.get("why"):
-            out.append(f"- Why it matters: {md(' '.join(goal['why'].split()))}")
+            out.append(f"- Why it matters: {escape_markdown(' '.join(goal['why'].split()))}")
         out.append("")
         if goal["steps"]:
             out += ["| Step | Who helps | Target date | Done |", "|---|---|---|---|"]
             for s in goal["steps"]:
                 done = f"DONE {fmt_date(s['done_on'])}" if s["done_on"] else "not yet"
                 out.append(
-                    f"| {md_cell(s['step'])} | {md_cell(s['who_helps'] or '')} | "
+                    f"| {markdown_cell(s['step'])} | {markdown_cell(s['who_helps'] or '')} | "
                     f"{fmt_date(s['target_on']) or ' '} | {done} |"
                 )
             out.append("")
@@ -185,7 +194,7 @@ def to_markdown(doc: dict[str, Any], today: date) -> str:
         if goal["progress"]:
             out += ["Progress:", ""]
             out += [
-                f"- {fmt_date(p['noted_on'])}: {md(' '.join(p['note'].split()))}"
+                f"- {fmt_date(p['noted_on'])}: {escape_markdown(' '.join(p['note'].split()))}"
                 for p in goal["progress"]
             ]
             out.append("")
@@ -193,7 +202,8 @@ def to_markdown(doc: dict[str, Any], today: date) -> str:
     if doc["support"]:
         out += ["| Support | From whom |", "|---|---|"]
         out += [
-            f"| {md_cell(s['support'])} | {md_cell(s['from_whom'] or '')} |" for s in doc["support"]
+            f"| {markdown_cell(s['support'])} | {markdown_cell(s['from_whom'] or '')} |"
+            for s in doc["support"]
         ]
     else:
         out.append("_No support recorded yet._")
@@ -201,7 +211,7 @@ def to_markdown(doc: dict[str, Any], today: date) -> str:
     if doc["progress"]:
         out += ["## Progress", ""]
         out += [
-            f"- {fmt_date(p['noted_on'])}: {md(' '.join(p['note'].split()))}"
+            f"- {fmt_date(p['noted_on'])}: {escape_markdown(' '.join(p['note'].split()))}"
             for p in doc["progress"]
         ]
         out.append("")
@@ -221,7 +231,7 @@ def wheel_svg(rows: list[dict[str, Any]]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" aria-labelledby="wheel-title wheel-desc">',
         '<title id="wheel-title">Wheel of Life: latest scores out of 10</title>',
-        f'<desc id="wheel-desc">{h(desc)}</desc>',
+        f'<desc id="wheel-desc">{escape_html(desc)}</desc>',
     ]
     # Tick marks at 0, 5 and 10 so lengths can be read without the numbers.
     for tick in (0, 5, 10):
@@ -235,7 +245,7 @@ def wheel_svg(rows: list[dict[str, Any]]) -> str:
         y = i * (bar_h + gap)
         label = r["area"] if len(r["area"]) <= 26 else r["area"][:25] + "…"
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + bar_h - 5}" text-anchor="end">{h(label)}</text>'
+            f'<text x="{label_w - 8}" y="{y + bar_h - 5}" text-anchor="end">{escape_html(label)}</text>'
             f'<rect x="{label_w}" y="{y}" width="{unit * BAR}" height="{bar_h}" fill="none" '
             'stroke="#333"/>'
             f'<rect x="{label_w}" y="{y}" width="{unit * r["latest"]}" height="{bar_h}" '
@@ -248,23 +258,23 @@ def wheel_svg(rows: list[dict[str, Any]]) -> str:
 
 def to_html(doc: dict[str, Any], today: date) -> str:
     person = doc["person"]
-    name = person_name(person)
+    name = document_name(person)
     first = person["preferred_name"] or person["given_name"]
-    b: list[str] = [f"<header>\n<h1>My Plan: {h(name)}</h1>"]
-    refs = refs_line(person)
+    b: list[str] = [f"<header>\n<h1>My Plan: {escape_html(name)}</h1>"]
+    refs = person_refs(person)
     if refs:
-        b.append(f'<p class="refs">{h(refs)}</p>')
-    b.append(f'<p class="meta"><strong>{h(agreed_words(doc, first))}</strong></p>')
+        b.append(f'<p class="refs">{escape_html(refs)}</p>')
+    b.append(f'<p class="meta"><strong>{escape_html(agreed_words(doc, first))}</strong></p>')
     b.append("</header>\n<main>")
     b.append("<section>\n<h2>About me</h2>")
     b.append(
-        f"<p>{h_block(doc['about_me'])}</p>"
+        f"<p>{html_lines(doc['about_me'])}</p>"
         if doc["about_me"]
         else '<p class="note">Nothing written yet.</p>'
     )
     b.append("<h2>What helps me</h2>")
     b.append(
-        f"<p>{h_block(doc['what_helps'])}</p>"
+        f"<p>{html_lines(doc['what_helps'])}</p>"
         if doc["what_helps"]
         else '<p class="note">Nothing written yet.</p>'
     )
@@ -278,25 +288,25 @@ def to_html(doc: dict[str, Any], today: date) -> str:
         b.append(
             '<table class="wheel">\n<caption>Every score with its date</caption>\n<thead><tr>'
             '<th scope="col">Area</th>'
-            + "".join(f'<th scope="col">{h(fmt_date(d))}</th>' for d in table["dates"])
+            + "".join(f'<th scope="col">{escape_html(fmt_date(d))}</th>' for d in table["dates"])
             + '<th scope="col">Change</th></tr></thead>\n<tbody>'
         )
         for r in table["rows"]:
             cells = "".join(f"<td>{'-' if s is None else s}</td>" for s in r["scores"])
             b.append(
-                f'<tr><th scope="row">{h(r["area"])}</th>{cells}<td>{h(change_words(r))}</td></tr>'
+                f'<tr><th scope="row">{escape_html(r["area"])}</th>{cells}<td>{escape_html(change_words(r))}</td></tr>'
             )
         b.append("</tbody>\n</table>")
     b.append("</section>\n<section>\n<h2>My goals</h2>")
     if not doc["goals"]:
         b.append('<p class="note">No goals yet.</p>')
     for n, goal in enumerate(doc["goals"], 1):
-        b.append(f'<div class="goal">\n<h3>Goal {n}: {h(goal["goal"])}</h3>\n<ul>')
-        b.append(f'<li>Status: <span class="status">{h(goal_status(goal))}</span></li>')
+        b.append(f'<div class="goal">\n<h3>Goal {n}: {escape_html(goal["goal"])}</h3>\n<ul>')
+        b.append(f'<li>Status: <span class="status">{escape_html(goal_status(goal))}</span></li>')
         if goal.get("target_on"):
-            b.append(f"<li>Target date: {h(fmt_date(goal['target_on']))}</li>")
+            b.append(f"<li>Target date: {escape_html(fmt_date(goal['target_on']))}</li>")
         if goal.get("why"):
-            b.append(f"<li>Why it matters: {h(goal['why'])}</li>")
+            b.append(f"<li>Why it matters: {escape_html(goal['why'])}</li>")
         b.append("</ul>")
         if goal["steps"]:
             b.append(
@@ -307,8 +317,8 @@ def to_html(doc: dict[str, Any], today: date) -> str:
             for s in goal["steps"]:
                 done = f"DONE {fmt_date(s['done_on'])}" if s["done_on"] else "not yet"
                 b.append(
-                    f"<tr><td>{h(s['step'])}</td><td>{h(s['who_helps'] or '')}</td>"
-                    f"<td>{h(fmt_date(s['target_on']))}</td><td>{h(done)}</td></tr>"
+                    f"<tr><td>{escape_html(s['step'])}</td><td>{escape_html(s['who_helps'] or '')}</td>"
+                    f"<td>{escape_html(fmt_date(s['target_on']))}</td><td>{escape_html(done)}</td></tr>"
                 )
             b.append("</tbody>\n</table>")
         else:
@@ -316,7 +326,8 @@ def to_html(doc: dict[str, Any], today: date) -> str:
         if goal["progress"]:
             b.append("<p>Progress:</p>\n<ul>")
             b += [
-                f"<li>{h(fmt_date(p['noted_on']))}: {h(p['note'])}</li>" for p in goal["progress"]
+                f"<li>{escape_html(fmt_date(p['noted_on']))}: {escape_html(p['note'])}</li>"
+                for p in goal["progress"]
             ]
             b.append("</ul>")
         b.append("</div>")
@@ -327,7 +338,7 @@ def to_html(doc: dict[str, Any], today: date) -> str:
             '<th scope="col">From whom</th></tr></thead>\n<tbody>'
         )
         b += [
-            f"<tr><td>{h(s['support'])}</td><td>{h(s['from_whom'] or '')}</td></tr>"
+            f"<tr><td>{escape_html(s['support'])}</td><td>{escape_html(s['from_whom'] or '')}</td></tr>"
             for s in doc["support"]
         ]
         b.append("</tbody>\n</table>")
@@ -336,11 +347,14 @@ def to_html(doc: dict[str, Any], today: date) -> str:
     b.append("</section>")
     if doc["progress"]:
         b.append("<section>\n<h2>Progress</h2>\n<ul>")
-        b += [f"<li>{h(fmt_date(p['noted_on']))}: {h(p['note'])}</li>" for p in doc["progress"]]
+        b += [
+            f"<li>{escape_html(fmt_date(p['noted_on']))}: {escape_html(p['note'])}</li>"
+            for p in doc["progress"]
+        ]
         b.append("</ul>\n</section>")
     b.append("</main>")
     b.append(
-        f"<footer><p>Written on {h(fmt_date(today))} from {h(doc['site'])} by ahtui. "
+        f"<footer><p>Written on {escape_html(fmt_date(today))} from {escape_html(doc['site'])} by ahtui. "
         "This document holds personal information: keep it where your agency's rules "
         "allow.</p></footer>"
     )

@@ -69,8 +69,8 @@ class ExportScreen(SiteScreen):
         self.query_one(DataTable).focus()
 
     def reload(self) -> None:
-        from ..exports.commands import FORMAT_WORDS
         from ..exports.ics import meeting_title
+        from ..exports.kinds import FORMAT_WORDS
         from ..store import meetings, people
 
         self.person = people.get_person(self.site, self.person_id)
@@ -104,7 +104,7 @@ class ExportScreen(SiteScreen):
         self._describe()
 
     def suggested(self, choice: Choice) -> Path:
-        from ..exports.commands import default_filename
+        from ..exports.files import default_filename
 
         suffix = f"meeting-{choice.meeting_id[:8]}" if choice.meeting_id else ""
         name = default_filename(choice.kind, choice.fmt, self.person, self.today, suffix)
@@ -129,7 +129,7 @@ class ExportScreen(SiteScreen):
         self._describe()
 
     def _describe(self) -> None:
-        from ..exports.commands import FORMAT_WORDS
+        from ..exports.kinds import FORMAT_WORDS
 
         c = self.current
         what = {
@@ -163,7 +163,8 @@ class ExportScreen(SiteScreen):
         self.action_export()
 
     def action_export(self) -> None:
-        from ..exports.commands import FORMAT_WORDS, NOT_ENCRYPTED, export_document
+        from ..exports.documents import export_document
+        from ..exports.kinds import FORMAT_WORDS, NOT_ENCRYPTED
         from ..widgets.form import Field
 
         choice = self.current

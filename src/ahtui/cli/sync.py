@@ -1,0 +1,155 @@
+"""`ahtui sync status|export|import|run`: exchange change bundles with trusted sites.
+
+Bundles are written to a `.part` file and renamed into place, so a transfer job never picks up
+half a bundle; `sync run` holds a lock beside the site so two runs from cron never overlap.
+Refusals exit 2, unreadable files 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, AhtuiError, BadInput
+from ..store.site import Site
+from ..sync import engine, keys
+from ..sync.app_services import peer_notes
+from ..sync.bundle import SUFFIX
+from .common import open_chosen_site, print_json, say, warn
+from .keys import NO_PEERS
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    site = open_chosen_site(args)
+    try:
+        action = args.sync_command
+        if action == "status":
+            found = engine.status(site)
+            if args.json:
+                print_json(found)
+            elif not found:
+                say(NO_PEERS)
+            else:
+                for line in _status_lines(site, found):
+                    say(line)
+            return EXIT_OK
+        if action == "export":
+            ex = engine.export(site, args.to)
+            assert ex is not None  # only skip_if_empty gives None
+            path = _write_bundle(Path(args.out), site.name, ex)
+            say(f"Wrote {path}: {ex.changes} changes, {ex.purges} purges for {ex.peer_name}.")
+            _warn_clock(site)
+            return EXIT_OK
+        if action == "import":
+            return _import_each(site, [Path(f) for f in args.files])
+        if action == "run":
+            return _run(site, Path(args.inbox), Path(args.outbox))
+        raise BadInput(f"Unknown sync action {action!r}.")
+    finally:
+        site.close()
+
+
+def _status_lines(site: Site, found: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    warning = engine.clock_warning(site)
+    if warning:
+        lines.append(f"Clock: {warning}")
+    for p in found:
+        lines.append(
+            f"{p['name']} ({p['agency']}, {p['status']}): last sent "
+            f"{p['last_sent'] or 'never'}, last received {p['last_received'] or 'never'}, "
+            f"{p['changes_pending']} changes pending, {p['open_conflicts']} open conflicts"
+        )
+        lines += [f"    {line}" for line in peer_notes(p)]
+    return lines
+
+
+def _warn_clock(site: Site) -> None:
+    warning = engine.clock_warning(site)
+    if warning:
+        warn(warning)
+
+
+def _write_bundle(out_dir: Path, site_name: str, ex: Any) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() else "-" for ch in f"{site_name}-to-{ex.peer_name}")
+    path = out_dir / f"{safe}-{ex.sequence:06d}-{ex.bundle_id[:8]}{SUFFIX}"
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(ex.data)
+    os.replace(tmp, path)
+    return path
+
+
+def _report(name: str, r: Any) -> str:
+    if r.already:
+        return f"{name}: already imported from {r.peer_name}; nothing to do."
+    return "\n".join(
+        [
+            f"{name}: applied from {r.peer_name}: {r.changes} changes, {r.conflicts} new "
+            f"conflicts, {r.purges} people removed (consent no longer allows this site).",
+            *(f"{name}: {note}" for note in r.notes),
+        ]
+    )
+
+
+@contextlib.contextmanager
+def _lock(site_path: Path) -> Iterator[None]:
+    lock_path = site_path.with_name(site_path.name + ".sync.lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise AhtuiError(
+                "Another `ahtui sync run` is still working on this site; try again later."
+            ) from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+def _import_one(site: Site, path: Path, *, quiet_if_already: bool = False) -> int:
+    """Import one file, saying what happened to it; its exit code (0, 1 or 2)."""
+    try:
+        r = engine.import_file(site, path)
+    except AhtuiError as exc:
+        warn(f"Refused: {exc.message}" if exc.exit_code == EXIT_BAD_INPUT else exc.message)
+        return exc.exit_code
+    if not (quiet_if_already and r.already):
+        say(_report(path.name, r))
+    return EXIT_OK
+
+
+def _worst(codes: set[int]) -> int:
+    """0 if every file went in, 1 if a file could not be read, else 2 if one was refused."""
+    if EXIT_FAILURE in codes:
+        return EXIT_FAILURE
+    return EXIT_BAD_INPUT if EXIT_BAD_INPUT in codes else EXIT_OK
+
+
+def _import_each(site: Site, paths: list[Path]) -> int:
+    """Every file in turn, whatever happened to the one before."""
+    return _worst({_import_one(site, path) for path in paths})
+
+
+def _run(site: Site, inbox: Path, outbox: Path) -> int:
+    if not inbox.is_dir():
+        raise BadInput(f"The inbox {inbox} is not a folder.")
+    codes = {EXIT_OK}
+    with _lock(site.path):
+        for path in sorted(inbox.glob(f"*{SUFFIX}")):
+            codes.add(_import_one(site, path, quiet_if_already=True))
+        for peer in keys.peers(site):
+            if peer["status"] != "trusted":
+                continue
+            ex = engine.export(site, peer["site_id"], skip_if_empty=True)
+            if ex is not None:
+                out = _write_bundle(outbox, site.name, ex)
+                say(f"Wrote {out.name}: {ex.changes} changes for {ex.peer_name}.")
+    _warn_clock(site)
+    return _worst(codes)
