@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, Keymap
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import Static
@@ -134,6 +134,8 @@ class AhtuiApp(App[None]):
         self.site_lock = threading.RLock()
         self._last_activity = monotonic()
         self._locked_user: str | None = None
+        # Remapped keys by action id (see `set_keymap`).
+        self.keymap_overrides: dict[str, str] = {}
 
     # -- start ---------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -368,6 +370,15 @@ class AhtuiApp(App[None]):
             )
 
     # -- help and palette ----------------------------------------------------------------
+    def set_keymap(self, keymap: Keymap) -> None:
+        # Kept as given so help and the palette can show the keys as remapped.
+        self.keymap_overrides = dict(keymap)
+        super().set_keymap(keymap)
+
+    def update_keymap(self, keymap: Keymap) -> None:
+        self.keymap_overrides = {**self.keymap_overrides, **keymap}
+        super().update_keymap(keymap)
+
     async def action_show_help(self) -> None:
         from .screens.help import HelpScreen
 

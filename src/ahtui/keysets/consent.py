@@ -1,0 +1,22 @@
+"""Keys for Consent to share, per agency."""
+
+from __future__ import annotations
+
+from ..keyspec import KeyAction
+
+ACTIONS: tuple[KeyAction, ...] = (
+    KeyAction(
+        id="consent.back",
+        action="back",
+        description="Back",
+        keys="escape",
+        help="Back to the person.",
+    ),
+    KeyAction(
+        id="consent.record",
+        action="record",
+        description="Record",
+        keys="r",
+        help="Record an offer, consent given, declined or withdrawn.",
+    ),
+)
