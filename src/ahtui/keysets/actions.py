@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="actions.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the previous screen.",
-    ),
+    back("actions", "Back to the previous screen."),
     KeyAction(
         id="actions.add",
         action="add",

@@ -7,17 +7,10 @@ key press and the next sitting carries on from the first unanswered question.
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="assessment.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the person.",
-        show=False,
-    ),
+    back("assessment", "Back to the person.", show=False),
     KeyAction(
         id="assessment.open",
         action="open_area",
@@ -32,13 +25,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         keys="f",
         help="Open the highlighted area and answer its unanswered questions one after another.",
     ),
-    KeyAction(
-        id="assessment.area.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the list of areas.",
-    ),
+    back("assessment.area", "Back to the list of areas."),
     KeyAction(
         id="assessment.area.answer",
         action="answer",

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="consent.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the person.",
-    ),
+    back("consent", "Back to the person."),
     KeyAction(
         id="consent.record",
         action="record",

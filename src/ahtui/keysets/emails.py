@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="emails.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the person.",
-    ),
+    back("emails", "Back to the person."),
     KeyAction(
         id="emails.new",
         action="new_email",

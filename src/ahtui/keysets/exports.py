@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="exports.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the person.",
-    ),
+    back("exports", "Back to the person."),
     # Checked before the list's own Enter, so the footer shows it and a keymap can move it.
     KeyAction(
         id="exports.write",

@@ -7,17 +7,11 @@ the list itself; the footer keeps to the keys used in every meeting so it fits 8
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
     # -- the person's meetings ---------------------------------------------------------------
-    KeyAction(
-        id="meetings.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the person.",
-    ),
+    back("meetings", "Back to the person."),
     KeyAction(
         id="meetings.schedule",
         action="schedule",
@@ -41,13 +35,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         help="Cancel the highlighted scheduled meeting, giving a reason.",
     ),
     # -- the meeting runner ------------------------------------------------------------------
-    KeyAction(
-        id="meetings.runner.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the meetings list.",
-    ),
+    back("meetings.runner", "Back to the meetings list."),
     KeyAction(
         id="meetings.runner.notes",
         action="edit_item",

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="network.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the person.",
-        show=False,
-    ),
+    back("network", "Back to the person.", show=False),
     KeyAction(
         id="network.offer",
         action="new_offer",

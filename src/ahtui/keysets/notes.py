@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="notes.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the person.",
-    ),
+    back("notes", "Back to the person."),
     KeyAction(
         id="notes.add",
         action="add",

@@ -5,17 +5,35 @@ Most keys stay out of the footer so it fits 80 columns; F1 and the palette list 
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
+
+
+def change_pathway(scope: str, *, show: bool = True) -> KeyAction:
+    """The pathway change, on the person screen and the team screen alike."""
+    return KeyAction(
+        id=f"{scope}.pathway",
+        action="change_pathway",
+        description="Change pathway",
+        keys="p",
+        help="Move the person to another pathway, giving a reason.",
+        show=show,
+    )
+
+
+def change_lead(scope: str, *, show: bool = True) -> KeyAction:
+    """The hand-over of the lead, on the person screen and the team screen alike."""
+    return KeyAction(
+        id=f"{scope}.lead",
+        action="change_lead",
+        description="Change lead",
+        keys="l",
+        help="Hand the lead to another practitioner, giving a reason.",
+        show=show,
+    )
+
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="person.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the previous screen.",
-        show=False,
-    ),
+    back("person", "Back to the previous screen.", show=False),
     KeyAction(
         id="person.overview",
         action="show_view('overview')",
@@ -130,20 +148,6 @@ ACTIONS: tuple[KeyAction, ...] = (
         help="Correct the person's names, identifiers, places and dates.",
         show=False,
     ),
-    KeyAction(
-        id="person.pathway",
-        action="change_pathway",
-        description="Change pathway",
-        keys="p",
-        help="Move the person to another pathway, giving a reason.",
-        show=False,
-    ),
-    KeyAction(
-        id="person.lead",
-        action="change_lead",
-        description="Change lead",
-        keys="l",
-        help="Hand the lead to another practitioner, giving a reason.",
-        show=False,
-    ),
+    change_pathway("person", show=False),
+    change_lead("person", show=False),
 )

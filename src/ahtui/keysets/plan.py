@@ -7,17 +7,10 @@ it first, so a key is never silently ignored.
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="plan.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the person.",
-        show=False,
-    ),
+    back("plan", "Back to the person.", show=False),
     KeyAction(
         id="plan.plan_view",
         action="show_view('plan')",
@@ -108,11 +101,5 @@ ACTIONS: tuple[KeyAction, ...] = (
         help="Read earlier agreed versions of the plan.",
         show=False,
     ),
-    KeyAction(
-        id="plan.versions.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to My Plan.",
-    ),
+    back("plan.versions", "Back to My Plan."),
 )

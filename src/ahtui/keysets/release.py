@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="release.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the person.",
-        show=False,
-    ),
+    back("release", "Back to the person.", show=False),
     KeyAction(
         id="release.plan",
         action="release_plan",

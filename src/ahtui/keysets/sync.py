@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
     # -- sync --------------------------------------------------------------------------------
-    KeyAction(
-        id="sync.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the caseload.",
-    ),
+    back("sync", "Back to the caseload."),
     KeyAction(
         id="sync.export",
         action="export",
@@ -43,13 +37,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         show=False,
     ),
     # -- conflicts ---------------------------------------------------------------------------
-    KeyAction(
-        id="conflicts.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to where you came from.",
-    ),
+    back("conflicts", "Back to where you came from."),
     KeyAction(
         id="conflicts.mine",
         action="choose('mine')",

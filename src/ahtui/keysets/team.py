@@ -5,17 +5,11 @@ Less-used keys stay out of the footer so it fits 80 columns (F1 lists them).
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
+from .person import change_lead, change_pathway
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction(
-        id="team.back",
-        action="back",
-        description="Back",
-        keys="escape",
-        help="Back to the person.",
-        show=False,
-    ),
+    back("team", "Back to the person.", show=False),
     KeyAction(
         id="team.add",
         action="add_member",
@@ -52,19 +46,6 @@ ACTIONS: tuple[KeyAction, ...] = (
         help="The highlighted personal contact is no longer a contact (asks first).",
         show=False,
     ),
-    KeyAction(
-        id="team.pathway",
-        action="change_pathway",
-        description="Change pathway",
-        keys="p",
-        help="Move the person to another pathway, giving a reason.",
-        show=False,
-    ),
-    KeyAction(
-        id="team.lead",
-        action="change_lead",
-        description="Change lead",
-        keys="l",
-        help="Hand the lead to another practitioner, giving a reason.",
-    ),
+    change_pathway("team", show=False),
+    change_lead("team"),
 )

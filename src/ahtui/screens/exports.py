@@ -18,7 +18,13 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Static
 
 from .. import keymap
+from ..config import data_dir
 from ..errors import AhtuiError, ValidationFailed
+from ..exports.commands import FORMAT_WORDS, NOT_ENCRYPTED, default_filename, export_document
+from ..exports.ics import meeting_title
+from ..store import meetings, people
+from ..widgets.form import Field
+from . import navigation
 from .base import SiteScreen, fmt_date, person_refs
 
 
@@ -35,11 +41,10 @@ class Choice:
 
 
 def export_folder() -> Path:
-    from ..config import data_dir
-
     return data_dir() / "exports"
 
 
+@navigation.screen("exports")
 class ExportScreen(SiteScreen):
     KEY_SCOPES = ("exports",)
     BINDINGS = keymap.bindings("exports")
@@ -69,10 +74,6 @@ class ExportScreen(SiteScreen):
         self.query_one(DataTable).focus()
 
     def reload(self) -> None:
-        from ..exports.commands import FORMAT_WORDS
-        from ..exports.ics import meeting_title
-        from ..store import meetings, people
-
         self.person = people.get_person(self.site, self.person_id)
         rows = meetings.meetings_for(self.site, self.person_id)
         live = [r for r in rows if r["status"] != "cancelled"]
@@ -104,8 +105,6 @@ class ExportScreen(SiteScreen):
         self._describe()
 
     def suggested(self, choice: Choice) -> Path:
-        from ..exports.commands import default_filename
-
         suffix = f"meeting-{choice.meeting_id[:8]}" if choice.meeting_id else ""
         name = default_filename(choice.kind, choice.fmt, self.person, self.today, suffix)
         return export_folder() / name
@@ -129,8 +128,6 @@ class ExportScreen(SiteScreen):
         self._describe()
 
     def _describe(self) -> None:
-        from ..exports.commands import FORMAT_WORDS
-
         c = self.current
         what = {
             "myplan": "About Me, the Wheel of Life with dated scores, goals with steps, who "
@@ -163,9 +160,6 @@ class ExportScreen(SiteScreen):
         self.action_export()
 
     def action_export(self) -> None:
-        from ..exports.commands import FORMAT_WORDS, NOT_ENCRYPTED, export_document
-        from ..widgets.form import Field
-
         choice = self.current
         if choice is None:
             return
