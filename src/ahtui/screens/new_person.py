@@ -99,7 +99,6 @@ def create_from_form(site: Any, values: dict[str, Any]) -> str:
 def new_person_form(screen: SiteScreen | Any) -> None:
     """Open the form; on save, open the new person's record."""
     today = getattr(screen.app, "today", None)
-
     today_iso = (today or date.today()).isoformat()
 
     def opened(person_id: Any) -> None:
