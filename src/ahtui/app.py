@@ -25,13 +25,17 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.binding import Binding, Keymap
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from . import keymap
+from .config import load_settings
+from .errors import AhtuiError
+from .screens.help import HelpScreen
+from .screens.unlock import UnlockScreen
 
 if TYPE_CHECKING:
     from .store.caseload import CaseloadRow
@@ -54,8 +58,6 @@ class _UnlockOutcome:
 def _configured_reply_wait() -> int:
     """The config's reply wait (the CLI does not pass it); 10 working days if unreadable."""
     try:
-        from .config import load_settings
-
         return load_settings().reply_wait_working_days
     except Exception:
         return 10
@@ -134,6 +136,8 @@ class AhtuiApp(App[None]):
         self.site_lock = threading.RLock()
         self._last_activity = monotonic()
         self._locked_user: str | None = None
+        # Remapped keys by action id (see `set_keymap`).
+        self.keymap_overrides: dict[str, str] = {}
 
     # -- start ---------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -152,6 +156,8 @@ class AhtuiApp(App[None]):
         self.run_worker(self._preload, thread=True, group="preload", exit_on_error=False)
 
     def _preload(self) -> None:
+        # What this imports stays out of the module's imports, so the unlock screen is up
+        # before the store (SQLCipher, cryptography) and the screens are loaded.
         from .domain.workdays import bank_holidays
         from .screens import caseload as _caseload_screen  # noqa: F401
         from .store import caseload as _caseload  # noqa: F401
@@ -159,10 +165,10 @@ class AhtuiApp(App[None]):
         year = (self.today or date.today()).year
         for y in (year - 1, year, year + 1):
             bank_holidays(y)
+        # Then every other screen, so the first one opened does not wait for its imports.
+        from .screens import catalogue as _catalogue  # noqa: F401
 
     def _unlock_screen(self, error: str | None = None) -> Screen:
-        from .screens.unlock import UnlockScreen
-
         return UnlockScreen(
             str(self.site_path),
             username=self.username,
@@ -187,8 +193,6 @@ class AhtuiApp(App[None]):
     # -- unlock --------------------------------------------------------------------------
     def unlock(self, username: str, passphrase: str) -> None:
         """Open the site as `username` in a thread; the outcome arrives as a worker event."""
-        from .screens.unlock import UnlockScreen
-
         self.username = username
         self.mark("unlock_started")
         path = self.site_path
@@ -201,7 +205,7 @@ class AhtuiApp(App[None]):
         )
 
         def work() -> _UnlockOutcome:
-            from .errors import AhtuiError
+            # The store (SQLCipher, cryptography) loads here, off the UI thread, not at start.
             from .store.site import open_site
 
             # Every failure becomes a value: an escaping exception would be printed with its
@@ -234,6 +238,7 @@ class AhtuiApp(App[None]):
         today = self.today
 
         def load() -> None:
+            # Loaded by `_preload` already in all but a race; never at the app's start.
             from .store.caseload import caseload
 
             try:
@@ -261,8 +266,10 @@ class AhtuiApp(App[None]):
         opened_at: float | None = None,
         rows: Future[list[CaseloadRow]] | None = None,
     ) -> None:
+        # Every screen registers for navigation (usually done already by `_preload`); the
+        # screens load the store, so they stay out of the app's start.
+        from .screens import catalogue as _catalogue  # noqa: F401
         from .screens.caseload import CaseloadScreen
-        from .screens.unlock import UnlockScreen
 
         self.site = site
         self.refresh_bindings()
@@ -288,6 +295,7 @@ class AhtuiApp(App[None]):
             await self.switch_screen(screen)
         else:
             await self.push_screen(screen)
+        # The store is loaded by now (the site is open); kept out of the app's start.
         from .store.hlc import warning
 
         clock_ahead = warning(site.conn)
@@ -297,8 +305,6 @@ class AhtuiApp(App[None]):
             )
 
     def _unlock_failed(self, message: str) -> None:
-        from .screens.unlock import UnlockScreen
-
         self.failed_attempts += 1
         if isinstance(self.screen, UnlockScreen):
             self.screen.show_failure(message, self.failed_attempts)
@@ -313,10 +319,6 @@ class AhtuiApp(App[None]):
 
     # -- lock and quit -------------------------------------------------------------------
     async def action_lock(self) -> None:
-        from textual.command import CommandPalette
-
-        from .screens.help import HelpScreen
-
         site = self.site
         if site is None:
             return
@@ -368,9 +370,16 @@ class AhtuiApp(App[None]):
             )
 
     # -- help and palette ----------------------------------------------------------------
-    async def action_show_help(self) -> None:
-        from .screens.help import HelpScreen
+    def set_keymap(self, keymap: Keymap) -> None:
+        # Kept as given so help and the palette can show the keys as remapped.
+        self.keymap_overrides = dict(keymap)
+        super().set_keymap(keymap)
 
+    def update_keymap(self, keymap: Keymap) -> None:
+        self.keymap_overrides = {**self.keymap_overrides, **keymap}
+        super().update_keymap(keymap)
+
+    async def action_show_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:

@@ -47,3 +47,10 @@ class KeyAction:
 
     def key_list(self) -> list[str]:
         return [k.strip() for k in self.keys.split(",") if k.strip()]
+
+
+def back(scope: str, help: str, *, show: bool = True) -> KeyAction:
+    """Escape, back to the screen underneath: the same key on every screen that has one."""
+    return KeyAction(
+        id=f"{scope}.back", action="back", description="Back", keys="escape", help=help, show=show
+    )

@@ -1,5 +1,5 @@
-"""The keys of each screen area that has grown beyond a few bindings, one module per area.
+"""Every key binding's data, one module per screen area (the registry is keymap.py).
 
-keymap.py gathers these into its single registry; a module here defines `ACTIONS`, a tuple of
-`KeyAction`, scoped to its own screens (e.g. "meetings", "meetings.runner").
+A module here defines `ACTIONS`, a tuple of `KeyAction` with named fields, scoped to its own
+screens (e.g. "meetings", "meetings.runner"); `app` holds the keys that work everywhere.
 """

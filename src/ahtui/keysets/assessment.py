@@ -7,46 +7,52 @@ key press and the next sitting carries on from the first unanswered question.
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction("assessment.back", "back", "Back", "escape", "Back to the person.", show=False),
-    KeyAction("assessment.open", "open_area", "Open area", "enter", "Open the highlighted area."),
+    back("assessment", "Back to the person.", show=False),
     KeyAction(
-        "assessment.fill",
-        "fill_area",
-        "Fill in turn",
-        "f",
-        "Open the highlighted area and answer its unanswered questions one after another.",
-    ),
-    KeyAction("assessment.area.back", "back", "Back", "escape", "Back to the list of areas."),
-    KeyAction(
-        "assessment.area.answer",
-        "answer",
-        "Answer",
-        "enter,e",
-        "Answer the highlighted question; it is saved when the form is saved.",
+        id="assessment.open",
+        action="open_area",
+        description="Open area",
+        keys="enter",
+        help="Open the highlighted area.",
     ),
     KeyAction(
-        "assessment.area.fill",
-        "fill",
-        "Fill in turn",
-        "f",
-        "Answer the unanswered questions one after another; Esc stops, answers so far are kept.",
+        id="assessment.fill",
+        action="fill_area",
+        description="Fill in turn",
+        keys="f",
+        help="Open the highlighted area and answer its unanswered questions one after another.",
+    ),
+    back("assessment.area", "Back to the list of areas."),
+    KeyAction(
+        id="assessment.area.answer",
+        action="answer",
+        description="Answer",
+        keys="enter,e",
+        help="Answer the highlighted question; it is saved when the form is saved.",
     ),
     KeyAction(
-        "assessment.area.next",
-        "next_unanswered",
-        "Next unanswered",
-        "u",
-        "Move to the next question not yet answered.",
+        id="assessment.area.fill",
+        action="fill",
+        description="Fill in turn",
+        keys="f",
+        help="Answer the unanswered questions one after another; Esc stops, answers so far are kept.",
     ),
     KeyAction(
-        "assessment.area.clear",
-        "clear",
-        "Clear answer",
-        "x",
-        "Remove the answer to the highlighted question.",
+        id="assessment.area.next",
+        action="next_unanswered",
+        description="Next unanswered",
+        keys="u",
+        help="Move to the next question not yet answered.",
+    ),
+    KeyAction(
+        id="assessment.area.clear",
+        action="clear",
+        description="Clear answer",
+        keys="x",
+        help="Remove the answer to the highlighted question.",
         show=False,
     ),
 )

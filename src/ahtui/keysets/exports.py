@@ -2,49 +2,49 @@
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    KeyAction("exports.back", "back", "Back", "escape", "Back to the person."),
+    back("exports", "Back to the person."),
+    # Checked before the list's own Enter, so the footer shows it and a keymap can move it.
     KeyAction(
-        "exports.write",
-        "export",
-        "Export",
-        "enter",
-        "Write the highlighted document: choose where, then it is saved whole.",
-        # Checked before the list's own Enter, so the footer shows it and a keymap can move it.
+        id="exports.write",
+        action="export",
+        description="Export",
+        keys="enter",
+        help="Write the highlighted document: choose where, then it is saved whole.",
         priority=True,
     ),
     KeyAction(
-        "exports.myplan_html",
-        "quick('myplan', 'html')",
-        "My Plan HTML",
-        "p",
-        "Export My Plan as a printable HTML document.",
+        id="exports.myplan_html",
+        action="quick('myplan', 'html')",
+        description="My Plan HTML",
+        keys="p",
+        help="Export My Plan as a printable HTML document.",
         show=False,
     ),
     KeyAction(
-        "exports.assessment_html",
-        "quick('assessment', 'html')",
-        "Assessment HTML",
-        "a",
-        "Export the Combined Assessment as printable HTML, for OASys and the Pathway Plan.",
+        id="exports.assessment_html",
+        action="quick('assessment', 'html')",
+        description="Assessment HTML",
+        keys="a",
+        help="Export the Combined Assessment as printable HTML, for OASys and the Pathway Plan.",
         show=False,
     ),
     KeyAction(
-        "exports.meetings_ics",
-        "quick('meetings', 'ics')",
-        "Meetings .ics",
-        "c",
-        "Export the person's meetings as a calendar file (.ics).",
+        id="exports.meetings_ics",
+        action="quick('meetings', 'ics')",
+        description="Meetings .ics",
+        keys="c",
+        help="Export the person's meetings as a calendar file (.ics).",
         show=False,
     ),
     KeyAction(
-        "exports.minutes_md",
-        "quick('minutes', 'md')",
-        "Minutes",
-        "m",
-        "Export the minutes of every held meeting, with their actions, as Markdown.",
+        id="exports.minutes_md",
+        action="quick('minutes', 'md')",
+        description="Minutes",
+        keys="m",
+        help="Export the minutes of every held meeting, with their actions, as Markdown.",
         show=False,
     ),
 )

@@ -2,66 +2,82 @@
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
+from ..keyspec import KeyAction, back
 
-# Left out of the footer so it fits 80 columns; F1 and the palette still list them.
-_HIDDEN = {"back", "edit_offer", "next", "coordinator", "conference"}
-
-ACTIONS: tuple[KeyAction, ...] = tuple(
-    KeyAction(f"network.{name}", action, words, keys, help_text, show=name not in _HIDDEN)
-    for name, action, words, keys, help_text in (
-        ("back", "back", "Back", "escape", "Back to the person."),
-        (
-            "offer",
-            "new_offer",
-            "Offer",
-            "n",
-            "Record a new offer: Lifelong Links, Family Group Conference or other, and the answer.",
-        ),
-        (
-            "edit_offer",
-            "edit_offer",
-            "Offer answer",
-            "o",
-            "Change the shown network's offer: its kind, date and the person's answer.",
-        ),
-        ("referral", "referral", "Referral", "f", "Record the referral: when, and to whom."),
-        (
-            "coordinator",
-            "coordinator",
-            "Coordinator",
-            "c",
-            "Record the coordinator allocated: name, contact, date.",
-        ),
-        (
-            "member",
-            "add_member",
-            "Member",
-            "m",
-            "Add someone the person wants in their network, with their relationship.",
-        ),
-        (
-            "vet",
-            "vet_member",
-            "Vet",
-            "v",
-            "Record the highlighted member's vetting by the POM or PP, with its date.",
-        ),
-        ("conference", "conference", "Conference", "k", "Record the conference date."),
-        (
-            "plan",
-            "network_plan",
-            "Plan",
-            "p",
-            "Record the network plan and the day it starts (review due 6 weeks later).",
-        ),
-        ("review", "review", "Review", "r", "Record the day the network plan was reviewed."),
-        (
-            "next",
-            "next_network",
-            "Next network",
-            "s",
-            "Show the person's next support network, when there is more than one.",
-        ),
-    )
+ACTIONS: tuple[KeyAction, ...] = (
+    back("network", "Back to the person.", show=False),
+    KeyAction(
+        id="network.offer",
+        action="new_offer",
+        description="Offer",
+        keys="n",
+        help="Record a new offer: Lifelong Links, Family Group Conference or other, and the answer.",
+    ),
+    KeyAction(
+        id="network.edit_offer",
+        action="edit_offer",
+        description="Offer answer",
+        keys="o",
+        help="Change the shown network's offer: its kind, date and the person's answer.",
+        show=False,
+    ),
+    KeyAction(
+        id="network.referral",
+        action="referral",
+        description="Referral",
+        keys="f",
+        help="Record the referral: when, and to whom.",
+    ),
+    KeyAction(
+        id="network.coordinator",
+        action="coordinator",
+        description="Coordinator",
+        keys="c",
+        help="Record the coordinator allocated: name, contact, date.",
+        show=False,
+    ),
+    KeyAction(
+        id="network.member",
+        action="add_member",
+        description="Member",
+        keys="m",
+        help="Add someone the person wants in their network, with their relationship.",
+    ),
+    KeyAction(
+        id="network.vet",
+        action="vet_member",
+        description="Vet",
+        keys="v",
+        help="Record the highlighted member's vetting by the POM or PP, with its date.",
+    ),
+    KeyAction(
+        id="network.conference",
+        action="conference",
+        description="Conference",
+        keys="k",
+        help="Record the conference date.",
+        show=False,
+    ),
+    KeyAction(
+        id="network.plan",
+        action="network_plan",
+        description="Plan",
+        keys="p",
+        help="Record the network plan and the day it starts (review due 6 weeks later).",
+    ),
+    KeyAction(
+        id="network.review",
+        action="review",
+        description="Review",
+        keys="r",
+        help="Record the day the network plan was reviewed.",
+    ),
+    KeyAction(
+        id="network.next",
+        action="next_network",
+        description="Next network",
+        keys="s",
+        help="Show the person's next support network, when there is more than one.",
+        show=False,
+    ),
 )

@@ -7,64 +7,99 @@ it first, so a key is never silently ignored.
 
 from __future__ import annotations
 
-from ..keyspec import KeyAction
-
-_HIDDEN = {"back", "plan_view", "goals_view", "step", "edit", "done", "versions"}
+from ..keyspec import KeyAction, back
 
 ACTIONS: tuple[KeyAction, ...] = (
-    *(
-        KeyAction(f"plan.{name}", action, words, keys, help_text, show=name not in _HIDDEN)
-        for name, action, words, keys, help_text in (
-            ("back", "back", "Back", "escape", "Back to the person."),
-            (
-                "plan_view",
-                "show_view('plan')",
-                "Whole plan",
-                "o",
-                "Show the whole plan as the person sees it: About Me, wheel, goals, support.",
-            ),
-            (
-                "goals_view",
-                "show_view('goals')",
-                "Goals list",
-                "l",
-                "List goals and their steps to edit them or mark them done.",
-            ),
-            (
-                "about",
-                "about_me",
-                "About Me",
-                "a",
-                "Write About Me and what helps, in their words.",
-            ),
-            (
-                "wheel",
-                "score_wheel",
-                "Wheel",
-                "w",
-                "Score the Wheel of Life areas 1 to 10 on a date; earlier scores are kept.",
-            ),
-            ("goal", "add_goal", "Goal", "g", "Add a goal in the person's own words."),
-            ("step", "add_step", "Step", "t", "Add a step to a goal: who helps and by when."),
-            ("edit", "edit", "Edit", "e", "Edit the highlighted goal or step."),
-            (
-                "done",
-                "done",
-                "Done",
-                "d",
-                "Mark the highlighted step done, or the goal achieved, today.",
-            ),
-            ("support", "add_support", "Support", "s", "Record what support comes from whom."),
-            ("progress", "add_progress", "Progress", "n", "Write a progress note, dated."),
-            (
-                "agree",
-                "agree",
-                "Agree",
-                "m",
-                "Mark the plan agreed with the person on a date; that version stays readable.",
-            ),
-            ("versions", "versions", "Versions", "v", "Read earlier agreed versions of the plan."),
-        )
+    back("plan", "Back to the person.", show=False),
+    KeyAction(
+        id="plan.plan_view",
+        action="show_view('plan')",
+        description="Whole plan",
+        keys="o",
+        help="Show the whole plan as the person sees it: About Me, wheel, goals, support.",
+        show=False,
     ),
-    KeyAction("plan.versions.back", "back", "Back", "escape", "Back to My Plan."),
+    KeyAction(
+        id="plan.goals_view",
+        action="show_view('goals')",
+        description="Goals list",
+        keys="l",
+        help="List goals and their steps to edit them or mark them done.",
+        show=False,
+    ),
+    KeyAction(
+        id="plan.about",
+        action="about_me",
+        description="About Me",
+        keys="a",
+        help="Write About Me and what helps, in their words.",
+    ),
+    KeyAction(
+        id="plan.wheel",
+        action="score_wheel",
+        description="Wheel",
+        keys="w",
+        help="Score the Wheel of Life areas 1 to 10 on a date; earlier scores are kept.",
+    ),
+    KeyAction(
+        id="plan.goal",
+        action="add_goal",
+        description="Goal",
+        keys="g",
+        help="Add a goal in the person's own words.",
+    ),
+    KeyAction(
+        id="plan.step",
+        action="add_step",
+        description="Step",
+        keys="t",
+        help="Add a step to a goal: who helps and by when.",
+        show=False,
+    ),
+    KeyAction(
+        id="plan.edit",
+        action="edit",
+        description="Edit",
+        keys="e",
+        help="Edit the highlighted goal or step.",
+        show=False,
+    ),
+    KeyAction(
+        id="plan.done",
+        action="done",
+        description="Done",
+        keys="d",
+        help="Mark the highlighted step done, or the goal achieved, today.",
+        show=False,
+    ),
+    KeyAction(
+        id="plan.support",
+        action="add_support",
+        description="Support",
+        keys="s",
+        help="Record what support comes from whom.",
+    ),
+    KeyAction(
+        id="plan.progress",
+        action="add_progress",
+        description="Progress",
+        keys="n",
+        help="Write a progress note, dated.",
+    ),
+    KeyAction(
+        id="plan.agree",
+        action="agree",
+        description="Agree",
+        keys="m",
+        help="Mark the plan agreed with the person on a date; that version stays readable.",
+    ),
+    KeyAction(
+        id="plan.versions",
+        action="versions",
+        description="Versions",
+        keys="v",
+        help="Read earlier agreed versions of the plan.",
+        show=False,
+    ),
+    back("plan.versions", "Back to My Plan."),
 )

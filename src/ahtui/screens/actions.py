@@ -12,18 +12,25 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
-
 from .. import keymap
-from .base import SiteScreen, fmt_date, person_refs
+from ..config import data_dir
+from ..domain import names
+from ..domain.enums import Role
+from ..errors import NotFound, ValidationFailed
+from ..exports.actions_csv import action_status, write_actions_csv
+from ..store import actions, people, team
+from ..store.team import get_practitioner
+from ..store.worklists import worklist
+from ..widgets.form import Field
+from . import navigation
+from .base import fmt_date, label, person_refs
+from .record_table import Column, RecordTableScreen
+from .team import short_role
 
 _VIEWS = ("mine", "overdue", "week", "open")
 
 
 def status_word(row: Any, today: date) -> str:
-    from ..exports.actions_csv import action_status
-
     return action_status(row, today)
 
 
@@ -34,38 +41,33 @@ def _short(text: str | None, width: int = 14) -> str:
 
 
 def default_export_path(name: str, today: date) -> Path:
-    from ..config import data_dir
-
     return data_dir() / "exports" / f"actions-{name}-{today.isoformat()}.csv"
 
 
-class ActionsScreen(SiteScreen):
+@navigation.screen("actions")
+class ActionsScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("actions",)
     BINDINGS = keymap.bindings("actions")
     HELP_TITLE = "Actions log"
+    HEAD_ID = "actions-head"
+    TABLE_ID = "actions-table"
+    DETAIL_ID = "actions-detail"
 
     def __init__(self, person_id: str | None = None, *, view: str = "mine") -> None:
         super().__init__()
         self.person_id = person_id
         self.view = view
         self.practitioner_id: str | None = None
-        self.rows: list[Any] = []
         self.total = 0
+        self._keep = 0
+        # One person's log: how deep each step is under the step it follows up.
+        self._depth: dict[str, int] = {}
+        self._head = ""
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="actions-head", classes="screen-head", markup=False)
-        table: DataTable[str] = DataTable(id="actions-table", cursor_type="row")
+    def columns(self) -> list[Column]:
         if self.person_id:
-            table.add_columns("Status", "Due", "Who", "Step")
-        else:
-            table.add_columns("Status", "Due", "Person", "Who", "Step")
-        yield table
-        yield Static("", id="actions-detail", classes="detail", markup=False)
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.reload()
-        self.query_one(DataTable).focus()
+            return ["Status", "Due", "Who", "Step"]
+        return ["Status", "Due", "Person", "Who", "Step"]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Views belong to the log across everyone; adding belongs to one person's log.
@@ -77,90 +79,89 @@ class ActionsScreen(SiteScreen):
 
     # -- data ----------------------------------------------------------------------------
     def reload(self) -> None:
-        from ..store import actions, people
+        self._keep = self.table.cursor_row
+        super().reload()
 
+    def load_rows(self) -> list[Any]:
+        return self._person_log() if self.person_id else self._across_everyone()
+
+    def _person_log(self) -> list[Any]:
+        assert self.person_id is not None
         site = self.site
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
+        person = people.get_person(site, self.person_id)
+        # Open first, soonest due first; step and id settle ties the same way every time.
+        rows = sorted(
+            actions.actions_for(site, self.person_id),
+            key=lambda r: (
+                r["completed_on"] is not None,
+                r["due_on"] is None,
+                r["due_on"] or "",
+                r["step"],
+                r["id"],
+            ),
+        )
+        # Each follow-up right under the step it follows.
+        by_id = {r["id"]: r for r in rows}
+        top = [r for r in rows if not r["follow_up_of"] or r["follow_up_of"] not in by_id]
+        ordered: list[Any] = []
+        self._depth = {}
+
+        def add(r: Any, depth: int) -> None:
+            ordered.append(r)
+            self._depth[r["id"]] = depth
+            for child in rows:
+                if child["follow_up_of"] == r["id"]:
+                    add(child, depth + 1)
+
+        for r in top:
+            add(r, 0)
+        self.total = len(rows)
+        open_n = sum(1 for r in rows if not r["completed_on"])
+        late = sum(1 for r in rows if status_word(r, self.today) == "OVERDUE")
+        self._head = f"{person_refs(person)}\nTeam Actions Log: {open_n} open, {late} OVERDUE"
+        return ordered
+
+    def _across_everyone(self) -> list[Any]:
+        found = worklist(self.site, self.view, self.today, practitioner_id=self.practitioner_id)
+        self.total = found.total
+        shown = (
+            f"{found.total:,}"
+            if found.total == len(found.rows)
+            else f"first {len(found.rows):,} of {found.total:,}"
+        )
+        self._head = (
+            f"Actions across everyone: {found.title} ({shown})\n"
+            "v: next view · b: by practitioner · o: open person"
+        )
+        return found.rows
+
+    def heading(self) -> str:
+        return self._head
+
+    def cells(self, r: Any) -> list[str]:
         if self.person_id:
-            person = people.get_person(site, self.person_id)
-            # Open first, soonest due first; step and id settle ties the same way every time.
-            rows = sorted(
-                actions.actions_for(site, self.person_id),
-                key=lambda r: (
-                    r["completed_on"] is not None,
-                    r["due_on"] is None,
-                    r["due_on"] or "",
-                    r["step"],
-                    r["id"],
-                ),
-            )
-            # Each follow-up right under the step it follows.
-            by_id = {r["id"]: r for r in rows}
-            top = [r for r in rows if not r["follow_up_of"] or r["follow_up_of"] not in by_id]
-            ordered: list[Any] = []
+            step = ("↳ " * self._depth[r["id"]]) + r["step"]
+            return [
+                status_word(r, self.today),
+                fmt_date(r["due_on"]),
+                _short(r["responsible_name"]),
+                step,
+            ]
+        return [
+            status_word(r, self.today),
+            fmt_date(r["due_on"]),
+            _short(r["person_name"], 16),
+            _short(r["responsible_name"]),
+            r["step"],
+        ]
 
-            def add(r: Any, depth: int) -> None:
-                ordered.append((r, depth))
-                for child in rows:
-                    if child["follow_up_of"] == r["id"]:
-                        add(child, depth + 1)
-
-            for r in top:
-                add(r, 0)
-            self.rows = [r for r, _ in ordered]
-            self.total = len(rows)
-            open_n = sum(1 for r in rows if not r["completed_on"])
-            late = sum(1 for r in rows if status_word(r, self.today) == "OVERDUE")
-            head = f"{person_refs(person)}\nTeam Actions Log: {open_n} open, {late} OVERDUE"
-            for r, depth in ordered:
-                step = ("↳ " * depth) + r["step"]
-                table.add_row(
-                    status_word(r, self.today),
-                    fmt_date(r["due_on"]),
-                    _short(r["responsible_name"]),
-                    step,
-                    key=r["id"],
-                )
-        else:
-            from ..store.worklists import worklist
-
-            found = worklist(site, self.view, self.today, practitioner_id=self.practitioner_id)
-            self.rows = found.rows
-            self.total = found.total
-            shown = (
-                f"{found.total:,}"
-                if found.total == len(found.rows)
-                else f"first {len(found.rows):,} of {found.total:,}"
-            )
-            head = f"Actions across everyone: {found.title} ({shown})\nv: next view · b: by practitioner · o: open person"
-            for r in found.rows:
-                table.add_row(
-                    status_word(r, self.today),
-                    fmt_date(r["due_on"]),
-                    _short(r["person_name"], 16),
-                    _short(r["responsible_name"]),
-                    r["step"],
-                    key=r["id"],
-                )
-        self.query_one("#actions-head", Static).update(head)
+    def after_fill(self) -> None:
         if self.rows:
-            table.move_cursor(row=min(max(keep, 0), len(self.rows) - 1))
+            self.table.move_cursor(row=min(max(self._keep, 0), len(self.rows) - 1))
         else:
-            self.query_one("#actions-detail", Static).update("No actions here.")
+            self.detail_panel.update("No actions here.")
 
-    @property
-    def current(self) -> Any | None:
-        table = self.query_one(DataTable)
-        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
-            return None
-        return self.rows[table.cursor_row]
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        r = self.current
-        if r is None:
-            return
+    def detail(self, r: Any) -> str:
         parts = [f"{status_word(r, self.today)}: {r['step']}"]
         if r["responsible_name"]:
             parts.append(f"by {r['responsible_name']}")
@@ -175,14 +176,10 @@ class ActionsScreen(SiteScreen):
             parts.append(r["person_name"])
         if r["notes"]:
             parts.append(r["notes"])
-        self.query_one("#actions-detail", Static).update(" · ".join(parts))
+        return " · ".join(parts)
 
     # -- forms ---------------------------------------------------------------------------
     def _fields(self, person_id: str, row: Any | None = None) -> list[Any]:
-        from ..store import team
-        from ..widgets.form import Field
-        from .team import short_role
-
         members = team.team(self.site, person_id)
         options = [
             (f"{m['name']} ({short_role(m['role'])})", m["practitioner_id"]) for m in members
@@ -214,8 +211,6 @@ class ActionsScreen(SiteScreen):
         return {k: x for k, x in out.items() if x is not None}
 
     def action_add(self) -> None:
-        from ..store import actions
-
         if not self.person_id:
             return
         pid = self.person_id
@@ -227,8 +222,6 @@ class ActionsScreen(SiteScreen):
         )
 
     def action_edit(self) -> None:
-        from ..store import actions
-
         row = self.current
         if row is None:
             return
@@ -237,9 +230,6 @@ class ActionsScreen(SiteScreen):
         def submit(v: dict[str, Any]) -> None:
             values = self._values(v, editing=True)
             if values.get("responsible_practitioner_id"):
-                from ..errors import NotFound
-                from ..store.team import get_practitioner
-
                 try:
                     prac = get_practitioner(self.site, values["responsible_practitioner_id"])
                 except NotFound:
@@ -255,8 +245,6 @@ class ActionsScreen(SiteScreen):
         )
 
     def action_follow_up(self) -> None:
-        from ..store import actions
-
         row = self.current
         if row is None:
             return
@@ -270,8 +258,6 @@ class ActionsScreen(SiteScreen):
         )
 
     def action_complete(self) -> None:
-        from ..store import actions
-
         row = self.current
         if row is None:
             return
@@ -279,7 +265,7 @@ class ActionsScreen(SiteScreen):
             self.notify(f"Already done on {fmt_date(row['completed_on'])}.", markup=False)
             return
         today = min(self.today, date.today())
-        self.write(
+        self.call_service(
             lambda: actions.complete_action(self.site, row["id"], on=today),
             f"Done: {row['step']}",
         )
@@ -296,11 +282,6 @@ class ActionsScreen(SiteScreen):
         self.reload()
 
     def action_by_practitioner(self) -> None:
-        from ..domain.enums import Role
-        from ..store import team
-        from ..widgets.form import Field
-        from .base import label
-
         options = [
             (f"{p['name']} ({label(Role, p['role'])})", p["id"])
             for p in team.list_practitioners(self.site)
@@ -322,25 +303,19 @@ class ActionsScreen(SiteScreen):
         )
 
     def action_open_person(self) -> None:
-        from .person import PersonScreen
-
         row = self.current
         if row is None:
             return
         if self.person_id:
             self.app.pop_screen()
             return
-        self.app.push_screen(PersonScreen(row["person_id"]))
+        navigation.open_person(self.app, row["person_id"])
 
     def action_export(self) -> None:
-        from ..exports.actions_csv import write_actions_csv
-        from ..store import people
-        from ..widgets.form import Field
-
         if self.person_id:
             person = people.get_person(self.site, self.person_id)
             ref = {
-                "name": f"{person['family_name']}, {person['given_name']}",
+                "name": names.listed_name(person),
                 "crn": person["crn"],
                 "nomis_number": person["nomis_number"],
             }
@@ -355,8 +330,6 @@ class ActionsScreen(SiteScreen):
             try:
                 count = write_actions_csv(rows, path, self.today, person=ref)
             except OSError as exc:
-                from ..errors import ValidationFailed
-
                 raise ValidationFailed(
                     {"path": f"Could not write there: {exc.strerror}."}
                 ) from None

@@ -19,16 +19,20 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from .. import keymap
+from ..domain.forms import ItemType
+from ..forms_loader import load_assessment
+from ..store import people, plans
+from ..widgets.form import Field, FormScreen
 from ..widgets.wheel import bar
+from . import navigation
 from .base import SiteScreen, fmt_date, person_refs
+from .record_table import Column, RecordTableScreen
 
 if TYPE_CHECKING:
     from ..domain.forms import Assessment, Item
 
 
 def _form() -> Assessment:
-    from ..forms_loader import load_assessment
-
     return load_assessment()
 
 
@@ -47,7 +51,6 @@ def item_ref(item: Item) -> str:
 
 def scale_words(form: Assessment, item: Item) -> str:
     """The answer scale as printed, e.g. "No - Some - Sig - Missing"; "" for free text."""
-    from ..domain.forms import ItemType
 
     if item.type is ItemType.CHOICE and item.scale:
         return form.scales[item.scale].printed
@@ -75,12 +78,17 @@ def _cell(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class AssessmentScreen(SiteScreen):
+@navigation.screen("assessment")
+class AssessmentScreen(RecordTableScreen[Any]):
     """The nine areas and how far each is filled in."""
 
     KEY_SCOPES = ("assessment",)
     BINDINGS = keymap.bindings("assessment")
     HELP_TITLE = "Combined Assessment"
+    HEAD_ID = "assessment-head"
+    TABLE_ID = "assessment-areas"
+    DETAIL_ID = "assessment-detail"
+    DETAIL_BY_KEY = True
 
     DEFAULT_CSS = """
     AssessmentScreen #assessment-areas { height: 1fr; }
@@ -90,49 +98,45 @@ class AssessmentScreen(SiteScreen):
     def __init__(self, person_id: str) -> None:
         super().__init__()
         self.person_id = person_id
-        self.progress: list[Any] = []
+        self._keep = 0
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="assessment-head", classes="screen-head", markup=False)
-        table: DataTable[str] = DataTable(id="assessment-areas", cursor_type="row")
-        table.add_columns("Area", "From", "Answered", "Status")
-        yield table
+    @property
+    def progress(self) -> list[Any]:
+        """Each area's progress, in the order listed."""
+        return self.rows
+
+    def columns(self) -> list[Column]:
+        return ["Area", "From", "Answered", "Status"]
+
+    def compose_detail(self) -> ComposeResult:
         yield Static("", id="assessment-detail", markup=False)
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.reload()
-        self.query_one(DataTable).focus()
 
     def reload(self) -> None:
-        from ..store import people, plans
+        self._keep = self.table.cursor_row
+        super().reload()
 
+    def load_rows(self) -> list[Any]:
+        return plans.area_progress(self.site, self.person_id)
+
+    def heading(self) -> str:
         person = people.get_person(self.site, self.person_id)
-        self.progress = plans.area_progress(self.site, self.person_id)
-        done = sum(1 for p in self.progress if p.complete)
-        self.query_one("#assessment-head", Static).update(
-            f"{person_refs(person)}\nCombined Assessment · {done} of {len(self.progress)} "
+        done = sum(1 for p in self.rows if p.complete)
+        return (
+            f"{person_refs(person)}\nCombined Assessment · {done} of {len(self.rows)} "
             "areas COMPLETE · each answer is saved as entered"
         )
-        form = _form()
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
-        for p in self.progress:
-            area = form.area(p.code)
-            table.add_row(
-                _cell(p.title, 26),
-                _sources(area),
-                f"{p.answered} of {p.total}",
-                p.status,
-                key=p.code,
-            )
-        table.move_cursor(row=min(keep, table.row_count - 1))
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        p = next((p for p in self.progress if p.code == event.row_key.value), None)
-        if p is None:
-            return
+    def row_key(self, p: Any) -> str:
+        return str(p.code)
+
+    def cells(self, p: Any) -> list[str]:
+        area = _form().area(p.code)
+        return [_cell(p.title, 26), _sources(area), f"{p.answered} of {p.total}", p.status]
+
+    def after_fill(self) -> None:
+        self.table.move_cursor(row=min(self._keep, self.table.row_count - 1))
+
+    def detail(self, p: Any) -> str:
         area = _form().area(p.code)
         sections = ", ".join(str(n) for n in area.oasys_sections)
         lines = [f"{area.title}: {p.summary}, {p.status}"]
@@ -145,7 +149,7 @@ class AssessmentScreen(SiteScreen):
         else:
             lines.append(f"Pathway Plan questions and OASys sections {sections}.")
         lines.append("Enter opens the area · f answers its unanswered questions in turn")
-        self.query_one("#assessment-detail", Static).update("\n".join(lines))
+        return "\n".join(lines)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -205,8 +209,6 @@ class AssessmentAreaScreen(SiteScreen):
 
     # -- drawing -------------------------------------------------------------------------
     def reload(self) -> None:
-        from ..store import people, plans
-
         person = people.get_person(self.site, self.person_id)
         self.answers = plans.answers_for(self.site, self.person_id)
         progress = next(
@@ -235,8 +237,6 @@ class AssessmentAreaScreen(SiteScreen):
         self._show_detail()
 
     def _answer_cell(self, item: Item) -> str:
-        from ..store import plans
-
         row = self.answers.get(item.code)
         if not plans.item_shown(item, self.answers):
             return "(not asked)"
@@ -263,8 +263,6 @@ class AssessmentAreaScreen(SiteScreen):
         return next((i for i in self.area.items if i.code == code), None)
 
     def _show_detail(self) -> None:
-        from ..store import plans
-
         item = self._current()
         if item is None:
             return
@@ -300,7 +298,6 @@ class AssessmentAreaScreen(SiteScreen):
     # -- answering -----------------------------------------------------------------------
     def _unanswered_after(self, start: int) -> int | None:
         """The row of the next question that counts and has no answer, from `start` on."""
-        from ..store import plans
 
         items = list(self.area.items)
         for offset in range(len(items)):
@@ -337,8 +334,6 @@ class AssessmentAreaScreen(SiteScreen):
         self.action_answer()
 
     def action_answer(self) -> None:
-        from ..store import plans
-
         item = self._current()
         if item is None:
             return
@@ -378,7 +373,6 @@ class AssessmentAreaScreen(SiteScreen):
         intro.append(f"Answer: {scale_words(form, item)}")
         if row.get("answered_on"):
             intro.append(f"Last answered {fmt_date(row['answered_on'])}.")
-        from ..widgets.form import FormScreen
 
         self.app.push_screen(
             FormScreen(self.area.title, fields, submit, intro="\n".join(intro)),
@@ -387,9 +381,6 @@ class AssessmentAreaScreen(SiteScreen):
 
     def _fields(self, item: Item) -> tuple[list[Any], Any]:
         """The form fields for one item, and how to turn the form's values into its answer."""
-        from ..domain.forms import ItemType
-        from ..store import plans
-        from ..widgets.form import Field
 
         form = _form()
         row = self.answers.get(item.code) or {}
@@ -450,8 +441,6 @@ class AssessmentAreaScreen(SiteScreen):
         return fields, to_answer
 
     def action_clear(self) -> None:
-        from ..store import plans
-
         item = self._current()
         if item is None:
             return
@@ -459,7 +448,7 @@ class AssessmentAreaScreen(SiteScreen):
         if not row or row["value"] in (None, ""):
             self.notify("No answer to clear.", markup=False)
             return
-        self.write(
+        self.call_service(
             lambda: plans.answer_item(
                 self.site,
                 self.person_id,

@@ -1,4 +1,5 @@
-"""What every screen over an open site shares: the site, today, going back, and forms.
+"""What every screen over an open site shares: the site, today, going back, forms, and
+`call_service` (a write for a key press: a refusal is shown, then the screen redraws).
 
 Screens reach the site through the app (`self.site`), never through a reference of their own:
 after a lock and an unlock by the same user the screens underneath carry on with the newly
@@ -13,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
+from ..domain import names
 from ..domain.dates import fmt_date as fmt_date
 from ..errors import AhtuiError, ValidationFailed
+from ..widgets.form import Field, FormScreen
 
 if TYPE_CHECKING:
     from ..store.site import Site
-    from ..widgets.form import Field
 
 
 def parse_day(value: str | None, field: str) -> date | None:
@@ -34,6 +36,7 @@ def parse_day(value: str | None, field: str) -> date | None:
 
 
 def label(enum: Any, code: str | None) -> str:
+    """An enum code in words; an unknown code as it is (a newer site's value)."""
     if not code:
         return ""
     try:
@@ -42,12 +45,9 @@ def label(enum: Any, code: str | None) -> str:
         return code
 
 
-def person_name(row: Any) -> str:
-    return f"{row['family_name']}, {row['preferred_name'] or row['given_name']}"
-
-
 def person_refs(row: Any) -> str:
-    parts = [person_name(row)]
+    """The person's listed name and identifiers, for the top line of their screens."""
+    parts = [names.listed_name(row)]
     if row["crn"]:
         parts.append(f"CRN {row['crn']}")
     if row["nomis_number"]:
@@ -89,16 +89,14 @@ class SiteScreen(Screen[None]):
         intro: str = "",
         done: Callable[[Any], None] | None = None,
     ) -> None:
-        from ..widgets.form import FormScreen
-
         def after(result: Any) -> None:
             if result is not None and done is not None:
                 done(result)
 
         self.app.push_screen(FormScreen(title, fields, on_submit, intro=intro), after)
 
-    def write(self, fn: Callable[[], Any], success: str = "") -> Any:
-        """Run a service call for a key press; a refusal is shown, never raised."""
+    def call_service(self, fn: Callable[[], Any], success: str = "") -> Any:
+        """Run a service call for a key press, then redraw: a refusal is shown, never raised."""
         try:
             result = fn()
         except AhtuiError as exc:

@@ -31,6 +31,11 @@ from textual.worker import Worker, WorkerState
 
 from .. import keymap
 from ..domain.dates import fmt_date
+from ..domain.enums import Agency, DueStatus, Pathway, Role
+from ..store.caseload import caseload
+from ..store.team import people_with_practitioner
+from . import navigation
+from .new_person import new_person_form
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -47,7 +52,6 @@ _WIDE = 100
 @lru_cache(maxsize=64)
 def pathway_text(code: str) -> str:
     """Short pathway wording for a narrow column: "Long", "Short", "Recall", "Remand"…"""
-    from ..domain.enums import Pathway
 
     try:
         label = Pathway(code).label()
@@ -63,8 +67,6 @@ def lead_text(row: CaseloadRow) -> str:
     if role in _ROLE_ABBREVIATIONS:
         role = _ROLE_ABBREVIATIONS[role]
     elif role:
-        from ..domain.enums import Role
-
         try:
             role = Role(role).label()
         except ValueError:
@@ -101,7 +103,6 @@ def detail_text(row: CaseloadRow | None) -> str:
     """Two lines about one person, uncut: who they are, then what is next and what is late."""
     if row is None:
         return ""
-    from ..domain.enums import DueStatus, Role
 
     who = [row.name]
     if row.crn:
@@ -471,8 +472,6 @@ class CaseloadScreen(Screen[None]):
         self._detail_text = ""
 
     def compose(self) -> ComposeResult:
-        from ..domain.enums import Agency
-
         try:
             agency = Agency(self._site.agency).label()
         except ValueError:
@@ -518,8 +517,6 @@ class CaseloadScreen(Screen[None]):
         )
 
     def _load(self, stale_ok: bool) -> list[CaseloadRow]:
-        from ..store.caseload import caseload
-
         first, self._first_rows = self._first_rows, None
         if first is not None and stale_ok:
             return first.result()
@@ -604,8 +601,6 @@ class CaseloadScreen(Screen[None]):
     # -- filters -------------------------------------------------------------------------
     def action_toggle_filter(self, name: str) -> None:
         if name == "mine" and name not in self.filters:
-            from ..store.team import people_with_practitioner
-
             me = self._site.user.practitioner_id
             if not me:
                 self.notify(
@@ -619,8 +614,6 @@ class CaseloadScreen(Screen[None]):
         self._apply_filters()
 
     def action_cycle_pathway(self) -> None:
-        from ..domain.enums import Pathway
-
         codes = [p.value for p in Pathway]
         if self.pathway_filter is None:
             self.pathway_filter = codes[0]
@@ -648,24 +641,16 @@ class CaseloadScreen(Screen[None]):
 
     # -- other screens -------------------------------------------------------------------
     def action_new_person(self) -> None:
-        from .new_person import new_person_form
-
         new_person_form(self)
 
     def action_actions_log(self) -> None:
-        from .actions import ActionsScreen
-
-        self.app.push_screen(ActionsScreen(person_id=None))
+        navigation.open_actions(self.app)
 
     def action_open_sync(self) -> None:
-        from .sync import SyncScreen
-
-        self.app.push_screen(SyncScreen())
+        navigation.open_sync(self.app)
 
     def action_open_conflicts(self) -> None:
-        from .conflicts import ConflictsScreen
-
-        self.app.push_screen(ConflictsScreen())
+        navigation.open_conflicts(self.app)
 
     # -- rows ----------------------------------------------------------------------------
     def action_open_person(self) -> None:
@@ -677,6 +662,4 @@ class CaseloadScreen(Screen[None]):
         row = table.current
         if row is None:
             return
-        from .person import PersonScreen
-
-        self.app.push_screen(PersonScreen(row.person_id))
+        navigation.open_person(self.app, row.person_id)

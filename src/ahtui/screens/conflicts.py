@@ -17,6 +17,12 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from .. import keymap
+from ..domain import names
+from ..store import people
+from ..sync import app_services
+from ..sync.app_services import can_combine, column_label, explain, show_value
+from ..widgets.form import Field
+from . import navigation
 from .base import SiteScreen
 
 _VALUE_ACTIONS = {"mine", "theirs"}
@@ -24,13 +30,12 @@ _DELETE_ACTIONS = {"restore", "delete"}
 
 
 def _cell(side: Any, kind: str, is_current: bool, width: int = 13) -> str:
-    from ..sync.app_services import show_value
-
     if kind == "delete" and is_current:
         return "DELETED"
     return show_value(side.value, width)
 
 
+@navigation.screen("conflicts")
 class ConflictsScreen(SiteScreen):
     DEFAULT_CSS = """
     ConflictsScreen #conflicts-table { height: 1fr; min-height: 4; }
@@ -59,8 +64,6 @@ class ConflictsScreen(SiteScreen):
         self.query_one(DataTable).focus()
 
     def reload(self) -> None:
-        from ..sync import app_services
-
         if self.app.site is None:  # type: ignore[attr-defined]
             return
         self.views = app_services.conflict_views(self.site, self.person_id)
@@ -90,13 +93,11 @@ class ConflictsScreen(SiteScreen):
         self.refresh_bindings()
 
     def _person_name(self) -> str:
-        from ..store import people
-
         try:
             row = people.get_person(self.site, self.person_id)
         except Exception:
             return "this person"
-        return f"{row['family_name']}, {row['preferred_name'] or row['given_name']}"
+        return names.listed_name(row)
 
     def current(self) -> Any:
         table = self.query_one(DataTable)
@@ -105,8 +106,6 @@ class ConflictsScreen(SiteScreen):
         return self.views[min(max(table.cursor_row, 0), len(self.views) - 1)]
 
     def _show_detail(self) -> None:
-        from ..sync.app_services import explain
-
         v = self.current()
         box = self.query_one("#conflict-detail", Static)
         if v is None:
@@ -115,8 +114,6 @@ class ConflictsScreen(SiteScreen):
         if v.kind == "delete":
             keys = "k keeps the edit (restores the record) · d accepts the delete"
         else:
-            from ..sync.app_services import can_combine
-
             keys = "m keeps mine · t takes theirs"
             if can_combine(self.site, v):
                 keys += " · c combines both into one value"
@@ -134,24 +131,18 @@ class ConflictsScreen(SiteScreen):
         if v is None:
             return None
         if action == "combine":
-            from ..sync.app_services import can_combine
-
             return can_combine(self.site, v)
         wanted = _DELETE_ACTIONS if v.kind == "delete" else _VALUE_ACTIONS
         return parameters[0] in wanted if parameters else True
 
     def action_choose(self, how: str) -> None:
-        from ..sync import app_services
-
         v = self.current()
         if v is None:
             self.notify("No conflict is highlighted.", markup=False)
             return
-        self.write(lambda: app_services.resolve(self.site, v, how), self._done_words(v, how))
+        self.call_service(lambda: app_services.resolve(self.site, v, how), self._done_words(v, how))
 
     def _done_words(self, v: Any, how: str) -> str:
-        from ..sync.app_services import column_label, show_value
-
         if how == "restore":
             return f"Resolved: record restored with the edit ({column_label(v.column)})."
         if how == "delete":
@@ -164,10 +155,6 @@ class ConflictsScreen(SiteScreen):
         )
 
     def action_combine(self) -> None:
-        from ..sync import app_services
-        from ..sync.app_services import column_label
-        from ..widgets.form import Field
-
         v = self.current()
         if v is None:
             self.notify("No conflict is highlighted.", markup=False)

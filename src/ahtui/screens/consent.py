@@ -13,11 +13,16 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Static
 
 from .. import keymap
 from ..domain.consent import RANK
-from .base import SiteScreen, fmt_date, label, person_refs
+from ..domain.enums import ConsentAgency, ConsentEvent, ConsentMethod
+from ..store import consent, people
+from ..widgets.form import Field
+from . import navigation
+from .base import fmt_date, label, person_refs
+from .record_table import Column, RecordTableScreen
 
 # Who sharing with each agency reaches, in the words of the team.
 WHO = {
@@ -31,7 +36,6 @@ WHO = {
 
 def consent_summary(states: dict[Any, Any], today: date) -> Table:
     """One line per agency saying what may be shared with whom, and what to do next."""
-    from ..domain.enums import ConsentAgency
 
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=16, no_wrap=True, style="bold")
@@ -79,73 +83,50 @@ def _event_order(r: Any) -> tuple[str, int, str, str, str]:
     return (r["on_date"], RANK.get(r["event"], 1), r["agency"], r["created_at"], r["id"])
 
 
-def states_from(history: list[Any]) -> dict[Any, Any]:
-    """The latest event per agency, from history already in `_event_order`."""
-    from ..domain.enums import ConsentAgency, ConsentEvent
-    from ..store.consent import ConsentState
-
-    states: dict[Any, Any] = {}
-    for r in history:
-        agency = ConsentAgency(r["agency"])
-        states[agency] = ConsentState(
-            agency,
-            ConsentEvent(r["event"]),
-            date.fromisoformat(r["on_date"]),
-            date.fromisoformat(r["reoffer_on"]) if r["reoffer_on"] else None,
-        )
-    return states
-
-
-class ConsentScreen(SiteScreen):
+@navigation.screen("consent")
+class ConsentScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("consent",)
     BINDINGS = keymap.bindings("consent")
     HELP_TITLE = "Consent"
+    HEAD_ID = "consent-head"
+    TABLE_ID = "consent-history"
 
     def __init__(self, person_id: str) -> None:
         super().__init__()
         self.person_id = person_id
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="consent-head", classes="screen-head", markup=False)
+    def compose_above_table(self) -> ComposeResult:
         yield Static("", id="consent-summary")
         yield Static("History", classes="list-title")
-        table: DataTable[str] = DataTable(id="consent-history", cursor_type="row")
-        table.add_columns("Date", "Agency", "Event", "How", "Offer again", "Notes")
-        yield table
-        yield Footer(compact=True)
 
-    def on_mount(self) -> None:
-        self.reload()
-        self.query_one(DataTable).focus()
+    def columns(self) -> list[Column]:
+        return ["Date", "Agency", "Event", "How", "Offer again", "Notes"]
 
-    def reload(self) -> None:
-        from ..domain.enums import ConsentAgency, ConsentMethod
-        from ..store import consent, people
-
-        person = people.get_person(self.site, self.person_id)
-        self.query_one("#consent-head", Static).update(f"{person_refs(person)}\nConsent to share")
+    def load_rows(self) -> list[Any]:
         history = sorted(consent.consent_history(self.site, self.person_id), key=_event_order)
-        states = states_from(history)
-        self.summary = consent_summary(states, self.today)
+        # The same latest event per agency as `history` ends with (see `_event_order`).
+        self.summary = consent_summary(
+            consent.current_consents(self.site, self.person_id), self.today
+        )
         self.query_one("#consent-summary", Static).update(self.summary)
-        table = self.query_one(DataTable)
-        table.clear()
-        for r in reversed(history):
-            table.add_row(
-                fmt_date(r["on_date"]),
-                r["other_agency_name"] or label(ConsentAgency, r["agency"]),
-                r["event"].upper(),
-                label(ConsentMethod, r["method"]),
-                fmt_date(r["reoffer_on"]),
-                (r["notes"] or "")[:30],
-                key=r["id"],
-            )
+        # Newest first.
+        return list(reversed(history))
+
+    def heading(self) -> str:
+        person = people.get_person(self.site, self.person_id)
+        return f"{person_refs(person)}\nConsent to share"
+
+    def cells(self, r: Any) -> list[str]:
+        return [
+            fmt_date(r["on_date"]),
+            r["other_agency_name"] or label(ConsentAgency, r["agency"]),
+            r["event"].upper(),
+            label(ConsentMethod, r["method"]),
+            fmt_date(r["reoffer_on"]),
+            (r["notes"] or "")[:30],
+        ]
 
     def action_record(self) -> None:
-        from ..domain.enums import ConsentAgency, ConsentEvent, ConsentMethod
-        from ..store import consent
-        from ..widgets.form import Field
-
         def opts(enum: Any) -> list[tuple[str, str]]:
             return [(e.label(), e.value) for e in enum]
 

@@ -13,19 +13,28 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
-
 from .. import keymap
-from ..errors import ValidationFailed
-from .base import SiteScreen, fmt_date, label, parse_day, person_refs
+from ..config import data_dir
+from ..domain import names
+from ..domain.enums import EmailTemplate, Role
+from ..domain.forms import EMAIL_PLACEHOLDERS, MissingEmailValuesError, render_email
+from ..domain.workdays import working_days_between
+from ..errors import NotFound, ValidationFailed
+from ..exports.eml import build_eml, eml_filename, save_eml
+from ..forms_loader import email_template
+from ..store import people, plans, team
+from ..store.team import get_practitioner
+from ..widgets.form import Field
+from . import navigation
+from .base import fmt_date, label, parse_day, person_refs
+from .record_table import Column, RecordTableScreen
+from .team import short_role
 
 DEFAULT_REPLY_WAIT = 10
 
 
 def email_state(row: Any, today: date, wait: int) -> tuple[str, bool]:
     """(status words, whether the professional challenge is due) for one recorded email."""
-    from ..domain.workdays import working_days_between
 
     if not row["sent_on"]:
         return "NOT SENT", False
@@ -41,11 +50,10 @@ def email_values(
     site: Any, person: Any, recipient: Any | None, cc: Any | None, first_sent_on: str | None
 ) -> dict[str, str]:
     """Placeholder values from the record; missing ones are simply absent."""
-    from ..domain.enums import Role
 
     values: dict[str, str] = {
-        "person_name": f"{person['preferred_name'] or person['given_name']} {person['family_name']}",
-        "person_first_name": person["preferred_name"] or person["given_name"],
+        "person_name": names.document_name(person),
+        "person_first_name": names.known_as(person),
     }
     for key, col in (
         ("crn", "crn"),
@@ -57,8 +65,6 @@ def email_values(
             values[key] = person[col]
     if person["date_of_birth"]:
         values["date_of_birth"] = fmt_date(person["date_of_birth"])
-    from ..errors import NotFound
-    from ..store.team import get_practitioner
 
     me = None
     if site.user.practitioner_id:
@@ -85,7 +91,6 @@ def email_values(
 
 def missing_problems(names: list[str]) -> dict[str, str]:
     """Say in plain words which part of the record an email still needs, by form field."""
-    from ..domain.forms import EMAIL_PLACEHOLDERS
 
     problems: dict[str, list[str]] = {}
     for name in names:
@@ -102,68 +107,51 @@ def missing_problems(names: list[str]) -> dict[str, str]:
     return {f: "Needs " + "; ".join(v) + "." for f, v in problems.items()}
 
 
-class EmailsScreen(SiteScreen):
+@navigation.screen("emails")
+class EmailsScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("emails",)
     BINDINGS = keymap.bindings("emails")
     HELP_TITLE = "Template emails"
+    HEAD_ID = "emails-head"
+    TABLE_ID = "emails-table"
+    DETAIL_ID = "emails-detail"
 
     def __init__(self, person_id: str) -> None:
         super().__init__()
         self.person_id = person_id
-        self.rows: list[Any] = []
 
     @property
     def wait(self) -> int:
         return getattr(self.app, "reply_wait_working_days", None) or DEFAULT_REPLY_WAIT
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="emails-head", classes="screen-head", markup=False)
-        table: DataTable[str] = DataTable(id="emails-table", cursor_type="row")
-        table.add_columns("Email", "To", "Sent", "Status")
-        yield table
-        yield Static("", id="emails-detail", classes="detail", markup=False)
-        yield Footer(compact=True)
+    def columns(self) -> list[Column]:
+        return ["Email", "To", "Sent", "Status"]
 
-    def on_mount(self) -> None:
-        self.reload()
-        self.query_one(DataTable).focus()
+    def load_rows(self) -> list[Any]:
+        return plans.emails_for(self.site, self.person_id)
 
-    def reload(self) -> None:
-        from ..domain.enums import EmailTemplate
-        from ..store import people, plans
-
+    def heading(self) -> str:
         person = people.get_person(self.site, self.person_id)
-        self.rows = plans.emails_for(self.site, self.person_id)
         states = [email_state(r, self.today, self.wait) for r in self.rows]
         waiting = sum(1 for s, _ in states if s.startswith("AWAITING"))
-        self.query_one("#emails-head", Static).update(
+        return (
             f"{person_refs(person)}\nTemplate emails: {waiting} awaiting reply"
             f" (challenge after {self.wait} working days)"
         )
-        table = self.query_one(DataTable)
-        table.clear()
-        for r, (status, challenge) in zip(self.rows, states, strict=True):
-            table.add_row(
-                label(EmailTemplate, r["template"]) if r["template"] else r["channel"],
-                r["to_name"] or "",
-                fmt_date(r["sent_on"]),
-                status + (" · CHALLENGE?" if challenge else ""),
-                key=r["id"],
-            )
-        if not self.rows:
-            self.query_one("#emails-detail", Static).update("No emails yet: n starts one.")
 
-    @property
-    def current(self) -> Any | None:
-        table = self.query_one(DataTable)
-        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
-            return None
-        return self.rows[table.cursor_row]
+    def cells(self, r: Any) -> list[str]:
+        status, challenge = email_state(r, self.today, self.wait)
+        return [
+            label(EmailTemplate, r["template"]) if r["template"] else r["channel"],
+            r["to_name"] or "",
+            fmt_date(r["sent_on"]),
+            status + (" · CHALLENGE?" if challenge else ""),
+        ]
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        r = self.current
-        if r is None:
-            return
+    def empty_detail(self) -> str:
+        return "No emails yet: n starts one."
+
+    def detail(self, r: Any) -> str:
         status, challenge = email_state(r, self.today, self.wait)
         to = " ".join(x for x in (r["to_name"], r["to_address"]) if x)
         text = f"{r['subject'] or ''}\nTo {to} · {status}"
@@ -171,7 +159,7 @@ class EmailsScreen(SiteScreen):
             text += (
                 f"\nNo reply after {self.wait} working days: send the professional challenge (c)."
             )
-        self.query_one("#emails-detail", Static).update(text)
+        return text
 
     # -- keys ----------------------------------------------------------------------------
     def action_new_email(self) -> None:
@@ -195,15 +183,6 @@ class EmailsScreen(SiteScreen):
         to: str | None = None,
         first_sent_on: str | None = None,
     ) -> None:
-        from ..config import data_dir
-        from ..domain.enums import EmailTemplate
-        from ..domain.forms import MissingEmailValuesError, render_email
-        from ..exports.eml import build_eml, eml_filename, save_eml
-        from ..forms_loader import email_template
-        from ..store import people, plans, team
-        from ..widgets.form import Field
-        from .team import short_role
-
         person = people.get_person(self.site, self.person_id)
         members = team.team(self.site, self.person_id)
         by_id = {m["practitioner_id"]: m for m in members}
@@ -287,9 +266,6 @@ class EmailsScreen(SiteScreen):
         self._date_form("reply", "Reply on")
 
     def _date_form(self, what: str, title: str) -> None:
-        from ..store import plans
-        from ..widgets.form import Field
-
         r = self.current
         if r is None:
             return

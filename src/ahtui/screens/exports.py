@@ -4,7 +4,7 @@ A list of what can be written, each in its format: My Plan and the assessment as
 printable HTML, the meetings as a calendar file, the minutes of every held meeting or of one.
 Enter asks where to save it (a suggested name in the exports folder, under the ahtui data
 folder) and whether to replace a file already there; the file is written whole by
-`exports.commands.export_document`, the same code as `ahtui export`, and the screen says where
+`exports.documents.export_document`, the same code as `ahtui export`, and the screen says where
 it went. Nothing here writes SQL.
 """
 
@@ -18,7 +18,15 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Static
 
 from .. import keymap
+from ..config import data_dir
 from ..errors import AhtuiError, ValidationFailed
+from ..exports.documents import export_document
+from ..exports.files import default_filename
+from ..exports.kinds import FORMAT_WORDS, NOT_ENCRYPTED
+from ..exports.ics import meeting_title
+from ..store import meetings, people
+from ..widgets.form import Field
+from . import navigation
 from .base import SiteScreen, fmt_date, person_refs
 
 
@@ -35,11 +43,10 @@ class Choice:
 
 
 def export_folder() -> Path:
-    from ..config import data_dir
-
     return data_dir() / "exports"
 
 
+@navigation.screen("exports")
 class ExportScreen(SiteScreen):
     KEY_SCOPES = ("exports",)
     BINDINGS = keymap.bindings("exports")
@@ -69,10 +76,6 @@ class ExportScreen(SiteScreen):
         self.query_one(DataTable).focus()
 
     def reload(self) -> None:
-        from ..exports.ics import meeting_title
-        from ..exports.kinds import FORMAT_WORDS
-        from ..store import meetings, people
-
         self.person = people.get_person(self.site, self.person_id)
         rows = meetings.meetings_for(self.site, self.person_id)
         live = [r for r in rows if r["status"] != "cancelled"]
@@ -104,8 +107,6 @@ class ExportScreen(SiteScreen):
         self._describe()
 
     def suggested(self, choice: Choice) -> Path:
-        from ..exports.files import default_filename
-
         suffix = f"meeting-{choice.meeting_id[:8]}" if choice.meeting_id else ""
         name = default_filename(choice.kind, choice.fmt, self.person, self.today, suffix)
         return export_folder() / name
@@ -129,8 +130,6 @@ class ExportScreen(SiteScreen):
         self._describe()
 
     def _describe(self) -> None:
-        from ..exports.kinds import FORMAT_WORDS
-
         c = self.current
         what = {
             "myplan": "About Me, the Wheel of Life with dated scores, goals with steps, who "
@@ -163,10 +162,6 @@ class ExportScreen(SiteScreen):
         self.action_export()
 
     def action_export(self) -> None:
-        from ..exports.documents import export_document
-        from ..exports.kinds import FORMAT_WORDS, NOT_ENCRYPTED
-        from ..widgets.form import Field
-
         choice = self.current
         if choice is None:
             return

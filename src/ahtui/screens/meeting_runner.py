@@ -19,11 +19,18 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from .. import keymap
-from .base import SiteScreen, fmt_date, label, parse_day, person_refs
+from ..domain.enums import MeetingMode, Pathway, Role
+from ..errors import NotFound
+from ..store import actions, meetings, people, team
+from ..widgets.form import Field
+from . import navigation
+from .base import fmt_date, label, parse_day, person_refs
 from .meetings import short, when_text
+from .record_table import Column, RecordTableScreen
+from .team import short_role
 
 _ITEM_WIDTH = 60
 
@@ -43,10 +50,14 @@ def _tick(on: bool) -> str:
     return "[x]" if on else "[ ]"
 
 
-class MeetingRunnerScreen(SiteScreen):
+@navigation.screen("meeting_runner")
+class MeetingRunnerScreen(RecordTableScreen[_Row]):
     KEY_SCOPES = ("meetings.runner",)
     BINDINGS = keymap.bindings("meetings.runner")
     HELP_TITLE = "Meeting runner"
+    HEAD_ID = "runner-head"
+    TABLE_ID = "runner-table"
+    DETAIL_ID = "runner-detail"
 
     DEFAULT_CSS = """
     MeetingRunnerScreen #runner-table {
@@ -62,53 +73,41 @@ class MeetingRunnerScreen(SiteScreen):
     def __init__(self, meeting_id: str) -> None:
         super().__init__()
         self.meeting_id = meeting_id
-        self.rows: list[_Row] = []
-        self.detail: Any = None
-        self._placed = False
+        self.record: Any = None
+        self._previous: _Row | None = None
+        self._covered = 0
+        self._total = 0
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="runner-head", classes="screen-head", markup=False)
-        table: DataTable[str] = DataTable(id="runner-table", cursor_type="row")
-        table.add_column("Done", width=4)
-        table.add_column("No.", width=4)
-        table.add_column("Agenda", width=_ITEM_WIDTH)
-        yield table
+    def columns(self) -> list[Column]:
+        return [("Done", 4), ("No.", 4), ("Agenda", _ITEM_WIDTH)]
+
+    def compose_detail(self) -> ComposeResult:
         with VerticalScroll(id="runner-detail-box"):
             yield Static("", id="runner-detail", markup=False)
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.reload()
-        self.query_one(DataTable).focus()
 
     # -- data ----------------------------------------------------------------------------
     def reload(self) -> None:
-        from ..domain.enums import MeetingMode, Pathway
-        from ..errors import NotFound
-        from ..store import meetings, people
-
-        site = self.site
-        previous = self.current
+        self._previous = self.current
         try:
-            d = meetings.meeting_detail(site, self.meeting_id)
+            self.record = meetings.meeting_detail(self.site, self.meeting_id)
         except NotFound:
             # Deleted meanwhile, perhaps by a bundle from another site.
             self.notify("This meeting was deleted (perhaps at another site).", markup=False)
             self.app.pop_screen()
             return
-        self.detail = d
-        m = d.meeting
-        person = people.get_person(site, m["person_id"])
+        super().reload()
+
+    def load_rows(self) -> list[_Row]:
+        d = self.record
         rows: list[_Row] = []
-        covered = 0
-        total = 0
+        self._covered = 0
+        self._total = 0
         for s_no, section in enumerate(d.sections, start=1):
             rows.append(_Row("section", f"section:{section.code}", f"{s_no}", section.title))
             for i_no, item in enumerate(section.items, start=1):
                 rec = d.items.get(item.code)
-                done = bool(rec and rec["covered"])
-                covered += done
-                total += 1
+                self._covered += bool(rec and rec["covered"])
+                self._total += 1
                 rows.append(_Row("item", item.code, f"{s_no}.{i_no}", item.title, item))
         if d.expected_outcomes:
             rows.append(_Row("section", "meeting:outcomes", "", "Outcomes of the meeting"))
@@ -121,37 +120,45 @@ class MeetingRunnerScreen(SiteScreen):
             # Date and who first, so the column cuts the step rather than them.
             text = f"{due} · {who} · {action['step']}"
             rows.append(_Row("action", f"action:{action['id']}", f"A{a_no}", text, action))
-        self.rows = rows
+        return rows
 
+    def heading(self) -> str:
+        d = self.record
+        m = d.meeting
+        person = people.get_person(self.site, m["person_id"])
         recorded = sum(1 for a in d.attendees if a["attendance"] != "not recorded")
         phase = ""
         if Pathway(m["pathway"]) is Pathway.LONG:
             phase = ", resettlement planning" if d.resettlement else ", sentence planning"
-        self.query_one("#runner-head", Static).update(
+        return (
             f"{d.title} · {when_text(m['scheduled_at'])} · {label(MeetingMode, m['mode'])} · "
             f"{m['status'].upper()}\n"
             f"{person_refs(person)} · {label(Pathway, m['pathway'])}{phase}\n"
-            f"Covered {covered} of {total} · outcomes {len(d.outcomes)} of "
+            f"Covered {self._covered} of {self._total} · outcomes {len(d.outcomes)} of "
             f"{len(d.expected_outcomes)} · {len(d.actions)} actions · attendance "
             f"{recorded} of {len(d.attendees)}"
         )
 
-        table = self.query_one(DataTable)
-        table.clear()
-        for r in rows:
-            # Text, not markup: "[x]" would otherwise be read as a style tag and vanish.
-            table.add_row(*(Text(c) for c in self._cells(r)), key=r.key)
+    def row_key(self, r: _Row) -> str:
+        return r.key
+
+    def cells(self, r: _Row) -> list[Text]:
+        # Text, not markup: "[x]" would otherwise be read as a style tag and vanish.
+        return [Text(c) for c in self._cells(r)]
+
+    def after_fill(self) -> None:
         # Carry on where the run stopped: the same row after a change, else the first item
         # not yet covered when the runner opens.
+        previous = self._previous
         if previous is not None:
-            index = next((n for n, r in enumerate(rows) if r.key == previous.key), 0)
+            index = next((n for n, r in enumerate(self.rows) if r.key == previous.key), 0)
         else:
             index = self._next_open(-1)
-        table.move_cursor(row=index)
+        self.table.move_cursor(row=index)
         self._show_detail()
 
     def _cells(self, r: _Row) -> tuple[str, str, str]:
-        d = self.detail
+        d = self.record
         if r.kind == "section":
             return ("", r.number, short(r.text.upper(), _ITEM_WIDTH))
         if r.kind == "item":
@@ -166,7 +173,7 @@ class MeetingRunnerScreen(SiteScreen):
 
     def _next_open(self, after: int) -> int:
         """Index of the first item not yet covered after row `after` (else the first item)."""
-        d = self.detail
+        d = self.record
         items = [n for n, r in enumerate(self.rows) if r.kind == "item"]
         for n in items:
             rec = d.items.get(self.rows[n].key)
@@ -178,26 +185,15 @@ class MeetingRunnerScreen(SiteScreen):
                 return n
         return items[0] if items else 0
 
-    @property
-    def current(self) -> _Row | None:
-        tables = self.query(DataTable)
-        if not tables or not self.rows:
-            return None
-        row = tables.first().cursor_row
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_detail()
-
     def _show_detail(self) -> None:
-        from ..domain.enums import Role
-
         r = self.current
-        box = self.query_one("#runner-detail", Static)
         if r is None:
-            box.update("")
-            return
-        d = self.detail
+            self.detail_panel.update("")
+        else:
+            self.show_detail(r)
+
+    def detail(self, r: _Row) -> str:
+        d = self.record
         lines: list[str] = []
         if r.kind == "section":
             lines.append(r.text)
@@ -243,7 +239,7 @@ class MeetingRunnerScreen(SiteScreen):
             if a["notes"]:
                 lines.append(a["notes"])
             lines.append("In the Team Actions Log; change it there (a on the person screen).")
-        box.update("\n".join(lines))
+        return "\n".join(lines)
 
     # -- keys ----------------------------------------------------------------------------
     def action_next_open(self) -> None:
@@ -251,23 +247,25 @@ class MeetingRunnerScreen(SiteScreen):
         table.move_cursor(row=self._next_open(table.cursor_row))
 
     def action_tick(self) -> None:
-        from ..store import meetings
-
         r = self.current
         if r is None:
             return
         if r.kind == "item":
-            rec = self.detail.items.get(r.key)
+            rec = self.record.items.get(r.key)
             on = not (rec and rec["covered"])
-            done = self.write(lambda: meetings.tick_item(self.site, self.meeting_id, r.key, on))
+            done = self.call_service(
+                lambda: meetings.tick_item(self.site, self.meeting_id, r.key, on)
+            )
         elif r.kind == "outcome":
-            achieved = list(self.detail.outcomes)
+            achieved = list(self.record.outcomes)
             on = r.data not in achieved
             if on:
                 achieved.append(r.data)
             else:
                 achieved.remove(r.data)
-            done = self.write(lambda: meetings.set_outcomes(self.site, self.meeting_id, achieved))
+            done = self.call_service(
+                lambda: meetings.set_outcomes(self.site, self.meeting_id, achieved)
+            )
         else:
             return
         if done and on:
@@ -289,9 +287,6 @@ class MeetingRunnerScreen(SiteScreen):
             table.move_cursor(row=first)
 
     def action_edit_item(self) -> None:
-        from ..store import meetings
-        from ..widgets.form import Field
-
         r = self.current
         if r is None:
             return
@@ -307,7 +302,7 @@ class MeetingRunnerScreen(SiteScreen):
             )
             return
         item = r.data
-        rec = self.detail.items.get(r.key)
+        rec = self.record.items.get(r.key)
         intro = "\n".join([item.prompt, *(f"• {q}" for q in item.questions)]).strip()
 
         def submit(v: dict[str, Any]) -> str:
@@ -339,11 +334,7 @@ class MeetingRunnerScreen(SiteScreen):
         )
 
     def action_attendance(self) -> None:
-        from ..store import meetings
-        from ..widgets.form import Field
-        from .team import short_role
-
-        people = list(self.detail.attendees)
+        people = list(self.record.attendees)
         choices = ("attended", "apologies", "absent", "not recorded")
         fields = []
         for a in people:
@@ -379,11 +370,7 @@ class MeetingRunnerScreen(SiteScreen):
         )
 
     def action_new_action(self) -> None:
-        from ..store import actions, team
-        from ..widgets.form import Field
-        from .team import short_role
-
-        m = self.detail.meeting
+        m = self.record.meeting
         members = team.team(self.site, m["person_id"])
         options = [
             (f"{p['name']} ({short_role(p['role'])})", p["practitioner_id"]) for p in members
@@ -418,10 +405,7 @@ class MeetingRunnerScreen(SiteScreen):
         )
 
     def action_finish(self) -> None:
-        from ..store import meetings
-        from ..widgets.form import Field
-
-        d = self.detail
+        d = self.record
         m = d.meeting
         if m["status"] == "held":
             self.notify(

@@ -15,10 +15,19 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Static
 
 from .. import keymap
+from ..domain import names
+from ..domain.enums import MeetingMode, MeetingType
+from ..errors import ValidationFailed
+from ..forms_loader import agenda
+from ..store import meetings, people, team
+from ..widgets.form import Field
+from . import navigation
 from .base import SiteScreen, fmt_date, label, parse_day, person_refs
+from .record_table import Column, RecordTableScreen
+from .team import short_role
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _AUTO = "auto"
@@ -49,10 +58,14 @@ def due_lines(due: list[Any]) -> str:
     return "\n".join(lines)
 
 
-class MeetingsScreen(SiteScreen):
+@navigation.screen("meetings")
+class MeetingsScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("meetings",)
     BINDINGS = keymap.bindings("meetings")
     HELP_TITLE = "Meetings"
+    HEAD_ID = "meetings-head"
+    TABLE_ID = "meetings-table"
+    DETAIL_ID = "meetings-detail"
 
     DEFAULT_CSS = """
     MeetingsScreen #meetings-due {
@@ -68,82 +81,66 @@ class MeetingsScreen(SiteScreen):
     def __init__(self, person_id: str) -> None:
         super().__init__()
         self.person_id = person_id
-        self.rows: list[Any] = []
         self.due: list[Any] = []
+        self._keep: str | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="meetings-head", classes="screen-head", markup=False)
+    def compose_above_table(self) -> ComposeResult:
         yield Static("", id="meetings-due", markup=False)
-        table: DataTable[str] = DataTable(id="meetings-table", cursor_type="row")
-        table.add_columns("When", "Meeting", "Mode", "Status", "Chair")
-        yield table
-        yield Static("", id="meetings-detail", classes="detail", markup=False)
-        yield Footer(compact=True)
 
-    def on_mount(self) -> None:
-        self.reload()
-        self.query_one(DataTable).focus()
+    def columns(self) -> list[Column]:
+        return ["When", "Meeting", "Mode", "Status", "Chair"]
 
     # -- data ----------------------------------------------------------------------------
     def reload(self, select: str | None = None) -> None:
-        from ..domain.enums import MeetingMode, MeetingType
-        from ..store import meetings, people
-
-        site = self.site
         previous = self.current
-        keep = select or (previous["id"] if previous is not None else None)
-        person = people.get_person(site, self.person_id)
-        self.due = meetings.due_meetings(site, self.person_id, self.today)
+        self._keep = select or (previous["id"] if previous is not None else None)
+        super().reload()
+
+    def load_rows(self) -> list[Any]:
+        self.due = meetings.due_meetings(self.site, self.person_id, self.today)
         # Newest first; the id settles two meetings at the same minute.
-        self.rows = sorted(
-            meetings.meetings_for(site, self.person_id),
+        return sorted(
+            meetings.meetings_for(self.site, self.person_id),
             key=lambda r: (r["scheduled_at"], r["id"]),
             reverse=True,
         )
+
+    def heading(self) -> str:
+        person = people.get_person(self.site, self.person_id)
         counts = {s: sum(1 for r in self.rows if r["status"] == s) for s in ("held", "scheduled")}
-        self.query_one("#meetings-head", Static).update(
+        self.query_one("#meetings-due", Static).update(due_lines(self.due))
+        return (
             f"{person_refs(person)}\nMeetings: {len(self.rows)} "
             f"({counts['held']} held, {counts['scheduled']} scheduled)"
         )
-        self.query_one("#meetings-due", Static).update(due_lines(self.due))
-        table = self.query_one(DataTable)
-        table.clear()
-        for r in self.rows:
-            cells = (
-                when_text(r["scheduled_at"]),
-                short(label(MeetingType, r["meeting_type"]), 20),
-                label(MeetingMode, r["mode"]),
-                r["status"].upper(),
-                short(r["chair_name"], 14),
-            )
-            table.add_row(*(Text(c) for c in cells), key=r["id"])
+
+    def cells(self, r: Any) -> list[Text]:
+        cells = (
+            when_text(r["scheduled_at"]),
+            short(label(MeetingType, r["meeting_type"]), 20),
+            label(MeetingMode, r["mode"]),
+            r["status"].upper(),
+            short(r["chair_name"], 14),
+        )
+        return [Text(c) for c in cells]
+
+    def empty_detail(self) -> str:
+        return "No meetings recorded yet: n schedules one."
+
+    def after_fill(self) -> None:
         if self.rows:
-            index = next((i for i, r in enumerate(self.rows) if r["id"] == keep), 0)
-            table.move_cursor(row=index)
+            index = next((i for i, r in enumerate(self.rows) if r["id"] == self._keep), 0)
+            self.table.move_cursor(row=index)
             self._show_detail()
         else:
-            self.query_one("#meetings-detail", Static).update(
-                "No meetings recorded yet: n schedules one."
-            )
-
-    @property
-    def current(self) -> Any | None:
-        tables = self.query(DataTable)
-        if not tables or not self.rows:
-            return None
-        row = tables.first().cursor_row
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_detail()
+            super().after_fill()
 
     def _show_detail(self) -> None:
-        from ..domain.enums import MeetingType
-        from ..store import meetings
-
         r = self.current
-        if r is None:
-            return
+        if r is not None:
+            self.show_detail(r)
+
+    def detail(self, r: Any) -> str:
         people_there = meetings.attendees(self.site, r["id"])
         covered = sum(1 for i in meetings.items(self.site, r["id"]) if i["covered"])
         actions = len(meetings.meeting_actions(self.site, r["id"]))
@@ -160,12 +157,10 @@ class MeetingsScreen(SiteScreen):
             text += f"\nNext: {r['next_meeting_note']}"
         if r["notes"]:
             text += f"\n{r['notes']}"
-        self.query_one("#meetings-detail", Static).update(text)
+        return text
 
     # -- keys ----------------------------------------------------------------------------
     def action_run(self) -> None:
-        from .meeting_runner import MeetingRunnerScreen
-
         r = self.current
         if r is None:
             self.notify("No meeting to run: n schedules one.", markup=False)
@@ -177,13 +172,9 @@ class MeetingsScreen(SiteScreen):
                 markup=False,
             )
             return
-        self.app.push_screen(MeetingRunnerScreen(r["id"]))
+        navigation.open_meeting_runner(self.app, r["id"])
 
     def action_cancel_meeting(self) -> None:
-        from ..domain.enums import MeetingType
-        from ..store import meetings
-        from ..widgets.form import Field
-
         r = self.current
         if r is None:
             return
@@ -213,11 +204,6 @@ class MeetingsScreen(SiteScreen):
 
 def schedule_form(screen: SiteScreen, person_id: str, due: list[Any], *, done: Any = None) -> None:
     """The scheduling form; the type defaults to the most urgent meeting the rules say is due."""
-    from ..domain.enums import MeetingMode, MeetingType
-    from ..forms_loader import agenda
-    from ..store import meetings, people, team
-    from ..widgets.form import Field
-    from .team import short_role
 
     site = screen.site
     person = people.get_person(site, person_id)
@@ -274,8 +260,6 @@ def schedule_form(screen: SiteScreen, person_id: str, due: list[Any], *, done: A
         )
 
     def submit(v: dict[str, Any]) -> str:
-        from ..errors import ValidationFailed
-
         problems: dict[str, str] = {}
         day: date | None = None
         try:
@@ -323,7 +307,7 @@ def schedule_form(screen: SiteScreen, person_id: str, due: list[Any], *, done: A
             raise ValidationFailed(problems) from None
 
     intro = (
-        f"For {person['given_name']} {person['family_name']}. The chair follows the pathway "
+        f"For {names.document_name(person)}. The chair follows the pathway "
         "rules unless you choose one; team members are invited unless you say No."
     )
     if not members:

@@ -22,7 +22,13 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
 from .. import keymap
 from ..errors import ValidationFailed
+from ..store import people, plans
+from ..store.plans import WHEEL_AREAS
+from ..widgets.form import Field
+from ..widgets.wheel import wheel_chart, wheel_rows
+from . import navigation
 from .base import SiteScreen, fmt_date, parse_day, person_refs
+from .record_table import Column, RecordTableScreen
 
 _STEP_PREFIX = "step:"
 
@@ -48,8 +54,6 @@ def _step_status(step: Mapping[str, Any], today: Any = None) -> str:
 
 def plan_renderable(plan: Mapping[str, Any], *, today: Any = None, hints: bool = True) -> Group:
     """A plan snapshot (`plans.plan_snapshot` or an agreed version) as text to read."""
-    from ..store.plans import WHEEL_AREAS
-    from ..widgets.wheel import wheel_chart
 
     def hint(words: str) -> Text:
         return Text(words if hints else "Not written.", style="italic")
@@ -142,6 +146,7 @@ def agreed_words(status: Mapping[str, Any]) -> str:
     return words
 
 
+@navigation.screen("plan")
 class MyPlanScreen(SiteScreen):
     KEY_SCOPES = ("plan",)
     BINDINGS = keymap.bindings("plan")
@@ -183,8 +188,6 @@ class MyPlanScreen(SiteScreen):
 
     # -- drawing -------------------------------------------------------------------------
     def reload(self) -> None:
-        from ..store import people, plans
-
         person = people.get_person(self.site, self.person_id)
         self.snapshot = plans.plan_snapshot(self.site, self.person_id)
         self.status = plans.plan_status(self.site, self.person_id)
@@ -285,9 +288,6 @@ class MyPlanScreen(SiteScreen):
 
     # -- forms ---------------------------------------------------------------------------
     def action_about_me(self) -> None:
-        from ..store import plans
-        from ..widgets.form import Field
-
         self.open_form(
             "About Me",
             [
@@ -302,10 +302,6 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_score_wheel(self) -> None:
-        from ..store import plans
-        from ..widgets.form import Field
-        from ..widgets.wheel import wheel_rows
-
         rows = {r.area: r for r in wheel_rows(self.snapshot.get("wheel") or [])}
         areas = list(plans.WHEEL_AREAS) + [a for a in rows if a not in plans.WHEEL_AREAS]
         fields = {f"area_{n}": area for n, area in enumerate(areas)}
@@ -351,9 +347,6 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_add_goal(self) -> None:
-        from ..store import plans
-        from ..widgets.form import Field
-
         self.open_form(
             "New goal",
             [
@@ -373,9 +366,6 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_add_step(self) -> None:
-        from ..store import plans
-        from ..widgets.form import Field
-
         if not self.goals:
             self.notify("No goals yet: g adds one first.", markup=False)
             return
@@ -401,9 +391,6 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_edit(self) -> None:
-        from ..store import plans
-        from ..widgets.form import Field
-
         if not self._in_goals_list("e"):
             return
         chosen = self._chosen()
@@ -458,8 +445,6 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_done(self) -> None:
-        from ..store import plans
-
         if not self._in_goals_list("d"):
             return
         chosen = self._chosen()
@@ -469,7 +454,7 @@ class MyPlanScreen(SiteScreen):
             if row["status"] == "achieved":
                 self.notify("Already ACHIEVED: e edits the goal.", markup=False)
                 return
-            self.write(
+            self.call_service(
                 lambda: plans.update_goal(
                     self.site, row["id"], status="achieved", achieved_on=self.today
                 ),
@@ -478,15 +463,12 @@ class MyPlanScreen(SiteScreen):
         elif row["done_on"]:
             self.notify(f"Already DONE on {fmt_date(row['done_on'])}: e edits it.", markup=False)
         else:
-            self.write(
+            self.call_service(
                 lambda: plans.update_goal_step(self.site, row["id"], done_on=self.today),
                 "Step marked DONE today.",
             )
 
     def action_add_support(self) -> None:
-        from ..store import plans
-        from ..widgets.form import Field
-
         self.open_form(
             "Support and who gives it",
             [
@@ -500,9 +482,6 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_add_progress(self) -> None:
-        from ..store import plans
-        from ..widgets.form import Field
-
         options = [(f"{n}. {g['goal']}"[:50], g["id"]) for n, g in enumerate(self.goals, 1)]
         self.open_form(
             "Progress note",
@@ -522,9 +501,6 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_agree(self) -> None:
-        from ..store import plans
-        from ..widgets.form import Field
-
         latest = self.status.get("latest")
         intro = "Agreeing keeps this version as it is now; later changes need agreeing again."
         if latest:
@@ -543,12 +519,15 @@ class MyPlanScreen(SiteScreen):
         self.app.push_screen(PlanVersionsScreen(self.person_id))
 
 
-class PlanVersionsScreen(SiteScreen):
+class PlanVersionsScreen(RecordTableScreen[dict[str, Any]]):
     """The agreed versions of a plan, and the highlighted one in full, read-only."""
 
     KEY_SCOPES = ("plan.versions",)
     BINDINGS = keymap.bindings("plan.versions")
     HELP_TITLE = "My Plan: agreed versions"
+    HEAD_ID = "versions-head"
+    TABLE_ID = "versions-table"
+    DETAIL_BY_KEY = True
 
     DEFAULT_CSS = """
     PlanVersionsScreen #versions-table { height: auto; max-height: 6; }
@@ -561,55 +540,50 @@ class PlanVersionsScreen(SiteScreen):
     def __init__(self, person_id: str) -> None:
         super().__init__()
         self.person_id = person_id
-        self.versions: list[dict[str, Any]] = []
         self.shown: dict[str, Any] | None = None
         self.body: Any = None
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="versions-head", classes="screen-head", markup=False)
-        table: DataTable[str] = DataTable(id="versions-table", cursor_type="row")
-        table.add_columns("Version", "Agreed on", "Recorded by")
-        yield table
+    @property
+    def versions(self) -> list[dict[str, Any]]:
+        """The agreed versions, oldest first."""
+        return self.rows
+
+    def columns(self) -> list[Column]:
+        return ["Version", "Agreed on", "Recorded by"]
+
+    def compose_detail(self) -> ComposeResult:
         yield Static("", id="version-title", markup=False)
         with VerticalScroll(id="version-body"):
             yield Static("", id="version-content", markup=False)
-        yield Footer(compact=True)
 
-    def on_mount(self) -> None:
-        self.reload()
-        self.query_one(DataTable).focus()
+    def load_rows(self) -> list[dict[str, Any]]:
+        return plans.plan_versions(self.site, self.person_id)
 
-    def reload(self) -> None:
-        from ..store import people, plans
-
+    def heading(self) -> str:
         person = people.get_person(self.site, self.person_id)
-        self.versions = plans.plan_versions(self.site, self.person_id)
-        self.query_one("#versions-head", Static).update(
-            f"{person_refs(person)}\nMy Plan: {len(self.versions)} agreed "
-            f"version{'' if len(self.versions) == 1 else 's'}, READ ONLY"
+        return (
+            f"{person_refs(person)}\nMy Plan: {len(self.rows)} agreed "
+            f"version{'' if len(self.rows) == 1 else 's'}, READ ONLY"
         )
-        table = self.query_one(DataTable)
-        table.clear()
-        for v in self.versions:
-            table.add_row(
-                str(v["number"]),
-                fmt_date(v["agreed_on"]),
-                v["agreed_by"] or "another site",
-                key=v["id"],
-            )
-        if self.versions:
-            table.move_cursor(row=len(self.versions) - 1)
-            self.show(self.versions[-1]["id"])
+
+    def cells(self, v: dict[str, Any]) -> list[str]:
+        return [str(v["number"]), fmt_date(v["agreed_on"]), v["agreed_by"] or "another site"]
+
+    def after_fill(self) -> None:
+        if self.rows:
+            self.table.move_cursor(row=len(self.rows) - 1)
+            self.show(self.rows[-1]["id"])
         else:
             self.query_one("#version-title", Static).update(
                 "Not agreed yet: m on My Plan marks it agreed with the person."
             )
 
-    def show(self, version_id: str) -> None:
-        from ..store import plans
+    def show_detail(self, row: dict[str, Any]) -> None:
+        self.show(row["id"])
 
+    def show(self, version_id: str) -> None:
         self.shown = plans.plan_version(self.site, version_id)
-        latest = self.versions[-1]["id"] == version_id
+        latest = self.rows[-1]["id"] == version_id
         self.query_one("#version-title", Static).update(
             f"Version {self.shown['number']}, agreed {fmt_date(self.shown['agreed_on'])}"
             f"{' (latest)' if latest else ' (EARLIER VERSION)'} · READ ONLY"
@@ -617,7 +591,3 @@ class PlanVersionsScreen(SiteScreen):
         self.body = plan_renderable(self.shown["plan"], hints=False)
         self.query_one("#version-content", Static).update(self.body)
         self.query_one("#version-body").scroll_home(animate=False)
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value:
-            self.show(event.row_key.value)

@@ -18,6 +18,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from .. import keymap
+from ..domain.enums import NetworkOffer, Role
+from ..store import networks, people
+from ..widgets.form import Field
+from . import navigation
 from .base import SiteScreen, fmt_date, parse_day, person_refs
 
 
@@ -48,8 +52,6 @@ def next_step(n: Any, members: list[Any]) -> str:
 
 
 def network_text(n: Any, members: list[Any], review: Any, position: str) -> Table:
-    from ..store import networks
-
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=11, no_wrap=True, style="bold")
     grid.add_column(ratio=1)
@@ -91,6 +93,7 @@ def network_text(n: Any, members: list[Any], review: Any, position: str) -> Tabl
     return grid
 
 
+@navigation.screen("network")
 class NetworkScreen(SiteScreen):
     """One person's support networks, step by step, and the people in them."""
 
@@ -135,8 +138,6 @@ class NetworkScreen(SiteScreen):
         return self.networks[self.index] if self.networks else None
 
     def reload(self) -> None:
-        from ..store import networks, people
-
         site = self.site
         person = people.get_person(site, self.person_id)
         self.networks = networks.networks_for(site, self.person_id)
@@ -211,10 +212,6 @@ class NetworkScreen(SiteScreen):
         self.reload()
 
     def _offer_fields(self, n: Any | None) -> list[Any]:
-        from ..domain.enums import NetworkOffer
-        from ..store import networks
-        from ..widgets.form import Field
-
         return [
             Field(
                 "offer_type",
@@ -242,8 +239,6 @@ class NetworkScreen(SiteScreen):
         ]
 
     def action_new_offer(self) -> None:
-        from ..store import networks
-
         def submit(v: dict[str, Any]) -> str:
             return networks.offer(
                 self.site,
@@ -267,8 +262,6 @@ class NetworkScreen(SiteScreen):
         )
 
     def action_edit_offer(self) -> None:
-        from ..store import networks
-
         n = self._need_network()
         if n is None:
             return
@@ -291,9 +284,6 @@ class NetworkScreen(SiteScreen):
         )
 
     def action_referral(self) -> None:
-        from ..store import networks
-        from ..widgets.form import Field
-
         n = self._need_network()
         if n is None:
             return
@@ -330,9 +320,6 @@ class NetworkScreen(SiteScreen):
         )
 
     def action_coordinator(self) -> None:
-        from ..store import networks
-        from ..widgets.form import Field
-
         n = self._need_network()
         if n is None:
             return
@@ -368,9 +355,6 @@ class NetworkScreen(SiteScreen):
         )
 
     def action_add_member(self) -> None:
-        from ..store import networks
-        from ..widgets.form import Field
-
         n = self._need_network()
         if n is None:
             return
@@ -405,10 +389,6 @@ class NetworkScreen(SiteScreen):
         return next((m for m in self.members if m["id"] == row_key), None)
 
     def action_vet_member(self) -> None:
-        from ..domain.enums import Role
-        from ..store import networks
-        from ..widgets.form import Field
-
         if self._need_network() is None:
             return
         m = self._member()
@@ -455,9 +435,6 @@ class NetworkScreen(SiteScreen):
         )
 
     def action_conference(self) -> None:
-        from ..store import networks
-        from ..widgets.form import Field
-
         n = self._need_network()
         if n is None:
             return
@@ -478,9 +455,6 @@ class NetworkScreen(SiteScreen):
         )
 
     def action_network_plan(self) -> None:
-        from ..store import networks
-        from ..widgets.form import Field
-
         n = self._need_network()
         if n is None:
             return
@@ -511,9 +485,6 @@ class NetworkScreen(SiteScreen):
         )
 
     def action_review(self) -> None:
-        from ..store import networks
-        from ..widgets.form import Field
-
         n = self._need_network()
         if n is None:
             return

@@ -7,10 +7,15 @@ appear beside the fields, and nothing typed is lost while they are put right.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from ..domain.enums import CareLeaverStatus, IdentificationMethod, Pathway, Role, SentenceType
+from ..domain.models import IdentificationIn, PersonIn, parse
 from ..errors import ValidationFailed
-from ..widgets.form import Field
+from ..store import people
+from ..widgets.form import Field, FormScreen
+from . import navigation
 from .base import SiteScreen
 
 _PERSON = (
@@ -37,8 +42,6 @@ _IDENT = ("identified_on", "method", "identified_by_name", "identified_by_role")
 
 
 def person_fields(today_iso: str) -> list[Field]:
-    from ..domain.enums import CareLeaverStatus, IdentificationMethod, Pathway, Role, SentenceType
-
     def opts(enum: Any) -> list[tuple[str, str]]:
         return [(e.label(), e.value) for e in enum]
 
@@ -73,7 +76,6 @@ def person_fields(today_iso: str) -> list[Field]:
 
 def create_from_form(site: Any, values: dict[str, Any]) -> str:
     """Split the form into person and identification and create the person; returns the id."""
-    from ..store import people
 
     person = {k: values[k] for k in _PERSON if values.get(k) is not None}
     ident = {k: values[k] for k in _IDENT if values.get(k) is not None}
@@ -81,7 +83,6 @@ def create_from_form(site: Any, values: dict[str, Any]) -> str:
         ident["notes"] = values["ident_notes"]
     problems: dict[str, str] = {}
     # Both halves are checked before anything is written, so all messages show at once.
-    from ..domain.models import IdentificationIn, PersonIn, parse
 
     for model, data in ((PersonIn, person), (IdentificationIn, ident)):
         try:
@@ -97,18 +98,12 @@ def create_from_form(site: Any, values: dict[str, Any]) -> str:
 
 def new_person_form(screen: SiteScreen | Any) -> None:
     """Open the form; on save, open the new person's record."""
-    from .person import PersonScreen
-
     today = getattr(screen.app, "today", None)
-    from datetime import date
-
     today_iso = (today or date.today()).isoformat()
 
     def opened(person_id: Any) -> None:
         screen.notify("Person recorded.", markup=False)
-        screen.app.push_screen(PersonScreen(str(person_id)))
-
-    from ..widgets.form import FormScreen
+        navigation.open_person(screen.app, str(person_id))
 
     screen.app.push_screen(
         FormScreen(

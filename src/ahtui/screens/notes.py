@@ -13,15 +13,20 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from .. import keymap
-from .base import SiteScreen, fmt_date, label, person_refs
+from ..domain.enums import ContactType, NoteKind
+from ..domain.schedule import note_is_late
+from ..errors import AhtuiError
+from ..store import notes, people
+from ..widgets.form import Field
+from . import navigation
+from .base import fmt_date, label, person_refs
+from .record_table import Column, RecordTableScreen
 
 
 def note_flags(row: Any) -> list[str]:
-    from ..domain.schedule import note_is_late
-
     flags = []
     if row["sensitive"]:
         flags.append("SENSITIVE")
@@ -32,78 +37,64 @@ def note_flags(row: Any) -> list[str]:
     return flags
 
 
-class NotesScreen(SiteScreen):
+@navigation.screen("notes")
+class NotesScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("notes",)
     BINDINGS = keymap.bindings("notes")
     HELP_TITLE = "Case notes"
+    HEAD_ID = "notes-head"
+    TABLE_ID = "notes-table"
+    DETAIL_ID = "note-body"
+    DETAIL_BY_KEY = True
 
     def __init__(self, person_id: str) -> None:
         super().__init__()
         self.person_id = person_id
-        self.rows: list[Any] = []
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="notes-head", classes="screen-head", markup=False)
-        table: DataTable[str] = DataTable(id="notes-table", cursor_type="row")
-        table.add_columns("When", "Contact", "Kind", "Flags", "Where")
-        yield table
+    def columns(self) -> list[Column]:
+        return ["When", "Contact", "Kind", "Flags", "Where"]
+
+    def compose_detail(self) -> ComposeResult:
         with VerticalScroll(id="note-body-box"):
             yield Static("", id="note-body", markup=False)
-        yield Footer(compact=True)
 
-    def on_mount(self) -> None:
-        self.reload()
-        self.query_one(DataTable).focus()
-
-    def reload(self) -> None:
-        from ..domain.enums import ContactType
-        from ..store import notes, people
-
-        person = people.get_person(self.site, self.person_id)
+    def load_rows(self) -> list[Any]:
         # Newest contact first; the id settles notes of the same minute.
-        self.rows = sorted(
+        return sorted(
             notes.notes_for(self.site, self.person_id),
             key=lambda r: (r["contact_at"], r["id"]),
             reverse=True,
         )
+
+    def heading(self) -> str:
+        person = people.get_person(self.site, self.person_id)
         late = sum(1 for r in self.rows if "LATE" in note_flags(r))
-        self.query_one("#notes-head", Static).update(
-            f"{person_refs(person)}\nCase notes: {len(self.rows)}, {late} recorded LATE"
+        return f"{person_refs(person)}\nCase notes: {len(self.rows)}, {late} recorded LATE"
+
+    def cells(self, r: Any) -> list[str]:
+        when = fmt_date(r["contact_at"]) + (
+            f" {r['contact_at'][11:16]}" if len(r["contact_at"]) > 10 else ""
         )
-        table = self.query_one(DataTable)
-        table.clear()
-        for r in self.rows:
-            when = fmt_date(r["contact_at"]) + (
-                f" {r['contact_at'][11:16]}" if len(r["contact_at"]) > 10 else ""
-            )
-            table.add_row(
-                when,
-                label(ContactType, r["contact_type"]),
-                r["kind"],
-                " ".join(note_flags(r)),
-                (r["location"] or "")[:20],
-                key=r["id"],
-            )
-        if not self.rows:
-            self.query_one("#note-body", Static).update("No case notes yet: n writes one.")
+        return [
+            when,
+            label(ContactType, r["contact_type"]),
+            r["kind"],
+            " ".join(note_flags(r)),
+            (r["location"] or "")[:20],
+        ]
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        from ..domain.enums import ContactType
+    def empty_detail(self) -> str:
+        return "No case notes yet: n writes one."
 
-        r = next((r for r in self.rows if r["id"] == event.row_key.value), None)
-        if r is None:
-            return
+    def detail(self, r: Any) -> str:
         head = [label(ContactType, r["contact_type"]), fmt_date(r["contact_at"]), r["kind"].upper()]
         if r["location"]:
             head.append(r["location"])
         # The recording date stays out: LATE already says what matters about it.
         head += note_flags(r)
-        self.query_one("#note-body", Static).update(" · ".join(head) + "\n" + r["body"])
+        return " · ".join(head) + "\n" + r["body"]
 
     def action_toggle_sensitive(self) -> None:
-        from ..errors import AhtuiError
-        from ..store import notes
-
         table = self.query_one(DataTable)
         if not self.rows:
             self.notify("No note to mark: n writes one.", markup=False)
@@ -126,10 +117,6 @@ class NotesScreen(SiteScreen):
         )
 
     def action_add(self) -> None:
-        from ..domain.enums import ContactType, NoteKind
-        from ..store import notes
-        from ..widgets.form import Field
-
         def opts(enum: Any) -> list[tuple[str, str]]:
             return [(e.label(), e.value) for e in enum]
 

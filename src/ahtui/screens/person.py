@@ -20,7 +20,14 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from .. import keymap
+from ..domain.enums import Pathway, Role
+from ..store import people, team
+from ..store.caseload import schedule_for
+from ..store.release import release_summary
+from ..store.timeline import timeline
+from . import navigation
 from .base import SiteScreen, fmt_date, label, person_refs
+from .person_details import change_lead_form, change_pathway_form, edit_details_form
 
 _STATUS_ORDER = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3, "not_applicable": 4}
 _KEY_DATES = (
@@ -49,8 +56,6 @@ def overview_text(
     history: list[Any],
     release_lines: list[str] | None = None,
 ) -> Group:
-    from ..domain.enums import Pathway, Role
-
     facts = Table.grid(padding=(0, 1))
     facts.add_column(width=10, style="bold", no_wrap=True)
     facts.add_column(ratio=1)
@@ -156,6 +161,7 @@ def timeline_text(entries: list[Any]) -> Table | Text:
     return grid
 
 
+@navigation.screen("person")
 class PersonScreen(SiteScreen):
     """One person's record: overview or timeline, and keys to consent, team, actions, notes."""
 
@@ -179,11 +185,6 @@ class PersonScreen(SiteScreen):
         self.query_one("#person-body").focus()
 
     def reload(self) -> None:
-        from ..domain.enums import Pathway
-        from ..store import people, team
-        from ..store.caseload import schedule_for
-        from ..store.release import release_summary
-
         site = self.site
         person = people.get_person(site, self.person_id)
         self.person = person
@@ -200,8 +201,6 @@ class PersonScreen(SiteScreen):
                 release_summary(site, self.person_id, self.today),
             )
         else:
-            from ..store.timeline import timeline
-
             body = timeline_text(timeline(site, self.person_id, self.today))
         self.body = body
         self.query_one("#person-content", Static).update(body)
@@ -213,68 +212,42 @@ class PersonScreen(SiteScreen):
         self.query_one("#person-body").scroll_home(animate=False)
 
     def action_open_consent(self) -> None:
-        from .consent import ConsentScreen
-
-        self.app.push_screen(ConsentScreen(self.person_id))
+        navigation.open_consent(self.app, self.person_id)
 
     def action_open_team(self) -> None:
-        from .team import TeamScreen
-
-        self.app.push_screen(TeamScreen(self.person_id))
+        navigation.open_team(self.app, self.person_id)
 
     def action_open_actions(self) -> None:
-        from .actions import ActionsScreen
-
-        self.app.push_screen(ActionsScreen(person_id=self.person_id))
+        navigation.open_actions(self.app, self.person_id)
 
     def action_open_notes(self) -> None:
-        from .notes import NotesScreen
-
-        self.app.push_screen(NotesScreen(self.person_id))
+        navigation.open_notes(self.app, self.person_id)
 
     def action_open_emails(self) -> None:
-        from .emails import EmailsScreen
-
-        self.app.push_screen(EmailsScreen(self.person_id))
+        navigation.open_emails(self.app, self.person_id)
 
     def action_open_meetings(self) -> None:
-        from .meetings import MeetingsScreen
-
-        self.app.push_screen(MeetingsScreen(self.person_id))
+        navigation.open_meetings(self.app, self.person_id)
 
     def action_open_plan(self) -> None:
-        from .myplan import MyPlanScreen
-
-        self.app.push_screen(MyPlanScreen(self.person_id))
+        navigation.open_plan(self.app, self.person_id)
 
     def action_open_assessment(self) -> None:
-        from .assessment import AssessmentScreen
-
-        self.app.push_screen(AssessmentScreen(self.person_id))
+        navigation.open_assessment(self.app, self.person_id)
 
     def action_open_network(self) -> None:
-        from .network import NetworkScreen
-
-        self.app.push_screen(NetworkScreen(self.person_id))
+        navigation.open_network(self.app, self.person_id)
 
     def action_open_release(self) -> None:
-        from .release import ReleaseScreen
-
-        self.app.push_screen(ReleaseScreen(self.person_id))
+        navigation.open_release(self.app, self.person_id)
 
     def action_open_exports(self) -> None:
-        from .exports import ExportScreen
-
-        self.app.push_screen(ExportScreen(self.person_id))
+        navigation.open_exports(self.app, self.person_id)
 
     def action_open_conflicts(self) -> None:
-        from .conflicts import ConflictsScreen
-
-        self.app.push_screen(ConflictsScreen(self.person_id))
+        navigation.open_conflicts(self.app, self.person_id)
 
     def action_edit_details(self) -> None:
-        from .person_details import edit_details_form
-
         edit_details_form(self, self.person_id)
 
     def action_change_pathway(self) -> None:
@@ -282,67 +255,3 @@ class PersonScreen(SiteScreen):
 
     def action_change_lead(self) -> None:
         change_lead_form(self, self.person_id)
-
-
-def change_pathway_form(screen: SiteScreen, person_id: str) -> None:
-    """The explicit pathway change: new pathway, from when, why (kept in the history)."""
-    from ..domain.enums import Pathway
-    from ..store import people
-    from ..widgets.form import Field
-    from .base import parse_day
-
-    current = people.get_person(screen.site, person_id)
-
-    def submit(v: dict[str, Any]) -> None:
-        on = parse_day(v["on"], "on") or screen.today
-        people.change_pathway(screen.site, person_id, v["pathway"], reason=v["reason"], on=on)
-
-    screen.open_form(
-        "Change pathway",
-        [
-            Field(
-                "pathway",
-                "New pathway",
-                "select",
-                current["pathway"],
-                [(p.label(), p.value) for p in Pathway],
-                required=True,
-            ),
-            Field("on", "From", "date", screen.today.isoformat(), required=True),
-            Field("reason", "Reason", required=True, placeholder="kept in the pathway history"),
-        ],
-        submit,
-        intro="The lead follows the new pathway's lead role where the team has one.",
-        done=lambda _r: screen.notify("Pathway changed.", markup=False),
-    )
-
-
-def change_lead_form(screen: SiteScreen, person_id: str) -> None:
-    """Hand the lead to a practitioner in the team (or to nobody), with a reason."""
-    from ..domain.enums import Role
-    from ..store import people, team
-    from ..widgets.form import Field
-    from .base import parse_day
-
-    members = team.team(screen.site, person_id)
-    options = [(f"{m['name']} ({label(Role, m['role'])})", m["practitioner_id"]) for m in members]
-    options.append(("Nobody: the lead is to be allocated", "none"))
-    current = people.get_person(screen.site, person_id)["lead_practitioner_id"]
-
-    def submit(v: dict[str, Any]) -> None:
-        on = parse_day(v["on"], "on") or screen.today
-        who = None if v["lead"] == "none" else v["lead"]
-        role = next((m["role"] for m in members if m["practitioner_id"] == who), None)
-        people.change_lead(screen.site, person_id, who, reason=v["reason"], role=role, on=on)
-
-    screen.open_form(
-        "Change lead",
-        [
-            Field("lead", "New lead", "select", current, options, required=True),
-            Field("on", "From", "date", screen.today.isoformat(), required=True),
-            Field("reason", "Reason", required=True, placeholder="kept in the pathway history"),
-        ],
-        submit,
-        intro="Only practitioners in the team are listed: add one first with Team (m, then t).",
-        done=lambda _r: screen.notify("Lead changed.", markup=False),
-    )

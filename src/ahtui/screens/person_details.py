@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.enums import Pathway, RecallType, Role
 from ..errors import ValidationFailed
+from ..store import people, team
 from ..widgets.form import Field
-from .base import SiteScreen
+from .base import SiteScreen, label, parse_day
 from .new_person import person_fields
 
 # Kept out: they change through their own actions (pathway, lead) or are identification facts.
@@ -28,7 +30,6 @@ _NOT_HERE = {
 
 def detail_fields(person: Any, today_iso: str) -> list[Field]:
     """The person's editable fields, each holding its current value."""
-    from ..domain.enums import RecallType
 
     fields: list[Field] = []
     for f in person_fields(today_iso):
@@ -72,7 +73,6 @@ def changed_values(fields: list[Field], values: dict[str, Any]) -> dict[str, Any
 
 def edit_details_form(screen: SiteScreen | Any, person_id: str) -> None:
     """Open the form; on save, the changes are written and the person screen redraws."""
-    from ..store import people
 
     person = people.get_person(screen.site, person_id)
     fields = detail_fields(person, screen.today.isoformat())
@@ -97,4 +97,60 @@ def edit_details_form(screen: SiteScreen | Any, person_id: str) -> None:
         intro="Correct what is wrong; only the fields you change are saved. "
         "Pathway (p) and lead (l) have their own actions.",
         done=done,
+    )
+
+
+def change_pathway_form(screen: SiteScreen, person_id: str) -> None:
+    """The explicit pathway change: new pathway, from when, why (kept in the history)."""
+
+    current = people.get_person(screen.site, person_id)
+
+    def submit(v: dict[str, Any]) -> None:
+        on = parse_day(v["on"], "on") or screen.today
+        people.change_pathway(screen.site, person_id, v["pathway"], reason=v["reason"], on=on)
+
+    screen.open_form(
+        "Change pathway",
+        [
+            Field(
+                "pathway",
+                "New pathway",
+                "select",
+                current["pathway"],
+                [(p.label(), p.value) for p in Pathway],
+                required=True,
+            ),
+            Field("on", "From", "date", screen.today.isoformat(), required=True),
+            Field("reason", "Reason", required=True, placeholder="kept in the pathway history"),
+        ],
+        submit,
+        intro="The lead follows the new pathway's lead role where the team has one.",
+        done=lambda _r: screen.notify("Pathway changed.", markup=False),
+    )
+
+
+def change_lead_form(screen: SiteScreen, person_id: str) -> None:
+    """Hand the lead to a practitioner in the team (or to nobody), with a reason."""
+
+    members = team.team(screen.site, person_id)
+    options = [(f"{m['name']} ({label(Role, m['role'])})", m["practitioner_id"]) for m in members]
+    options.append(("Nobody: the lead is to be allocated", "none"))
+    current = people.get_person(screen.site, person_id)["lead_practitioner_id"]
+
+    def submit(v: dict[str, Any]) -> None:
+        on = parse_day(v["on"], "on") or screen.today
+        who = None if v["lead"] == "none" else v["lead"]
+        role = next((m["role"] for m in members if m["practitioner_id"] == who), None)
+        people.change_lead(screen.site, person_id, who, reason=v["reason"], role=role, on=on)
+
+    screen.open_form(
+        "Change lead",
+        [
+            Field("lead", "New lead", "select", current, options, required=True),
+            Field("on", "From", "date", screen.today.isoformat(), required=True),
+            Field("reason", "Reason", required=True, placeholder="kept in the pathway history"),
+        ],
+        submit,
+        intro="Only practitioners in the team are listed: add one first with Team (m, then t).",
+        done=lambda _r: screen.notify("Lead changed.", markup=False),
     )

@@ -22,6 +22,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
 from .. import keymap
+from ..domain.enums import Pathway
+from ..store import people, release
+from ..widgets.form import Field
+from . import navigation
 from .base import SiteScreen, fmt_date, label, parse_day, person_refs
 
 # Form labels have 18 columns.
@@ -42,8 +46,6 @@ def _grid() -> Table:
 
 
 def release_text(person: Any, plan: Any | None, today: Any) -> Group:
-    from ..store import release
-
     released = release.expected_release(person, plan)
     parts: list[Any] = [Text("Release day", style="bold underline")]
     if released is None:
@@ -97,8 +99,6 @@ def release_text(person: Any, plan: Any | None, today: Any) -> Group:
 
 
 def remand_text(row: Any | None) -> Group:
-    from ..store import release
-
     parts: list[Any] = [Text("Remand support (Care Experience Specialist)", style="bold underline")]
     if row is None:
         parts.append(
@@ -124,6 +124,7 @@ def remand_text(row: Any | None) -> Group:
     return Group(*parts)
 
 
+@navigation.screen("release")
 class ReleaseScreen(SiteScreen):
     """Release-day plan and check-in, or remand support, for one person."""
 
@@ -153,15 +154,12 @@ class ReleaseScreen(SiteScreen):
         self.query_one("#release-body").focus()
 
     def reload(self) -> None:
-        from ..store import people, release
-
         site = self.site
         person = people.get_person(site, self.person_id)
         self.person = person
         plan = release.release_plan(site, self.person_id)
         remand = release.remand_support(site, self.person_id)
         on_remand = person["pathway"] == "remand"
-        from ..domain.enums import Pathway
 
         self.query_one("#release-head", Static).update(
             f"{person_refs(person)}\n{label(Pathway, person['pathway'])} · release day and remand"
@@ -180,9 +178,6 @@ class ReleaseScreen(SiteScreen):
 
     # -- keys ----------------------------------------------------------------------------
     def action_release_plan(self) -> None:
-        from ..store import release
-        from ..widgets.form import Field
-
         site = self.site
         plan = release.release_plan(site, self.person_id)
         pre = release.prefill_from_meetings(site, self.person_id)
@@ -267,9 +262,6 @@ class ReleaseScreen(SiteScreen):
         )
 
     def action_checkin(self) -> None:
-        from ..store import release
-        from ..widgets.form import Field
-
         plan = release.release_plan(self.site, self.person_id)
         released = release.expected_release(self.person, plan)
         if released is None or released > self.today:
@@ -322,9 +314,6 @@ class ReleaseScreen(SiteScreen):
         )
 
     def action_remand(self) -> None:
-        from ..store import release
-        from ..widgets.form import Field
-
         row = release.remand_support(self.site, self.person_id)
         chosen = set(release.myplan_parts(row))
 

@@ -22,6 +22,10 @@ from textual.worker import Worker, WorkerState
 from .. import keymap
 from ..domain.enums import Agency
 from ..errors import AhtuiError
+from ..sync import app_services
+from ..sync.app_services import when
+from ..widgets.form import Field
+from . import navigation
 from .base import SiteScreen, label
 
 AGENCY_SHORT = {
@@ -35,7 +39,6 @@ AGENCY_SHORT = {
 
 def short_when(value: str | None) -> str:
     """`3 Mar 14:05` for the tables (the full date is in the detail line)."""
-    from ..sync.app_services import when
 
     text = when(value)
     if text == "never" or len(text) < 17:
@@ -52,6 +55,7 @@ def size_words(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
+@navigation.screen("sync")
 class SyncScreen(SiteScreen):
     DEFAULT_CSS = """
     SyncScreen .sync-label { height: 1; padding: 0 1; text-style: bold; }
@@ -98,7 +102,6 @@ class SyncScreen(SiteScreen):
         self._site_lock = getattr(self.app, "site_lock", None) or contextlib.nullcontext()
         self.reload()
         self.query_one("#sync-peers", DataTable).focus()
-        from ..sync import app_services
 
         warning = self.app.site and app_services.clock_warning(self.site)  # type: ignore[attr-defined]
         self._show_result(
@@ -108,8 +111,6 @@ class SyncScreen(SiteScreen):
 
     # -- drawing -------------------------------------------------------------------------
     def reload(self) -> None:
-        from ..sync import app_services
-
         if self.app.site is None:  # type: ignore[attr-defined]
             return
         site = self.site
@@ -212,15 +213,10 @@ class SyncScreen(SiteScreen):
         self.reload()
 
     def action_open_conflicts(self) -> None:
-        from .conflicts import ConflictsScreen
-
         if not self._refuse_busy():
-            self.app.push_screen(ConflictsScreen())
+            navigation.open_conflicts(self.app)
 
     def action_export(self) -> None:
-        from ..sync import app_services
-        from ..widgets.form import Field
-
         if self._refuse_busy():
             return
         trusted = [p for p in self.peers if p.status == "trusted"]
@@ -277,8 +273,6 @@ class SyncScreen(SiteScreen):
         )
 
     def _export(self, site: Any, peer_id: str, folder: Path) -> Any:
-        from ..sync import app_services
-
         with self._site_lock:
             try:
                 return app_services.export_to(site, peer_id, folder)
@@ -286,9 +280,6 @@ class SyncScreen(SiteScreen):
                 return exc.message
 
     def action_import_bundles(self) -> None:
-        from ..sync import app_services
-        from ..widgets.form import Field
-
         if self._refuse_busy():
             return
         start = self._in_folder or str(app_services.default_folder("inbox"))
@@ -322,8 +313,6 @@ class SyncScreen(SiteScreen):
         )
 
     def _import(self, site: Any, files: list[Path]) -> list[Any]:
-        from ..sync import app_services
-
         def progress(done: int, total: int, last: Any) -> None:
             self.app.call_from_thread(self._progress, done, total, last)
 
@@ -343,8 +332,6 @@ class SyncScreen(SiteScreen):
             self._show_result("\n".join(lines))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        from ..sync import app_services
-
         group = event.worker.group
         if group not in {"sync-import", "sync-export"}:
             return

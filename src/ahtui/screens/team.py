@@ -16,15 +16,19 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Static
 
 from .. import keymap
+from ..domain.enums import Pathway, Role
+from ..errors import ValidationFailed
+from ..store import people, team
+from ..widgets.form import Field
+from . import navigation
 from .base import SiteScreen, fmt_date, label, parse_day, person_refs
+from .person_details import change_lead_form, change_pathway_form
 
 _NEW = "new"
 _SHORT = {"pom": "POM", "pp": "PP", "pa": "PA", "ces": "CES"}
 
 
 def short_role(code: str) -> str:
-    from ..domain.enums import Role
-
     return _SHORT.get(code) or label(Role, code)
 
 
@@ -49,6 +53,7 @@ def _saved_notice(screen: SiteScreen) -> Callable[[bool], None]:
     )
 
 
+@navigation.screen("team")
 class TeamScreen(SiteScreen):
     KEY_SCOPES = ("team",)
     BINDINGS = keymap.bindings("team")
@@ -78,9 +83,6 @@ class TeamScreen(SiteScreen):
         self.query_one("#team-table").focus()
 
     def reload(self) -> None:
-        from ..domain.enums import Pathway
-        from ..store import people, team
-
         person = people.get_person(self.site, self.person_id)
         lead = "no lead" if not person["lead_practitioner_id"] else "lead marked LEAD"
         self.query_one("#team-head", Static).update(
@@ -116,7 +118,6 @@ class TeamScreen(SiteScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id != "team-table":
             return
-        from ..domain.enums import Role
 
         m = next((m for m in self.members if m["id"] == event.row_key.value), None)
         text = ""
@@ -135,10 +136,6 @@ class TeamScreen(SiteScreen):
 
     # -- keys ----------------------------------------------------------------------------
     def action_add_member(self) -> None:
-        from ..domain.enums import Role
-        from ..store import team
-        from ..widgets.form import Field
-
         known = [
             (f"{p['name']} ({label(Role, p['role'])})", p["id"])
             for p in team.list_practitioners(self.site)
@@ -146,8 +143,6 @@ class TeamScreen(SiteScreen):
         roles = [(r.label(), r.value) for r in Role]
 
         def submit(v: dict[str, Any]) -> str:
-            from ..errors import ValidationFailed
-
             on = parse_day(v["from_date"], "from_date") or self.today
             who = v["practitioner"]
             if who in (None, _NEW):
@@ -189,9 +184,6 @@ class TeamScreen(SiteScreen):
         )
 
     def action_add_contact(self) -> None:
-        from ..store import team
-        from ..widgets.form import Field
-
         self.open_form(
             "Add personal contact",
             [
@@ -211,9 +203,6 @@ class TeamScreen(SiteScreen):
         )
 
     def action_leave(self) -> None:
-        from ..store import team
-        from ..widgets.form import Field
-
         table = self.query_one("#team-table", DataTable)
         if not self.members or table.cursor_row < 0:
             return
@@ -251,10 +240,6 @@ class TeamScreen(SiteScreen):
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def _edit_practitioner(self) -> None:
-        from ..domain.enums import Role
-        from ..store import team
-        from ..widgets.form import Field
-
         table = self.query_one("#team-table", DataTable)
         if not self.members or table.cursor_row < 0:
             self.notify("No practitioner is highlighted.", markup=False)
@@ -286,9 +271,6 @@ class TeamScreen(SiteScreen):
         )
 
     def _edit_contact(self) -> None:
-        from ..store import team
-        from ..widgets.form import Field
-
         contact_id = self._highlighted_contact()
         if contact_id is None:
             return
@@ -318,8 +300,6 @@ class TeamScreen(SiteScreen):
         )
 
     def action_end_contact(self) -> None:
-        from ..store import team
-
         if self.focused is not self.query_one("#contacts-table"):
             self.notify("Move to the personal contacts (Tab) and highlight one.", markup=False)
             return
@@ -339,11 +319,7 @@ class TeamScreen(SiteScreen):
         )
 
     def action_change_pathway(self) -> None:
-        from .person import change_pathway_form
-
         change_pathway_form(self, self.person_id)
 
     def action_change_lead(self) -> None:
-        from .person import change_lead_form
-
         change_lead_form(self, self.person_id)

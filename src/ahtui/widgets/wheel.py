@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from rich.text import Text
+
 FULL = "█"
 EMPTY = "░"
 AREA_WIDTH = 18
@@ -120,7 +122,6 @@ def wheel_text(scores: Iterable[Mapping[str, Any]], order: Sequence[str] = ()) -
 
 def wheel_chart(scores: Iterable[Mapping[str, Any]], order: Sequence[str] = ()) -> Any:
     """The chart as a Rich `Text`: the heading and column names bold, the rest plain."""
-    from rich.text import Text
 
     lines = wheel_lines(wheel_rows(scores, order))
     text = Text(no_wrap=True, overflow="ellipsis")

@@ -1,0 +1,87 @@
+"""Keys that work everywhere, and those of the unlock screen, forms and the help modal.
+
+Scope "app" is bound on the app itself (F1, the palette, lock, quit); they are priority keys
+so they work from any screen, a form or a modal included.
+"""
+
+from __future__ import annotations
+
+from ..keyspec import KeyAction
+
+ACTIONS: tuple[KeyAction, ...] = (
+    # -- everywhere --------------------------------------------------------------------------
+    KeyAction(
+        id="app.help",
+        action="show_help",
+        description="Help",
+        keys="f1",
+        help="List the keys of this screen.",
+        priority=True,
+    ),
+    KeyAction(
+        id="app.palette",
+        action="command_palette",
+        description="Commands",
+        keys="ctrl+p",
+        help="Search every command by name.",
+        show=False,
+        priority=True,
+        palette=False,
+    ),
+    # Listed by F1 and the palette; the footer keeps its room for the screen's own keys.
+    KeyAction(
+        id="app.lock",
+        action="lock",
+        description="Lock",
+        keys="ctrl+l",
+        help="Close the site and return to the unlock screen.",
+        show=False,
+        priority=True,
+    ),
+    KeyAction(
+        id="app.quit",
+        action="quit",
+        description="Quit",
+        keys="ctrl+q",
+        help="Close the site and leave ahtui.",
+        show=False,
+        priority=True,
+    ),
+    # -- unlock screen -----------------------------------------------------------------------
+    # Checked as the key arrives, so keys typed ahead of a slow link after Enter land in the
+    # passphrase field and never in the visible user name field.
+    KeyAction(
+        id="unlock.submit",
+        action="submit",
+        description="Next / unlock",
+        keys="enter",
+        help="From the user name, go to the passphrase; from the passphrase, unlock the site.",
+        priority=True,
+        palette=False,
+    ),
+    # -- forms -------------------------------------------------------------------------------
+    KeyAction(
+        id="form.save",
+        action="save",
+        description="Save",
+        keys="ctrl+s",
+        help="Check and save the form.",
+        priority=True,
+    ),
+    KeyAction(
+        id="form.cancel",
+        action="cancel",
+        description="Cancel",
+        keys="escape",
+        help="Close the form (asks first when something has been typed).",
+    ),
+    # -- help --------------------------------------------------------------------------------
+    KeyAction(
+        id="help.close",
+        action="close",
+        description="Close",
+        keys="escape,f1",
+        help="Close the help.",
+        palette=False,
+    ),
+)

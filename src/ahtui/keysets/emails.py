@@ -1,0 +1,37 @@
+"""Keys for Template emails and the replies to them."""
+
+from __future__ import annotations
+
+from ..keyspec import KeyAction, back
+
+ACTIONS: tuple[KeyAction, ...] = (
+    back("emails", "Back to the person."),
+    KeyAction(
+        id="emails.new",
+        action="new_email",
+        description="New email",
+        keys="n",
+        help="Fill a template email from the record and save it as a .eml file.",
+    ),
+    KeyAction(
+        id="emails.challenge",
+        action="challenge",
+        description="Challenge",
+        keys="c",
+        help="Professional challenge for the highlighted unanswered email.",
+    ),
+    KeyAction(
+        id="emails.sent",
+        action="mark_sent",
+        description="Sent",
+        keys="s",
+        help="Record the date the highlighted email was sent.",
+    ),
+    KeyAction(
+        id="emails.reply",
+        action="record_reply",
+        description="Reply",
+        keys="r",
+        help="Record the date a reply came to the highlighted email.",
+    ),
+)
