@@ -25,9 +25,9 @@ from ahtui.domain.enums import ConsentEvent, DueStatus, Pathway
 from ahtui.domain.facts import ConsentFact
 from ahtui.domain.schedule import compute_schedule, consent_reoffer_3_months_after_refusal
 from ahtui.domain.workdays import add_months
-from ahtui.store import actions, notes, people, plans, rows, team
+from ahtui.store import actions, notes, people, release, rows, team
 from ahtui.store.caseload import caseload
-from ahtui.store.facts import load_facts
+from ahtui.store.facts_loader import load_facts
 from ahtui.store.site import init_site, open_site
 
 ADMIN = "admin"
@@ -82,7 +82,7 @@ def _plant(site, today: date) -> dict:
                 on=sentence,
             )
             if with_plan:
-                plans.save_release_plan(site, new, travel=f"Bus {CANARY_TEXT}")
+                release.save_release_day(site, new, release_on=None, travel=f"Bus {CANARY_TEXT}")
             planted["near_release"].append(f"Z{900000 + n}")
         # A deleted person: their overdue actions must count nowhere.
         gone = people.create_person(

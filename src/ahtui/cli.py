@@ -297,7 +297,7 @@ def cmd_people(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .store.check import check_site
+    from .store.site_check import check_site
 
     site = _open(args, migrate=False)
     try:

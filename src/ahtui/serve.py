@@ -128,7 +128,7 @@ def save_supervisors(path: Path, supervisors: dict[str, str]) -> None:
 
 def add_supervisor(path: Path, name: str, password: str) -> bool:
     """Add or replace a login; True if it was new."""
-    from .store.users import validate_passphrase, validate_username
+    from .store.credentials import validate_passphrase, validate_username
 
     validate_username(name)
     validate_passphrase(password)

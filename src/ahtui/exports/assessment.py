@@ -23,8 +23,8 @@ KIND_REFS = {"issues": "Issues", "linked_harm": "Harm", "linked_offending": "Off
 def gather(site: Any, person_id: str) -> dict[str, Any]:
     """The two parts, each a list of groups of rows, from the assessment snapshot."""
     from ..forms_loader import load_assessment
+    from ..store.assessment import assessment_snapshot
     from ..store.people import get_person
-    from ..store.plans import assessment_snapshot
 
     person = get_person(site, person_id)
     snap = assessment_snapshot(site, person_id)

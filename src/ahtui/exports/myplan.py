@@ -20,8 +20,8 @@ BAR = 10  # a score of 10 fills the bar
 
 def gather(site: Any, person_id: str) -> dict[str, Any]:
     """Everything the document shows, read through the plans service."""
+    from ..store.myplan import WHEEL_AREAS, plan_snapshot, plan_status, plan_versions
     from ..store.people import get_person
-    from ..store.plans import WHEEL_AREAS, plan_snapshot, plan_status, plan_versions
 
     person = get_person(site, person_id)
     snap = plan_snapshot(site, person_id)

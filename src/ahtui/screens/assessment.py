@@ -105,7 +105,8 @@ class AssessmentScreen(SiteScreen):
         self.query_one(DataTable).focus()
 
     def reload(self) -> None:
-        from ..store import people, plans
+        from ..store import assessment as plans
+        from ..store import people
 
         person = people.get_person(self.site, self.person_id)
         self.progress = plans.area_progress(self.site, self.person_id)
@@ -205,7 +206,8 @@ class AssessmentAreaScreen(SiteScreen):
 
     # -- drawing -------------------------------------------------------------------------
     def reload(self) -> None:
-        from ..store import people, plans
+        from ..store import assessment as plans
+        from ..store import people
 
         person = people.get_person(self.site, self.person_id)
         self.answers = plans.answers_for(self.site, self.person_id)
@@ -235,7 +237,7 @@ class AssessmentAreaScreen(SiteScreen):
         self._show_detail()
 
     def _answer_cell(self, item: Item) -> str:
-        from ..store import plans
+        from ..store import assessment as plans
 
         row = self.answers.get(item.code)
         if not plans.item_shown(item, self.answers):
@@ -263,7 +265,7 @@ class AssessmentAreaScreen(SiteScreen):
         return next((i for i in self.area.items if i.code == code), None)
 
     def _show_detail(self) -> None:
-        from ..store import plans
+        from ..store import assessment as plans
 
         item = self._current()
         if item is None:
@@ -300,7 +302,7 @@ class AssessmentAreaScreen(SiteScreen):
     # -- answering -----------------------------------------------------------------------
     def _unanswered_after(self, start: int) -> int | None:
         """The row of the next question that counts and has no answer, from `start` on."""
-        from ..store import plans
+        from ..store import assessment as plans
 
         items = list(self.area.items)
         for offset in range(len(items)):
@@ -337,7 +339,7 @@ class AssessmentAreaScreen(SiteScreen):
         self.action_answer()
 
     def action_answer(self) -> None:
-        from ..store import plans
+        from ..store import assessment as plans
 
         item = self._current()
         if item is None:
@@ -388,7 +390,7 @@ class AssessmentAreaScreen(SiteScreen):
     def _fields(self, item: Item) -> tuple[list[Any], Any]:
         """The form fields for one item, and how to turn the form's values into its answer."""
         from ..domain.forms import ItemType
-        from ..store import plans
+        from ..store import assessment as plans
         from ..widgets.form import Field
 
         form = _form()
@@ -450,7 +452,7 @@ class AssessmentAreaScreen(SiteScreen):
         return fields, to_answer
 
     def action_clear(self) -> None:
-        from ..store import plans
+        from ..store import assessment as plans
 
         item = self._current()
         if item is None:

@@ -130,7 +130,8 @@ class EmailsScreen(SiteScreen):
 
     def reload(self) -> None:
         from ..domain.enums import EmailTemplate
-        from ..store import people, plans
+        from ..store import emails as plans
+        from ..store import people
 
         person = people.get_person(self.site, self.person_id)
         self.rows = plans.emails_for(self.site, self.person_id)
@@ -200,7 +201,8 @@ class EmailsScreen(SiteScreen):
         from ..domain.forms import MissingEmailValuesError, render_email
         from ..exports.eml import build_eml, eml_filename, save_eml
         from ..forms_loader import email_template
-        from ..store import people, plans, team
+        from ..store import emails as plans
+        from ..store import people, team
         from ..widgets.form import Field
         from .team import short_role
 
@@ -287,7 +289,7 @@ class EmailsScreen(SiteScreen):
         self._date_form("reply", "Reply on")
 
     def _date_form(self, what: str, title: str) -> None:
-        from ..store import plans
+        from ..store import emails as plans
         from ..widgets.form import Field
 
         r = self.current

@@ -48,7 +48,7 @@ def _step_status(step: Mapping[str, Any], today: Any = None) -> str:
 
 def plan_renderable(plan: Mapping[str, Any], *, today: Any = None, hints: bool = True) -> Group:
     """A plan snapshot (`plans.plan_snapshot` or an agreed version) as text to read."""
-    from ..store.plans import WHEEL_AREAS
+    from ..store.myplan import WHEEL_AREAS
     from ..widgets.wheel import wheel_chart
 
     def hint(words: str) -> Text:
@@ -183,7 +183,8 @@ class MyPlanScreen(SiteScreen):
 
     # -- drawing -------------------------------------------------------------------------
     def reload(self) -> None:
-        from ..store import people, plans
+        from ..store import myplan as plans
+        from ..store import people
 
         person = people.get_person(self.site, self.person_id)
         self.snapshot = plans.plan_snapshot(self.site, self.person_id)
@@ -285,7 +286,7 @@ class MyPlanScreen(SiteScreen):
 
     # -- forms ---------------------------------------------------------------------------
     def action_about_me(self) -> None:
-        from ..store import plans
+        from ..store import myplan as plans
         from ..widgets.form import Field
 
         self.open_form(
@@ -302,7 +303,7 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_score_wheel(self) -> None:
-        from ..store import plans
+        from ..store import myplan as plans
         from ..widgets.form import Field
         from ..widgets.wheel import wheel_rows
 
@@ -351,7 +352,7 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_add_goal(self) -> None:
-        from ..store import plans
+        from ..store import myplan as plans
         from ..widgets.form import Field
 
         self.open_form(
@@ -373,7 +374,7 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_add_step(self) -> None:
-        from ..store import plans
+        from ..store import myplan as plans
         from ..widgets.form import Field
 
         if not self.goals:
@@ -401,7 +402,7 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_edit(self) -> None:
-        from ..store import plans
+        from ..store import myplan as plans
         from ..widgets.form import Field
 
         if not self._in_goals_list("e"):
@@ -458,7 +459,7 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_done(self) -> None:
-        from ..store import plans
+        from ..store import myplan as plans
 
         if not self._in_goals_list("d"):
             return
@@ -484,7 +485,7 @@ class MyPlanScreen(SiteScreen):
             )
 
     def action_add_support(self) -> None:
-        from ..store import plans
+        from ..store import myplan as plans
         from ..widgets.form import Field
 
         self.open_form(
@@ -500,7 +501,7 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_add_progress(self) -> None:
-        from ..store import plans
+        from ..store import myplan as plans
         from ..widgets.form import Field
 
         options = [(f"{n}. {g['goal']}"[:50], g["id"]) for n, g in enumerate(self.goals, 1)]
@@ -522,7 +523,7 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_agree(self) -> None:
-        from ..store import plans
+        from ..store import myplan as plans
         from ..widgets.form import Field
 
         latest = self.status.get("latest")
@@ -580,7 +581,8 @@ class PlanVersionsScreen(SiteScreen):
         self.query_one(DataTable).focus()
 
     def reload(self) -> None:
-        from ..store import people, plans
+        from ..store import myplan as plans
+        from ..store import people
 
         person = people.get_person(self.site, self.person_id)
         self.versions = plans.plan_versions(self.site, self.person_id)
@@ -606,7 +608,7 @@ class PlanVersionsScreen(SiteScreen):
             )
 
     def show(self, version_id: str) -> None:
-        from ..store import plans
+        from ..store import myplan as plans
 
         self.shown = plans.plan_version(self.site, version_id)
         latest = self.versions[-1]["id"] == version_id

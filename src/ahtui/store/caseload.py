@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from ..domain.enums import DueStatus
 from ..domain.schedule import DueItem, compute_schedule
 from ..errors import AhtuiError
-from .facts import facts_for, load_facts
+from .facts_loader import facts_for, load_facts
 from .site import Site
 
 

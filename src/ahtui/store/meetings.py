@@ -158,7 +158,7 @@ def in_resettlement(site: Site, person_id: str, pathway: Pathway, on: date) -> b
     if Pathway(pathway) is not Pathway.LONG:
         return False
     from ..domain.team import current_lead
-    from .facts import facts_for
+    from .facts_loader import facts_for
 
     facts = facts_for(site, person_id)
     return current_lead(facts.model_copy(update={"pathway": Pathway.LONG}), on) is Role.PP

@@ -206,6 +206,12 @@ def _new_period(
         )
 
 
+def people_recorded(site: Site) -> int:
+    """How many people this site has recorded, removed ones included (the demo numbers new
+    people after them, so their made-up references never repeat)."""
+    return int(site.one("SELECT count(*) FROM people")[0])
+
+
 def get_person(site: Site, person_id: str) -> Any:
     row = site.one("SELECT * FROM people WHERE id = ? AND deleted_at IS NULL", (person_id,))
     if row is None:

@@ -127,3 +127,8 @@ def save_keyed(site: Site, table: str, key: dict[str, Any], values: dict[str, An
             (*row.values(), row_id),
         )
         return row_id
+
+
+def dicts(site: Site, sql: str, *params: Any) -> list[dict[str, Any]]:
+    """The rows of a query as plain dicts, for data handed to documents and snapshots."""
+    return [dict(r) for r in site.query(sql, params)]
