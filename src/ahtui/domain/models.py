@@ -8,6 +8,7 @@ sentence date, a licence ending before release). `parse()` turns pydantic's erro
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, ClassVar, TypeVar
 
@@ -450,7 +451,7 @@ def _encode(problems: dict[str, str]) -> str:
     return _SEP.join(f"{k}={v}" for k, v in problems.items())
 
 
-def _plain(err: dict[str, Any]) -> str:
+def _plain(err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     value = err.get("input")

@@ -173,7 +173,7 @@ def answer_text(form: Assessment, item: Item, value: Any) -> str:
         return f"{value} of 10"
     if item.type is ItemType.MULTI_CHOICE:
         labels = {o.code: o.label for o in item.options}
-        ticked = [labels.get(c, c) for c in value] if isinstance(value, list) else [str(value)]
+        ticked = [labels.get(c, str(c)) for c in value] if isinstance(value, list) else [str(value)]
         return "; ".join(ticked) if ticked else "None ticked"
     if item.type is ItemType.GRID:
         if not isinstance(value, dict):

@@ -49,12 +49,7 @@ class Review:
 
 
 def offer_label(code: str | None) -> str:
-    if not code:
-        return ""
-    try:
-        return NetworkOffer(code).label()
-    except ValueError:
-        return code
+    return NetworkOffer.label_of(code)
 
 
 def outcome_label(code: str | None) -> str:

@@ -103,6 +103,7 @@ def change_pathway(
     """Move a person to another pathway (remand to sentenced, custody to community, recall)."""
     pathway = Pathway(pathway)
     person = get_person(site, person_id)
+    lead: str | None
     if lead_practitioner_id is not None:
         lead = lead_practitioner_id
         role = Role(lead_role) if lead_role else _practitioner_role(site, lead)

@@ -374,7 +374,7 @@ def plan_lines(plan: Any | None, release_on: date | None) -> list[str]:
         text = f"First probation appointment: {_fmt(first_on)}"
         if time:
             text += f" {time}"
-        if plan["first_appointment_place"]:
+        if plan is not None and plan["first_appointment_place"]:
             text += f", {plan['first_appointment_place']}"
         if first_appointment_late(release_on, first_on):
             text += " (LATE: over 1 working day after release, NS 3.3)"

@@ -119,7 +119,7 @@ def save_keyed(site: Site, table: str, key: dict[str, Any], values: dict[str, An
             return insert(site, table, {"id": row_id, **key, **values})
         # Deleted here (or at a site it synced with): restore it rather than insert its id again.
         cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-        row = {c: None for c in cols if c not in _KEPT and c not in key}
+        row: dict[str, Any] = {c: None for c in cols if c not in _KEPT and c not in key}
         row.update({k: to_sql(v) for k, v in values.items()})
         row.update(deleted_at=None, updated_at=utc_now(), updated_by=site.user.id)
         conn.execute(
