@@ -62,6 +62,7 @@ def _none_as_blank(value: Any) -> Any:
 
 # Optional text or date where a blank answer means none was given.
 MaybeShort = Annotated[Short | None, BeforeValidator(_blank_as_none)]
+MaybeText = Annotated[Text | None, BeforeValidator(_blank_as_none)]
 Day = Annotated[date | None, BeforeValidator(_blank_as_none)]
 # Text a record cannot do without: left blank, the model's own words say what to write.
 Said = Annotated[
@@ -71,6 +72,11 @@ Said = Annotated[
 ]
 Said2000 = Annotated[
     str, BeforeValidator(_none_as_blank), StringConstraints(strip_whitespace=True, max_length=2000)
+]
+SaidShort = Annotated[
+    str,
+    BeforeValidator(_none_as_blank),
+    StringConstraints(strip_whitespace=True, max_length=SHORT_MAX),
 ]
 SaidName = Annotated[
     str,
@@ -287,6 +293,14 @@ class NoteIn(_In):
         return self
 
 
+class AgendaItemIn(_In):
+    """What a meeting recorded against one agenda item (notes, outcome, covered or not)."""
+
+    notes: MaybeText = None
+    covered: bool = True
+    outcome: MaybeText = None
+
+
 class MilestoneIn(_In):
     kind: MilestoneKind
     on_date: date
@@ -306,6 +320,19 @@ class NetworkIn(_In):
     plan_started_on: date | None = None
     plan_text: Text | None = None
     reviewed_on: date | None = None
+
+
+class CoordinatorIn(_Worded):
+    BLANK = {"coordinator_name": "give the coordinator's name."}
+
+    coordinator_name: SaidShort
+    coordinator_contact: MaybeShort = None
+
+
+class NetworkPlanIn(_Worded):
+    BLANK = {"plan_text": "write what the network agreed to do."}
+
+    plan_text: Said
 
 
 class NetworkMemberIn(_Worded):

@@ -17,7 +17,14 @@ from typing import Any
 from ..domain.dates import day as _day
 from ..domain.dates import fmt_date as _fmt
 from ..domain.enums import DueStatus, NetworkOffer, Role
-from ..domain.models import NetworkIn, NetworkMemberIn, VettingIn, parse
+from ..domain.models import (
+    CoordinatorIn,
+    NetworkIn,
+    NetworkMemberIn,
+    NetworkPlanIn,
+    VettingIn,
+    parse,
+)
 from ..errors import BadInput, ValidationFailed
 from . import rows
 from .people import get_person
@@ -233,8 +240,7 @@ def allocate_coordinator(
     contact: str | None = None,
     allocated_on: date | None = None,
 ) -> None:
-    if not (name or "").strip():
-        raise ValidationFailed({"coordinator_name": "give the coordinator's name."})
+    coordinator = parse(CoordinatorIn, {"coordinator_name": name, "coordinator_contact": contact})
     n = _network(site, network_id)
     problems = _not_before(
         "coordinator_allocated_on", allocated_on, n["referred_on"], "the referral"
@@ -244,11 +250,7 @@ def allocate_coordinator(
     _update_network(
         site,
         network_id,
-        {
-            "coordinator_name": name,
-            "coordinator_contact": contact,
-            "coordinator_allocated_on": allocated_on,
-        },
+        {**coordinator.model_dump(), "coordinator_allocated_on": allocated_on},
     )
 
 
@@ -304,15 +306,12 @@ def set_conference(site: Site, network_id: str, *, conference_on: date) -> None:
 
 def save_plan(site: Site, network_id: str, *, plan_text: str, started_on: date) -> None:
     """The network plan and the day it starts; its review falls due 6 weeks later."""
-    if not (plan_text or "").strip():
-        raise ValidationFailed({"plan_text": "write what the network agreed to do."})
+    plan = parse(NetworkPlanIn, {"plan_text": plan_text})
     n = _network(site, network_id)
     problems = _not_before("plan_started_on", started_on, n["conference_on"], "the conference")
     if problems:
         raise ValidationFailed(problems)
-    _update_network(
-        site, network_id, {"plan_text": plan_text.strip(), "plan_started_on": started_on}
-    )
+    _update_network(site, network_id, {"plan_text": plan.plan_text, "plan_started_on": started_on})
 
 
 def record_review(
