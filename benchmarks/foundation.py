@@ -41,10 +41,10 @@ def main() -> int:
     writes = args.writes or (2_000 if args.quick else 20_000)
 
     from ahtui.domain.schedule import compute_schedule
+    from ahtui.store import audit, keyring, rows
     from ahtui.store import hlc as sync_clock
-    from ahtui.store import keyring, rows, triggers
     from ahtui.store.caseload import caseload
-    from ahtui.store.facts import load_facts
+    from ahtui.store.facts_loader import load_facts
     from ahtui.store.site import open_site
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,14 +100,14 @@ def main() -> int:
         # sync_capture() first), so only the row, its indexes and the due-cache trigger remain.
         capture = sync_clock.state(site.conn)
         with site.write() as conn:
-            triggers.drop_audit_triggers(conn)
+            audit.drop_audit_triggers(conn)
         capture.capture = 0
         try:
             unaudited = insert_batch(writes)
         finally:
             capture.capture = 1
             with site.write() as conn:
-                triggers.install_audit_triggers(conn)
+                audit.install_audit_triggers(conn)
         figure("write_rate_audited", writes / audited, "rows/s")
         figure("write_rate_unaudited", writes / unaudited, "rows/s")
         figure("audit_overhead_ratio", audited / unaudited, "x")

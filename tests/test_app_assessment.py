@@ -186,9 +186,9 @@ async def test_conditional_items_appear_after_yes(unlocked) -> None:
     await pilot.press("enter")
     await fill(pilot, {"value": "yes"})
     assert app.screen is screen
-    from ahtui.store import plans
+    from ahtui.store import assessment
 
-    after = next(p for p in plans.area_progress(app.site, pid) if p.code == "rel")
+    after = next(p for p in assessment.area_progress(app.site, pid) if p.code == "rel")
     assert after.total == before + 2 and after.answered == 1
     table.move_cursor(row=codes.index("rel.oasys.6.7.victim"))
     await pilot.pause()
@@ -197,8 +197,8 @@ async def test_conditional_items_appear_after_yes(unlocked) -> None:
     table.move_cursor(row=codes.index("rel.oasys.6.7"))
     await pilot.pause()
     await pilot.press("x")
-    assert "rel.oasys.6.7" not in plans.answers_for(app.site, pid) or (
-        plans.answers_for(app.site, pid)["rel.oasys.6.7"]["value"] is None
+    assert "rel.oasys.6.7" not in assessment.answers_for(app.site, pid) or (
+        assessment.answers_for(app.site, pid)["rel.oasys.6.7"]["value"] is None
     )
 
 
@@ -226,9 +226,9 @@ async def test_ticks_and_grid_from_the_keyboard(unlocked) -> None:
     await pilot.press("enter")
     # Cannabis (row K, the 11th) current usage weekly, previously used.
     await fill(pilot, {"cell_10_0": "weekly", "cell_10_2": True})
-    from ahtui.store import plans
+    from ahtui.store import assessment
 
-    snap = plans.assessment_snapshot(app.site, pid)
+    snap = assessment.assessment_snapshot(app.site, pid)
     items = {i["code"]: i for a in snap["areas"] for i in a["items"]}
     assert items["health.oasys.10.7"]["value"] == ["head_injuries", "current_psychiatric_treatment"]
     assert items["health.oasys.10.7"]["notes"] == "From the health screen"
@@ -248,14 +248,14 @@ async def test_palette_lists_assessment_commands(unlocked) -> None:
 
 # -- snapshots at 80x24 ------------------------------------------------------------------------
 def _some_answers(app: AhtuiApp, pid: str) -> None:
-    from ahtui.store import plans
+    from ahtui.store import assessment
 
-    plans.answer_item(app.site, pid, "acc.pp.1", value="Shares a cell", answered_on=TODAY)
-    plans.answer_item(
+    assessment.answer_item(app.site, pid, "acc.pp.1", value="Shares a cell", answered_on=TODAY)
+    assessment.answer_item(
         app.site, pid, "acc.oasys.3.3", value="sig", disclosed=True, answered_on=TODAY
     )
     for n in range(1, 7):
-        plans.answer_item(app.site, pid, f"cared.pp.{n}", value=str(n + 2), answered_on=TODAY)
+        assessment.answer_item(app.site, pid, f"cared.pp.{n}", value=str(n + 2), answered_on=TODAY)
 
 
 def _snap_run(*keys: str):

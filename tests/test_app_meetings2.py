@@ -28,7 +28,7 @@ from ahtui.screens.meeting_runner import MeetingRunnerScreen
 from ahtui.screens.meetings import MeetingsScreen
 from ahtui.screens.myplan import MyPlanScreen
 from ahtui.screens.person import PersonScreen
-from ahtui.store import actions, meetings, plans
+from ahtui.store import actions, assessment, meetings, myplan
 from ahtui.store.caseload import schedule_for
 
 SIZE = (80, 24)
@@ -173,7 +173,7 @@ async def test_planning_meeting_2_completes_my_plan_and_two_assessment_areas(unl
     await pilot.press("m")
     await fill(pilot, {})  # agreed today, the date the form offers
     await wait_for(pilot, lambda: app.screen is plan)
-    assert plans.plan_status(app.site, pid)["versions"] == 1
+    assert myplan.plan_status(app.site, pid)["versions"] == 1
 
     # Then two areas of the Combined Assessment, each filled in turn to COMPLETE.
     await back_to_person(app, pilot)
@@ -248,17 +248,17 @@ async def test_planning_meeting_2_completes_my_plan_and_two_assessment_areas(unl
     assert "HELD" in str(app.screen.query_one("#meetings-detail").render())
 
     # My Plan is agreed, with the goal and its step.
-    status = plans.plan_status(app.site, pid)
+    status = myplan.plan_status(app.site, pid)
     assert status["versions"] == 1 and not status["changed"]
     assert status["latest"]["agreed_on"] == TODAY.isoformat()
-    snapshot = plans.plan_snapshot(app.site, pid)
+    snapshot = myplan.plan_snapshot(app.site, pid)
     assert snapshot["about_me"] == "I like cooking and football."
     [goal] = snapshot["goals"]
     assert goal["goal"] == GOAL and [s["step"] for s in goal["steps"]] == [STEP]
     assert len(snapshot["wheel"]) == 4 and snapshot["support"]
 
     # Two areas COMPLETE, the rest untouched.
-    progress = {p.code: p for p in plans.area_progress(app.site, pid)}
+    progress = {p.code: p for p in assessment.area_progress(app.site, pid)}
     assert {c for c, p in progress.items() if p.complete} == set(AREAS)
     assert all(p.answered == 0 for c, p in progress.items() if c not in AREAS)
 

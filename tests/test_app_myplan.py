@@ -223,12 +223,14 @@ def _snap_run(*keys: str, prepare=None):
 
 
 def _second_scoring_and_agreed(app: AhtuiApp, pid: str) -> None:
-    from ahtui.store import plans
+    from ahtui.store import myplan
 
-    plans.add_wheel_scores(app.site, pid, {"Home": 7, "Money": 2, "Family": 5, "Friends": 6}, TODAY)
-    plans.add_goal(app.site, pid, "Start a barbering course")
-    if not plans.plan_versions(app.site, pid):
-        plans.agree_plan(app.site, pid, agreed_on=TODAY)
+    myplan.add_wheel_scores(
+        app.site, pid, {"Home": 7, "Money": 2, "Family": 5, "Friends": 6}, TODAY
+    )
+    myplan.add_goal(app.site, pid, "Start a barbering course")
+    if not myplan.plan_versions(app.site, pid):
+        myplan.agree_plan(app.site, pid, agreed_on=TODAY)
 
 
 def _app(path: Path) -> AhtuiApp:

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from conftest import ADMIN, PASSPHRASE
 
-from ahtui.store import checks
+from ahtui.store import check_constraints
 from ahtui.store.site import IntegrityError, open_site
 
 
@@ -16,18 +16,18 @@ def test_restate_writes_in_lists_as_comparisons() -> None:
         "CREATE TABLE t (a TEXT CHECK (a IN ('x', 'y''s')), "
         "b TEXT CHECK (b IS NULL OR \"b\" in ( 'p' ,'q' )), c TEXT CHECK (c NOT IN ('z')))"
     )
-    out = checks.restate(sql)
+    out = check_constraints.restate(sql)
     assert "CHECK ((a = 'x' OR a = 'y''s'))" in out
     assert "CHECK (b IS NULL OR (\"b\" = 'p' OR \"b\" = 'q'))" in out
     assert "c NOT IN ('z')" in out  # left alone
-    assert checks.restate(out) == out
+    assert check_constraints.restate(out) == out
 
 
 def test_restated_constraints_accept_and_refuse_exactly_the_same_values() -> None:
     sql = "CREATE TABLE t (a TEXT CHECK (a IN ('x', 'y')), b TEXT CHECK (b IS NULL OR b IN ('p')))"
     old, new = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
     old.execute(sql)
-    new.execute(checks.restate(sql))
+    new.execute(check_constraints.restate(sql))
     for a in ("x", "y", "z", "", "X", None, 1):
         for b in ("p", "q", None):
             outcomes = []
@@ -63,7 +63,7 @@ def test_a_site_keeps_its_rows_and_rules_and_every_connection_sees_the_new_form(
     try:
         assert " IN (" in other.one("SELECT sql FROM sqlite_master WHERE name = 'people'")[0]
         with site.write():
-            assert checks.restate_in_lists(conn) == ["people"]
+            assert check_constraints.restate_in_lists(conn) == ["people"]
         now = other.one("SELECT sql FROM sqlite_master WHERE name = 'people'")[0]
         assert " IN (" not in now and "pathway = 'remand'" in now
         assert other.one("SELECT given_name FROM people WHERE id = ?", (pid,))[0] == "Ann"
@@ -72,7 +72,7 @@ def test_a_site_keeps_its_rows_and_rules_and_every_connection_sees_the_new_form(
             with pytest.raises(IntegrityError, match="CHECK"), s.write() as c:
                 c.execute("UPDATE people SET pathway = 'nonsense' WHERE id = ?", (pid,))
         with site.write():
-            assert checks.restate_in_lists(conn) == []
+            assert check_constraints.restate_in_lists(conn) == []
     finally:
         other.close()
 

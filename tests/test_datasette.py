@@ -28,9 +28,9 @@ from ahtui.domain.workdays import add_months
 from ahtui.serve.configuration import datasette_metadata, datasette_settings
 from ahtui.serve.server import make_datasette
 from ahtui.serve.unlock import unlock_sites, url_name
-from ahtui.store import actions, notes, people, plans, rows, team
+from ahtui.store import actions, notes, people, release, rows, team
 from ahtui.store.caseload import caseload
-from ahtui.store.facts import load_facts
+from ahtui.store.facts_loader import load_facts
 from ahtui.store.site import init_site, open_site
 
 ADMIN = "admin"
@@ -85,7 +85,7 @@ def _plant(site, today: date) -> dict:
                 on=sentence,
             )
             if with_plan:
-                plans.save_release_plan(site, new, travel=f"Bus {CANARY_TEXT}")
+                release.save_release_day(site, new, release_on=None, travel=f"Bus {CANARY_TEXT}")
             planted["near_release"].append(f"Z{900000 + n}")
         # A deleted person: their overdue actions must count nowhere.
         gone = people.create_person(

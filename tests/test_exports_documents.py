@@ -28,7 +28,9 @@ EVIL_GOAL = 'Learn to cook <script>alert("x")</script> & "eat well"'
 
 # -- a case built through the services ------------------------------------------------------
 def build_case(site) -> dict[str, Any]:
-    from ahtui.store import actions, meetings, people, plans, team
+    from ahtui.store import actions, meetings, people, team
+    from ahtui.store import assessment as store_assessment
+    from ahtui.store import myplan as store_myplan
 
     pid = people.create_person(
         site,
@@ -48,29 +50,31 @@ def build_case(site) -> dict[str, Any]:
     team.add_to_team(site, pid, pom, is_lead=True, from_date=date(2025, 1, 6))
     team.add_to_team(site, pid, pa, from_date=date(2025, 1, 6))
     # My Plan: About Me, two dated rounds of the Wheel of Life, goals with steps, support.
-    plans.save_about_me(
+    store_myplan.save_about_me(
         site, pid, about_me="I like football.\nI want a place of my own.", what_helps="Honesty"
     )
     for area, first, second in (("Home", 3, 6), ("Money", 5, 4), ("Health", 7, 7)):
-        plans.add_wheel_score(site, pid, area, first, date(2025, 1, 10))
-        plans.add_wheel_score(site, pid, area, second, date(2025, 3, 1))
-    flat = plans.add_goal(
+        store_myplan.add_wheel_score(site, pid, area, first, date(2025, 1, 10))
+        store_myplan.add_wheel_score(site, pid, area, second, date(2025, 3, 1))
+    flat = store_myplan.add_goal(
         site, pid, "Get my own flat", why="Somewhere safe", target_on=date(2025, 9, 1)
     )
-    plans.add_goal_step(
+    store_myplan.add_goal_step(
         site, flat, "Apply for housing", who_helps="Morgan (PA)", target_on=date(2025, 4, 1)
     )
-    plans.add_goal_step(site, flat, "Open a bank account", who_helps="Jo (POM)")
-    plans.add_goal(site, pid, EVIL_GOAL, target_on=date(2025, 6, 1))
-    plans.add_support(site, pid, "Weekly calls about housing", from_whom="Morgan Hughes")
-    plans.add_progress(site, pid, "Housing form sent", noted_on=date(2025, 2, 20), goal_id=flat)
-    plans.agree_plan(site, pid, agreed_on=date(2025, 2, 1))
-    plans.agree_plan(site, pid, agreed_on=date(2025, 3, 1))
+    store_myplan.add_goal_step(site, flat, "Open a bank account", who_helps="Jo (POM)")
+    store_myplan.add_goal(site, pid, EVIL_GOAL, target_on=date(2025, 6, 1))
+    store_myplan.add_support(site, pid, "Weekly calls about housing", from_whom="Morgan Hughes")
+    store_myplan.add_progress(
+        site, pid, "Housing form sent", noted_on=date(2025, 2, 20), goal_id=flat
+    )
+    store_myplan.agree_plan(site, pid, agreed_on=date(2025, 2, 1))
+    store_myplan.agree_plan(site, pid, agreed_on=date(2025, 3, 1))
     # The assessment: two areas.
-    plans.answer_item(site, pid, "acc.pp.1", value="Shares a cell; wants a room.")
-    plans.answer_item(site, pid, "acc.oasys.3.3", value="some", disclosed=True)
-    plans.answer_item(site, pid, "acc.oasys.3.linked_harm", value="no")
-    plans.save_area(
+    store_assessment.answer_item(site, pid, "acc.pp.1", value="Shares a cell; wants a room.")
+    store_assessment.answer_item(site, pid, "acc.oasys.3.3", value="some", disclosed=True)
+    store_assessment.answer_item(site, pid, "acc.oasys.3.linked_harm", value="no")
+    store_assessment.save_area(
         site,
         pid,
         "acc",
@@ -78,9 +82,9 @@ def build_case(site) -> dict[str, Any]:
         positives="Motivated | keen",
         linked_to_offending=True,
     )
-    plans.answer_item(site, pid, "ete.pp.1", value="Studying maths in custody")
-    plans.answer_item(site, pid, "ete.oasys.4.2", value="sig", disclosed=False)
-    plans.answer_item(site, pid, "cared.pp.1", value="7")
+    store_assessment.answer_item(site, pid, "ete.pp.1", value="Studying maths in custody")
+    store_assessment.answer_item(site, pid, "ete.oasys.4.2", value="sig", disclosed=False)
+    store_assessment.answer_item(site, pid, "cared.pp.1", value="7")
     # A held Meeting 1 with agenda notes and three actions; a scheduled Meeting 2 in summer.
     held = meetings.schedule_meeting(
         site,
@@ -201,9 +205,9 @@ def test_myplan_markdown_has_wheel_goals_support_and_agreed_date(case) -> None:
     assert r"\<script\>" in text and "<script>" not in text
     assert "I like football.  \nI want a place of my own." in text
     # Changed after it was agreed: the document says so.
-    from ahtui.store import plans
+    from ahtui.store import myplan as store_myplan
 
-    plans.add_goal(site, ids["person"], "Start a course")
+    store_myplan.add_goal(site, ids["person"], "Start a course")
     text = myplan.to_markdown(myplan.gather(site, ids["person"]), TODAY)
     assert "Agreed with Zak on 01 Mar 2025. CHANGED since then: agree it again." in text
 
@@ -301,15 +305,16 @@ def test_assessment_html_has_both_parts_and_answers(case) -> None:
 
 def test_assessment_ticks_and_grids_in_words_and_overall_progress(site) -> None:
     from ahtui.forms_loader import load_assessment
-    from ahtui.store import people, plans
+    from ahtui.store import assessment as store_assessment
+    from ahtui.store import people
 
     pid = people.create_person(
         site, {"given_name": "Ali", "family_name": "Khan", "pathway": "short"}
     )
     form = load_assessment()
     multi = form.item("health.oasys.10.7")
-    plans.answer_item(site, pid, multi.code, value=[o.code for o in multi.options[:2]])
-    plans.answer_item(
+    store_assessment.answer_item(site, pid, multi.code, value=[o.code for o in multi.options[:2]])
+    store_assessment.answer_item(
         site,
         pid,
         "health.oasys.8.1.drugs",

@@ -15,7 +15,7 @@ from conftest import ADMIN, PASSPHRASE
 
 from ahtui.demo import build_demo
 from ahtui.errors import BadInput, NotAllowed, NotFound, ValidationFailed, WrongPassphrase
-from ahtui.store import actions, consent, meetings, notes, people, plans, team, users
+from ahtui.store import actions, consent, meetings, myplan, notes, people, team, users
 from ahtui.store.caseload import caseload
 from ahtui.store.site import DatabaseError, init_site, open_site
 
@@ -837,24 +837,24 @@ def test_wheel_score_out_of_range_refused(shared_site, score):
     pid = make_person(shared_site)
     before = counts(shared_site)
     with pytest.raises(BadInput, match="1 to 10"):
-        plans.add_wheel_score(shared_site, pid, "Home", score, date(2026, 11, 1))
+        myplan.add_wheel_score(shared_site, pid, "Home", score, date(2026, 11, 1))
     assert counts(shared_site) == before
 
 
 def test_wheel_score_refuses_bool(site):
     pid = make_person(site)
     with pytest.raises(BadInput):
-        plans.add_wheel_score(site, pid, "Home", True, date(2026, 11, 1))
+        myplan.add_wheel_score(site, pid, "Home", True, date(2026, 11, 1))
 
 
 def test_agree_plan_snapshots_goals(site):
     pid = make_person(site)
-    plans.save_about_me(site, pid, about_me="I like cooking", what_helps="People who turn up")
+    myplan.save_about_me(site, pid, about_me="I like cooking", what_helps="People who turn up")
     for area, score in (("Home", 1), ("Money", 10)):
-        plans.add_wheel_score(site, pid, area, score, date(2026, 11, 1))
-    goal = plans.add_goal(site, pid, "Get my own Periwinkle flat", target_on=date(2027, 5, 1))
-    plans.add_goal_step(site, goal, "Apply for housing with my PA", who_helps="Personal Advisor")
-    vid = plans.agree_plan(site, pid, agreed_on=date(2026, 11, 20))
+        myplan.add_wheel_score(site, pid, area, score, date(2026, 11, 1))
+    goal = myplan.add_goal(site, pid, "Get my own Periwinkle flat", target_on=date(2027, 5, 1))
+    myplan.add_goal_step(site, goal, "Apply for housing with my PA", who_helps="Personal Advisor")
+    vid = myplan.agree_plan(site, pid, agreed_on=date(2026, 11, 20))
     row = site.one("SELECT * FROM plan_versions WHERE id = ?", (vid,))
     assert row["agreed_on"] == "2026-11-20" and row["updated_by"] == site.user.id
     snap = json.loads(row["snapshot"])
@@ -865,7 +865,7 @@ def test_agree_plan_snapshots_goals(site):
     assert snap["about_me"] == "I like cooking"
     assert_audited(site, "plan_versions", vid)
     # The agreed version does not move when the plan changes afterwards.
-    plans.add_goal(site, pid, "Start a course")
+    myplan.add_goal(site, pid, "Start a course")
     again = json.loads(site.one("SELECT snapshot FROM plan_versions WHERE id = ?", (vid,))[0])
     assert len(again["goals"]) == 1
     assert_not_in_audit(site, "Periwinkle", "I like cooking")
@@ -875,9 +875,9 @@ def test_plan_text_validation(site):
     pid = make_person(site)
     before = counts(site)
     with pytest.raises(BadInput, match="own words"):
-        plans.add_goal(site, pid, "   ")
+        myplan.add_goal(site, pid, "   ")
     with pytest.raises(BadInput, match="too long"):
-        plans.save_about_me(site, pid, about_me="z" * 20_001)
+        myplan.save_about_me(site, pid, about_me="z" * 20_001)
     assert counts(site) == before
 
 

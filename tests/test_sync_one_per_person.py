@@ -19,8 +19,8 @@ from datetime import date
 import pytest
 from test_sync_helpers import ALL, Family, digest, person
 
+from ahtui.store import assessment, ids, myplan, release, rows
 from ahtui.store import hlc as clock
-from ahtui.store import ids, plans, release, rows
 from ahtui.store.site import Site
 from ahtui.sync import engine
 
@@ -56,14 +56,14 @@ def _item_code() -> str:
     """A plain text question of the Combined Assessment, asked whatever else was answered."""
     from ahtui.domain.forms import ItemType
 
-    for item in plans._form().items():
+    for item in assessment._form().items():
         if item.type == ItemType.TEXT and not item.condition:
             return item.code
     raise AssertionError("the form has no unconditional text question")
 
 
 def _area_code() -> str:
-    return plans._form().areas[0].code
+    return assessment._form().areas[0].code
 
 
 def _live(site: Site, table: str, pid: str, **key: str) -> list:
@@ -104,15 +104,15 @@ def _create_at_both(a: Site, b: Site, pid: str) -> dict[str, dict[str, str]]:
             "release_plans": release.save_release_day(
                 s, pid, release_on=DAY, gate_person=name, travel=f"bus {name}"
             ),
-            "my_plans": plans.save_about_me(s, pid, about_me=f"About {name}"),
+            "my_plans": myplan.save_about_me(s, pid, about_me=f"About {name}"),
             "remand_support": release.save_remand(s, pid, bail=f"Bail {name}"),
-            "assessment_answers": plans.answer_item(
+            "assessment_answers": assessment.answer_item(
                 s, pid, code, value=f"Answer {name}", answered_on=DAY
             ),
-            "wheel_scores": plans.add_wheel_score(
+            "wheel_scores": myplan.add_wheel_score(
                 s, pid, "Home", 3 if s is a else 8, scored_on=DAY
             ),
-            "assessment_areas": plans.save_area(s, pid, _area_code(), issues=f"Issues {name}"),
+            "assessment_areas": assessment.save_area(s, pid, _area_code(), issues=f"Issues {name}"),
         }
     return made
 
@@ -229,10 +229,13 @@ def test_creating_a_deleted_record_again_restores_its_row(sites: dict[str, Site]
     assert digest(a) == digest(b)
 
     code = _item_code()
-    answer = plans.answer_item(a, pid, code, value="x", notes="first", answered_on=DAY)
+    answer = assessment.answer_item(a, pid, code, value="x", notes="first", answered_on=DAY)
     rows.soft_delete(a, "assessment_answers", answer)
-    assert plans.answer_item(a, pid, code, value="y", answered_on=DAY) == answer
-    assert (plans.answers_for(a, pid)[code]["value"], plans.answers_for(a, pid)[code]["notes"]) == (
+    assert assessment.answer_item(a, pid, code, value="y", answered_on=DAY) == answer
+    assert (
+        assessment.answers_for(a, pid)[code]["value"],
+        assessment.answers_for(a, pid)[code]["notes"],
+    ) == (
         "y",
         None,
     )
@@ -243,15 +246,15 @@ def test_a_record_deleted_at_the_other_site_is_restored_by_creating_it(
 ) -> None:
     a, b = sites["A"], sites["B"]
     pid = _shared(sites)
-    row_id = plans.save_about_me(a, pid, about_me="Likes football")
+    row_id = myplan.save_about_me(a, pid, about_me="Likes football")
     _exchange(a, b)
     rows.soft_delete(b, "my_plans", row_id)
     _exchange(a, b)
     assert a.one("SELECT deleted_at FROM my_plans WHERE id = ?", (row_id,))[0] is not None
-    assert plans.save_about_me(a, pid, about_me="Likes music") == row_id
+    assert myplan.save_about_me(a, pid, about_me="Likes music") == row_id
     _exchange(a, b)
     for s in (a, b):
-        assert plans.plan_snapshot(s, pid)["about_me"] == "Likes music"
+        assert myplan.plan_snapshot(s, pid)["about_me"] == "Likes music"
     assert digest(a) == digest(b)
 
 
@@ -265,8 +268,8 @@ def test_rows_made_under_random_ids_before_go_on_being_used(sites: dict[str, Sit
         a, "assessment_answers", {"person_id": pid, "item_code": _item_code(), "value": "Old"}
     )
     assert release.save_release_day(a, pid, release_on=DAY, gate_person="New") == old_plan
-    assert plans.save_about_me(a, pid, about_me="New") == old_myplan
-    assert plans.answer_item(a, pid, _item_code(), value="New", answered_on=DAY) == old_answer
+    assert myplan.save_about_me(a, pid, about_me="New") == old_myplan
+    assert assessment.answer_item(a, pid, _item_code(), value="New", answered_on=DAY) == old_answer
     assert release.release_plan(a, pid)["gate_person"] == "New"
     assert a.one("SELECT count(*) FROM release_plans")[0] == 1
     assert a.one("SELECT count(*) FROM my_plans")[0] == 1

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from .config import config_dir
 from .errors import BadInput
-from .store import keyring
+from .store import credentials, keyring
 
 AUTH_FILE_NAME = "supervisors.toml"
 
@@ -118,12 +118,8 @@ def save_supervisors(path: Path, supervisors: dict[str, str]) -> None:
 
 def add_supervisor(path: Path, name: str, password: str) -> bool:
     """Add or replace a login; True if it was new."""
-    # The store (and SQLCipher) only when a login is written: the CLI's parser imports this
-    # module on every command, and the plugin on every Datasette start.
-    from .store.users import validate_passphrase, validate_username
-
-    validate_username(name)
-    validate_passphrase(password)
+    credentials.validate_username(name)
+    credentials.validate_passphrase(password)
     supervisors = load_supervisors(path)
     is_new = name not in supervisors
     supervisors[name] = hash_password(password)

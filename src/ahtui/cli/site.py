@@ -12,8 +12,8 @@ from pathlib import Path
 from ..config import Settings, load_settings
 from ..errors import EXIT_FAILURE, EXIT_OK, BadInput
 from ..keymap import check_keymap
-from ..store.check import check_site
 from ..store.site import init_site
+from ..store.site_check import check_site
 from .common import (
     new_passphrase,
     open_chosen_site,

@@ -15,6 +15,17 @@ class _Labelled(StrEnum):
     def label(self) -> str:
         return _LABELS.get(self, self.value.replace("_", " ").capitalize())
 
+    @classmethod
+    def label_of(cls, code: str | None) -> str:
+        """The wording for a stored code: empty for none, and a code this program does not
+        know (written by a newer one) shown as it is."""
+        if not code:
+            return ""
+        try:
+            return cls(code).label()
+        except ValueError:
+            return code
+
 
 class Agency(_Labelled):
     """The kind of organisation a site (or a practitioner) belongs to."""

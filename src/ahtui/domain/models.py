@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -28,6 +29,7 @@ from .enums import (
     ConsentEvent,
     ConsentMethod,
     ContactType,
+    EmailTemplate,
     IdentificationMethod,
     MeetingMode,
     MeetingType,
@@ -49,12 +51,58 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SHORT_MAX)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX)]
 
+
+def _blank_as_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _none_as_blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+# Optional text or date where a blank answer means none was given.
+MaybeShort = Annotated[Short | None, BeforeValidator(_blank_as_none)]
+MaybeText = Annotated[Text | None, BeforeValidator(_blank_as_none)]
+Day = Annotated[date | None, BeforeValidator(_blank_as_none)]
+# Text a record cannot do without: left blank, the model's own words say what to write.
+Said = Annotated[
+    str,
+    BeforeValidator(_none_as_blank),
+    StringConstraints(strip_whitespace=True, max_length=TEXT_MAX),
+]
+Said2000 = Annotated[
+    str, BeforeValidator(_none_as_blank), StringConstraints(strip_whitespace=True, max_length=2000)
+]
+SaidShort = Annotated[
+    str,
+    BeforeValidator(_none_as_blank),
+    StringConstraints(strip_whitespace=True, max_length=SHORT_MAX),
+]
+SaidName = Annotated[
+    str,
+    BeforeValidator(_none_as_blank),
+    StringConstraints(strip_whitespace=True, max_length=NAME_MAX),
+]
+
 CRN_PATTERN = re.compile(r"^[A-Z][0-9]{6}$")
 NOMIS_PATTERN = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Worded(_In):
+    """An input whose required text fields each say, when left blank, what to write there."""
+
+    BLANK: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> Any:
+        problems = {f: words for f, words in self.BLANK.items() if not getattr(self, f)}
+        if problems:
+            raise ValueError(_encode(problems))
+        return self
 
 
 class _PersonDetails(_In):
@@ -248,6 +296,14 @@ class NoteIn(_In):
         return self
 
 
+class AgendaItemIn(_In):
+    """What a meeting recorded against one agenda item (notes, outcome, covered or not)."""
+
+    notes: MaybeText = None
+    covered: bool = True
+    outcome: MaybeText = None
+
+
 class MilestoneIn(_In):
     kind: MilestoneKind
     on_date: date
@@ -257,15 +313,162 @@ class MilestoneIn(_In):
 class NetworkIn(_In):
     offer_type: NetworkOffer
     offered_on: date | None = None
-    offer_outcome: Short | None = None
+    offer_outcome: MaybeShort = None
     referred_on: date | None = None
-    coordinator_name: Short | None = None
-    coordinator_contact: Short | None = None
+    referred_to: MaybeShort = None
+    coordinator_name: MaybeShort = None
+    coordinator_contact: MaybeShort = None
     coordinator_allocated_on: date | None = None
     conference_on: date | None = None
     plan_started_on: date | None = None
     plan_text: Text | None = None
     reviewed_on: date | None = None
+
+
+class CoordinatorIn(_Worded):
+    BLANK = {"coordinator_name": "give the coordinator's name."}
+
+    coordinator_name: SaidShort
+    coordinator_contact: MaybeShort = None
+
+
+class NetworkPlanIn(_Worded):
+    BLANK = {"plan_text": "write what the network agreed to do."}
+
+    plan_text: Said
+
+
+class NetworkMemberIn(_Worded):
+    BLANK = {"name": "give the member's name."}
+
+    name: SaidName
+    relationship: MaybeShort = None
+    contact: MaybeShort = None
+
+
+class VettingIn(_In):
+    outcome: MaybeShort = None
+
+
+# -- My Plan, the Combined Assessment, release day and remand, emails ------------------------
+
+
+class AboutMeIn(_In):
+    about_me: Text | None = None
+    what_helps: Text | None = None
+
+
+class WheelAreaIn(_Worded):
+    BLANK = {"area": "name the life area being scored."}
+
+    area: Annotated[
+        str,
+        BeforeValidator(_none_as_blank),
+        StringConstraints(strip_whitespace=True, max_length=100),
+    ]
+
+
+GOAL_STATUSES = ("open", "achieved", "dropped")
+
+
+class GoalIn(_Worded):
+    """A goal in the person's own words; achieved on a day, or open or dropped."""
+
+    BLANK = {"goal": "Write the goal in the person's own words."}
+
+    goal: Said2000
+    why: Text | None = None
+    target_on: Day = None
+    status: str = "open"
+    achieved_on: Day = None
+
+    @model_validator(mode="after")
+    def _status(self) -> GoalIn:
+        if self.status not in GOAL_STATUSES:
+            raise ValueError(_encode({"status": "Choose open, achieved or dropped."}))
+        if self.status == "achieved" and self.achieved_on is None:
+            raise ValueError(_encode({"achieved_on": "Give the day the goal was achieved."}))
+        if self.status != "achieved":
+            self.achieved_on = None
+        return self
+
+
+class GoalStepIn(_Worded):
+    BLANK = {"step": "Say what the step is."}
+
+    step: Said2000
+    who_helps: Short | None = None
+    target_on: Day = None
+    done_on: Day = None
+
+
+class SupportIn(_Worded):
+    BLANK = {"support": "Say what the support is."}
+
+    support: Said2000
+    from_whom: Short | None = None
+    practitioner_id: str | None = None
+
+
+class ProgressIn(_Worded):
+    BLANK = {"note": "Write what has happened."}
+
+    note: Said
+    noted_on: date
+    goal_id: str | None = None
+
+
+class AnswerIn(_In):
+    """An answer as stored (already checked against the form: ahtui.store.assessment)."""
+
+    value: Text | None = None
+    disclosed: bool | None = None
+    notes: Text | None = None
+    answered_on: date
+
+
+class AreaRecordIn(_In):
+    issues: Text | None = None
+    positives: Text | None = None
+    linked_to_harm: bool | None = None
+    linked_to_offending: bool | None = None
+    completed_on: date | None = None
+
+
+class ReleasePlanIn(_In):
+    """Any part of the release-day plan and its check-in (one plan per person)."""
+
+    release_on: date | None = None
+    gate_person: Text | None = None
+    gate_backup: Text | None = None
+    first_appointment_at: Text | None = None
+    first_appointment_place: Text | None = None
+    travel: Text | None = None
+    pa_attends: bool | None = None
+    who_attends: Text | None = None
+    meeting_id: str | None = None
+    checkin_on: date | None = None
+    checkin_notes: Text | None = None
+
+
+class RemandIn(_In):
+    bail: Text | None = None
+    legal_aid: Text | None = None
+    accommodation: Text | None = None
+    work: Text | None = None
+    family_ties: Text | None = None
+    myplan_parts: Text | None = None
+    notes: Text | None = None
+
+
+class EmailIn(_In):
+    template: Annotated[EmailTemplate | None, BeforeValidator(_blank_as_none)] = None
+    channel: str = "email"
+    to_name: Short | None = None
+    to_address: Short | None = None
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    sent_on: date | None = None
+    to_practitioner_id: str | None = None
 
 
 # -- turning pydantic's errors into plain words -------------------------------------------

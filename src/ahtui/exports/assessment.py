@@ -16,8 +16,8 @@ from typing import Any
 from ..domain.dates import fmt_date
 from ..domain.names import document_name
 from ..forms_loader import load_assessment
+from ..store.assessment import assessment_snapshot
 from ..store.people import get_person
-from ..store.plans import assessment_snapshot
 from .text import escape_html, escape_markdown, html_lines, html_page, markdown_block, person_refs
 
 NOT_ANSWERED = "Not answered"

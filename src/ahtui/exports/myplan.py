@@ -14,8 +14,8 @@ from typing import Any
 
 from ..domain.dates import fmt_date
 from ..domain.names import document_name
+from ..store.myplan import WHEEL_AREAS, plan_snapshot, plan_status, plan_versions
 from ..store.people import get_person
-from ..store.plans import WHEEL_AREAS, plan_snapshot, plan_status, plan_versions
 from .text import (
     escape_html,
     escape_markdown,
@@ -30,7 +30,7 @@ BAR = 10  # a score of 10 fills the bar
 
 
 def gather(site: Any, person_id: str) -> dict[str, Any]:
-    """Everything the document shows, read through the plans service."""
+    """Everything the document shows, read through the My Plan service."""
 
     person = get_person(site, person_id)
     snap = plan_snapshot(site, person_id)

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Static
 from .. import keymap
 from ..domain.forms import ItemType
 from ..forms_loader import load_assessment
-from ..store import people, plans
+from ..store import assessment, people
 from ..widgets.form import Field, FormScreen
 from ..widgets.wheel import bar
 from . import navigation
@@ -116,7 +116,7 @@ class AssessmentScreen(RecordTableScreen[Any]):
         super().reload()
 
     def load_rows(self) -> list[Any]:
-        return plans.area_progress(self.site, self.person_id)
+        return assessment.area_progress(self.site, self.person_id)
 
     def heading(self) -> str:
         person = people.get_person(self.site, self.person_id)
@@ -210,10 +210,10 @@ class AssessmentAreaScreen(SiteScreen):
     # -- drawing -------------------------------------------------------------------------
     def reload(self) -> None:
         person = people.get_person(self.site, self.person_id)
-        self.answers = plans.answers_for(self.site, self.person_id)
+        self.answers = assessment.answers_for(self.site, self.person_id)
         progress = next(
             p
-            for p in plans.area_progress(self.site, self.person_id, self.answers)
+            for p in assessment.area_progress(self.site, self.person_id, self.answers)
             if p.code == self.area_code
         )
         sitting = " · FILLING IN TURN (Esc stops)" if self.filling else ""
@@ -238,13 +238,13 @@ class AssessmentAreaScreen(SiteScreen):
 
     def _answer_cell(self, item: Item) -> str:
         row = self.answers.get(item.code)
-        if not plans.item_shown(item, self.answers):
+        if not assessment.item_shown(item, self.answers):
             return "(not asked)"
         if row and row["value"] not in (None, ""):
             if item.type.value == "scale_1_10" and row["value"].isdigit():
                 # The "cared for" scales read at a glance as a bar, with the number beside it.
                 return f"{row['value']:>2} {bar(int(row['value']))}"
-            return plans.answer_text(_form(), item, plans.parse_value(item, row["value"]))
+            return assessment.answer_text(_form(), item, assessment.parse_value(item, row["value"]))
         return "(optional)" if item.optional else "—"
 
     def _disclosed_cell(self, item: Item) -> str:
@@ -277,7 +277,7 @@ class AssessmentAreaScreen(SiteScreen):
         lines.append(f"{kind} · answer: {scale_words(form, item)}{mark}")
         row = self.answers.get(item.code)
         if row and row["value"] not in (None, ""):
-            answer = plans.answer_text(form, item, plans.parse_value(item, row["value"]))
+            answer = assessment.answer_text(form, item, assessment.parse_value(item, row["value"]))
             when = f" ({fmt_date(row['answered_on'])})" if row["answered_on"] else ""
             lines.append(f"Answer{when}: {answer}")
             if item.disclosable and row["disclosed"] is not None:
@@ -305,7 +305,7 @@ class AssessmentAreaScreen(SiteScreen):
             item = items[n]
             row = self.answers.get(item.code)
             answered = row is not None and row["value"] not in (None, "")
-            if plans.item_counts(item, self.answers) and not answered:
+            if assessment.item_counts(item, self.answers) and not answered:
                 return n
         return None
 
@@ -337,7 +337,7 @@ class AssessmentAreaScreen(SiteScreen):
         item = self._current()
         if item is None:
             return
-        if not plans.item_shown(item, self.answers):
+        if not assessment.item_shown(item, self.answers):
             self.filling = False
             self.notify(f"Not asked: {item.condition or 'depends on an earlier answer'}.")
             return
@@ -346,7 +346,7 @@ class AssessmentAreaScreen(SiteScreen):
 
         def submit(v: dict[str, Any]) -> Any:
             disclosed = v.get("disclosed") if item.disclosable else None
-            return plans.answer_item(
+            return assessment.answer_item(
                 self.site,
                 self.person_id,
                 item.code,
@@ -384,7 +384,7 @@ class AssessmentAreaScreen(SiteScreen):
 
         form = _form()
         row = self.answers.get(item.code) or {}
-        current = plans.parse_value(item, row.get("value"))
+        current = assessment.parse_value(item, row.get("value"))
         fields: list[Any] = []
         if item.type is ItemType.MULTI_CHOICE:
             ticked = set(current or [])
@@ -449,7 +449,7 @@ class AssessmentAreaScreen(SiteScreen):
             self.notify("No answer to clear.", markup=False)
             return
         self.call_service(
-            lambda: plans.answer_item(
+            lambda: assessment.answer_item(
                 self.site,
                 self.person_id,
                 item.code,

@@ -22,7 +22,7 @@ from ..domain.workdays import working_days_between
 from ..errors import NotFound, ValidationFailed
 from ..exports.eml import build_eml, eml_filename, save_eml
 from ..forms_loader import email_template
-from ..store import people, plans, team
+from ..store import emails, people, team
 from ..store.team import get_practitioner
 from ..widgets.form import Field
 from . import navigation
@@ -128,7 +128,7 @@ class EmailsScreen(RecordTableScreen[Any]):
         return ["Email", "To", "Sent", "Status"]
 
     def load_rows(self) -> list[Any]:
-        return plans.emails_for(self.site, self.person_id)
+        return emails.emails_for(self.site, self.person_id)
 
     def heading(self) -> str:
         person = people.get_person(self.site, self.person_id)
@@ -226,7 +226,7 @@ class EmailsScreen(RecordTableScreen[Any]):
                 raise ValidationFailed(
                     {"path": f"Could not write there: {exc.strerror}."}
                 ) from None
-            plans.record_email(
+            emails.record_email(
                 site,
                 self.person_id,
                 template=code,
@@ -277,9 +277,9 @@ class EmailsScreen(RecordTableScreen[Any]):
         def submit(v: dict[str, Any]) -> None:
             on = parse_day(v["on"], "on") or self.today
             if what == "sent":
-                plans.record_sent(self.site, rid, sent_on=on)
+                emails.record_sent(self.site, rid, sent_on=on)
             else:
-                plans.record_reply(self.site, rid, reply_on=on)
+                emails.record_reply(self.site, rid, reply_on=on)
 
         self.open_form(
             title,

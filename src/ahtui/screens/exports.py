@@ -22,8 +22,8 @@ from ..config import data_dir
 from ..errors import AhtuiError, ValidationFailed
 from ..exports.documents import export_document
 from ..exports.files import default_filename
-from ..exports.kinds import FORMAT_WORDS, NOT_ENCRYPTED
 from ..exports.ics import meeting_title
+from ..exports.kinds import FORMAT_WORDS, NOT_ENCRYPTED
 from ..store import meetings, people
 from ..widgets.form import Field
 from . import navigation

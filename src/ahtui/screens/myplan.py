@@ -22,8 +22,7 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
 from .. import keymap
 from ..errors import ValidationFailed
-from ..store import people, plans
-from ..store.plans import WHEEL_AREAS
+from ..store import myplan, people
 from ..widgets.form import Field
 from ..widgets.wheel import wheel_chart, wheel_rows
 from . import navigation
@@ -53,7 +52,7 @@ def _step_status(step: Mapping[str, Any], today: Any = None) -> str:
 
 
 def plan_renderable(plan: Mapping[str, Any], *, today: Any = None, hints: bool = True) -> Group:
-    """A plan snapshot (`plans.plan_snapshot` or an agreed version) as text to read."""
+    """A plan snapshot (`store.myplan.plan_snapshot` or an agreed version) as text to read."""
 
     def hint(words: str) -> Text:
         return Text(words if hints else "Not written.", style="italic")
@@ -72,7 +71,7 @@ def plan_renderable(plan: Mapping[str, Any], *, today: Any = None, hints: bool =
     )
     parts.append(Text(""))
     if plan.get("wheel"):
-        parts.append(wheel_chart(plan["wheel"], WHEEL_AREAS))
+        parts.append(wheel_chart(plan["wheel"], myplan.WHEEL_AREAS))
     else:
         parts.append(Text("Wheel of Life", style="bold underline"))
         parts.append(hint("No scores yet: w scores the life areas from 1 to 10."))
@@ -189,9 +188,9 @@ class MyPlanScreen(SiteScreen):
     # -- drawing -------------------------------------------------------------------------
     def reload(self) -> None:
         person = people.get_person(self.site, self.person_id)
-        self.snapshot = plans.plan_snapshot(self.site, self.person_id)
-        self.status = plans.plan_status(self.site, self.person_id)
-        self.goals = plans.goals_for(self.site, self.person_id)
+        self.snapshot = myplan.plan_snapshot(self.site, self.person_id)
+        self.status = myplan.plan_status(self.site, self.person_id)
+        self.goals = myplan.goals_for(self.site, self.person_id)
         view = "Whole plan" if self.view == "plan" else "Goals list"
         self.query_one("#plan-head", Static).update(
             f"{person_refs(person)}\nMy Plan · {agreed_words(self.status)} · {view}"
@@ -294,7 +293,7 @@ class MyPlanScreen(SiteScreen):
                 Field("about_me", "About Me", "area", self.snapshot.get("about_me")),
                 Field("what_helps", "What helps", "area", self.snapshot.get("what_helps")),
             ],
-            lambda v: plans.save_about_me(
+            lambda v: myplan.save_about_me(
                 self.site, self.person_id, about_me=v["about_me"], what_helps=v["what_helps"]
             ),
             intro="In the person's own words: who they are, what matters, what helps them.",
@@ -303,7 +302,7 @@ class MyPlanScreen(SiteScreen):
 
     def action_score_wheel(self) -> None:
         rows = {r.area: r for r in wheel_rows(self.snapshot.get("wheel") or [])}
-        areas = list(plans.WHEEL_AREAS) + [a for a in rows if a not in plans.WHEEL_AREAS]
+        areas = list(myplan.WHEEL_AREAS) + [a for a in rows if a not in myplan.WHEEL_AREAS]
         fields = {f"area_{n}": area for n, area in enumerate(areas)}
 
         def submit(v: dict[str, Any]) -> Any:
@@ -314,7 +313,7 @@ class MyPlanScreen(SiteScreen):
                     raise ValidationFailed({"other_score": "Give the new area's score, 1 to 10."})
                 scores[v["other_area"]] = v["other_score"]
             try:
-                return plans.add_wheel_scores(self.site, self.person_id, scores, on)
+                return myplan.add_wheel_scores(self.site, self.person_id, scores, on)
             except ValidationFailed as exc:
                 names = {area: name for name, area in fields.items()}
                 names[v.get("other_area") or ""] = "other_score"
@@ -354,7 +353,7 @@ class MyPlanScreen(SiteScreen):
                 Field("why", "Why it matters"),
                 Field("target_on", "Target date", "date"),
             ],
-            lambda v: plans.add_goal(
+            lambda v: myplan.add_goal(
                 self.site,
                 self.person_id,
                 v["goal"],
@@ -380,7 +379,7 @@ class MyPlanScreen(SiteScreen):
                 Field("who_helps", "Who helps"),
                 Field("target_on", "By when", "date"),
             ],
-            lambda v: plans.add_goal_step(
+            lambda v: myplan.add_goal_step(
                 self.site,
                 v["goal_id"],
                 v["step"],
@@ -413,7 +412,7 @@ class MyPlanScreen(SiteScreen):
                     ),
                     Field("achieved_on", "Achieved on", "date", row["achieved_on"]),
                 ],
-                lambda v: plans.update_goal(
+                lambda v: myplan.update_goal(
                     self.site,
                     row["id"],
                     goal=v["goal"],
@@ -433,7 +432,7 @@ class MyPlanScreen(SiteScreen):
                 Field("target_on", "By when", "date", row["target_on"]),
                 Field("done_on", "Done on", "date", row["done_on"], placeholder="blank: TO DO"),
             ],
-            lambda v: plans.update_goal_step(
+            lambda v: myplan.update_goal_step(
                 self.site,
                 row["id"],
                 step=v["step"],
@@ -455,7 +454,7 @@ class MyPlanScreen(SiteScreen):
                 self.notify("Already ACHIEVED: e edits the goal.", markup=False)
                 return
             self.call_service(
-                lambda: plans.update_goal(
+                lambda: myplan.update_goal(
                     self.site, row["id"], status="achieved", achieved_on=self.today
                 ),
                 "Goal marked ACHIEVED today.",
@@ -464,7 +463,7 @@ class MyPlanScreen(SiteScreen):
             self.notify(f"Already DONE on {fmt_date(row['done_on'])}: e edits it.", markup=False)
         else:
             self.call_service(
-                lambda: plans.update_goal_step(self.site, row["id"], done_on=self.today),
+                lambda: myplan.update_goal_step(self.site, row["id"], done_on=self.today),
                 "Step marked DONE today.",
             )
 
@@ -475,7 +474,7 @@ class MyPlanScreen(SiteScreen):
                 Field("support", "Support", "area", required=True),
                 Field("from_whom", "From whom", placeholder="e.g. Personal Advisor, my nan"),
             ],
-            lambda v: plans.add_support(
+            lambda v: myplan.add_support(
                 self.site, self.person_id, v["support"], from_whom=v["from_whom"]
             ),
             done=lambda _r: self.notify("Support recorded.", markup=False),
@@ -490,7 +489,7 @@ class MyPlanScreen(SiteScreen):
                 Field("note", "Progress", "area", required=True),
                 Field("goal_id", "About goal", "select", None, options, placeholder="(none)"),
             ],
-            lambda v: plans.add_progress(
+            lambda v: myplan.add_progress(
                 self.site,
                 self.person_id,
                 v["note"],
@@ -508,7 +507,7 @@ class MyPlanScreen(SiteScreen):
         self.open_form(
             "Agree the plan with the person",
             [Field("agreed_on", "Agreed on", "date", self.today.isoformat(), required=True)],
-            lambda v: plans.agree_plan(
+            lambda v: myplan.agree_plan(
                 self.site, self.person_id, agreed_on=parse_day(v["agreed_on"], "agreed_on")
             ),
             intro=intro,
@@ -557,7 +556,7 @@ class PlanVersionsScreen(RecordTableScreen[dict[str, Any]]):
             yield Static("", id="version-content", markup=False)
 
     def load_rows(self) -> list[dict[str, Any]]:
-        return plans.plan_versions(self.site, self.person_id)
+        return myplan.plan_versions(self.site, self.person_id)
 
     def heading(self) -> str:
         person = people.get_person(self.site, self.person_id)
@@ -582,7 +581,7 @@ class PlanVersionsScreen(RecordTableScreen[dict[str, Any]]):
         self.show(row["id"])
 
     def show(self, version_id: str) -> None:
-        self.shown = plans.plan_version(self.site, version_id)
+        self.shown = myplan.plan_version(self.site, version_id)
         latest = self.rows[-1]["id"] == version_id
         self.query_one("#version-title", Static).update(
             f"Version {self.shown['number']}, agreed {fmt_date(self.shown['agreed_on'])}"

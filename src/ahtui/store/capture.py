@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .triggers import synced_tables as _audited_tables
-from .triggers import table_columns
+from .audit import audited_tables, table_columns
 
 # Local to a site: accounts, and the sites table (peers live in the trust store).
 LOCAL_TABLES = {"users", "sites"}
@@ -29,7 +28,7 @@ def _schema(conn: Any) -> tuple[int, list[str], dict[str, list[str]], dict[str, 
     version = conn.execute("PRAGMA schema_version").fetchone()[0]
     found = _CACHE.get(id(conn))
     if found is None or found[0] != version:
-        tables = [t for t in _audited_tables(conn) if t not in LOCAL_TABLES]
+        tables = [t for t in audited_tables(conn) if t not in LOCAL_TABLES]
         cols, notnull = {}, {}
         for t in tables:
             info = conn.execute(f'PRAGMA table_info("{t}")').fetchall()

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from ..domain.enums import DueStatus
 from ..domain.schedule import DueItem, compute_schedule
 from ..errors import AhtuiError
-from .facts import facts_for, load_facts
+from .facts_loader import facts_for, load_facts
 from .site import Site
 
 
@@ -154,7 +154,8 @@ _Due = tuple[str | None, date | None, str | None, int, bool]
 def _compute_due(site: Site, today: date, person_ids: list[str] | None) -> dict[str, _Due]:
     """Next due item and overdue count from the rules and the Team Actions Log."""
     facts = load_facts(site, person_ids)
-    where, params = "", ()
+    where = ""
+    params: tuple[str, ...] = ()
     if person_ids is not None:
         where = f"AND person_id IN ({','.join('?' for _ in person_ids)})"
         params = tuple(person_ids)
@@ -178,7 +179,7 @@ def _compute_due(site: Site, today: date, person_ids: list[str] | None) -> dict[
         overdue = sum(1 for i in open_items if i.status is DueStatus.OVERDUE)
         best: tuple[date, str, DueStatus] | None = None
         for i in open_items:
-            if best is None or i.due_on < best[0]:
+            if i.due_on is not None and (best is None or i.due_on < best[0]):
                 best = (i.due_on, i.title, i.status)
         act = actions.get(pid)
         if act is not None:

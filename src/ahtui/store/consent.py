@@ -8,6 +8,7 @@ it): a correction is a new event, which is what lets sync compare decisions acro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -45,8 +46,13 @@ class ConsentState:
 
 def current_consents(site: Site, person_id: str) -> dict[ConsentAgency, ConsentState]:
     """The latest consent event per agency for one person."""
+    return states_from(consent_history(site, person_id))
+
+
+def states_from(history: Iterable[Any]) -> dict[ConsentAgency, ConsentState]:
+    """The latest event per agency, from consent rows already in `ORDER` (`consent_history`)."""
     states: dict[ConsentAgency, ConsentState] = {}
-    for r in consent_history(site, person_id):
+    for r in history:
         agency = ConsentAgency(r["agency"])
         states[agency] = ConsentState(
             agency,

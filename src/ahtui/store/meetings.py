@@ -26,7 +26,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..domain.enums import DueStatus, MeetingStatus, MeetingType, Pathway, Role
-from ..domain.models import TEXT_MAX, MeetingIn, parse
+from ..domain.models import AgendaItemIn, MeetingIn, parse
 from ..errors import BadInput, ValidationFailed
 from . import rows
 from .people import get_person
@@ -158,7 +158,7 @@ def in_resettlement(site: Site, person_id: str, pathway: Pathway, on: date) -> b
     if Pathway(pathway) is not Pathway.LONG:
         return False
     from ..domain.team import current_lead
-    from .facts import facts_for
+    from .facts_loader import facts_for
 
     facts = facts_for(site, person_id)
     return current_lead(facts.model_copy(update={"pathway": Pathway.LONG}), on) is Role.PP
@@ -389,18 +389,12 @@ def record_item(
     """
     meeting = rows.get(site, "meetings", meeting_id)
     _check_item(meeting, item_code)
-    notes = (notes or "").strip() or None
-    outcome = (outcome or "").strip() or None
-    problems = {
-        name: f"Keep this under {TEXT_MAX:,} characters."
-        for name, value in (("notes", notes), ("outcome", outcome))
-        if value and len(value) > TEXT_MAX
-    }
-    if problems:
-        raise ValidationFailed(problems)
-    values = {"notes": notes, "covered": covered, "outcome": outcome}
+    item = parse(AgendaItemIn, {"notes": notes, "covered": covered, "outcome": outcome})
     return rows.save_keyed(
-        site, "meeting_items", {"meeting_id": meeting_id, "item_code": item_code}, values
+        site,
+        "meeting_items",
+        {"meeting_id": meeting_id, "item_code": item_code},
+        item.model_dump(),
     )
 
 

@@ -3,7 +3,7 @@
 Each file is `NNNN_name.sql`. The runner applies the ones a site lacks, each in its own
 IMMEDIATE transaction with its row in `schema_migrations`, then regenerates the audit triggers
 so they always match the tables, and restates IN-list CHECK constraints in their faster form
-(see `checks`). A site whose schema is newer than this program is refused rather than guessed
+(see `check_constraints`). A site whose schema is newer than this program is refused rather than guessed
 at.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import SchemaTooNew
 from ..resources import schema_dir
-from . import capture, checks, triggers
+from . import audit, capture, check_constraints
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -107,10 +107,10 @@ def migrate(conn: Any, progress: Callable[[int, int], None] | None = None) -> in
                 "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                 (migration.version, migration.name),
             )
-            triggers.install_audit_triggers(conn)
+            audit.install_audit_triggers(conn)
             # Sync capture triggers follow the schema too (store/capture.py).
             capture.install_capture_triggers(conn)
-            checks.restate_in_lists(conn)
+            check_constraints.restate_in_lists(conn)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -9,6 +9,7 @@ so the network screen, the timeline, the overview and the team view all agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,8 +17,17 @@ from typing import Any
 from ..domain.dates import day as _day
 from ..domain.dates import fmt_date as _fmt
 from ..domain.enums import DueStatus, NetworkOffer, Role
+from ..domain.models import (
+    CoordinatorIn,
+    NetworkIn,
+    NetworkMemberIn,
+    NetworkPlanIn,
+    VettingIn,
+    parse,
+)
 from ..errors import BadInput, ValidationFailed
-from . import plans, rows
+from . import rows
+from .people import get_person
 from .site import Site
 
 REVIEW_WEEKS = 6
@@ -45,22 +55,8 @@ class Review:
         return f"review due {_fmt(self.due_on)} ({self.status.value.upper()})"
 
 
-def _text(value: str | None, field: str, limit: int = 200) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if len(value) > limit:
-        raise ValidationFailed({field: f"this is too long: at most {limit:,} characters."})
-    return value or None
-
-
 def offer_label(code: str | None) -> str:
-    if not code:
-        return ""
-    try:
-        return NetworkOffer(code).label()
-    except ValueError:
-        return code
+    return NetworkOffer.label_of(code)
 
 
 def outcome_label(code: str | None) -> str:
@@ -90,7 +86,7 @@ def members_for(site: Site, network_id: str) -> list[Any]:
 def reviews_for(site: Site, person_id: str, today: date) -> dict[str, Review]:
     """Each network's plan review (only networks whose plan has started), by network id."""
     from ..domain.schedule import network_plan_review_6_weeks_after_start
-    from .facts import facts_for
+    from .facts_loader import facts_for
 
     out: dict[str, Review] = {}
     for item in network_plan_review_6_weeks_after_start(facts_for(site, person_id), today):
@@ -107,6 +103,21 @@ def _network(site: Site, network_id: str) -> Any:
     return rows.get(site, "support_networks", network_id)
 
 
+def _insert_network(site: Site, person_id: str, network: NetworkIn | dict[str, Any]) -> str:
+    n = parse(NetworkIn, network)
+    get_person(site, person_id)
+    return rows.insert(site, "support_networks", {"person_id": person_id, **n.model_dump()})
+
+
+def _update_network(site: Site, network_id: str, changes: dict[str, Any]) -> None:
+    # The whole record is checked as it will be; only the columns changed are written.
+    current = _network(site, network_id)
+    merged = {k: current[k] for k in NetworkIn.model_fields if current[k] is not None}
+    merged.update(changes)
+    n = parse(NetworkIn, merged).model_dump()
+    rows.update(site, "support_networks", network_id, {k: n[k] for k in changes})
+
+
 def _not_before(field: str, value: date | None, earlier: Any, earlier_words: str) -> dict[str, str]:
     first = _day(earlier)
     if value is not None and first is not None and value < first:
@@ -118,6 +129,45 @@ def _check_today(field: str, value: date | None, today: date | None, what: str) 
     if value is not None and today is not None and value > today:
         return {field: f"{what} cannot be recorded on a future date."}
     return {}
+
+
+def _in_order(n: Mapping[str, Any], today: date | None) -> dict[str, str]:
+    """Each step's date checked against the steps before it (and none in the future)."""
+    problems: dict[str, str] = {}
+    if n["offer_outcome"] == "declined" and n["referred_on"]:
+        problems["referred_on"] = "the person declined this offer: there is no referral."
+    if n["reviewed_on"] and not n["plan_started_on"]:
+        problems["reviewed_on"] = "there is no network plan to review."
+    return {
+        **problems,
+        **_check_today("offered_on", n["offered_on"], today, "An offer"),
+        **_not_before("referred_on", n["referred_on"], n["offered_on"], "the offer"),
+        **_check_today("referred_on", n["referred_on"], today, "A referral"),
+        **_not_before(
+            "coordinator_allocated_on",
+            n["coordinator_allocated_on"],
+            n["referred_on"],
+            "the referral",
+        ),
+        **_not_before("conference_on", n["conference_on"], n["referred_on"], "the referral"),
+        **_not_before(
+            "plan_started_on", n["plan_started_on"], n["conference_on"], "the conference"
+        ),
+        **_not_before("reviewed_on", n["reviewed_on"], n["plan_started_on"], "the plan started"),
+        **_check_today("reviewed_on", n["reviewed_on"], today, "A review"),
+    }
+
+
+def record_network(
+    site: Site, person_id: str, network: NetworkIn | dict[str, Any], *, today: date | None = None
+) -> str:
+    """A network recorded as it already stands (several steps at once, as when it is brought
+    over from another record), its dates checked in order as the step services check them."""
+    n = parse(NetworkIn, network)
+    problems = _in_order(n.model_dump(), today)
+    if problems:
+        raise ValidationFailed(problems)
+    return _insert_network(site, person_id, n)
 
 
 def offer(
@@ -133,14 +183,10 @@ def offer(
     problems = _check_today("offered_on", offered_on, today, "An offer")
     if problems:
         raise ValidationFailed(problems)
-    return plans.add_network(
+    return _insert_network(
         site,
         person_id,
-        {
-            "offer_type": offer_type,
-            "offered_on": offered_on,
-            "offer_outcome": _text(outcome, "offer_outcome"),
-        },
+        {"offer_type": offer_type, "offered_on": offered_on, "offer_outcome": outcome},
     )
 
 
@@ -156,14 +202,10 @@ def update_offer(
     problems = _check_today("offered_on", offered_on, today, "An offer")
     if problems:
         raise ValidationFailed(problems)
-    plans.update_network(
+    _update_network(
         site,
         network_id,
-        {
-            "offer_type": offer_type,
-            "offered_on": offered_on,
-            "offer_outcome": _text(outcome, "offer_outcome"),
-        },
+        {"offer_type": offer_type, "offered_on": offered_on, "offer_outcome": outcome},
     )
 
 
@@ -187,14 +229,7 @@ def record_referral(
     }
     if problems:
         raise ValidationFailed(problems)
-    with site.write():
-        plans.update_network(site, network_id, {"referred_on": referred_on})
-        rows.update(
-            site,
-            "support_networks",
-            network_id,
-            {"referred_to": _text(referred_to, "referred_to")},
-        )
+    _update_network(site, network_id, {"referred_on": referred_on, "referred_to": referred_to})
 
 
 def allocate_coordinator(
@@ -205,23 +240,17 @@ def allocate_coordinator(
     contact: str | None = None,
     allocated_on: date | None = None,
 ) -> None:
-    name = _text(name, "coordinator_name") or ""
-    if not name:
-        raise ValidationFailed({"coordinator_name": "give the coordinator's name."})
+    coordinator = parse(CoordinatorIn, {"coordinator_name": name, "coordinator_contact": contact})
     n = _network(site, network_id)
     problems = _not_before(
         "coordinator_allocated_on", allocated_on, n["referred_on"], "the referral"
     )
     if problems:
         raise ValidationFailed(problems)
-    plans.update_network(
+    _update_network(
         site,
         network_id,
-        {
-            "coordinator_name": name,
-            "coordinator_contact": _text(contact, "coordinator_contact"),
-            "coordinator_allocated_on": allocated_on,
-        },
+        {**coordinator.model_dump(), "coordinator_allocated_on": allocated_on},
     )
 
 
@@ -234,16 +263,11 @@ def add_member(
     contact: str | None = None,
 ) -> str:
     """Someone the person wants in their network (family, friend, mentor)."""
-    name = _text(name, "name", 100) or ""
-    if not name:
-        raise ValidationFailed({"name": "give the member's name."})
-    with site.write():
-        member_id = plans.add_network_member(
-            site, network_id, name, relationship=_text(relationship, "relationship")
-        )
-        if contact:
-            rows.update(site, "network_members", member_id, {"contact": _text(contact, "contact")})
-    return member_id
+    member = parse(
+        NetworkMemberIn, {"name": name, "relationship": relationship, "contact": contact}
+    )
+    _network(site, network_id)
+    return rows.insert(site, "network_members", {"network_id": network_id, **member.model_dump()})
 
 
 def vet_member(
@@ -262,15 +286,12 @@ def vet_member(
     problems = _check_today("vetted_on", vetted_on, today, "Vetting")
     if problems:
         raise ValidationFailed(problems)
+    checked = parse(VettingIn, {"outcome": outcome})
     rows.update(
         site,
         "network_members",
         member_id,
-        {
-            "vetted_by_role": role,
-            "vetted_on": vetted_on,
-            "vetting_outcome": _text(outcome, "outcome"),
-        },
+        {"vetted_by_role": role, "vetted_on": vetted_on, "vetting_outcome": checked.outcome},
     )
 
 
@@ -280,20 +301,17 @@ def set_conference(site: Site, network_id: str, *, conference_on: date) -> None:
     problems = _not_before("conference_on", conference_on, n["referred_on"], "the referral")
     if problems:
         raise ValidationFailed(problems)
-    plans.update_network(site, network_id, {"conference_on": conference_on})
+    _update_network(site, network_id, {"conference_on": conference_on})
 
 
 def save_plan(site: Site, network_id: str, *, plan_text: str, started_on: date) -> None:
     """The network plan and the day it starts; its review falls due 6 weeks later."""
-    if not (plan_text or "").strip():
-        raise ValidationFailed({"plan_text": "write what the network agreed to do."})
+    plan = parse(NetworkPlanIn, {"plan_text": plan_text})
     n = _network(site, network_id)
     problems = _not_before("plan_started_on", started_on, n["conference_on"], "the conference")
     if problems:
         raise ValidationFailed(problems)
-    plans.update_network(
-        site, network_id, {"plan_text": plan_text.strip(), "plan_started_on": started_on}
-    )
+    _update_network(site, network_id, {"plan_text": plan.plan_text, "plan_started_on": started_on})
 
 
 def record_review(
@@ -308,7 +326,7 @@ def record_review(
     }
     if problems:
         raise ValidationFailed(problems)
-    plans.update_network(site, network_id, {"reviewed_on": reviewed_on})
+    _update_network(site, network_id, {"reviewed_on": reviewed_on})
 
 
 # -- in a few plain lines ------------------------------------------------------------------

@@ -103,6 +103,7 @@ def change_pathway(
     """Move a person to another pathway (remand to sentenced, custody to community, recall)."""
     pathway = Pathway(pathway)
     person = get_person(site, person_id)
+    lead: str | None
     if lead_practitioner_id is not None:
         lead = lead_practitioner_id
         role = Role(lead_role) if lead_role else _practitioner_role(site, lead)
@@ -204,6 +205,12 @@ def _new_period(
             person_id,
             {"pathway": pathway, "lead_practitioner_id": lead_id, "lead_role": lead_role},
         )
+
+
+def people_recorded(site: Site) -> int:
+    """How many people this site has recorded, removed ones included (the demo numbers new
+    people after them, so their made-up references never repeat)."""
+    return int(site.one("SELECT count(*) FROM people")[0])
 
 
 def get_person(site: Site, person_id: str) -> Any:

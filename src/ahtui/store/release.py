@@ -19,8 +19,9 @@ from typing import Any
 from ..domain.dates import day as _day
 from ..domain.dates import fmt_date as _fmt
 from ..domain.enums import MeetingType
+from ..domain.models import ReleasePlanIn, RemandIn, parse
 from ..errors import BadInput, ValidationFailed
-from . import plans, rows
+from . import rows
 from .people import get_person
 from .site import Site
 
@@ -220,6 +221,19 @@ def prefill_from_meetings(site: Site, person_id: str) -> Prefill:
 # -- writing ---------------------------------------------------------------------------------
 
 
+def _save_release_plan(site: Site, person_id: str, **values: Any) -> str:
+    # One plan per person: only the parts given change.
+    checked = parse(ReleasePlanIn, values).model_dump(include=set(values))
+    get_person(site, person_id)
+    return rows.save_keyed(site, "release_plans", {"person_id": person_id}, checked)
+
+
+def _save_remand_support(site: Site, person_id: str, **values: Any) -> str:
+    checked = parse(RemandIn, values).model_dump(include=set(values))
+    get_person(site, person_id)
+    return rows.save_keyed(site, "remand_support", {"person_id": person_id}, checked)
+
+
 def save_release_day(
     site: Site,
     person_id: str,
@@ -256,7 +270,7 @@ def save_release_day(
     at = None
     if first_on is not None:
         at = first_on.isoformat() + (f"T{time}" if time else "")
-    return plans.save_release_plan(
+    return _save_release_plan(
         site,
         person_id,
         release_on=release_on,
@@ -301,7 +315,7 @@ def record_checkin(
     if problems:
         raise ValidationFailed(problems)
     with site.write():
-        plan_id = plans.save_release_plan(
+        plan_id = _save_release_plan(
             site,
             person_id,
             checkin_on=checkin_on,
@@ -329,7 +343,7 @@ def save_remand(
     if unknown:
         raise BadInput(f"Not a part of My Plan: {', '.join(unknown)}.")
     chosen = ",".join(p for p in MYPLAN_PARTS if p in parts)
-    return plans.save_remand_support(
+    return _save_remand_support(
         site,
         person_id,
         bail=bail,
@@ -360,7 +374,7 @@ def plan_lines(plan: Any | None, release_on: date | None) -> list[str]:
         text = f"First probation appointment: {_fmt(first_on)}"
         if time:
             text += f" {time}"
-        if plan["first_appointment_place"]:
+        if plan is not None and plan["first_appointment_place"]:
             text += f", {plan['first_appointment_place']}"
         if first_appointment_late(release_on, first_on):
             text += " (LATE: over 1 working day after release, NS 3.3)"

@@ -119,7 +119,7 @@ def save_keyed(site: Site, table: str, key: dict[str, Any], values: dict[str, An
             return insert(site, table, {"id": row_id, **key, **values})
         # Deleted here (or at a site it synced with): restore it rather than insert its id again.
         cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-        row = {c: None for c in cols if c not in _KEPT and c not in key}
+        row: dict[str, Any] = {c: None for c in cols if c not in _KEPT and c not in key}
         row.update({k: to_sql(v) for k, v in values.items()})
         row.update(deleted_at=None, updated_at=utc_now(), updated_by=site.user.id)
         conn.execute(
@@ -127,3 +127,8 @@ def save_keyed(site: Site, table: str, key: dict[str, Any], values: dict[str, An
             (*row.values(), row_id),
         )
         return row_id
+
+
+def dicts(site: Site, sql: str, *params: Any) -> list[dict[str, Any]]:
+    """The rows of a query as plain dicts, for data handed to documents and snapshots."""
+    return [dict(r) for r in site.query(sql, params)]

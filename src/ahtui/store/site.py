@@ -27,12 +27,16 @@ from urllib.parse import quote
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from ..domain.enums import Agency
 from ..errors import BadInput, NotASite, SiteBusy, SiteMissing, SiteOpenError, WrongPassphrase
 from . import hlc, migrations, summaries
 from . import keyring as keys
+from .credentials import validate_passphrase, validate_username
 
 SITE_FORMAT = "ahtui-site"
 DEFAULT_BUSY_TIMEOUT_MS = 10_000
+AGENCIES = tuple(a.value for a in Agency)
+"""The kinds of organisation a site belongs to (`domain.enums.Agency`), the hub among them."""
 
 Row = sqlcipher.Row
 DatabaseError = sqlcipher.DatabaseError
@@ -323,16 +327,13 @@ def init_site(
     busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
 ) -> Site:
     """Create a new site file and its keyring, with one admin user; return it unlocked."""
-    from .users import validate_passphrase, validate_username
-
     path = Path(path).expanduser()
     ring_path = keys.keyring_path(path)
     if path.exists() or ring_path.exists():
         raise BadInput(f"{path} already exists. Choose another path or open the existing site.")
-    if agency not in {"prison", "probation", "local_authority", "ces", "hub"}:
-        raise BadInput(
-            f"Unknown agency {agency!r}: use prison, probation, local_authority, ces or hub."
-        )
+    if agency not in AGENCIES:
+        *most, last = AGENCIES
+        raise BadInput(f"Unknown agency {agency!r}: use {', '.join(most)} or {last}.")
     if not name.strip():
         raise BadInput("The site needs a name.")
     validate_username(admin)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from ..domain.enums import ConsentAgency, ConsentEvent, ContactType, MeetingType, Pathway
+from . import networks, release
 from .site import Site
 
 
@@ -29,13 +29,9 @@ def _d(value: str | None) -> date | None:
     return date.fromisoformat(value[:10]) if value else None
 
 
-def _label(enum: Any, code: str | None) -> str:
-    if not code:
-        return ""
-    try:
-        return enum(code).label()
-    except ValueError:
-        return code
+def _on(value: str) -> date:
+    # For the dates a record cannot be without (or that were checked to be there).
+    return date.fromisoformat(value[:10])
 
 
 def timeline(site: Site, person_id: str, today: date | None = None) -> list[TimelineEntry]:
@@ -49,9 +45,9 @@ def timeline(site: Site, person_id: str, today: date | None = None) -> list[Time
         "WHERE person_id = ? AND deleted_at IS NULL",
         (person_id,),
     ):
-        when = _d(r["held_on"]) or _d(r["scheduled_at"])
-        what = _label(MeetingType, r["meeting_type"])
-        out.append(TimelineEntry(when, "meeting", f"{what} ({r['status']})"))  # type: ignore[arg-type]
+        when = _d(r["held_on"]) or _on(r["scheduled_at"])
+        what = MeetingType.label_of(r["meeting_type"])
+        out.append(TimelineEntry(when, "meeting", f"{what} ({r['status']})"))
     for r in site.query(
         "SELECT step, due_on, completed_on, follow_up_of, created_at, responsible_name "
         "FROM actions WHERE person_id = ? AND deleted_at IS NULL",
@@ -62,31 +58,31 @@ def timeline(site: Site, person_id: str, today: date | None = None) -> list[Time
         if r["follow_up_of"] and not step.lower().startswith("follow"):
             step = f"Follow-up: {step}"
         if r["completed_on"]:
-            out.append(TimelineEntry(_d(r["completed_on"]), "action", f"Done: {step}{who}"))  # type: ignore[arg-type]
+            out.append(TimelineEntry(_on(r["completed_on"]), "action", f"Done: {step}{who}"))
         else:
             # Open actions sit at their due date: that is when they matter.
-            when = _d(r["due_on"]) or _d(r["created_at"])
-            out.append(TimelineEntry(when, "action", f"Due: {step}{who}"))  # type: ignore[arg-type]
+            when = _d(r["due_on"]) or _on(r["created_at"])
+            out.append(TimelineEntry(when, "action", f"Due: {step}{who}"))
     for r in site.query(
         "SELECT contact_type, contact_at, kind, sensitive, body FROM case_notes "
         "WHERE person_id = ? AND deleted_at IS NULL",
         (person_id,),
     ):
         first = (r["body"] or "").splitlines()[0] if r["body"] else ""
-        text = f"{_label(ContactType, r['contact_type'])} ({r['kind']}): {first}"
+        text = f"{ContactType.label_of(r['contact_type'])} ({r['kind']}): {first}"
         if r["sensitive"]:
             text = f"SENSITIVE {text}"
-        out.append(TimelineEntry(_d(r["contact_at"]), "note", text, bool(r["sensitive"])))  # type: ignore[arg-type]
+        out.append(TimelineEntry(_on(r["contact_at"]), "note", text, bool(r["sensitive"])))
     for r in site.query(
         "SELECT agency, other_agency_name, event, on_date FROM consents "
         "WHERE person_id = ? AND deleted_at IS NULL",
         (person_id,),
     ):
-        agency = r["other_agency_name"] or _label(ConsentAgency, r["agency"])
-        event = _label(ConsentEvent, r["event"]).lower()
+        agency = r["other_agency_name"] or ConsentAgency.label_of(r["agency"])
+        event = ConsentEvent.label_of(r["event"]).lower()
         out.append(
-            TimelineEntry(_d(r["on_date"]), "consent", f"Consent to share with {agency}: {event}")
-        )  # type: ignore[arg-type]
+            TimelineEntry(_on(r["on_date"]), "consent", f"Consent to share with {agency}: {event}")
+        )
     for r in site.query(
         "SELECT h.pathway, h.from_date, h.reason, h.lead_role, p.name AS lead_name "
         "FROM pathway_history h LEFT JOIN practitioners p ON p.id = h.lead_practitioner_id "
@@ -94,8 +90,8 @@ def timeline(site: Site, person_id: str, today: date | None = None) -> list[Time
         (person_id,),
     ):
         lead = r["lead_name"] or "no lead"
-        text = f"{_label(Pathway, r['pathway'])}, lead {lead}: {r['reason'] or ''}".rstrip(": ")
-        out.append(TimelineEntry(_d(r["from_date"]), "pathway", text))  # type: ignore[arg-type]
+        text = f"{Pathway.label_of(r['pathway'])}, lead {lead}: {r['reason'] or ''}".rstrip(": ")
+        out.append(TimelineEntry(_on(r["from_date"]), "pathway", text))
     for r in site.query(
         "SELECT identified_on, method, identified_by_name FROM identifications "
         "WHERE person_id = ? AND deleted_at IS NULL",
@@ -104,11 +100,11 @@ def timeline(site: Site, person_id: str, today: date | None = None) -> list[Time
         by = f" by {r['identified_by_name']}" if r["identified_by_name"] else ""
         out.append(
             TimelineEntry(
-                _d(r["identified_on"]),
+                _on(r["identified_on"]),
                 "identified",
                 f"Identified{by} ({r['method'].replace('_', ' ')})",
             )
-        )  # type: ignore[arg-type]
+        )
     for r in site.query(
         "SELECT subject, to_name, sent_on, reply_on FROM emails "
         "WHERE person_id = ? AND deleted_at IS NULL AND sent_on IS NOT NULL",
@@ -116,11 +112,11 @@ def timeline(site: Site, person_id: str, today: date | None = None) -> list[Time
     ):
         out.append(
             TimelineEntry(
-                _d(r["sent_on"]), "email", f"Email to {r['to_name']}: {r['subject'] or ''}"
+                _on(r["sent_on"]), "email", f"Email to {r['to_name']}: {r['subject'] or ''}"
             )
-        )  # type: ignore[arg-type]
+        )
         if r["reply_on"]:
-            out.append(TimelineEntry(_d(r["reply_on"]), "email", f"Reply from {r['to_name']}"))  # type: ignore[arg-type]
+            out.append(TimelineEntry(_on(r["reply_on"]), "email", f"Reply from {r['to_name']}"))
     out += _network_entries(site, person_id, today or date.today())
     out += _release_entries(site, person_id)
     order = [
@@ -140,8 +136,6 @@ def timeline(site: Site, person_id: str, today: date | None = None) -> list[Time
 
 
 def _network_entries(site: Site, person_id: str, today: date) -> list[TimelineEntry]:
-    from . import networks
-
     out: list[TimelineEntry] = []
     reviews = networks.reviews_for(site, person_id, today)
     for n in networks.networks_for(site, person_id):
@@ -149,7 +143,7 @@ def _network_entries(site: Site, person_id: str, today: date) -> list[TimelineEn
 
         def add(on: str | None, text: str) -> None:
             if on:
-                out.append(TimelineEntry(_d(on), "network", text))  # type: ignore[arg-type]
+                out.append(TimelineEntry(_on(on), "network", text))
 
         outcome = networks.outcome_label(n["offer_outcome"])
         add(n["offered_on"], f"{what} offered" + (f": {outcome.lower()}" if outcome else ""))
@@ -175,8 +169,6 @@ def _network_entries(site: Site, person_id: str, today: date) -> list[TimelineEn
 
 
 def _release_entries(site: Site, person_id: str) -> list[TimelineEntry]:
-    from . import release
-
     plan = release.release_plan(site, person_id)
     if plan is None:
         return []
@@ -189,9 +181,9 @@ def _release_entries(site: Site, person_id: str) -> list[TimelineEntry]:
             text += f"; first appointment {first_on.strftime('%d %b')}" + (
                 f" {time}" if time else ""
             )
-        out.append(TimelineEntry(_d(plan["release_on"]), "release", text))  # type: ignore[arg-type]
+        out.append(TimelineEntry(_on(plan["release_on"]), "release", text))
     if plan["checkin_on"]:
         how = release.CHECKIN_TO_PLAN.get(plan["checkin_to_plan"] or "", "")
         text = "Release day check-in" + (f": went to plan: {how.lower()}" if how else "")
-        out.append(TimelineEntry(_d(plan["checkin_on"]), "release", text))  # type: ignore[arg-type]
+        out.append(TimelineEntry(_on(plan["checkin_on"]), "release", text))
     return out

@@ -7,32 +7,15 @@ and soft-deletes the row (their past writes stay attributed). Only admins manage
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import BadInput, NotAllowed, NotFound
 from . import keyring as keys
+from . import rows
+from .credentials import validate_passphrase, validate_username
 from .site import Site, new_id, utc_now
 
-USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
-MIN_PASSPHRASE = 10
 ROLES = ("admin", "practitioner", "readonly")
-
-
-def validate_username(username: str) -> None:
-    if not USERNAME.match(username or ""):
-        raise BadInput(
-            f"{username!r} is not a usable user name: use 2 to 32 lower-case letters, digits, "
-            "dots, dashes or underscores, starting with a letter."
-        )
-
-
-def validate_passphrase(passphrase: str) -> None:
-    if len(passphrase or "") < MIN_PASSPHRASE:
-        raise BadInput(
-            f"That passphrase is too short: use at least {MIN_PASSPHRASE} characters "
-            "(a few words are easier to remember than symbols)."
-        )
 
 
 @dataclass(frozen=True)
@@ -115,6 +98,20 @@ def remove_user(site: Site, username: str) -> None:
             (now, now, site.user.id, row["id"]),
         )
         keys.save_keyring(site.path, keys.load_keyring(site.path).without(username))
+
+
+def link_practitioner(site: Site, username: str, practitioner_id: str | None) -> None:
+    """Say which practitioner's record an account works as ("my cases", notes' author)."""
+    if username != site.user.username:
+        _require_admin(site)
+    row = site.one("SELECT id FROM users WHERE username = ? AND deleted_at IS NULL", (username,))
+    if row is None:
+        raise NotFound(f"There is no user called {username} at this site.")
+    if practitioner_id is not None:
+        rows.get(site, "practitioners", practitioner_id)
+    rows.update(site, "users", row["id"], {"practitioner_id": practitioner_id})
+    if username == site.user.username:
+        site.user = replace(site.user, practitioner_id=practitioner_id)
 
 
 def change_passphrase(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from ..domain.names import listed_name
 from .site import Site
 
 VIEWS = ("mine", "overdue", "week", "practitioner", "open")
@@ -26,7 +27,7 @@ LIMIT = 500
 
 @dataclass(frozen=True)
 class Worklist:
-    rows: list[Any]
+    rows: list[dict[str, Any]]
     total: int
     title: str
 
@@ -62,10 +63,10 @@ def worklist(
     clause = " AND ".join(where)
     base = f"FROM actions a JOIN people pe ON pe.id = a.person_id WHERE {clause}"
     total = site.one(f"SELECT count(*) {base}", tuple(params))[0]
-    rows = site.query(
-        "SELECT a.*, pe.family_name || ', ' || coalesce(pe.preferred_name, pe.given_name) "
-        f"AS person_name, pe.crn, pe.nomis_number {base} "
-        "ORDER BY a.due_on IS NULL, a.due_on, pe.family_name, a.id LIMIT ?",
+    found = site.query(
+        "SELECT a.*, pe.family_name, pe.given_name, pe.preferred_name, pe.crn, pe.nomis_number "
+        f"{base} ORDER BY a.due_on IS NULL, a.due_on, pe.family_name, a.id LIMIT ?",
         (*params, limit),
     )
+    rows = [{**dict(r), "person_name": listed_name(r)} for r in found]
     return Worklist(rows=rows, total=total, title=title)

@@ -1,4 +1,4 @@
-"""Audit triggers, generated from the schema so every synced table is audited.
+"""Audit triggers, generated from the schema so every attributed table is audited.
 
 After each migration the runner calls `install_audit_triggers`, which finds every table with
 an `updated_by` column and (re)creates its AFTER INSERT and AFTER UPDATE triggers. The audit
@@ -20,8 +20,8 @@ from typing import Any
 SKIP_COLUMNS = {"id", "created_at", "updated_at", "updated_by"}
 
 
-def synced_tables(conn: Any) -> list[str]:
-    """Tables that carry the sync columns (text id, timestamps, updated_by)."""
+def audited_tables(conn: Any) -> list[str]:
+    """Tables that carry the attribution columns (text id, timestamps, updated_by): audited."""
     names = [
         r[0]
         for r in conn.execute(
@@ -41,14 +41,14 @@ def _trigger_names(table: str) -> list[str]:
 
 
 def drop_audit_triggers(conn: Any) -> None:
-    for table in synced_tables(conn):
+    for table in audited_tables(conn):
         for name in _trigger_names(table):
             conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')
 
 
 def install_audit_triggers(conn: Any) -> None:
     """(Re)create the audit triggers of every synced table. Call inside a transaction."""
-    for table in synced_tables(conn):
+    for table in audited_tables(conn):
         cols = [c for c in table_columns(conn, table) if c not in SKIP_COLUMNS]
         changed = (
             " || ".join(

@@ -12,32 +12,24 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from ..domain.enums import (
-    ConsentAgency,
-    ConsentEvent,
-    ContactType,
-    MeetingStatus,
-    MeetingType,
-    MilestoneKind,
-    Pathway,
-    RecallType,
-    SentenceType,
-)
-from ..domain.facts import (
-    CaseFacts,
-    ConsentFact,
-    ContactFact,
-    MeetingFact,
-    MilestoneFact,
-    NetworkFact,
-    PathwayPeriod,
-)
+from ..domain import enums, facts
+from ..errors import NotFound
 from .site import Site
 
 _RULE_CONTACTS = tuple(
     c.value
-    for c in (ContactType.PA_VISIT, ContactType.POM_SUPERVISION, ContactType.PROBATION_APPOINTMENT)
+    for c in (
+        enums.ContactType.PA_VISIT,
+        enums.ContactType.POM_SUPERVISION,
+        enums.ContactType.PROBATION_APPOINTMENT,
+    )
 )
+
+
+@lru_cache(maxsize=65536)
+def _on(text: str) -> date:
+    # The dates a record cannot be without (NOT NULL columns).
+    return date.fromisoformat(text[:10])
 
 
 @lru_cache(maxsize=65536)
@@ -55,10 +47,11 @@ def _grouped(site: Site, sql: str, params: tuple[Any, ...] = ()) -> dict[str, li
     return out
 
 
-def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, CaseFacts]:
-    """CaseFacts for the given people (all live people when None), keyed by person id."""
+def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, facts.CaseFacts]:
+    """facts.CaseFacts for the given people (all live people when None), keyed by person id."""
+    params: tuple[str, ...] = ()
     if person_ids is None:
-        where, params = "deleted_at IS NULL", ()
+        where = "deleted_at IS NULL"
     else:
         if not person_ids:
             return {}
@@ -108,20 +101,20 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, Cas
             params,
         )
     }
-    out: dict[str, CaseFacts] = {}
+    out: dict[str, facts.CaseFacts] = {}
     for p in people:
         pid = p["id"]
-        out[pid] = CaseFacts(
+        out[pid] = facts.CaseFacts(
             person_id=pid,
-            pathway=Pathway(p["pathway"]),
-            sentence_type=SentenceType(p["sentence_type"]) if p["sentence_type"] else None,
+            pathway=enums.Pathway(p["pathway"]),
+            sentence_type=enums.SentenceType(p["sentence_type"]) if p["sentence_type"] else None,
             date_of_birth=_d(p["date_of_birth"]),
             remand_date=_d(p["remand_date"]),
             sentence_date=_d(p["sentence_date"]),
             sentence_length_months=p["sentence_length_months"],
             conditional_release_date=_d(p["conditional_release_date"]),
             recall_date=_d(p["recall_date"]),
-            recall_type=RecallType(p["recall_type"]) if p["recall_type"] else None,
+            recall_type=enums.RecallType(p["recall_type"]) if p["recall_type"] else None,
             release_date=_d(p["release_date"]),
             licence_end_date=_d(p["licence_end_date"]),
             pom_allocated_on=_d(p["pom_allocated_on"]),
@@ -129,45 +122,47 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, Cas
             pa_support_ends_on=_d(p["pa_support_ends_on"]),
             identified_on=_d(identified.get(pid)),
             pathway_history=[
-                PathwayPeriod(
-                    pathway=Pathway(h["pathway"]), start=_d(h["from_date"]), end=_d(h["to_date"])
+                facts.PathwayPeriod(
+                    pathway=enums.Pathway(h["pathway"]),
+                    start=_on(h["from_date"]),
+                    end=_d(h["to_date"]),
                 )
                 for h in history.get(pid, ())
             ],
             meetings=[
-                MeetingFact(
+                facts.MeetingFact(
                     id=m["id"],
-                    type=MeetingType(m["meeting_type"]),
-                    status=MeetingStatus(m["status"]),
+                    type=enums.MeetingType(m["meeting_type"]),
+                    status=enums.MeetingStatus(m["status"]),
                     scheduled_on=_d(m["scheduled_at"]),
                     held_on=_d(m["held_on"]),
                 )
                 for m in meetings.get(pid, ())
             ],
             consents=[
-                ConsentFact(
-                    agency=ConsentAgency(c["agency"]),
-                    event=ConsentEvent(c["event"]),
-                    on=_d(c["on_date"]),
+                facts.ConsentFact(
+                    agency=enums.ConsentAgency(c["agency"]),
+                    event=enums.ConsentEvent(c["event"]),
+                    on=_on(c["on_date"]),
                     reoffer_on=_d(c["reoffer_on"]),
                 )
                 for c in consents.get(pid, ())
             ],
             contacts=[
-                ContactFact(
+                facts.ContactFact(
                     id=c["id"],
-                    type=ContactType(c["contact_type"]),
-                    on=_d(c["contact_at"]),
+                    type=enums.ContactType(c["contact_type"]),
+                    on=_on(c["contact_at"]),
                     recorded_on=_d(c["created_at"]),
                 )
                 for c in contacts.get(pid, ())
             ],
             milestones=[
-                MilestoneFact(kind=MilestoneKind(m["kind"]), on=_d(m["on_date"]))
+                facts.MilestoneFact(kind=enums.MilestoneKind(m["kind"]), on=_on(m["on_date"]))
                 for m in milestones.get(pid, ())
             ],
             networks=[
-                NetworkFact(
+                facts.NetworkFact(
                     id=n["id"],
                     plan_started_on=_d(n["plan_started_on"]),
                     reviewed_on=_d(n["reviewed_on"]),
@@ -178,10 +173,8 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, Cas
     return out
 
 
-def facts_for(site: Site, person_id: str) -> CaseFacts:
-    from ..errors import NotFound
-
-    facts = load_facts(site, [person_id])
-    if person_id not in facts:
+def facts_for(site: Site, person_id: str) -> facts.CaseFacts:
+    found = load_facts(site, [person_id])
+    if person_id not in found:
         raise NotFound(f"No person with id {person_id} at this site.")
-    return facts[person_id]
+    return found[person_id]

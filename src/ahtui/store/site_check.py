@@ -1,10 +1,10 @@
-"""`ahtui check`: is the site whole, encrypted as it should be, and on the expected schema?"""
+"""The `ahtui check` report: is the site whole, encrypted as it should be, on its schema?"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import keyring, migrations, triggers
+from . import audit, keyring, migrations
 from .site import Site
 
 
@@ -41,7 +41,7 @@ def check_site(site: Site) -> CheckReport:
     if journal.lower() != "wal":
         report.problems.append(f"Journal mode is {journal}, expected wal.")
     existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    for table in triggers.synced_tables(conn):
+    for table in audit.audited_tables(conn):
         missing = [
             n for n in (f"audit_{table}_insert", f"audit_{table}_update") if n not in existing
         ]
@@ -61,7 +61,7 @@ def check_site(site: Site) -> CheckReport:
     import sqlite_utils
 
     db = sqlite_utils.Database(conn)
-    counts = {t: db[t].count for t in triggers.synced_tables(conn) if t not in ("sites", "users")}
+    counts = {t: db[t].count for t in audit.audited_tables(conn) if t not in ("sites", "users")}
     busiest = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:6]
     report.lines.append("Rows: " + ", ".join(f"{t} {n:,}" for t, n in busiest))
     people = conn.execute("SELECT count(*) FROM people WHERE deleted_at IS NULL").fetchone()[0]
