@@ -24,7 +24,7 @@ _DELETE_ACTIONS = {"restore", "delete"}
 
 
 def _cell(side: Any, kind: str, is_current: bool, width: int = 13) -> str:
-    from ..sync.app_services import show_value
+    from ..sync.labels import show_value
 
     if kind == "delete" and is_current:
         return "DELETED"
@@ -59,11 +59,11 @@ class ConflictsScreen(SiteScreen):
         self.query_one(DataTable).focus()
 
     def reload(self) -> None:
-        from ..sync import app_services
+        from ..sync import conflicts as sync_conflicts
 
         if self.app.site is None:  # type: ignore[attr-defined]
             return
-        self.views = app_services.conflict_views(self.site, self.person_id)
+        self.views = sync_conflicts.conflict_views(self.site, self.person_id)
         who = "everyone"
         if self.person_id is not None:
             who = self.views[0].person_name if self.views else self._person_name()
@@ -105,7 +105,7 @@ class ConflictsScreen(SiteScreen):
         return self.views[min(max(table.cursor_row, 0), len(self.views) - 1)]
 
     def _show_detail(self) -> None:
-        from ..sync.app_services import explain
+        from ..sync.conflicts import explain
 
         v = self.current()
         box = self.query_one("#conflict-detail", Static)
@@ -115,7 +115,7 @@ class ConflictsScreen(SiteScreen):
         if v.kind == "delete":
             keys = "k keeps the edit (restores the record) · d accepts the delete"
         else:
-            from ..sync.app_services import can_combine
+            from ..sync.conflicts import can_combine
 
             keys = "m keeps mine · t takes theirs"
             if can_combine(self.site, v):
@@ -134,23 +134,23 @@ class ConflictsScreen(SiteScreen):
         if v is None:
             return None
         if action == "combine":
-            from ..sync.app_services import can_combine
+            from ..sync.conflicts import can_combine
 
             return can_combine(self.site, v)
         wanted = _DELETE_ACTIONS if v.kind == "delete" else _VALUE_ACTIONS
         return parameters[0] in wanted if parameters else True
 
     def action_choose(self, how: str) -> None:
-        from ..sync import app_services
+        from ..sync import conflicts as sync_conflicts
 
         v = self.current()
         if v is None:
             self.notify("No conflict is highlighted.", markup=False)
             return
-        self.write(lambda: app_services.resolve(self.site, v, how), self._done_words(v, how))
+        self.write(lambda: sync_conflicts.resolve(self.site, v, how), self._done_words(v, how))
 
     def _done_words(self, v: Any, how: str) -> str:
-        from ..sync.app_services import column_label, show_value
+        from ..sync.labels import column_label, show_value
 
         if how == "restore":
             return f"Resolved: record restored with the edit ({column_label(v.column)})."
@@ -164,8 +164,8 @@ class ConflictsScreen(SiteScreen):
         )
 
     def action_combine(self) -> None:
-        from ..sync import app_services
-        from ..sync.app_services import column_label
+        from ..sync import conflicts as sync_conflicts
+        from ..sync.labels import column_label, show_value
         from ..widgets.form import Field
 
         v = self.current()
@@ -179,7 +179,7 @@ class ConflictsScreen(SiteScreen):
                 markup=False,
             )
             return
-        if not app_services.can_combine(self.site, v):
+        if not sync_conflicts.can_combine(self.site, v):
             self.notify(
                 "This field holds a code, a date or a number: m keeps mine, t takes theirs.",
                 markup=False,
@@ -189,9 +189,9 @@ class ConflictsScreen(SiteScreen):
         self.open_form(
             f"Combine: {v.where}",
             [Field("value", column_label(v.column), "area", v.combined())],
-            lambda values: app_services.resolve(self.site, v, "combine", values["value"]),
-            intro=f"Mine: {app_services.show_value(mine.value, 60)}\n"
-            f"Theirs: {app_services.show_value(theirs.value, 60)}\n"
+            lambda values: sync_conflicts.resolve(self.site, v, "combine", values["value"]),
+            intro=f"Mine: {show_value(mine.value, 60)}\n"
+            f"Theirs: {show_value(theirs.value, 60)}\n"
             "Starts with both joined: edit it to what should be kept. Saving resolves the "
             "conflict and sends the value to the other sites with the next bundles.",
             done=lambda message: self.notify(f"Resolved: {message}", markup=False),

@@ -35,7 +35,7 @@ AGENCY_SHORT = {
 
 def short_when(value: str | None) -> str:
     """`3 Mar 14:05` for the tables (the full date is in the detail line)."""
-    from ..sync.app_services import when
+    from ..sync.labels import when
 
     text = when(value)
     if text == "never" or len(text) < 17:
@@ -98,9 +98,9 @@ class SyncScreen(SiteScreen):
         self._site_lock = getattr(self.app, "site_lock", None) or contextlib.nullcontext()
         self.reload()
         self.query_one("#sync-peers", DataTable).focus()
-        from ..sync import app_services
+        from ..sync import status as sync_status
 
-        warning = self.app.site and app_services.clock_warning(self.site)  # type: ignore[attr-defined]
+        warning = self.app.site and sync_status.clock_warning(self.site)  # type: ignore[attr-defined]
         self._show_result(
             warning
             or "e writes a bundle for the highlighted site; i imports bundle files or a folder."
@@ -108,13 +108,14 @@ class SyncScreen(SiteScreen):
 
     # -- drawing -------------------------------------------------------------------------
     def reload(self) -> None:
-        from ..sync import app_services
+        from ..sync import conflicts as sync_conflicts
+        from ..sync import status as sync_status
 
         if self.app.site is None:  # type: ignore[attr-defined]
             return
         site = self.site
-        self.peers = app_services.peers(site)
-        conflicts = app_services.open_conflicts(site)
+        self.peers = sync_status.peers(site)
+        conflicts = sync_conflicts.open_conflicts(site)
         trusted = sum(1 for p in self.peers if p.status == "trusted")
         agency = label(Agency, site.agency)
         self.query_one("#sync-head", Static).update(
@@ -143,7 +144,7 @@ class SyncScreen(SiteScreen):
         self._show_peer_detail()
         history = self.query_one("#sync-history", DataTable)
         history.clear()
-        found = app_services.history(site)
+        found = sync_status.history(site)
         for b in found:
             history.add_row(
                 short_when(b["at"]),
@@ -218,7 +219,7 @@ class SyncScreen(SiteScreen):
             self.app.push_screen(ConflictsScreen())
 
     def action_export(self) -> None:
-        from ..sync import app_services
+        from ..sync import files as sync_files
         from ..widgets.form import Field
 
         if self._refuse_busy():
@@ -233,10 +234,10 @@ class SyncScreen(SiteScreen):
             return
         chosen = self._peer()
         default_peer = chosen.site_id if chosen in trusted else trusted[0].site_id
-        folder = self._out_folder or str(app_services.default_folder("outbox"))
+        folder = self._out_folder or str(sync_files.default_folder("outbox"))
 
         def submit(v: dict[str, Any]) -> tuple[str, Path]:
-            out = app_services.check_out_folder(v["folder"])
+            out = sync_files.check_out_folder(v["folder"])
             return v["peer"], out
 
         self.open_form(
@@ -277,25 +278,25 @@ class SyncScreen(SiteScreen):
         )
 
     def _export(self, site: Any, peer_id: str, folder: Path) -> Any:
-        from ..sync import app_services
+        from ..sync import files as sync_files
 
         with self._site_lock:
             try:
-                return app_services.export_to(site, peer_id, folder)
+                return sync_files.export_to(site, peer_id, folder)
             except AhtuiError as exc:
                 return exc.message
 
     def action_import_bundles(self) -> None:
-        from ..sync import app_services
+        from ..sync import files as sync_files
         from ..widgets.form import Field
 
         if self._refuse_busy():
             return
-        start = self._in_folder or str(app_services.default_folder("inbox"))
+        start = self._in_folder or str(sync_files.default_folder("inbox"))
         self.open_form(
             "Import bundles",
             [Field("path", "File or folder", "text", start, required=True)],
-            lambda v: app_services.bundle_files(v["path"]),
+            lambda v: sync_files.bundle_files(v["path"]),
             intro="A bundle file, a folder (the inbox: every bundle in it), or a pattern such as "
             "inbox/Alpha-*. Files are imported in name order; ones already imported are "
             "skipped; refused ones change nothing.",
@@ -322,14 +323,14 @@ class SyncScreen(SiteScreen):
         )
 
     def _import(self, site: Any, files: list[Path]) -> list[Any]:
-        from ..sync import app_services
+        from ..sync import files as sync_files
 
         def progress(done: int, total: int, last: Any) -> None:
             self.app.call_from_thread(self._progress, done, total, last)
 
         app = self.app
         # Between files: a lock (ctrl+l, or idle) closes the site, so stop there.
-        return app_services.import_files(
+        return sync_files.import_files(
             site, files, progress, self._site_lock, lambda: app.site is not site
         )
 
@@ -343,7 +344,7 @@ class SyncScreen(SiteScreen):
             self._show_result("\n".join(lines))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        from ..sync import app_services
+        from ..sync import files as sync_files
 
         group = event.worker.group
         if group not in {"sync-import", "sync-export"}:
@@ -355,12 +356,12 @@ class SyncScreen(SiteScreen):
         if event.state == WorkerState.SUCCESS and group == "sync-import":
             self.results = list(event.worker.result or [])
             refused = sum(1 for r in self.results if r.outcome == "refused")
-            lines = [app_services.summary(self.results), *(r.line for r in self.results)]
+            lines = [sync_files.summary(self.results), *(r.line for r in self.results)]
             if refused:
                 lines.append("Refused files are left where they are; nothing in them was applied.")
             self._show_result("\n".join(lines))
             self.notify(
-                app_services.summary(self.results),
+                sync_files.summary(self.results),
                 title="Some files refused" if refused else "Import finished",
                 severity="warning" if refused else "information",
                 markup=False,

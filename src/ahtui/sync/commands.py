@@ -177,11 +177,11 @@ def _lock(site_path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _status_lines(site: Any, engine: Any, found: list[dict[str, Any]]) -> list[str]:
-    from .app_services import peer_notes
+def _status_lines(site: Any, found: list[dict[str, Any]]) -> list[str]:
+    from .status import clock_warning, peer_notes
 
     lines = []
-    warning = engine.clock_warning(site)
+    warning = clock_warning(site)
     if warning:
         lines.append(f"Clock: {warning}")
     for p in found:
@@ -195,42 +195,45 @@ def _status_lines(site: Any, engine: Any, found: list[dict[str, Any]]) -> list[s
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from . import engine
+    from .outgoing import export
+    from .status import clock_warning, status
 
     site = _open(args)
     try:
         action = args.sync_command
         if action == "status":
-            found = engine.status(site)
+            found = status(site)
             if args.json:
                 _print_json(found)
             elif not found:
                 _say("No trusted sites yet: `ahtui keys card` and `ahtui keys trust`.")
             else:
-                for line in _status_lines(site, engine, found):
+                for line in _status_lines(site, found):
                     _say(line)
             return EXIT_OK
         if action == "export":
-            ex = engine.export(site, args.to)
+            ex = export(site, args.to)
             path = _write_bundle(Path(args.out), site.name, ex)
             _say(f"Wrote {path}: {ex.changes} changes, {ex.purges} purges for {ex.peer_name}.")
-            warning = engine.clock_warning(site)
+            warning = clock_warning(site)
             if warning:
                 _warn(warning)
             return EXIT_OK
         if action == "import":
-            return _import_each(site, engine, [Path(f) for f in args.files])
+            return _import_each(site, [Path(f) for f in args.files])
         if action == "run":
-            return _run(site, engine, Path(args.inbox), Path(args.outbox))
+            return _run(site, Path(args.inbox), Path(args.outbox))
         raise BadInput(f"Unknown sync action {action!r}.")
     finally:
         site.close()
 
 
-def _import_one(site: Any, engine: Any, path: Path) -> int:
+def _import_one(site: Any, path: Path) -> int:
     """Import one file, saying what happened to it; its exit code (0, 1 or 2)."""
+    from .incoming import import_file
+
     try:
-        r = engine.import_file(site, path)
+        r = import_file(site, path)
     except AhtuiError as exc:
         _warn(f"Refused: {exc.message}" if exc.exit_code == EXIT_BAD_INPUT else exc.message)
         return exc.exit_code
@@ -238,23 +241,27 @@ def _import_one(site: Any, engine: Any, path: Path) -> int:
     return EXIT_OK
 
 
-def _import_each(site: Any, engine: Any, paths: list[Path]) -> int:
+def _import_each(site: Any, paths: list[Path]) -> int:
     """Every file in turn, whatever happened to the one before: 0 if all went in, 1 if a file
     could not be read, else 2 if a bundle was refused."""
-    codes = {_import_one(site, engine, path) for path in paths}
+    codes = {_import_one(site, path) for path in paths}
     if codes == {EXIT_OK}:
         return EXIT_OK
     return EXIT_FAILURE if EXIT_FAILURE in codes else EXIT_BAD_INPUT
 
 
-def _run(site: Any, engine: Any, inbox: Path, outbox: Path) -> int:
+def _run(site: Any, inbox: Path, outbox: Path) -> int:
+    from .incoming import import_file
+    from .outgoing import export
+    from .status import clock_warning
+
     if not inbox.is_dir():
         raise BadInput(f"The inbox {inbox} is not a folder.")
     codes = {EXIT_OK}
     with _lock(site.path):
         for path in sorted(inbox.glob(f"*{SUFFIX}")):
             try:
-                r = engine.import_file(site, path)
+                r = import_file(site, path)
             except AhtuiError as exc:
                 refused = exc.exit_code == EXIT_BAD_INPUT
                 _warn(f"Refused: {exc.message}" if refused else exc.message)
@@ -263,11 +270,11 @@ def _run(site: Any, engine: Any, inbox: Path, outbox: Path) -> int:
             if not r.already:
                 _say(_report(path.name, r))
         for peer in site.query("SELECT site_id FROM sync_peers WHERE status = 'trusted'"):
-            ex = engine.export(site, peer["site_id"], skip_if_empty=True)
+            ex = export(site, peer["site_id"], skip_if_empty=True)
             if ex is not None:
                 out = _write_bundle(outbox, site.name, ex)
                 _say(f"Wrote {out.name}: {ex.changes} changes for {ex.peer_name}.")
-    warning = engine.clock_warning(site)
+    warning = clock_warning(site)
     if warning:
         _warn(warning)
     if EXIT_FAILURE in codes:

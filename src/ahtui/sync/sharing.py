@@ -28,15 +28,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from ..domain.consent import RANK, Decision, allows_sharing, decision, later, receives
+from ..domain.enums import Agency, ConsentAgency
 from ..store.capture import columns as table_columns
 from ..store.capture import synced_tables
 from ..store.site import Site
+from .wire import Block, Row
 
-HUB = "hub"
+HUB = Agency.HUB.value
 # Children whose person is their parent's.
 PARENTS = {
     "meeting_attendees": ("meetings", "meeting_id"),
@@ -89,12 +91,13 @@ def decisions(conn: Any, agency: str, people: Iterable[str] | None = None) -> di
                 found[pid] = d
     finally:
         cursor.close()
-    for pid, *d in conn.execute(
+    for pid, on, rank, created, eid, event in conn.execute(
         "SELECT person_id, on_date, rank, created_at, event_id, event FROM sync_decisions "
         f"WHERE agency = ?{only}",
         params,
     ):
-        found[pid] = later(found.get(pid), tuple(d))  # type: ignore[arg-type,assignment]
+        kept = (on, rank, created, eid, event)
+        found[pid] = later(found.get(pid), kept) or kept
     return found
 
 
@@ -155,7 +158,7 @@ class Plan:
 
 
 # Every agency a consent decision can be about.
-AGENCIES = ("prison", "probation", "local_authority", "ces", "other")
+AGENCIES = tuple(a.value for a in ConsentAgency)
 
 
 def plan_export(site: Site, peer: Any, ack: int, upto: int) -> Plan:
@@ -285,15 +288,13 @@ class Judged:
     lifted: set[str] = field(default_factory=set)  # withheld notes no longer withheld
 
 
-def _consent_decisions(
-    cols: list[str], rows: Sequence[Sequence[Any]], agency: str
-) -> dict[str, Decision]:
+def _consent_decisions(cols: list[str], rows: Sequence[Row], agency: str) -> dict[str, Decision]:
     """The latest consent event for `agency` per person among a bundle's consents rows."""
     need = ("person_id", "agency", "event", "on_date", "created_at", "id", "deleted_at")
     if not set(need) <= set(cols):
         return {}
     ip, ia, ie, io, ic, ii, idel = (cols.index(c) for c in need)
-    values = list(map(itemgetter(6), rows))
+    values = list(map(attrgetter("values"), rows))
     pids = list(map(itemgetter(ip), values))
     if (
         set(map(itemgetter(ia), values)) == {agency}
@@ -330,7 +331,7 @@ def _consent_decisions(
 def judge(
     site: Site,
     peer: Any,
-    blocks: dict[str, tuple[list[str], list[Sequence[Any]], Any]],
+    blocks: dict[str, Block],
     notices: dict[tuple[str, str], Decision | None],
 ) -> Judged:
     """Decide, before anything is merged, whose rows in a bundle this site may take.
@@ -349,8 +350,7 @@ def judge(
     told = {p: d for (p, agency), d in notices.items() if agency == about}
     people: set[str] = set(told)
     for _, rows, _ in blocks.values():
-        people.update(map(itemgetter(0), rows))
-    people.discard(None)  # type: ignore[arg-type]
+        people.update(filter(None, map(attrgetter("person"), rows)))
     if not people:
         return out
     known: dict[str, Decision] = {}
@@ -378,7 +378,11 @@ def judge(
         # may hold before anyone decided about its own agency.
         home = homes(conn, peer["site_id"], undecided) if undecided else set()
         if "people" in blocks:
-            home |= {r[0] for r in blocks["people"][1] if r[2] == peer["site_id"]}
+            home |= {
+                r.person
+                for r in blocks["people"][1]
+                if r.ins_origin == peer["site_id"] and r.person is not None
+            }
     else:
         home = homes(conn, site.site_id, undecided) if undecided else set()
     if not (known or told) and set(map(itemgetter(4), brought.values())) <= {"given"}:
@@ -426,7 +430,7 @@ def judge_notes(
     site: Site,
     peer: Any,
     cols: list[str] | None,
-    rows: Sequence[Sequence[Any]],
+    rows: Sequence[Row],
     withheld: list[tuple[str, int, str]],
     out: Judged,
 ) -> None:
@@ -443,24 +447,28 @@ def judge_notes(
         }
     new_tombs: dict[str, tuple[int, str]] = {}
     for rid, hlc, origin in withheld:
-        v = (int(hlc), str(origin))
-        if rid not in tombs or v > tombs[rid]:
-            tombs[rid] = new_tombs[rid] = v
+        tomb = (int(hlc), str(origin))
+        if rid not in tombs or tomb > tombs[rid]:
+            tombs[rid] = new_tombs[rid] = tomb
     if cols is not None and rows:
         i_id, i_sens = cols.index("id"), cols.index("sensitive")
         i_agency = cols.index("agency") if "agency" in cols else None
         for r in rows:
-            v = r[6]
+            v = r.values
             rid = v[i_id]
-            colv = r[7] or {}
-            version = tuple(colv["sensitive"][:2]) if "sensitive" in colv else (r[1], r[2])
+            colv = r.colvers or {}
+            version: tuple[int, str] = (
+                (colv["sensitive"][0], colv["sensitive"][1])
+                if "sensitive" in colv
+                else (r.ins_hlc, r.ins_origin)
+            )
             if v[i_sens]:
                 agency = note_agency(conn, site, v[i_agency] if i_agency is not None else None,
-                                     r[2])  # fmt: skip
+                                     r.ins_origin)  # fmt: skip
                 if not note_allowed(site.agency, agency, peer["agency"]):
                     out.drop_notes.add(rid)
                     if rid not in tombs or version > tombs[rid]:
-                        tombs[rid] = new_tombs[rid] = version  # type: ignore[assignment]
+                        tombs[rid] = new_tombs[rid] = version
                     continue
             if rid in tombs:
                 if version <= tombs[rid]:
