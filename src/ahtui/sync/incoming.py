@@ -27,7 +27,7 @@ from ..store import summaries
 from ..store.capture import synced_tables
 from ..store.migrations import latest_version
 from ..store.site import IntegrityError, Site, utc_now
-from . import policy, sharing
+from . import leaving, policy, sharing
 from .bundle import FORMAT, open_body, parse, read_head, signed_by, verify
 from .errors import BundleRefused
 from .keys import decryption_keys, replace_peer_keys, retired_key_date, rotated_keys
@@ -39,6 +39,8 @@ from .wire import Block, Row, decode_block
 
 @dataclass
 class Imported:
+    """What importing one bundle did (or that it was imported already)."""
+
     bundle_id: str
     peer_name: str
     changes: int = 0
@@ -369,10 +371,10 @@ def _apply(
                 blocks = _without(blocks, judged, result)
                 # Bundles of format 2 or older say "purge" and "forget" instead: as then.
                 for pid in payload.get("purge", []):
-                    sharing.purge_person(conn, str(pid), site.agency)
+                    leaving.purge_person(conn, str(pid), site.agency)
                     purged.add(str(pid))
                 for table, rid in payload.get("forget", []):
-                    sharing.forget_row(conn, str(table), str(rid))
+                    leaving.forget_row(conn, str(table), str(rid))
                 tables = set(synced_tables(conn))
                 for table, (cols, rows, empty) in blocks.items():
                     if table not in tables:
@@ -382,7 +384,7 @@ def _apply(
                 merger.clear_due_cache()
                 sharing.after_merge(conn, judged)
                 for pid in sorted(judged.purge_now):
-                    sharing.purge_person(conn, pid, site.agency)
+                    leaving.purge_person(conn, pid, site.agency)
                     purged.add(pid)
             except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
                 raise BundleRefused(
@@ -439,7 +441,7 @@ def _apply(
                 (int(ack) if isinstance(ack, int) else 0, utc_now(), peer["site_id"]),
             )
             # With the peer's acknowledgement in, whatever was waiting for it may leave.
-            purged |= sharing.release(site)
+            purged |= leaving.release(site)
             result.purges = len(purged)
             # On a site that keeps the supervisors' summaries, theirs are worked out again
             # before this commits.

@@ -18,7 +18,7 @@ from ..store.capture import columns as table_columns
 from ..store.capture import not_null_columns, synced_tables
 from ..store.migrations import latest_version
 from ..store.site import Site, utc_now
-from . import policy, sharing
+from . import leaving, policy, sharing
 from .bundle import seal
 from .errors import BundleRefused
 from .keys import find_peer, identity, rotations
@@ -33,6 +33,8 @@ _V = Row._fields.index("values")
 
 @dataclass
 class Export:
+    """A bundle written for one peer (recorded as sent), and what it holds."""
+
     peer_id: str
     peer_name: str
     bundle_id: str
@@ -58,7 +60,7 @@ def export(site: Site, peer_ref: str, *, skip_if_empty: bool = False) -> Export 
     conn = site.conn
     with site.write():
         # Whatever may leave this site now goes before anything is read for the bundle.
-        removed = sharing.release(site)
+        removed = leaving.release(site)
         if removed:
             summaries.mark(conn, removed)
         _, upto = local_clock(conn)

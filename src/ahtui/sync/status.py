@@ -12,7 +12,7 @@ from typing import Any
 
 from ..store import hlc as clock
 from ..store.site import Site
-from . import keys, sharing
+from . import keys, leaving
 
 
 def local_clock(conn: Any) -> tuple[int, int]:
@@ -45,7 +45,7 @@ WHERE c.resolved_at IS NULL AND c.deleted_at IS NULL
 def status(site: Site) -> list[dict[str, Any]]:
     conn = site.conn
     waiting: dict[str, int] = {}
-    for w in sharing.leaving(site):
+    for w in leaving.leaving(site):
         for q in w.peers:
             waiting[q] = waiting.get(q, 0) + 1
     out = []
