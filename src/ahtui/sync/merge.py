@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice, repeat
 from operator import attrgetter, itemgetter, le
 from typing import Any, NamedTuple
@@ -91,6 +92,10 @@ class Held(NamedTuple):
 
 # What a row this site has no versions for is compared as: older than anything.
 _NOT_HELD = Held(0, "", 0, "", "{}")
+# Made by tuple.__new__, in C: a Python call for each row and column merged, as Held(...)
+# and ColVersion(...) are, showed in the merge's time. Like tuple(), they check no length.
+_held = partial(tuple.__new__, Held)
+_colversion = partial(tuple.__new__, ColVersion)
 
 
 def _own_vv(r: Row) -> str | None:
@@ -243,7 +248,7 @@ class Merger:
         # One read per kind for the whole table, not three per row.
         ids_json = json.dumps([r.values[id_i] for r in old])
         lrows = {
-            x[0]: Held(*x[1:])
+            x[0]: _held(x[1:])
             for x in conn.execute(
                 f"SELECT row_id, ins_hlc, ins_origin, hlc, origin, {VV} FROM sync_rows "
                 "WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?))",
@@ -256,7 +261,7 @@ class Merger:
             "WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?))",
             (table, ids_json),
         ):
-            lcols.setdefault(rid, {})[c] = ColVersion(h, o, x)
+            lcols.setdefault(rid, {})[c] = _colversion((h, o, x))
         quoted = ", ".join(chr(34) + n + chr(34) for n in names)
         current = {
             x[id_i]: x
@@ -316,8 +321,8 @@ class Merger:
         new_cols: dict[str, ColVersion] = {}
         same = True
         for c in check:
-            inc = ColVersion(*colv[c]) if c in colv else ColVersion(ins_hlc, ins_origin, "{}")
-            loc = lcols.get(c) or ColVersion(lr.ins_hlc, lr.ins_origin, "{}")
+            inc = _colversion(colv[c] if c in colv else (ins_hlc, ins_origin, "{}"))
+            loc = lcols.get(c) or _colversion((lr.ins_hlc, lr.ins_origin, "{}"))
             if (inc.hlc, inc.origin) == (loc.hlc, loc.origin):
                 continue
             i = idx[c]
@@ -358,7 +363,7 @@ class Merger:
         if updates:
             out.updates.setdefault(tuple(updates), []).append((*updates.values(), rid))
         for c, v in new_cols.items():
-            out.cols.append((table, rid, c, *v))
+            out.cols.append((table, rid, c, v.hlc, v.origin, v.ctx))
         last_hlc, last_origin = (hlc, origin) if newer else (lr.hlc, lr.origin)
         out.rows.append(
             (table, rid, ins_hlc, ins_origin, last_hlc, last_origin, merged_vv, self.seq,
