@@ -23,12 +23,13 @@ from .bundle import seal
 from .errors import BundleRefused
 from .keys import find_peer, identity, rotations
 from .status import local_clock, received_cover
-from .wire import Row, encode_block, hlc_iso
+from .wire import Row, as_row, encode_block, hlc_iso
 
 # A row as `_table_rows` selects it: a Row's first six fields (person and versions) in order,
 # then the table's columns, from `_V` on.
 _INS_ORIGIN = Row._fields.index("ins_origin")
 _V = Row._fields.index("values")
+_COLVERS = Row._fields.index("colvers")
 
 
 @dataclass
@@ -188,7 +189,7 @@ def _table_rows(
     tbl_i = _V + cols.index("tbl") if table == "sync_conflicts" else _V
     blank = policy.hub_blanks(table, cols, not_null_columns(conn, table)) if hub else []
     month_only = policy.hub_month_only(table, cols) if hub else []
-    kept: dict[str, tuple[Any, list[Any]]] = {}
+    kept: dict[str, Row] = {}
     seen: set[str] = set()
     for r in found:
         pid = r[0]
@@ -213,7 +214,7 @@ def _table_rows(
         for i in month_only:
             if isinstance(values[i], str) and len(values[i]) >= 7:
                 values[i] = values[i][:7] + "-01"
-        kept[rid] = (r, values)
+        kept[rid] = as_row(r[:_V] + (values, None))
     if not kept:
         return []
     colvers: dict[str, dict[str, list[Any]]] = {}
@@ -223,4 +224,6 @@ def _table_rows(
         (table, json.dumps(list(kept))),
     ):
         colvers.setdefault(row_id, {})[col] = [hlc, origin, ctx]
-    return [Row._make((*r[:_V], values, colvers.get(rid))) for rid, (r, values) in kept.items()]
+    for rid, versions in colvers.items():
+        kept[rid] = as_row(kept[rid][:_COLVERS] + (versions,))
+    return list(kept.values())

@@ -53,9 +53,9 @@ class ColVersion(NamedTuple):
 # A table's columns, its rows, and its columns empty in every row (None: not known).
 Block = tuple[list[str], list[Row], set[str] | None]
 
-# Rows made from tuples zipped in C (tuple.__new__ is C too): a Python call per row, as
-# Row(*values) is, costs as much as parsing the block.
-_as_row = partial(tuple.__new__, Row)
+# A Row from a tuple of its eight fields, made in C (tuple.__new__): a Python call per row,
+# as Row(...) is, costs as much as parsing the block. Like tuple(), it checks no length.
+as_row = partial(tuple.__new__, Row)
 
 
 def hlc_iso(hlc: int) -> str:
@@ -130,7 +130,7 @@ def decode_block(block: dict[str, Any], sites: list[str]) -> tuple[list[Row], se
         raise ValueError("a block's columns differ in length")
     rows = list(
         map(
-            _as_row,
+            as_row,
             zip(
                 pid,
                 ins_hlc,
