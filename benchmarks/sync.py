@@ -40,7 +40,7 @@ os.environ.setdefault("AHTUI_KDF_LOG2N", "14")
 from ahtui.store import hlc as clock  # noqa: E402
 from ahtui.store import summaries  # noqa: E402
 from ahtui.store.site import init_site, new_id, utc_now  # noqa: E402
-from ahtui.sync import engine, keys  # noqa: E402
+from ahtui.sync import incoming, keys, outgoing  # noqa: E402
 
 USER = "bench"
 PASSPHRASE = "benchmark passphrase"
@@ -131,14 +131,14 @@ def main(argv: list[str] | None = None) -> int:
         figure("untracked_write_rate", changes / untracked, "rows/s")
 
         start = time.perf_counter()
-        ex = engine.export(a, b.site_id)
+        ex = outgoing.export(a, b.site_id)
         figure("export_time", time.perf_counter() - start, "s")
         figure("bundle_bytes_per_change", len(ex.data) / max(ex.changes, 1), "B")
-        bundles = [ex.data] + [engine.export(a, p.site_id).data for p in peers[1:]]
+        bundles = [ex.data] + [outgoing.export(a, p.site_id).data for p in peers[1:]]
         took_each = []
         for peer, data in zip(peers, bundles, strict=True):
             start = time.perf_counter()
-            result = engine.import_bundle(peer, data)
+            result = incoming.import_bundle(peer, data)
             took_each.append(time.perf_counter() - start)
         took = statistics.median(took_each)
         figure("import_changes_per_s", result.changes / took, "changes/s")
@@ -147,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
             sum(v is not None for v in r[1:5]) for r in consents
         )
         figure("import_column_values_per_s", values / took, "values/s")
-        data = engine.export(a, served.site_id).data
+        data = outgoing.export(a, served.site_id).data
         start = time.perf_counter()
-        engine.import_bundle(served, data)
+        incoming.import_bundle(served, data)
         figure("served_import_changes_per_s", changes / (time.perf_counter() - start), "changes/s")
         if result.changes != changes:
             print(
@@ -157,12 +157,12 @@ def main(argv: list[str] | None = None) -> int:
             )
 
         # B acknowledges, so the next bundle carries only the edits.
-        engine.import_bundle(a, engine.export(b, a.site_id).data)
+        incoming.import_bundle(a, outgoing.export(b, a.site_id).data)
         with a.write() as conn:
             conn.execute("UPDATE people SET prison = 'HMP Bench', updated_at = ?", (utc_now(),))
-        ex2 = engine.export(a, b.site_id)
+        ex2 = outgoing.export(a, b.site_id)
         start = time.perf_counter()
-        merged = engine.import_bundle(b, ex2.data)
+        merged = incoming.import_bundle(b, ex2.data)
         figure("merge_changes_per_s", merged.changes / (time.perf_counter() - start), "changes/s")
         for s in sites.values():
             s.close()

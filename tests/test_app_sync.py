@@ -23,7 +23,9 @@ from ahtui.app import AhtuiApp, AhtuiCommands
 from ahtui.screens.conflicts import ConflictsScreen
 from ahtui.screens.sync import SyncScreen
 from ahtui.store import rows
-from ahtui.sync import app_services, engine
+from ahtui.sync import conflicts as sync_conflicts
+from ahtui.sync import files as sync_files
+from ahtui.sync import incoming, outgoing
 from ahtui.widgets.form import FormScreen
 
 SIZE = (80, 24)
@@ -41,8 +43,8 @@ A, B = "Alpha Prison", "Beta Probation"
 
 
 def _swap(a, b) -> None:
-    engine.import_bundle(b, engine.export(a, b.site_id).data)
-    engine.import_bundle(a, engine.export(b, a.site_id).data)
+    incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
+    incoming.import_bundle(a, outgoing.export(b, a.site_id).data)
 
 
 def _app(path: Path) -> AhtuiApp:
@@ -233,7 +235,7 @@ async def test_conflicts_resolved_by_choosing_and_combining_travel_back(
     _swap(a, b)
     _swap(a, b)
     assert digest(a) == digest(b)
-    assert len(engine.conflicts(b)) == 2
+    assert len(sync_conflicts.conflicts(b)) == 2
     for s in sites.values():
         s.close()
 
@@ -274,7 +276,7 @@ async def test_conflicts_resolved_by_choosing_and_combining_travel_back(
         for s in (a, b):
             row = s.one("SELECT prison, probation_area FROM people WHERE id = ?", (pid,))
             assert tuple(row) == ("HMP Alpha", "South / North")
-            assert engine.conflicts(s) == []
+            assert sync_conflicts.conflicts(s) == []
         assert digest(a) == digest(b)
     finally:
         a.close()
@@ -320,7 +322,7 @@ async def test_combine_with_an_edited_value_and_choose_mine(family: Family, tmp_
         for s in (a, b):
             row = s.one("SELECT prison, probation_area FROM people WHERE id = ?", (pid,))
             assert tuple(row) == ("HMP Alpha", "North and South (shared)")
-            assert engine.conflicts(s) == []
+            assert sync_conflicts.conflicts(s) == []
     finally:
         a.close()
         b.close()
@@ -340,7 +342,7 @@ async def test_deleted_and_edited_record_explained_and_restored(
     rows.update(b, "people", other, {"prison": "HMP Two"})
     _swap(a, b)
     _swap(a, b)
-    assert {c["kind"] for c in engine.conflicts(a)} == {"delete", "value"}
+    assert {c["kind"] for c in sync_conflicts.conflicts(a)} == {"delete", "value"}
     for s in sites.values():
         s.close()
 
@@ -366,7 +368,7 @@ async def test_deleted_and_edited_record_explained_and_restored(
         row = app.site.one("SELECT given_name, deleted_at FROM people WHERE id = ?", (gone,))
         assert row["given_name"] == "Edited" and row["deleted_at"] is None
         # The other person's conflict is still open, on everyone's list.
-        assert [v.person_id for v in app_services.conflict_views(app.site)] == [other]
+        assert [v.person_id for v in sync_conflicts.conflict_views(app.site)] == [other]
 
     a, b = fast_open(paths[A], family.keys[A]), fast_open(paths[B], family.keys[B])
     try:
@@ -386,26 +388,26 @@ def test_import_files_reports_each_file_with_progress(family: Family, tmp_path: 
     a, b = sites[A], sites[B]
     try:
         person(a, "Pro", "Gress", **ALL)
-        out = app_services.export_to(a, b.site_id, tmp_path / "out")
+        out = sync_files.export_to(a, b.site_id, tmp_path / "out")
         junk = tmp_path / "out" / "zz-junk.ahtuib"
         junk.write_text("not a bundle at all\n")
-        files = app_services.bundle_files(str(tmp_path / "out"))
+        files = sync_files.bundle_files(str(tmp_path / "out"))
         assert files == [out.path, junk]
-        assert app_services.bundle_files(str(tmp_path / "out" / "zz-*")) == [junk]
+        assert sync_files.bundle_files(str(tmp_path / "out" / "zz-*")) == [junk]
         with pytest.raises(ValidationFailed, match="No file matches"):
-            app_services.bundle_files(str(tmp_path / "out" / "nothing-*"))
+            sync_files.bundle_files(str(tmp_path / "out" / "nothing-*"))
         calls = []
-        results = app_services.import_files(b, files, lambda *c: calls.append(c))
+        results = sync_files.import_files(b, files, lambda *c: calls.append(c))
         assert [(d, t) for d, t, _ in calls] == [(0, 2), (1, 2), (2, 2)]
         assert [r.outcome for r in results] == ["applied", "refused"]
         assert "not an ahtui sync bundle" in results[1].message
         assert junk.exists() and out.path.exists()
-        again = app_services.import_files(b, files, should_stop=lambda: False)
+        again = sync_files.import_files(b, files, should_stop=lambda: False)
         assert [r.outcome for r in again] == ["already", "refused"]
-        stopped = app_services.import_files(b, files, should_stop=lambda: True)
+        stopped = sync_files.import_files(b, files, should_stop=lambda: True)
         assert [r.outcome for r in stopped] == ["skipped", "skipped"]
-        assert "site was locked" in app_services.summary(stopped)
-        missing = app_services.import_one(b, tmp_path / "gone.ahtuib")
+        assert "site was locked" in sync_files.summary(stopped)
+        missing = sync_files.import_one(b, tmp_path / "gone.ahtuib")
         assert missing.outcome == "refused" and "cannot be read" in missing.message
     finally:
         a.close()
@@ -418,10 +420,10 @@ def test_export_folder_problems_are_named(family: Family, tmp_path: Path) -> Non
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
     with pytest.raises(ValidationFailed, match="is a file, not a folder"):
-        app_services.check_out_folder(str(a_file))
+        sync_files.check_out_folder(str(a_file))
     with pytest.raises(ValidationFailed, match="Give the folder"):
-        app_services.check_out_folder("")
-    assert app_services.check_out_folder(str(tmp_path / "new" / "box")).is_dir()
+        sync_files.check_out_folder("")
+    assert sync_files.check_out_folder(str(tmp_path / "new" / "box")).is_dir()
 
 
 def test_default_folders_come_from_the_environment(
@@ -430,8 +432,8 @@ def test_default_folders_come_from_the_environment(
     monkeypatch.setenv("AHTUI_SYNC_INBOX", str(tmp_path / "in"))
     monkeypatch.delenv("AHTUI_SYNC_OUTBOX", raising=False)
     monkeypatch.chdir(tmp_path)
-    assert app_services.default_folder("inbox") == tmp_path / "in"
-    assert app_services.default_folder("outbox") == tmp_path
+    assert sync_files.default_folder("inbox") == tmp_path / "in"
+    assert sync_files.default_folder("outbox") == tmp_path
 
 
 # -- snapshots -------------------------------------------------------------------------------

@@ -300,7 +300,7 @@ def test_a_site_from_before_0015_is_summarised_once_served(tmp_path, monkeypatch
 
 
 def test_a_sync_import_leaves_exact_summaries(tmp_path) -> None:
-    from ahtui.sync import engine, keys
+    from ahtui.sync import incoming, keys, outgoing
 
     a = init_site(tmp_path / "a.ahtui", name="A", agency="prison", admin=ADMIN,
                   passphrase=PASSPHRASE)  # fmt: skip
@@ -313,12 +313,12 @@ def test_a_sync_import_leaves_exact_summaries(tmp_path) -> None:
         build_demo(a, people=30, seed=4, actions_per_person=4, today=date(2025, 3, 3))
         with b.write() as conn:  # B is served: it keeps summaries; A does not
             summaries.keep(conn)
-        engine.import_bundle(b, engine.export(a, b.site_id).data)
+        incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
         assert a.one("SELECT count(*) FROM summary_people")[0] == 0
         assert b.one("SELECT count(*) FROM people")[0] > 0
         _check(b)
         # Edits and deletes travel too: the importer marks the people a bundle touched.
-        engine.import_bundle(a, engine.export(b, a.site_id).data)
+        incoming.import_bundle(a, outgoing.export(b, a.site_id).data)
         rng = random.Random(5)
         shared = {r[0] for r in b.query("SELECT id FROM people")}
         for _ in range(40):
@@ -328,7 +328,7 @@ def test_a_sync_import_leaves_exact_summaries(tmp_path) -> None:
                 _one_change(a, rng, pid, day, rng.choice([1, 3, 6, 9, 10, 11, 13]))
             except AhtuiError:
                 pass
-        engine.import_bundle(b, engine.export(a, b.site_id).data)
+        incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
         _check(b)
         assert b.one("SELECT count(*) FROM summary_people")[0] > 0
         # Consent withdrawn: the person is purged at B, and so are their summaries.
@@ -336,7 +336,7 @@ def test_a_sync_import_leaves_exact_summaries(tmp_path) -> None:
         consent.record_consent(
             a, gone, {"agency": "probation", "event": "withdrawn", "on_date": "2025-03-03"}
         )
-        assert engine.import_bundle(b, engine.export(a, b.site_id).data).purges == 1
+        assert incoming.import_bundle(b, outgoing.export(a, b.site_id).data).purges == 1
         assert b.one("SELECT count(*) FROM summary_people WHERE person_id = ?", (gone,))[0] == 0
         _check(b)
     finally:

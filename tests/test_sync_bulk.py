@@ -9,10 +9,11 @@ from test_sync_helpers import ALL, Family, digest, full_digest, person
 
 from ahtui.store import people
 from ahtui.store.site import utc_now
-from ahtui.sync import bundle, engine, keys
+from ahtui.sync import bundle, incoming, keys, merge, outgoing
+from ahtui.sync import wire as sync_wire
 from ahtui.sync.errors import BundleRefused
 
-MANY = engine.BULK_ROWS + 50
+MANY = merge.BULK_ROWS + 50
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_a_first_exchange_sets_indexes_and_triggers_aside_and_puts_them_back(sit
     a, b = sites["A"], sites["B"]
     before = _schema(b)
     ids = _many(a, MANY)
-    result = engine.import_bundle(b, engine.export(a, b.site_id).data)
+    result = incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
     assert result.applied >= 2 * MANY
     assert _schema(b) == before
     assert b.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -76,7 +77,7 @@ def test_a_bulk_import_into_a_fuller_table_keeps_its_indexes(sites) -> None:
         person(b, f"Held{i}", "Here")
     before = _schema(b)
     _many(a, MANY)
-    engine.import_bundle(b, engine.export(a, b.site_id).data)
+    incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
     assert _schema(b) == before
     assert b.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert b.one("SELECT count(*) FROM people WHERE family_name = 'Here'")[0] == 3 * MANY
@@ -86,14 +87,14 @@ def test_a_bulk_import_that_fails_half_way_changes_nothing(sites) -> None:
     a, b = sites["A"], sites["B"]
     _many(a, MANY)
     person(a, "Ada", "Lovelace", **ALL)
-    data = engine.export(a, b.site_id).data
+    data = outgoing.export(a, b.site_id).data
     # Re-seal the same payload with one bad row after the bulk rows: a pathway no site knows,
     # which the table's CHECK refuses only once the people before it are in. Nothing may
     # stay, and nothing may be skipped quietly either.
     payload = _opened(b, data)
     # Laid out row by row, as format 1 bundles carry them (still read).
     cols = payload["tables"]["people"]["cols"]
-    rows, _ = engine._decode_block(payload["tables"]["people"], payload["sites"])
+    rows, _ = sync_wire.decode_block(payload["tables"]["people"], payload["sites"])
     rows = json.loads(json.dumps(rows))
     bad = json.loads(json.dumps(rows[-1]))
     bad[6][cols.index("id")] = "ffffffff-ffff-4fff-8fff-ffffffffffff"
@@ -102,7 +103,7 @@ def test_a_bulk_import_that_fails_half_way_changes_nothing(sites) -> None:
     forged = _resealed(a, b, data, payload)
     before_schema, before = _schema(b), full_digest(b)
     with pytest.raises(BundleRefused, match="holds a record this site cannot store") as info:
-        engine.import_bundle(b, forged)
+        incoming.import_bundle(b, forged)
     assert info.value.exit_code == 2 and "CHECK" in str(info.value)
     assert _schema(b) == before_schema
     assert full_digest(b) == before
@@ -134,15 +135,15 @@ def test_blocks_carry_every_part_of_a_row_by_column() -> None:
          {"note": [15, s2, '{"site-one":11}']}],
     ]  # fmt: skip
     sites: dict[str, int] = {}
-    block = engine._encode_block(cols, [list(r) for r in rows], sites)
+    block = sync_wire.encode_block(cols, [list(r) for r in rows], sites)
     assert block["values"][3] is None and block["pid_col"] == "person_id"
     wire = json.loads(json.dumps(block))
-    back, empty = engine._decode_block(wire, list(sites))
+    back, empty = sync_wire.decode_block(wire, list(sites))
     assert empty == {"empty"}
     expected = [list(rows[0]), list(rows[1])]
     expected[0][5] = None  # "created by its origin" travels as nothing
     assert [[*r[:6], tuple(r[6]), r[7]] for r in back] == expected
-    alone = engine._encode_block(cols, [list(rows[0])], {})
+    alone = sync_wire.encode_block(cols, [list(rows[0])], {})
     assert {"hlc", "origin", "vv", "colvers", "pid"}.isdisjoint(alone)
 
 
@@ -160,14 +161,14 @@ def test_blocks_carry_every_part_of_a_row_by_column() -> None:
 def test_a_block_that_does_not_add_up_is_refused_whole(sites, damage) -> None:
     a, b = sites["A"], sites["B"]
     person(a, "Grace", "Hopper", **ALL)
-    data = engine.export(a, b.site_id).data
+    data = outgoing.export(a, b.site_id).data
     payload = _opened(b, data)
     damage(payload["tables"]["people"])
     forged = _resealed(a, b, data, payload)
     before = full_digest(b)
     with pytest.raises(BundleRefused, match="damaged") as info:
-        engine.import_bundle(b, forged)
+        incoming.import_bundle(b, forged)
     assert info.value.exit_code == 2
     assert full_digest(b) == before
     # The sender's real bundle still goes in afterwards.
-    engine.import_bundle(b, data)
+    incoming.import_bundle(b, data)

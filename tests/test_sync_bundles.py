@@ -10,7 +10,7 @@ import pytest
 from test_sync_helpers import ALL, Family, digest, full_digest, person
 
 from ahtui.store import people
-from ahtui.sync import bundle, engine, keys
+from ahtui.sync import bundle, incoming, keys, outgoing
 from ahtui.sync.errors import BundleRefused
 
 
@@ -25,7 +25,7 @@ def family(tmp_path_factory: pytest.TempPathFactory) -> Family:
 def _refused(site, data: bytes, match: str) -> None:
     before = site.conn.total_changes
     with pytest.raises(BundleRefused, match=match) as info:
-        engine.import_bundle(site, data, "b.ahtuib")
+        incoming.import_bundle(site, data, "b.ahtuib")
     assert info.value.exit_code == 2
     assert site.conn.total_changes == before
 
@@ -33,12 +33,12 @@ def _refused(site, data: bytes, match: str) -> None:
 def test_bundle_applies_once_and_reimport_is_a_noop(sites) -> None:
     a, b = sites["A"], sites["B"]
     pid = person(a, "Ada", "Lovelace", **ALL)
-    data = engine.export(a, b.site_id).data
-    first = engine.import_bundle(b, data)
+    data = outgoing.export(a, b.site_id).data
+    first = incoming.import_bundle(b, data)
     assert first.changes > 0 and not first.already
     assert b.one("SELECT given_name FROM people WHERE id = ?", (pid,))[0] == "Ada"
     before = full_digest(b)
-    again = engine.import_bundle(b, data)
+    again = incoming.import_bundle(b, data)
     assert again.already
     assert full_digest(b) == before
     assert digest(a) == digest(b)
@@ -47,7 +47,7 @@ def test_bundle_applies_once_and_reimport_is_a_noop(sites) -> None:
 def test_each_refusal_has_its_own_message(sites, tmp_path: Path) -> None:
     a, b, c = sites["A"], sites["B"], sites["C"]
     person(a, "Bo", "Refusal", **ALL)
-    to_b = engine.export(a, b.site_id).data
+    to_b = outgoing.export(a, b.site_id).data
     _refused(c, to_b, "addressed to another site")
     _refused(b, b"hello, this is a text file\n", "not an ahtui sync bundle")
     _refused(b, to_b[: len(to_b) // 2], "truncated")
@@ -75,7 +75,7 @@ def test_each_refusal_has_its_own_message(sites, tmp_path: Path) -> None:
     )
     _refused(b, signed + me.sign(signed), "newer than this ahtui reads")
     # Unknown sender: C's bundle to B after B forgets C; revoked: after B revokes A.
-    to_b_from_c = engine.export(c, b.site_id).data
+    to_b_from_c = outgoing.export(c, b.site_id).data
     with b.write() as conn:
         conn.execute("DELETE FROM sync_peers WHERE site_id = ?", (c.site_id,))
     _refused(b, to_b_from_c, "does not trust")
@@ -88,9 +88,9 @@ def test_a_thousand_bit_flips_and_truncations_are_refused(sites) -> None:
     for i in range(5):
         pid = person(a, f"Flip{i}", "Person", **ALL)
         people.update_person(a, pid, {"prison": "HMP Flip"})
-    samples = [engine.export(a, b.site_id).data]
+    samples = [outgoing.export(a, b.site_id).data]
     person(a, "Second", "Bundle", **ALL)
-    samples.append(engine.export(a, b.site_id).data)
+    samples.append(outgoing.export(a, b.site_id).data)
     before = full_digest(b)
     changes = b.conn.total_changes
     # Fresh flips every run; a mutant that gets through names the seed to replay it with.
@@ -105,7 +105,7 @@ def test_a_thousand_bit_flips_and_truncations_are_refused(sites) -> None:
             data[bit // 8] ^= 1 << (bit % 8)
         with pytest.raises(BundleRefused):
             try:
-                engine.import_bundle(b, bytes(data), "mutant")
+                incoming.import_bundle(b, bytes(data), "mutant")
             except BundleRefused:
                 raise
             except Exception as exc:
@@ -113,7 +113,7 @@ def test_a_thousand_bit_flips_and_truncations_are_refused(sites) -> None:
             raise AssertionError(f"mutant {i} of seed {seed} was accepted")
         assert b.conn.total_changes == changes, (i, seed)
     assert full_digest(b) == before
-    assert engine.import_bundle(b, samples[1]).changes > 0
+    assert incoming.import_bundle(b, samples[1]).changes > 0
 
 
 def test_rotated_keys_are_accepted_through_the_signed_card(sites, tmp_path: Path) -> None:
@@ -124,9 +124,9 @@ def test_rotated_keys_are_accepted_through_the_signed_card(sites, tmp_path: Path
     person(a, "Rota", "Tion", **ALL)
     assert "rotated" in keys.trust(c, keys.read_card(card))
     assert keys.trust(c, keys.read_card(card)).endswith("already trusted with these keys.")
-    assert engine.import_bundle(c, engine.export(a, c.site_id).data).notes == []
+    assert incoming.import_bundle(c, outgoing.export(a, c.site_id).data).notes == []
     # C seals to A's new key now; A opens it.
-    assert engine.import_bundle(a, engine.export(c, a.site_id).data).bundle_id
+    assert incoming.import_bundle(a, outgoing.export(c, a.site_id).data).bundle_id
     forged = json.loads(card.read_text())
     forged["sign_public"] = forged["enc_public"]
     card.write_text(json.dumps(forged))

@@ -12,7 +12,7 @@ from test_sync_helpers import ALL, Family, digest, person
 from ahtui.store import migrations, rows
 from ahtui.store.capture import synced_tables
 from ahtui.store.site import open_site
-from ahtui.sync import engine, keys
+from ahtui.sync import conflicts, incoming, keys, outgoing
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +29,8 @@ def ab(family: Family, tmp_path: Path):
 
 
 def _swap(a, b) -> None:
-    engine.import_bundle(b, engine.export(a, b.site_id).data)
-    engine.import_bundle(a, engine.export(b, a.site_id).data)
+    incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
+    incoming.import_bundle(a, outgoing.export(b, a.site_id).data)
 
 
 def test_triggers_record_versions_and_imports_are_not_recaptured(ab) -> None:
@@ -41,12 +41,12 @@ def test_triggers_record_versions_and_imports_are_not_recaptured(ab) -> None:
     col = a.one("SELECT * FROM sync_cols WHERE row_id = ? AND col = 'prison'", (pid,))
     assert col["origin"] == a.site_id
     seq_before = b.one("SELECT seq FROM sync_clock")[0]
-    engine.import_bundle(b, engine.export(a, b.site_id).data)
+    incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
     assert b.one("SELECT seq FROM sync_clock")[0] == seq_before + 1
     assert b.one("SELECT count(*) FROM sync_cols WHERE origin = ?", (b.site_id,))[0] == 0
     assert b.one("SELECT src FROM sync_rows WHERE row_id = ?", (pid,))[0] == a.site_id
     # Nothing to echo back: B's bundle to A carries no rows.
-    assert engine.export(b, a.site_id).changes == 0
+    assert outgoing.export(b, a.site_id).changes == 0
 
 
 def test_resolving_a_conflict_syncs_and_closes_it_everywhere(ab) -> None:
@@ -58,14 +58,14 @@ def test_resolving_a_conflict_syncs_and_closes_it_everywhere(ab) -> None:
     _swap(a, b)
     _swap(a, b)
     assert digest(a) == digest(b)
-    [conflict] = engine.conflicts(b, pid)
+    [conflict] = conflicts.conflicts(b, pid)
     winner = b.one("SELECT prison FROM people WHERE id = ?", (pid,))[0]
     lost = "HMP Alpha" if winner == "HMP Beta" else "HMP Beta"
-    engine.resolve_conflict(b, conflict["id"], "lost")
+    conflicts.resolve_conflict(b, conflict["id"], "lost")
     _swap(a, b)
     for s in (a, b):
         assert s.one("SELECT prison FROM people WHERE id = ?", (pid,))[0] == lost
-        assert engine.conflicts(s, pid) == []
+        assert conflicts.conflicts(s, pid) == []
     assert digest(a) == digest(b)
 
 
@@ -80,9 +80,9 @@ def test_an_edit_concurrent_with_a_delete_is_kept_and_can_restore(ab) -> None:
     for s in (a, b):
         row = s.one("SELECT given_name, deleted_at FROM people WHERE id = ?", (pid,))
         assert row["given_name"] == "Edited" and row["deleted_at"] is not None
-    [conflict] = engine.conflicts(a, pid)
+    [conflict] = conflicts.conflicts(a, pid)
     assert conflict["kind"] == "delete"
-    engine.resolve_conflict(a, conflict["id"], "lost")
+    conflicts.resolve_conflict(a, conflict["id"], "lost")
     _swap(a, b)
     assert b.one("SELECT deleted_at FROM people WHERE id = ?", (pid,))[0] is None
     assert digest(a) == digest(b)
@@ -113,7 +113,7 @@ def test_a_later_migration_is_captured_and_synced(
         wid = rows.insert(a, "widgets", {"person_id": pid, "label": "new table"})
         assert a.one("SELECT 1 FROM sync_cols WHERE col = 'nickname'")
         assert a.one("SELECT 1 FROM sync_rows WHERE tbl = 'widgets' AND row_id = ?", (wid,))
-        engine.import_bundle(b, engine.export(a, b.site_id).data)
+        incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
         assert b.one("SELECT nickname FROM people WHERE id = ?", (pid,))[0] == "Miggy"
         assert b.one("SELECT label FROM widgets WHERE id = ?", (wid,))[0] == "new table"
         assert keys.peers(b)[0]["name"] == "A"
@@ -130,8 +130,8 @@ def test_team_directory_conflicts_reach_every_site(ab) -> None:
     _swap(a, b)
     update_practitioner(a, pr, {"email": "pat@prison.example"})
     update_practitioner(b, pr, {"email": "pat@probation.example"})
-    engine.import_bundle(b, engine.export(a, b.site_id).data)
+    incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
     _swap(a, b)
-    assert [c["id"] for c in engine.conflicts(a)] == [c["id"] for c in engine.conflicts(b)]
-    assert len(engine.conflicts(a)) == 1
+    assert [c["id"] for c in conflicts.conflicts(a)] == [c["id"] for c in conflicts.conflicts(b)]
+    assert len(conflicts.conflicts(a)) == 1
     assert digest(a) == digest(b)

@@ -10,7 +10,7 @@ from test_sync_helpers import Family
 from test_sync_property import SPECS, Model
 
 from ahtui.store import hlc as clock
-from ahtui.sync import engine
+from ahtui.sync import incoming, outgoing, status
 from ahtui.sync.errors import BundleRefused
 
 DAY_MS = 24 * 3600 * 1000
@@ -66,16 +66,16 @@ def test_a_clock_days_fast_stamps_no_later_than_a_day_past_the_trusted_time(
         newest = a.one("SELECT max(hlc) FROM sync_rows")[0]
         assert clock.physical_ms(newest) <= trusted + clock.CLAMP_MS
         assert clock.state(a.conn).ahead_ms > 5 * DAY_MS
-        assert "ahead of the latest date this site can trust" in engine.clock_warning(a)
+        assert "ahead of the latest date this site can trust" in status.clock_warning(a)
         # The clamped write did not move the trusted time, so a second one is held too.
         m.create("A")
         assert clock.trusted_ms(a.conn) == trusted
-        assert engine.import_bundle(b, engine.export(a, b.site_id).data).changes > 0
+        assert incoming.import_bundle(b, outgoing.export(a, b.site_id).data).changes > 0
         # The clock put right: writes are stamped by it again, and the warning goes.
         clock.state(a.conn).offset_ms = 0
         m.create("A")
-        assert engine.clock_warning(a) is None
-        assert engine.import_bundle(b, engine.export(a, b.site_id).data).changes > 0
+        assert status.clock_warning(a) is None
+        assert incoming.import_bundle(b, outgoing.export(a, b.site_id).data).changes > 0
     finally:
         for s in sites.values():
             s.close()
@@ -92,7 +92,7 @@ def test_an_idle_site_is_confirmed_by_the_next_bundle(family: Family, tmp_path: 
         m = Model(sites)
         m.create("A")
         assert clock.state(a.conn).ahead_ms > 6 * DAY_MS
-        engine.import_bundle(a, engine.export(b, a.site_id).data)
+        incoming.import_bundle(a, outgoing.export(b, a.site_id).data)
         assert clock.trusted_ms(a.conn) >= clock.state(a.conn).wall_ms() - 60_000
         m.create("A")
         newest = a.one("SELECT max(hlc) FROM sync_rows")[0]
@@ -114,17 +114,17 @@ def test_stamps_beyond_the_allowed_drift_are_refused_and_said_in_status(
         a.conn.execute("UPDATE sync_clock SET hlc = ?", (ahead,))
         m = Model(sites)
         m.create("A")
-        data = engine.export(a, b.site_id).data
+        data = outgoing.export(a, b.site_id).data
         before = b.one("SELECT count(*) FROM people")[0]
         with pytest.raises(BundleRefused, match="6 days ahead of this computer's clock"):
-            engine.import_bundle(b, data)
+            incoming.import_bundle(b, data)
         assert b.one("SELECT count(*) FROM people")[0] == before
-        [peer] = [p for p in engine.status(b) if p["site_id"] == a.site_id]
+        [peer] = [p for p in status.status(b) if p["site_id"] == a.site_id]
         assert peer["clock_refused_at"] and peer["clock_ahead_hours"] >= 143
         # Once this computer's clock agrees, the same bundle goes through and the note clears.
         clock.state(b.conn).offset_ms = 5 * DAY_MS
-        assert engine.import_bundle(b, data).changes > 0
-        [peer] = [p for p in engine.status(b) if p["site_id"] == a.site_id]
+        assert incoming.import_bundle(b, data).changes > 0
+        [peer] = [p for p in status.status(b) if p["site_id"] == a.site_id]
         assert peer["clock_refused_at"] is None
     finally:
         for s in sites.values():

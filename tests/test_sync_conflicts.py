@@ -18,7 +18,7 @@ from test_sync_helpers import Family, digest
 from test_sync_property import SPECS, Model
 
 from ahtui.store import hlc as clock
-from ahtui.sync import engine
+from ahtui.sync import conflicts, incoming, outgoing
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +106,8 @@ def test_a_value_conflict_arriving_after_the_delete_is_checked_too(model: Model)
     # B holds A's delete first; the value conflict reaches it later, from R alone.
     _send(m, "A", "B")
     assert not m.sites["B"].one("SELECT 1 FROM sync_conflicts")
-    bundle = engine.export(m.sites["R"], m.ids["B"])
-    engine.import_bundle(m.sites["B"], bundle.data)
+    bundle = outgoing.export(m.sites["R"], m.ids["B"])
+    incoming.import_bundle(m.sites["B"], bundle.data)
     kinds = {r[0] for r in m.sites["B"].query("SELECT kind FROM sync_conflicts")}
     assert kinds == {"value", "delete"}
     _delete_conflict_everywhere(m, edit)
@@ -121,23 +121,23 @@ def test_resolving_the_delete_conflict_restores_the_record_everywhere(model: Mod
     _send(m, "A", "R")
     _send(m, "R", "C")
     c = m.sites["C"]
-    [conflict] = [x for x in engine.conflicts(c) if x["kind"] == "delete"]
-    engine.resolve_conflict(c, conflict["id"], "lost")
+    [conflict] = [x for x in conflicts.conflicts(c) if x["kind"] == "delete"]
+    conflicts.resolve_conflict(c, conflict["id"], "lost")
     m.exchange(random.Random(2))
     for s in m.sites.values():
         assert s.one("SELECT deleted_at FROM people")[0] is None
-        assert conflict["id"] not in {x["id"] for x in engine.conflicts(s)}
+        assert conflict["id"] not in {x["id"] for x in conflicts.conflicts(s)}
     assert len({digest(s) for s in m.sites.values()}) == 1
 
 
 def test_only_words_can_be_combined(site) -> None:
-    from ahtui.sync import engine
+    from ahtui.sync import conflicts
 
     conn = site.conn
-    assert engine.combinable(conn, "people", "prison")
-    assert engine.combinable(conn, "case_notes", "body")
-    assert engine.combinable(conn, "personal_contacts", "name")
+    assert conflicts.combinable(conn, "people", "prison")
+    assert conflicts.combinable(conn, "case_notes", "body")
+    assert conflicts.combinable(conn, "personal_contacts", "name")
     for table, col in [("people", "pathway"), ("people", "release_date"), ("people", "id"),
                        ("people", "lead_practitioner_id"), ("consents", "event"),
                        ("wheel_scores", "score")]:  # fmt: skip
-        assert not engine.combinable(conn, table, col), (table, col)
+        assert not conflicts.combinable(conn, table, col), (table, col)

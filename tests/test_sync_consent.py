@@ -9,7 +9,7 @@ from test_sync_helpers import Family, digest, person
 
 from ahtui.store.consent import record_consent
 from ahtui.store.notes import add_note
-from ahtui.sync import bundle, engine, keys
+from ahtui.sync import bundle, incoming, keys, outgoing, policy
 
 CANARY_NAME = "Quillonabey"
 CANARY_TEXT = "CANARY-SENSITIVE-7f3a"
@@ -44,15 +44,15 @@ def _setup(p):
 def test_no_consent_never_reaches_the_local_authority_even_by_relay(sites) -> None:
     p, b, la = sites["P"], sites["B"], sites["L"]
     hidden, shared = _setup(p)
-    direct = _plain(la, engine.export(p, la.site_id).data)
+    direct = _plain(la, outgoing.export(p, la.site_id).data)
     assert CANARY_NAME not in direct and hidden not in direct
     assert shared in direct and "ordinary note text" in direct
     assert CANARY_TEXT not in direct
     # Probation may hold both; relaying through it keeps both rules.
-    to_b = engine.export(p, b.site_id).data
+    to_b = outgoing.export(p, b.site_id).data
     assert CANARY_NAME in _plain(b, to_b) and CANARY_TEXT not in _plain(b, to_b)
-    engine.import_bundle(b, to_b)
-    relayed = _plain(la, engine.export(b, la.site_id).data)
+    incoming.import_bundle(b, to_b)
+    relayed = _plain(la, outgoing.export(b, la.site_id).data)
     assert CANARY_NAME not in relayed and hidden not in relayed and CANARY_TEXT not in relayed
     assert shared in relayed
 
@@ -60,27 +60,27 @@ def test_no_consent_never_reaches_the_local_authority_even_by_relay(sites) -> No
 def test_sensitive_notes_go_only_to_the_same_agency_and_hub_gets_no_free_text(sites) -> None:
     p, p2, h = sites["P"], sites["P2"], sites["H"]
     hidden, shared = _setup(p)
-    same = _plain(p2, engine.export(p, p2.site_id).data)
+    same = _plain(p2, outgoing.export(p, p2.site_id).data)
     assert CANARY_TEXT in same
-    hub = _plain(h, engine.export(p, h.site_id).data)
+    hub = _plain(h, outgoing.export(p, h.site_id).data)
     assert CANARY_TEXT not in hub and "ordinary note text" not in hub
     assert shared in hub  # consented to the sending agency, so counted by supervisors
-    engine.import_bundle(h, engine.export(p, h.site_id).data)
+    incoming.import_bundle(h, outgoing.export(p, h.site_id).data)
     assert h.one("SELECT count(*) FROM case_notes WHERE body <> ''")[0] == 0
     # A hub never sends records back.
-    back = _plain(p, engine.export(h, p.site_id).data)
+    back = _plain(p, outgoing.export(h, p.site_id).data)
     assert shared not in back
 
 
 def test_withdrawn_consent_purges_the_person_at_the_agency_that_lost_it(sites) -> None:
     p, la = sites["P"], sites["L"]
     _, shared = _setup(p)
-    engine.import_bundle(la, engine.export(p, la.site_id).data)
-    engine.import_bundle(p, engine.export(la, p.site_id).data)
+    incoming.import_bundle(la, outgoing.export(p, la.site_id).data)
+    incoming.import_bundle(p, outgoing.export(la, p.site_id).data)
     assert la.one("SELECT count(*) FROM people WHERE id = ?", (shared,))[0] == 1
     record_consent(p, shared, {"agency": "local_authority", "event": "withdrawn",
                                "on_date": "2026-02-01"})  # fmt: skip
-    r = engine.import_bundle(la, engine.export(p, la.site_id).data)
+    r = incoming.import_bundle(la, outgoing.export(p, la.site_id).data)
     assert r.purges == 1
     for table in ("people", "case_notes", "consents", "pathway_history"):
         col = "id" if table == "people" else "person_id"
@@ -89,9 +89,9 @@ def test_withdrawn_consent_purges_the_person_at_the_agency_that_lost_it(sites) -
     # Given again: the person is sent in full.
     record_consent(p, shared, {"agency": "local_authority", "event": "given",
                                "on_date": "2026-03-01"})  # fmt: skip
-    engine.import_bundle(p, engine.export(la, p.site_id).data)
-    engine.import_bundle(la, engine.export(p, la.site_id).data)
-    allowed = engine.allowed_people(p, "local_authority")
+    incoming.import_bundle(p, outgoing.export(la, p.site_id).data)
+    incoming.import_bundle(la, outgoing.export(p, la.site_id).data)
+    allowed = policy.allowed_people(p, "local_authority")
     tables = ["people", "consents", "pathway_history", "identifications"]
     assert digest(la, allowed, tables=tables) == digest(p, allowed, tables=tables)
     assert la.one("SELECT count(*) FROM case_notes")[0] == 1  # the ordinary note only
@@ -103,26 +103,26 @@ def test_consent_withdrawn_and_given_again_at_once_resends_what_was_not_taken(si
     person in full again."""
     p, la = sites["P"], sites["L"]
     _, shared = _setup(p)
-    engine.import_bundle(la, engine.export(p, la.site_id).data)
-    engine.import_bundle(p, engine.export(la, p.site_id).data)
+    incoming.import_bundle(la, outgoing.export(p, la.site_id).data)
+    incoming.import_bundle(p, outgoing.export(la, p.site_id).data)
     record_consent(la, shared, {"agency": "local_authority", "event": "withdrawn",
                                 "on_date": "2026-02-01"})  # fmt: skip
     add_note(p, shared, {"contact_type": "pa_visit", "contact_at": "2026-02-02",
                          "body": "written while the withdrawal was in the post"})  # fmt: skip
     # The local authority is leaving the person; it takes nothing new of theirs.
-    engine.import_bundle(la, engine.export(p, la.site_id).data)
+    incoming.import_bundle(la, outgoing.export(p, la.site_id).data)
     assert "written while the withdrawal was in the post" not in {
         r[0] for r in la.query("SELECT body FROM case_notes")
     }
     record_consent(la, shared, {"agency": "local_authority", "event": "given",
                                 "on_date": "2026-02-03"})  # fmt: skip
-    engine.import_bundle(p, engine.export(la, p.site_id).data)  # both decisions at once
-    engine.import_bundle(la, engine.export(p, la.site_id).data)
+    incoming.import_bundle(p, outgoing.export(la, p.site_id).data)  # both decisions at once
+    incoming.import_bundle(la, outgoing.export(p, la.site_id).data)
     assert "written while the withdrawal was in the post" in {
         r[0] for r in la.query("SELECT body FROM case_notes")
     }
     tables = ["people", "consents", "pathway_history"]
-    engine.import_bundle(p, engine.export(la, p.site_id).data)
+    incoming.import_bundle(p, outgoing.export(la, p.site_id).data)
     assert digest(la, {shared}, tables=tables) == digest(p, {shared}, tables=tables)
     assert la.one("SELECT count(*) FROM sync_leaving")[0] == 0
 
@@ -148,8 +148,8 @@ def test_a_bundle_from_a_hub_that_carries_anything_but_acknowledgements_is_refus
 
     p, h, b = sites["P"], sites["H"], sites["B"]
     _, shared = _setup(p)
-    engine.import_bundle(h, engine.export(p, h.site_id).data)
-    carried = json.loads(_plain(h, engine.export(p, h.site_id).data))
+    incoming.import_bundle(h, outgoing.export(p, h.site_id).data)
+    carried = json.loads(_plain(h, outgoing.export(p, h.site_id).data))
     one_table = {k: v for k, v in carried["tables"].items() if k == "practitioners"} or {
         "people": carried["tables"]["people"]
     }
@@ -163,10 +163,10 @@ def test_a_bundle_from_a_hub_that_carries_anything_but_acknowledgements_is_refus
     before = full_digest(b)
     for payload in attempts:
         with pytest.raises(BundleRefused, match="a supervisors' hub, but carries records"):
-            engine.import_bundle(b, _as_hub(h, b, payload))
+            incoming.import_bundle(b, _as_hub(h, b, payload))
     assert full_digest(b) == before
     # Acknowledgements alone are what a hub sends, and they are taken.
-    assert not engine.import_bundle(b, engine.export(h, b.site_id).data).already
+    assert not incoming.import_bundle(b, outgoing.export(h, b.site_id).data).already
 
 
 def test_a_hub_never_holds_a_persons_names_or_day_of_birth(sites) -> None:
@@ -178,7 +178,7 @@ def test_a_hub_never_holds_a_persons_names_or_day_of_birth(sites) -> None:
                             "date_of_birth": "2003-05-17", "crn": "X123456"})  # fmt: skip
     for agency in ("prison", "probation", "local_authority"):
         record_consent(p, pid, {"agency": agency, "event": "given", "on_date": "2026-01-05"})
-    engine.import_bundle(h, engine.export(p, h.site_id).data)
+    incoming.import_bundle(h, outgoing.export(p, h.site_id).data)
     everything = []
     for (name,) in h.conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
@@ -197,7 +197,7 @@ def test_recording_the_end_of_this_sites_own_consent_says_the_person_will_leave(
 
     p, la = sites["P"], sites["L"]
     _, shared = _setup(p)
-    engine.import_bundle(la, engine.export(p, la.site_id).data)
+    incoming.import_bundle(la, outgoing.export(p, la.site_id).data)
     assert not leaves_this_site(la, shared)
     record_consent(la, shared, {"agency": "local_authority", "event": "withdrawn",
                                 "on_date": "2026-02-01"})  # fmt: skip
@@ -209,8 +209,8 @@ def test_recording_the_end_of_this_sites_own_consent_says_the_person_will_leave(
     # Not the prison: their home keeps its own record, but its agency may no longer be sent
     # theirs (the local authority learns that while leaving). Probation, then.
     for other, still in ((p, 1), (sites["B"], 0)):
-        engine.import_bundle(other, engine.export(la, other.site_id).data)
-        engine.import_bundle(la, engine.export(other, la.site_id).data)
+        incoming.import_bundle(other, outgoing.export(la, other.site_id).data)
+        incoming.import_bundle(la, outgoing.export(other, la.site_id).data)
         assert la.one("SELECT count(*) FROM people WHERE id = ?", (shared,))[0] == still
     assert "withdrawn" in {
         r[0]

@@ -15,7 +15,7 @@ from ahtui.store import site as site_mod
 from ahtui.store.capture import synced_tables
 from ahtui.store.site import Site, init_site
 from ahtui.sync import keys as sync_keys
-from ahtui.sync.engine import person_expr
+from ahtui.sync.sharing import person_expr
 
 
 def make_sites(folder: Path, specs: list[tuple[str, str]]) -> dict[str, Site]:

@@ -19,7 +19,7 @@ from test_sync_helpers import ALL, Family, full_digest, person
 from ahtui import cli
 from ahtui.store import rows
 from ahtui.store.notes import add_note
-from ahtui.sync import bundle, engine, keys
+from ahtui.sync import bundle, incoming, keys, outgoing, policy
 from ahtui.sync.errors import BundleRefused
 
 
@@ -40,7 +40,7 @@ def _bundle_files(a, b, folder: Path, n: int) -> list[Path]:
     for i in range(n):
         person(a, f"Inbox{i}", "Person", **ALL)
         path = folder / f"{i:02d}-good.ahtuib"
-        path.write_bytes(engine.export(a, b.site_id).data)
+        path.write_bytes(outgoing.export(a, b.site_id).data)
         out.append(path)
     return out
 
@@ -65,7 +65,7 @@ def test_sync_run_skips_pipes_folders_and_huge_files_and_imports_the_rest(
     (inbox / "01-folder.ahtuib").mkdir()
     huge = inbox / "01-huge.ahtuib"
     with open(huge, "wb") as f:  # sparse: no disk, and never read
-        f.truncate(engine.MAX_BUNDLE_BYTES + 1)
+        f.truncate(policy.MAX_BUNDLE_BYTES + 1)
     b.close()
     code = _finishes(_ahtui, b, "sync", "run", "--inbox", str(inbox), "--outbox", str(outbox))
     err = capsys.readouterr().err
@@ -108,7 +108,7 @@ def test_sync_import_goes_on_past_a_file_it_cannot_read_and_reports_each(
 def test_a_bundle_is_checked_by_its_header_before_it_is_read_whole(sites, tmp_path: Path) -> None:
     a, b = sites["A"], sites["B"]
     [path] = _bundle_files(a, b, tmp_path / "in", 1)
-    assert engine.import_file(b, path).changes > 0
+    assert incoming.import_file(b, path).changes > 0
     # Imported already, or for another site: known from the header, the body never read.
     reads = []
     real = os.fdopen
@@ -121,9 +121,9 @@ def test_a_bundle_is_checked_by_its_header_before_it_is_read_whole(sites, tmp_pa
 
     os.fdopen = counting  # type: ignore[assignment]
     try:
-        assert engine.import_file(b, path).already
+        assert incoming.import_file(b, path).already
         with pytest.raises(BundleRefused, match="addressed to another site"):
-            engine.import_file(a, path)
+            incoming.import_file(a, path)
     finally:
         os.fdopen = real  # type: ignore[assignment]
     assert reads and all(n != -1 and n < 4096 for n in reads), reads
@@ -137,11 +137,11 @@ def test_a_record_longer_than_the_services_allow_refuses_the_bundle(sites) -> No
     before = full_digest(b)
     with pytest.raises(BundleRefused, match=r"text of 10,000,000 characters where this site "
                                             r"allows at most 20,000 \(a Case note record\)"):  # fmt: skip
-        engine.import_bundle(b, engine.export(a, b.site_id).data)
+        incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
     assert full_digest(b) == before
     # Once shortened where it was written, the next bundle goes through.
     rows.update(a, "case_notes", nid, {"body": "shortened"})
-    assert engine.import_bundle(b, engine.export(a, b.site_id).data).changes > 0
+    assert incoming.import_bundle(b, outgoing.export(a, b.site_id).data).changes > 0
 
 
 def test_a_bundle_that_unpacks_to_more_than_the_limit_is_refused(sites) -> None:

@@ -14,7 +14,7 @@ import pytest
 from test_sync_helpers import Family, digest, fast_open
 
 from ahtui.store import rows
-from ahtui.sync import engine
+from ahtui.sync import incoming, outgoing
 
 
 def _state(site) -> str:
@@ -43,7 +43,7 @@ def _prepare(tmp_path: Path, people: int) -> tuple[Path, bytes, bytes, str, str,
             rows.insert(a, "consents", {"person_id": pid, "agency": "probation",
                                         "event": "given", "on_date": "2026-01-01"})  # fmt: skip
             ids.append(pid)
-    engine.import_bundle(b, engine.export(a, b.site_id).data)
+    incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
     with a.write():
         for pid in ids:
             rows.update(a, "people", pid, {"given_name": "A-edit", "prison": "HMP A"})
@@ -52,7 +52,7 @@ def _prepare(tmp_path: Path, people: int) -> tuple[Path, bytes, bytes, str, str,
     with b.write():
         for pid in ids[::3]:
             rows.update(b, "people", pid, {"given_name": "B-edit"})
-    data = engine.export(a, b.site_id).data
+    data = outgoing.export(a, b.site_id).data
     b.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     base = tmp_path / "base.ahtui"
     shutil.copy(b.path, base)
@@ -63,7 +63,7 @@ def _prepare(tmp_path: Path, people: int) -> tuple[Path, bytes, bytes, str, str,
     s = fast_open(probe, key)
     before = _state(s)
     started = time.perf_counter()
-    engine.import_bundle(s, data)
+    incoming.import_bundle(s, data)
     took = time.perf_counter() - started
     after = _state(s)
     s.close()
@@ -88,7 +88,7 @@ def _kill_at(base: Path, key: bytes, data: bytes, folder: Path, delay: float) ->
             site = fast_open(path, key)
             site.conn.execute("PRAGMA synchronous = FULL")
             os.write(write_fd, b"r")
-            engine.import_bundle(site, data)
+            incoming.import_bundle(site, data)
             os.write(write_fd, b"d")
         finally:
             os._exit(0)

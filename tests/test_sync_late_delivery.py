@@ -23,7 +23,7 @@ from ahtui.store.consent import record_consent
 from ahtui.store.notes import add_note, set_sensitive
 from ahtui.store.people import create_person
 from ahtui.store.site import open_site
-from ahtui.sync.engine import person_expr
+from ahtui.sync.sharing import person_expr
 
 SITES = {"prison": "prison", "probation": "probation", "la": "local_authority"}
 

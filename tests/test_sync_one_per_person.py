@@ -22,7 +22,7 @@ from test_sync_helpers import ALL, Family, digest, person
 from ahtui.store import assessment, ids, myplan, release, rows
 from ahtui.store import hlc as clock
 from ahtui.store.site import Site
-from ahtui.sync import engine
+from ahtui.sync import conflicts, incoming, outgoing
 
 SPECS = [("A", "prison"), ("B", "probation"), ("C", "local_authority")]
 DAY = date(2026, 2, 2)
@@ -34,7 +34,7 @@ def family(tmp_path_factory: pytest.TempPathFactory) -> Family:
 
 
 def _send(a: Site, b: Site) -> None:
-    engine.import_bundle(b, engine.export(a, b.site_id).data)
+    incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
 
 
 def _exchange(a: Site, b: Site) -> None:
@@ -76,7 +76,7 @@ def _live(site: Site, table: str, pid: str, **key: str) -> list:
 
 def _lost_values(site: Site, table: str, row_id: str) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
-    for c in engine.conflicts(site):
+    for c in conflicts.conflicts(site):
         if c["tbl"] == table and c["row_id"] == row_id:
             out.setdefault(c["col"], set()).add(c["lost_value"])
     return out

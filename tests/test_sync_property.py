@@ -22,7 +22,7 @@ from test_sync_helpers import ALL, Family, digest, person
 
 from ahtui.errors import NotFound
 from ahtui.store import rows
-from ahtui.sync import engine
+from ahtui.sync import incoming, outgoing
 
 SPECS = [("A", "prison"), ("B", "probation"), ("C", "local_authority"), ("R", "ces")]
 EDGES = [("A", "R"), ("B", "R"), ("C", "R"), ("A", "B")]
@@ -102,14 +102,14 @@ class Model:
         self._event(site, "delete", pid, "deleted_at", "deleted")
 
     def export(self, a: str, b: str) -> None:
-        ex = engine.export(self.sites[a], self.ids[b])
+        ex = outgoing.export(self.sites[a], self.ids[b])
         self.pool.append((b, ex.data, frozenset(self.known[a])))
 
     def deliver(self, k: int) -> None:
         if not self.pool:
             return
         to, data, known = self.pool[k % len(self.pool)]
-        engine.import_bundle(self.sites[to], data)
+        incoming.import_bundle(self.sites[to], data)
         self.known[to] |= known
 
     def exchange(self, rng: random.Random) -> None:
@@ -240,7 +240,7 @@ def test_all_720_orderings_of_six_bundles_agree(family: Family, tmp_path: Path) 
             m.edit(name, round_, "family_name")
             if name == "C" and round_ == 1:
                 m.delete(name, 1)
-            bundles.append(engine.export(sites[name], m.ids["B"]).data)
+            bundles.append(outgoing.export(sites[name], m.ids["B"]).data)
     m.edit("B", 0, "given_name")
     base = tmp_path / "base"
     base.mkdir()
@@ -266,7 +266,7 @@ def test_all_720_orderings_of_six_bundles_agree(family: Family, tmp_path: Path) 
         s = fast_open(work / b.path.name, key)
         try:
             for k in order:
-                engine.import_bundle(s, bundles[k])
+                incoming.import_bundle(s, bundles[k])
             results.add(digest(s))
             conflicts.add(frozenset(r[0] for r in s.query("SELECT id FROM sync_conflicts")))
         finally:

@@ -13,7 +13,7 @@ import struct
 import pytest
 from test_sync_helpers import ALL, Family, digest, full_digest, person
 
-from ahtui.sync import bundle, engine, keys
+from ahtui.sync import bundle, incoming, keys, outgoing
 from ahtui.sync.errors import BundleRefused
 
 
@@ -34,10 +34,10 @@ def test_a_bundle_carries_the_rotation_and_the_peer_moves_to_the_new_keys(sites)
     old_fp = _peer(b, a)["fingerprint"]
     me = keys.rotate(a)
     pid = person(a, "Rota", "Tion", **ALL)
-    data = engine.export(a, b.site_id).data
+    data = outgoing.export(a, b.site_id).data
     header = bundle.parse(data, "x").header
     assert [s["new_sign_public"] for s in header["rotations"]] == [keys.b64(me.sign_public)]
-    result = engine.import_bundle(b, data)
+    result = incoming.import_bundle(b, data)
     assert result.changes > 0 and b.one("SELECT 1 FROM people WHERE id = ?", (pid,))
     assert any("rotated its keys" in n and me.fingerprint in n for n in result.notes)
     peer = _peer(b, a)
@@ -47,10 +47,10 @@ def test_a_bundle_carries_the_rotation_and_the_peer_moves_to_the_new_keys(sites)
     [old] = json.loads(peer["key_history"])
     assert keys.fingerprint(keys.unb64(old["sign_public"]), keys.unb64(old["enc_public"])) == old_fp
     # B now seals to A's new key, and A's next bundle is accepted without any note.
-    reply = engine.export(b, a.site_id).data
+    reply = outgoing.export(b, a.site_id).data
     assert bundle.parse(reply, "x").header["to_key"] == keys.b64(me.enc_public)
-    assert engine.import_bundle(a, reply).bundle_id
-    rows_ = engine.import_bundle(b, engine.export(a, b.site_id).data)
+    assert incoming.import_bundle(a, reply).bundle_id
+    rows_ = incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
     assert rows_.notes == []
     assert digest(a) == digest(b)
 
@@ -60,7 +60,7 @@ def test_two_rotations_in_a_row_are_followed_link_by_link(sites) -> None:
     keys.rotate(a)
     newest = keys.rotate(a)
     person(a, "Twice", "Rotated", **ALL)
-    assert engine.import_bundle(b, engine.export(a, b.site_id).data).changes > 0
+    assert incoming.import_bundle(b, outgoing.export(a, b.site_id).data).changes > 0
     assert _peer(b, a)["fingerprint"] == newest.fingerprint
     assert len(json.loads(_peer(b, a)["key_history"])) == 1
 
@@ -70,13 +70,13 @@ def test_a_bundle_signed_with_the_replaced_key_is_refused_and_its_changes_come_a
 ) -> None:
     a, b = sites["A"], sites["B"]
     first = person(a, "Before", "Rotation", **ALL)
-    stale = engine.export(a, b.site_id).data
+    stale = outgoing.export(a, b.site_id).data
     keys.rotate(a)
     second = person(a, "After", "Rotation", **ALL)
-    assert engine.import_bundle(b, engine.export(a, b.site_id).data).changes > 0
+    assert incoming.import_bundle(b, outgoing.export(a, b.site_id).data).changes > 0
     before = full_digest(b)
     with pytest.raises(BundleRefused, match="signed with a key A replaced on") as info:
-        engine.import_bundle(b, stale, "stale.ahtuib")
+        incoming.import_bundle(b, stale, "stale.ahtuib")
     assert info.value.exit_code == 2
     assert full_digest(b) == before
     # B never acknowledged the stale bundle's range, so its changes came in the newer one.
@@ -101,7 +101,7 @@ def _resign(data: bytes, header: dict, signer: keys.Identity) -> bytes:
 def test_a_rotation_not_signed_by_the_trusted_key_is_refused(sites) -> None:
     a, b, c = sites["A"], sites["B"], sites["C"]
     person(a, "Forged", "Chain", **ALL)
-    data = engine.export(a, b.site_id).data
+    data = outgoing.export(a, b.site_id).data
     header = dict(bundle.parse(data, "x").header)
     # C pretends to be A: a chain from A's trusted key to C's key, but signed by C.
     mallory = keys.identity(c)
@@ -121,7 +121,7 @@ def test_a_rotation_not_signed_by_the_trusted_key_is_refused(sites) -> None:
     forged = _resign(data, header, mallory)
     before = full_digest(b)
     with pytest.raises(BundleRefused, match="changed or damaged"):
-        engine.import_bundle(b, forged, "forged.ahtuib")
+        incoming.import_bundle(b, forged, "forged.ahtuib")
     assert full_digest(b) == before
     assert bytes(_peer(b, a)["sign_public"]) == a_sign
 
@@ -133,5 +133,5 @@ def test_a_revoked_peer_cannot_rotate_its_way_back(sites) -> None:
     person(a, "Still", "Revoked", **ALL)
     before = full_digest(b)
     with pytest.raises(BundleRefused, match="revoked"):
-        engine.import_bundle(b, engine.export(a, b.site_id).data)
+        incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
     assert full_digest(b) == before

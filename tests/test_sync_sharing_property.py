@@ -39,8 +39,8 @@ from ahtui.store.capture import synced_tables
 from ahtui.store.consent import record_consent
 from ahtui.store.notes import add_note, set_sensitive
 from ahtui.store.people import create_person
-from ahtui.sync import engine
-from ahtui.sync.engine import person_expr
+from ahtui.sync import incoming, outgoing
+from ahtui.sync.sharing import person_expr
 
 SPECS = [("P", "prison"), ("B", "probation"), ("L", "local_authority"), ("H", "hub")]
 AGENCY = dict(SPECS)
@@ -158,14 +158,14 @@ class World:
         self.edits[(pid, field)].append((self._version(name, "people", pid, field), value))
 
     def export(self, a: str, b: str) -> None:
-        self.pool.append((b, engine.export(self.sites[a], self.ids[b]).data))
+        self.pool.append((b, outgoing.export(self.sites[a], self.ids[b]).data))
 
     def deliver(self, k: int) -> None:
         if self.pool:
             k %= len(self.pool)
             to, data = self.pool[k]
             if data:
-                engine.import_bundle(self.sites[to], data)
+                incoming.import_bundle(self.sites[to], data)
                 self.delivered.add(k)
 
     def drop(self, k: int) -> None:

@@ -17,9 +17,11 @@ from typing import Any
 
 from ..errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, AhtuiError, BadInput
 from ..store.site import Site
-from ..sync import engine, keys
-from ..sync.app_services import peer_notes
+from ..sync import keys
 from ..sync.bundle import SUFFIX
+from ..sync.incoming import import_file
+from ..sync.outgoing import export
+from ..sync.status import clock_warning, peer_notes, status
 from .common import open_chosen_site, print_json, say, warn
 from .keys import NO_PEERS
 
@@ -29,7 +31,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         action = args.sync_command
         if action == "status":
-            found = engine.status(site)
+            found = status(site)
             if args.json:
                 print_json(found)
             elif not found:
@@ -39,7 +41,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                     say(line)
             return EXIT_OK
         if action == "export":
-            ex = engine.export(site, args.to)
+            ex = export(site, args.to)
             assert ex is not None  # only skip_if_empty gives None
             path = _write_bundle(Path(args.out), site.name, ex)
             say(f"Wrote {path}: {ex.changes} changes, {ex.purges} purges for {ex.peer_name}.")
@@ -56,7 +58,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def _status_lines(site: Site, found: list[dict[str, Any]]) -> list[str]:
     lines = []
-    warning = engine.clock_warning(site)
+    warning = clock_warning(site)
     if warning:
         lines.append(f"Clock: {warning}")
     for p in found:
@@ -70,7 +72,7 @@ def _status_lines(site: Site, found: list[dict[str, Any]]) -> list[str]:
 
 
 def _warn_clock(site: Site) -> None:
-    warning = engine.clock_warning(site)
+    warning = clock_warning(site)
     if warning:
         warn(warning)
 
@@ -116,7 +118,7 @@ def _lock(site_path: Path) -> Iterator[None]:
 def _import_one(site: Site, path: Path, *, quiet_if_already: bool = False) -> int:
     """Import one file, saying what happened to it; its exit code (0, 1 or 2)."""
     try:
-        r = engine.import_file(site, path)
+        r = import_file(site, path)
     except AhtuiError as exc:
         warn(f"Refused: {exc.message}" if exc.exit_code == EXIT_BAD_INPUT else exc.message)
         return exc.exit_code
@@ -147,7 +149,7 @@ def _run(site: Site, inbox: Path, outbox: Path) -> int:
         for peer in keys.peers(site):
             if peer["status"] != "trusted":
                 continue
-            ex = engine.export(site, peer["site_id"], skip_if_empty=True)
+            ex = export(site, peer["site_id"], skip_if_empty=True)
             if ex is not None:
                 out = _write_bundle(outbox, site.name, ex)
                 say(f"Wrote {out.name}: {ex.changes} changes for {ex.peer_name}.")

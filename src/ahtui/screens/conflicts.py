@@ -19,8 +19,9 @@ from textual.widgets import DataTable, Footer, Static
 from .. import keymap
 from ..domain import names
 from ..store import people
-from ..sync import app_services
-from ..sync.app_services import can_combine, column_label, explain, show_value
+from ..sync import conflicts as sync_conflicts
+from ..sync.conflicts import can_combine, explain
+from ..sync.labels import column_label, show_value
 from ..widgets.form import Field
 from . import navigation
 from .base import SiteScreen
@@ -66,7 +67,7 @@ class ConflictsScreen(SiteScreen):
     def reload(self) -> None:
         if self.app.site is None:  # type: ignore[attr-defined]
             return
-        self.views = app_services.conflict_views(self.site, self.person_id)
+        self.views = sync_conflicts.conflict_views(self.site, self.person_id)
         who = "everyone"
         if self.person_id is not None:
             who = self.views[0].person_name if self.views else self._person_name()
@@ -140,7 +141,9 @@ class ConflictsScreen(SiteScreen):
         if v is None:
             self.notify("No conflict is highlighted.", markup=False)
             return
-        self.call_service(lambda: app_services.resolve(self.site, v, how), self._done_words(v, how))
+        self.call_service(
+            lambda: sync_conflicts.resolve(self.site, v, how), self._done_words(v, how)
+        )
 
     def _done_words(self, v: Any, how: str) -> str:
         if how == "restore":
@@ -166,7 +169,7 @@ class ConflictsScreen(SiteScreen):
                 markup=False,
             )
             return
-        if not app_services.can_combine(self.site, v):
+        if not sync_conflicts.can_combine(self.site, v):
             self.notify(
                 "This field holds a code, a date or a number: m keeps mine, t takes theirs.",
                 markup=False,
@@ -176,9 +179,9 @@ class ConflictsScreen(SiteScreen):
         self.open_form(
             f"Combine: {v.where}",
             [Field("value", column_label(v.column), "area", v.combined())],
-            lambda values: app_services.resolve(self.site, v, "combine", values["value"]),
-            intro=f"Mine: {app_services.show_value(mine.value, 60)}\n"
-            f"Theirs: {app_services.show_value(theirs.value, 60)}\n"
+            lambda values: sync_conflicts.resolve(self.site, v, "combine", values["value"]),
+            intro=f"Mine: {show_value(mine.value, 60)}\n"
+            f"Theirs: {show_value(theirs.value, 60)}\n"
             "Starts with both joined: edit it to what should be kept. Saving resolves the "
             "conflict and sends the value to the other sites with the next bundles.",
             done=lambda message: self.notify(f"Resolved: {message}", markup=False),

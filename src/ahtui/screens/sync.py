@@ -22,8 +22,10 @@ from textual.worker import Worker, WorkerState
 from .. import keymap
 from ..domain.enums import Agency
 from ..errors import AhtuiError
-from ..sync import app_services
-from ..sync.app_services import when
+from ..sync import conflicts as sync_conflicts
+from ..sync import files as sync_files
+from ..sync import status as sync_status
+from ..sync.labels import when
 from ..widgets.form import Field
 from . import navigation
 from .base import SiteScreen, label
@@ -103,7 +105,7 @@ class SyncScreen(SiteScreen):
         self.reload()
         self.query_one("#sync-peers", DataTable).focus()
 
-        warning = self.app.site and app_services.clock_warning(self.site)  # type: ignore[attr-defined]
+        warning = self.app.site and sync_status.clock_warning(self.site)  # type: ignore[attr-defined]
         self._show_result(
             warning
             or "e writes a bundle for the highlighted site; i imports bundle files or a folder."
@@ -114,8 +116,8 @@ class SyncScreen(SiteScreen):
         if self.app.site is None:  # type: ignore[attr-defined]
             return
         site = self.site
-        self.peers = app_services.peers(site)
-        conflicts = app_services.open_conflicts(site)
+        self.peers = sync_status.peers(site)
+        conflicts = sync_conflicts.open_conflicts(site)
         trusted = sum(1 for p in self.peers if p.status == "trusted")
         agency = label(Agency, site.agency)
         self.query_one("#sync-head", Static).update(
@@ -144,7 +146,7 @@ class SyncScreen(SiteScreen):
         self._show_peer_detail()
         history = self.query_one("#sync-history", DataTable)
         history.clear()
-        found = app_services.history(site)
+        found = sync_status.history(site)
         for b in found:
             history.add_row(
                 short_when(b["at"]),
@@ -229,10 +231,10 @@ class SyncScreen(SiteScreen):
             return
         chosen = self._peer()
         default_peer = chosen.site_id if chosen in trusted else trusted[0].site_id
-        folder = self._out_folder or str(app_services.default_folder("outbox"))
+        folder = self._out_folder or str(sync_files.default_folder("outbox"))
 
         def submit(v: dict[str, Any]) -> tuple[str, Path]:
-            out = app_services.check_out_folder(v["folder"])
+            out = sync_files.check_out_folder(v["folder"])
             return v["peer"], out
 
         self.open_form(
@@ -275,18 +277,18 @@ class SyncScreen(SiteScreen):
     def _export(self, site: Any, peer_id: str, folder: Path) -> Any:
         with self._site_lock:
             try:
-                return app_services.export_to(site, peer_id, folder)
+                return sync_files.export_to(site, peer_id, folder)
             except AhtuiError as exc:
                 return exc.message
 
     def action_import_bundles(self) -> None:
         if self._refuse_busy():
             return
-        start = self._in_folder or str(app_services.default_folder("inbox"))
+        start = self._in_folder or str(sync_files.default_folder("inbox"))
         self.open_form(
             "Import bundles",
             [Field("path", "File or folder", "text", start, required=True)],
-            lambda v: app_services.bundle_files(v["path"]),
+            lambda v: sync_files.bundle_files(v["path"]),
             intro="A bundle file, a folder (the inbox: every bundle in it), or a pattern such as "
             "inbox/Alpha-*. Files are imported in name order; ones already imported are "
             "skipped; refused ones change nothing.",
@@ -318,7 +320,7 @@ class SyncScreen(SiteScreen):
 
         app = self.app
         # Between files: a lock (ctrl+l, or idle) closes the site, so stop there.
-        return app_services.import_files(
+        return sync_files.import_files(
             site, files, progress, self._site_lock, lambda: app.site is not site
         )
 
@@ -342,12 +344,12 @@ class SyncScreen(SiteScreen):
         if event.state == WorkerState.SUCCESS and group == "sync-import":
             self.results = list(event.worker.result or [])
             refused = sum(1 for r in self.results if r.outcome == "refused")
-            lines = [app_services.summary(self.results), *(r.line for r in self.results)]
+            lines = [sync_files.summary(self.results), *(r.line for r in self.results)]
             if refused:
                 lines.append("Refused files are left where they are; nothing in them was applied.")
             self._show_result("\n".join(lines))
             self.notify(
-                app_services.summary(self.results),
+                sync_files.summary(self.results),
                 title="Some files refused" if refused else "Import finished",
                 severity="warning" if refused else "information",
                 markup=False,

@@ -6,7 +6,7 @@ the public half as JSON with a fingerprint (SHA-256 of both public keys, 20 byte
 groups of four hex digits) that two people compare over the phone before trusting. A rotation
 is a statement `new keys` signed by the old signing key; a peer that trusts the old key accepts
 the new one without another phone call, from the card or from the next bundle, whose header
-carries the chain of rotations (see engine.import_bundle).
+carries the chain of rotations (see incoming.import_bundle).
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from ..domain.enums import Agency
 from ..store.site import Site, utc_now
 from .errors import TrustError
 
 CARD_FORMAT = "ahtui-site-card"
+# What a card may say its site is (a supervisors' hub among them).
+_AGENCIES = {a.value for a in Agency}
 _RAW = serialization.Encoding.Raw
 
 
@@ -193,7 +196,7 @@ def read_card(path: Path) -> Card:
         raise TrustError(f"There is no file at {path}.") from exc
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise TrustError(f"{path} is not an ahtui site card.") from exc
-    if found.agency not in {"prison", "probation", "local_authority", "ces", "hub"}:
+    if found.agency not in _AGENCIES:
         raise TrustError(f"{path} names an unknown agency {found.agency!r}.")
     return found
 

@@ -1,10 +1,14 @@
-"""Plain words for the tables and fields sync talks about (conflicts, refusals).
+"""Plain words for the tables, fields, values and times sync talks about (conflicts,
+refusals, the sync screen).
 
 Screens and messages name records as a practitioner would ("Case note", "NOMIS number"),
 never by table or column name.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
 
 TABLE_LABELS = {
     "people": "Personal details",
@@ -58,3 +62,24 @@ def table_label(table: str) -> str:
 
 def column_label(column: str) -> str:
     return COLUMN_LABELS.get(column) or column.replace("_", " ").capitalize()
+
+
+def show_value(value: Any, width: int | None = None) -> str:
+    """A stored value as words: empty says so, yes/no for flags left as numbers."""
+    if value is None or value == "":
+        return "(empty)"
+    text = str(value)
+    if width is not None and len(text) > width:
+        return text[: max(width - 1, 1)] + "…"
+    return text
+
+
+def when(value: str | None) -> str:
+    """An ISO timestamp (UTC) as `03 Mar 2025 14:05`; never for a missing one."""
+    if not value:
+        return "never"
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return moment.strftime("%d %b %Y %H:%M")

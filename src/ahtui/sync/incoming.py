@@ -1,0 +1,497 @@
+"""Import: a bundle file read, checked, verified, decrypted and merged in one transaction, or
+refused whole with a plain reason, changing nothing.
+
+Checks before anything is read whole: a regular file, not too large, for this site, from a
+trusted peer, not imported already; then its signature (or a key the peer has rotated to),
+schema, the hub's "acknowledgements only", texts within the services' limits and clocks not
+too far ahead. `sharing` then judges whose rows this site may take, and `merge` applies them.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from ..domain import limits
+from ..domain.consent import Decision, from_list
+from ..errors import AhtuiError
+from ..store import hlc as clock
+from ..store import summaries
+from ..store.capture import synced_tables
+from ..store.migrations import latest_version
+from ..store.site import IntegrityError, Site, utc_now
+from . import leaving, policy, sharing
+from .bundle import FORMAT, open_body, parse, read_head, signed_by, verify
+from .errors import BundleRefused
+from .keys import decryption_keys, replace_peer_keys, retired_key_date, rotated_keys
+from .labels import table_label
+from .merge import Merger
+from .status import local_clock, received_cover
+from .wire import Block, Row, decode_block
+
+
+@dataclass
+class Imported:
+    """What importing one bundle did (or that it was imported already)."""
+
+    bundle_id: str
+    peer_name: str
+    changes: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    purges: int = 0
+    already: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _int(header: dict[str, Any], key: str, name: str) -> int:
+    try:
+        value = header[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError
+        return value
+    except (KeyError, TypeError) as exc:
+        raise BundleRefused(f"{name} is damaged: its header has no valid {key}.") from exc
+
+
+def _addressed(site: Site, h: dict[str, Any], name: str) -> Any:
+    """The trusted peer a bundle header comes from, after the checks that need no more of the
+    file than its header: format, sender, recipient. Raises BundleRefused."""
+    fmt = _int(h, "format", name)
+    if fmt > FORMAT:
+        raise BundleRefused(
+            f"{name} uses bundle format {fmt}, newer than this ahtui reads ({FORMAT}). "
+            "Upgrade ahtui, then import it again."
+        )
+    to, frm = h.get("to"), h.get("from")
+    if not isinstance(to, str) or not isinstance(frm, str):
+        raise BundleRefused(f"{name} is damaged: its header does not say who it is from and to.")
+    if to != site.site_id:
+        other = site.one("SELECT name FROM sync_peers WHERE site_id = ?", (to,))
+        where = f"{other['name']} ({to})" if other else to
+        raise BundleRefused(f"{name} is addressed to another site, {where}, not to this one.")
+    peer = site.one("SELECT * FROM sync_peers WHERE site_id = ?", (frm,))
+    if peer is None:
+        raise BundleRefused(
+            f"{name} comes from a site this site does not trust ({frm}). Exchange site cards "
+            "with `ahtui keys card` and `ahtui keys trust` first."
+        )
+    if peer["status"] == "revoked":
+        raise BundleRefused(
+            f"{name} comes from {peer['name']}, whose key was revoked on {peer['revoked_at']}."
+        )
+    return peer
+
+
+def already_imported(site: Site, h: dict[str, Any]) -> bool:
+    found = site.one("SELECT 1 FROM sync_bundles WHERE bundle_id = ?", (str(h.get("bundle_id")),))
+    return bool(found)
+
+
+class Unreadable(AhtuiError):
+    """A file in the way of an import that could not be read as a file at all (exit code 1)."""
+
+
+def import_file(site: Site, path: Path) -> Imported:
+    """Import one bundle file: refused before it is read if it is not a regular file or is
+    too large, and after reading only its header if it is for another site or imported
+    already; only then read whole, verified and applied."""
+    name = path.name
+    try:
+        # O_NONBLOCK: a pipe named like a bundle must not hang the import.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise Unreadable(f"{name} cannot be read: {exc.strerror}; it was skipped.") from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise Unreadable(
+            f"{name} is not a regular file (a folder, a pipe or a device), so it was "
+            "skipped. Only bundle files written by `ahtui sync export` belong here."
+        )
+    with os.fdopen(fd, "rb") as f:
+        if info.st_size > policy.MAX_BUNDLE_BYTES:
+            raise BundleRefused(_too_big(name, info.st_size))
+        header = read_head(f, info.st_size, name)
+        peer = _addressed(site, header, name)
+        if already_imported(site, header):
+            return Imported(str(header.get("bundle_id")), peer["name"], already=True)
+        try:
+            f.seek(0)
+            data = f.read()
+        except OSError as exc:
+            raise Unreadable(f"{name} cannot be read: {exc.strerror}; it was skipped.") from exc
+    return import_bundle(site, data, name)
+
+
+def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported:
+    """Verify, decrypt and apply one bundle in one transaction (or refuse it, changing nothing)."""
+    if len(data) > policy.MAX_BUNDLE_BYTES:
+        raise BundleRefused(_too_big(name, len(data)))
+    parsed = parse(data, name)
+    h = parsed.header
+    peer = _addressed(site, h, name)
+    frm = peer["site_id"]
+    sign_key = bytes(peer["sign_public"])
+    rotated = rotated_keys(frm, h.get("rotations"), sign_key)
+    try:
+        verify(parsed, rotated[0] if rotated else sign_key, name)
+    except BundleRefused:
+        retired = retired_key_date(peer, lambda key: signed_by(parsed, key))
+        if retired is not None:
+            raise BundleRefused(
+                f"{name} was signed with a key {peer['name']} replaced on {retired[:10]}, so "
+                "it is refused; nothing was applied. Its changes come again in the site's "
+                "next bundle."
+            ) from None
+        raise
+    schema = _int(h, "schema", name)
+    if schema > latest_version():
+        raise BundleRefused(
+            f"{name} was written with a newer schema (version {schema}) than this ahtui "
+            f"knows ({latest_version()}). Upgrade ahtui, then import it again."
+        )
+    bundle_id = str(h.get("bundle_id"))
+    since, upto = _int(h, "since", name), _int(h, "upto", name)
+    result = Imported(bundle_id, peer["name"])
+    if already_imported(site, h):
+        result.already = True
+        return result
+    with _collector_paused():
+        payload = open_body(parsed, decryption_keys(site), name, policy.MAX_PAYLOAD_BYTES)
+        if peer["agency"] == sharing.HUB:
+            _hub_sends_nothing(payload, name, peer["name"])
+        blocks = _blocks(payload, name)
+        notices, withheld = _sharing_parts(payload, name)
+        newest = _check_drift(site, blocks, name, peer)
+        _apply(
+            site, peer, h, payload, blocks, notices, withheld, since, upto, len(data), result,
+            newest, rotated,
+        )  # fmt: skip
+        # Freed while the collector is paused: alive when it restarts, the next collection
+        # would walk every one of these objects once more.
+        del payload, blocks
+    return result
+
+
+def _too_big(name: str, size: int) -> str:
+    return (
+        f"{name} is {size / 2**20:.0f} MiB, more than the {policy.MAX_BUNDLE_BYTES // 2**20} MiB a "
+        "bundle may be; it was not read. Ask the sender to export again (bundles of that size "
+        "only come from a first exchange of a very large site: export it in several steps)."
+    )
+
+
+def _hub_sends_nothing(payload: dict[str, Any], name: str, sender: str) -> None:
+    """A supervisors' hub only acknowledges: anything else it sends is refused, whatever it is."""
+    tables = payload.get("tables") or {}
+    carried = (
+        any(
+            (b.get("n") if isinstance(b, dict) and "n" in b else len(b.get("rows") or []))
+            for b in tables.values()
+            if isinstance(b, dict)
+        )
+        or bool(tables and not isinstance(tables, dict))
+        or any(payload.get(k) for k in ("notices", "withheld", "purge", "forget"))
+    )
+    if carried:
+        raise BundleRefused(
+            f"{name} comes from {sender}, a supervisors' hub, but carries records. A hub "
+            "only acknowledges what it received, so the bundle was refused and nothing was "
+            "applied. Check the hub's software and keys with its administrator."
+        )
+
+
+def _sharing_parts(
+    payload: dict[str, Any], name: str
+) -> tuple[dict[tuple[str, str], Decision | None], list[tuple[str, int, str]]]:
+    """A bundle's notices ((person, agency) -> decision) and withheld notes (id, hlc, origin)."""
+    try:
+        notices: dict[tuple[str, str], Decision | None] = {}
+        for pid, agency, d in payload.get("notices") or []:
+            if not isinstance(pid, str) or agency not in sharing.AGENCIES:
+                raise ValueError("not a person")
+            notices[(pid, agency)] = from_list(d)
+        withheld = []
+        for rid, hlc, origin in payload.get("withheld") or []:
+            if not isinstance(rid, str) or not isinstance(origin, str):
+                raise ValueError("not a note")
+            if isinstance(hlc, bool) or not isinstance(hlc, int):
+                raise ValueError("not a version")
+            withheld.append((rid, hlc, origin))
+        return notices, withheld
+    except (TypeError, ValueError) as exc:
+        raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
+
+
+def _blocks(payload: dict[str, Any], name: str) -> dict[str, Block]:
+    """Each table's columns, rows and all-empty columns, or a refusal if they cannot be read
+    or hold a text longer than the services would have accepted."""
+    try:
+        tables = payload.get("tables", {})
+        sites = payload.get("sites", [])
+        if not isinstance(tables, dict) or not all(isinstance(x, str) for x in sites):
+            raise ValueError("not a payload")
+        out = {}
+        for table, block in tables.items():
+            rows, empty = decode_block(block, sites)
+            cols = block["cols"]
+            _check_lengths(table, cols, block.get("values"), rows, name)
+            out[table] = (cols, rows, empty)
+        return out
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+        raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
+
+
+def _longest(values: Sequence[Any]) -> int:
+    try:
+        return max(map(len, values), default=0)  # a column of text only: in C
+    except TypeError:
+        return max((len(v) for v in values if isinstance(v, str)), default=0)
+
+
+def _check_lengths(
+    table: str, cols: list[str], by_col: list[Any] | None, rows: list[Row], name: str
+) -> None:
+    given = limits.column_limits(table)
+    columns = by_col if by_col is not None else list(zip(*(r.values for r in rows), strict=True))
+    for col, values in zip(cols, columns, strict=False):
+        if not values:
+            continue
+        allowed = given.get(col, limits.CEILING)
+        longest = _longest(values)
+        if longest > allowed:
+            raise BundleRefused(
+                f"{name} holds a record with a text of {longest:,} characters where this "
+                f"site allows at most {allowed:,} (a {table_label(table)} record); nothing "
+                "was applied. It was written around ahtui's own checks at the sending site: "
+                "ask its administrator to shorten it, then send a fresh bundle."
+            )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A payload is hundreds of thousands of small lists, all alive until the import ends:
+    Python's cycle collector would walk them again and again and find nothing to free."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _max_hlc(blocks: dict[str, Block]) -> int:
+    best = 0
+    for _, rows, _ in blocks.values():
+        if not rows:
+            continue
+        best = max(best, max(map(attrgetter("ins_hlc"), rows)), max(map(attrgetter("hlc"), rows)))
+        for colv in filter(None, map(attrgetter("colvers"), rows)):
+            best = max(best, *(h for h, _origin, _ctx in colv.values()))
+    return best
+
+
+def _check_drift(site: Site, blocks: dict[str, Block], name: str, peer: Any) -> int:
+    """The newest clock in the bundle, refusing one too far ahead of this computer's clock
+    (and noting the refusal for `ahtui sync status`)."""
+    try:
+        newest = _max_hlc(blocks)
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+        raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
+    now_ms = clock.physical_ms(clock.state(site.conn).now())
+    ahead = clock.physical_ms(newest) - now_ms
+    if ahead > policy.MAX_DRIFT_MS:
+        with site.write() as conn:
+            conn.execute(
+                "UPDATE sync_peers SET clock_refused_at = ?, clock_ahead_ms = ? WHERE site_id = ?",
+                (utc_now(), ahead, peer["site_id"]),
+            )
+        raise BundleRefused(
+            f"{name} from {peer['name']} holds changes stamped {_days(ahead)} ahead of this "
+            f"computer's clock (at most {_days(policy.MAX_DRIFT_MS)} are allowed); nothing was "
+            "applied. Check the date and time on both computers. Once the other site's clock "
+            "is right, its next bundle is accepted."
+        )
+    return newest
+
+
+def _days(ms: int) -> str:
+    hours = ms / 3_600_000
+    if hours < 48:
+        return f"{hours:.0f} hours"
+    return f"{hours / 24:.0f} days"
+
+
+def _apply(
+    site: Site,
+    peer: Any,
+    header: dict[str, Any],
+    payload: dict[str, Any],
+    blocks: dict[str, Block],
+    notices: dict[tuple[str, str], Decision | None],
+    withheld: list[tuple[str, int, str]],
+    since: int,
+    upto: int,
+    size: int,
+    result: Imported,
+    newest: int,
+    rotated: tuple[bytes, bytes] | None = None,
+) -> None:
+    conn = site.conn
+    state = clock.state(conn)
+    with site.write():
+        if conn.execute(
+            "SELECT 1 FROM sync_bundles WHERE bundle_id = ?", (result.bundle_id,)
+        ).fetchone():
+            result.already = True
+            return
+        state.capture = 0
+        state.local = 0
+        try:
+            hlc, seq = local_clock(conn)
+            seq += 1
+            merger = Merger(conn, peer["site_id"], seq)
+            purged: set[str] = set()
+            try:
+                judged = sharing.judge(site, peer, blocks, notices)
+                notes = blocks.get("case_notes")
+                sharing.judge_notes(
+                    site, peer, notes[0] if notes else None, notes[1] if notes else [],
+                    withheld, judged,
+                )  # fmt: skip
+                blocks = _without(blocks, judged, result)
+                # Bundles of format 2 or older say "purge" and "forget" instead: as then.
+                for pid in payload.get("purge", []):
+                    leaving.purge_person(conn, str(pid), site.agency)
+                    purged.add(str(pid))
+                for table, rid in payload.get("forget", []):
+                    leaving.forget_row(conn, str(table), str(rid))
+                tables = set(synced_tables(conn))
+                for table, (cols, rows, empty) in blocks.items():
+                    if table not in tables:
+                        continue
+                    merger.merge_table(table, cols, rows, empty)
+                merger.check_deletes()
+                merger.clear_due_cache()
+                sharing.after_merge(conn, judged)
+                for pid in sorted(judged.purge_now):
+                    leaving.purge_person(conn, pid, site.agency)
+                    purged.add(pid)
+            except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
+                raise BundleRefused(
+                    f"The bundle from {peer['name']} is damaged: its contents cannot be read."
+                ) from exc
+            except IntegrityError as exc:
+                # A signed bundle whose rows this site's schema refuses (a code it does not
+                # know, a missing value): applying the rest would lose that row silently.
+                raise BundleRefused(
+                    f"The bundle from {peer['name']} holds a record this site cannot store "
+                    f"({exc}); nothing was applied. Check both sites run the same ahtui "
+                    "version, then ask for a fresh bundle."
+                ) from exc
+            result.changes = merger.changes
+            result.applied = merger.applied
+            result.conflicts = merger.conflicts
+            conn.execute(
+                "UPDATE sync_clock SET hlc = ?, seq = ? WHERE id = 1",
+                (max(hlc, newest), seq if merger.applied or merger.conflicts else seq - 1),
+            )
+            # The sender's clock when it wrote the bundle is evidence of the time here too.
+            written = clock.iso_ms(header.get("created_at"))
+            if written is not None:
+                clock.confirm(conn, written)
+            if merger.tables:
+                # One audit row for the bundle: its rows skipped the per-row audit triggers.
+                conn.execute(
+                    "INSERT INTO audit (user_id, action, table_name, row_id, columns) "
+                    "VALUES (?, 'sync import', 'sync_bundles', ?, ?)",
+                    (site.user.id, result.bundle_id, ",".join(sorted(merger.tables))),
+                )
+            conn.execute(
+                "INSERT OR IGNORE INTO sync_received (peer, since, upto) VALUES (?, ?, ?)",
+                (peer["site_id"], since, upto),
+            )
+            cover = received_cover(conn, peer["site_id"])
+            conn.execute(
+                "DELETE FROM sync_received WHERE peer = ? AND upto <= ?", (peer["site_id"], cover)
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO sync_received (peer, since, upto) VALUES (?, 0, ?)",
+                (peer["site_id"], cover),
+            )
+            if rotated is not None:
+                fp = replace_peer_keys(conn, peer, *rotated)
+                result.notes.append(
+                    f"{peer['name']} rotated its keys (signed by its old key); "
+                    f"new fingerprint {fp}."
+                )
+            ack = payload.get("ack", 0)
+            conn.execute(
+                "UPDATE sync_peers SET acked = max(acked, ?), last_received_at = ?, "
+                "clock_refused_at = NULL, clock_ahead_ms = NULL WHERE site_id = ?",
+                (int(ack) if isinstance(ack, int) else 0, utc_now(), peer["site_id"]),
+            )
+            # With the peer's acknowledgement in, whatever was waiting for it may leave.
+            purged |= leaving.release(site)
+            result.purges = len(purged)
+            # On a site that keeps the supervisors' summaries, theirs are worked out again
+            # before this commits.
+            summaries.mark(conn, {*merger.people, *purged})
+            conn.execute(
+                "INSERT INTO sync_bundles (bundle_id, direction, peer, sequence, since, upto, "
+                "changes, purges, bytes) VALUES (?, 'received', ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    result.bundle_id,
+                    peer["site_id"],
+                    int(header.get("sequence") or 0),
+                    since,
+                    upto,
+                    merger.changes,
+                    result.purges,
+                    size,
+                ),
+            )
+        finally:
+            state.capture = 1
+            state.local = 1
+
+
+def _without(
+    blocks: dict[str, Block], judged: sharing.Judged, result: Imported
+) -> dict[str, Block]:
+    """The blocks less the rows this site may not take (judged by `sharing`)."""
+    if not judged.drop and not judged.drop_notes:
+        return blocks
+    out = {}
+    dropped = 0
+    for table, (cols, rows, empty) in blocks.items():
+        kept = (
+            [
+                r
+                for r in rows
+                if r.person not in judged.drop
+                or sharing.takes_while_leaving(table, r.person, judged)
+            ]
+            if judged.drop
+            else rows
+        )
+        if table == "case_notes" and judged.drop_notes:
+            i = cols.index("id")
+            kept = [r for r in kept if r.values[i] not in judged.drop_notes]
+        dropped += len(rows) - len(kept)
+        out[table] = (cols, kept, empty)
+    if dropped:
+        result.notes.append(
+            f"{dropped} records were not taken: consent or sensitivity does not allow this "
+            "site to hold them (a later decision than the sender's is known here)."
+        )
+    return out
