@@ -153,3 +153,34 @@ def test_cli_commands_run_without_textual(tmp_path: Path) -> None:
     line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
     assert result == {"codes": [0, 0, 0, 0, 0], "loaded": []}
+
+
+def test_the_architecture_map_matches_the_tree() -> None:
+    """docs/architecture.md names only modules that exist, and every module of the tree."""
+    import re
+
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    named = set(re.findall(r"`([a-z_/]+(?:\.py)?)`", text))
+    src = ROOT / "src" / "ahtui"
+    packages = {p.name for p in src.iterdir() if (p / "__init__.py").is_file()}
+    modules = {
+        p.stem
+        for folder in (src, *(src / name for name in packages), src / "domain" / "schedule")
+        for p in folder.glob("*.py")
+        if p.stem not in ("__init__", "__main__")
+    }
+    plugin = {p.stem for p in (ROOT / "plugins" / "ahtui_datasette").glob("*.py")} - {"__init__"}
+    # Every package, and every module of every package, is on the map.
+    words = {w.removesuffix(".py").removesuffix("/").split("/")[-1] for w in named}
+    assert sorted(packages - words) == []
+    assert sorted((modules | plugin) - words) == []
+    # And everything the map names as a file or a folder exists somewhere in the tree.
+    files = {p.stem for p in ROOT.rglob("*.py") if ".venv" not in p.parts}
+    folders = {p.name for p in ROOT.rglob("*") if p.is_dir() and ".venv" not in p.parts}
+    made_up = [
+        w
+        for w in named
+        if w.endswith((".py", "/"))
+        and w.removesuffix(".py").removesuffix("/").split("/")[-1] not in files | folders
+    ]
+    assert made_up == []

@@ -168,6 +168,11 @@ def test_new_ids_are_uuid7_in_time_order_and_unique() -> None:
     assert later > max(first)
     ms = parsed[0].int >> 80
     assert abs(ms - time.time() * 1000) < 60_000
+    # Ids made one after another, even within one millisecond, sort in the order they were made,
+    # so records listed by (created_at, id) keep the order they were added in.
+    assert first == sorted(first)
+    burst = [new_id() for _ in range(5000)]  # more than one millisecond's counter can hold
+    assert burst == sorted(burst) and len(set(burst)) == len(burst)
 
 
 def test_consent_events_have_one_index_that_every_reader_uses(site) -> None:

@@ -17,13 +17,13 @@ from typing import Any
 from ..domain.forms import Assessment, Item, ItemType
 from ..domain.models import AnswerIn, AreaRecordIn, parse
 from ..errors import BadInput
+from ..forms_loader import load_assessment
 from . import rows
 from .people import get_person
 from .site import Site
 
 
 def _form() -> Assessment:
-    from ..forms_loader import load_assessment
 
     return load_assessment()
 

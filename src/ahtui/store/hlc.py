@@ -20,6 +20,7 @@ the merge needs of them.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 SHIFT = 16
@@ -124,7 +125,6 @@ def confirm(conn: Any, other_ms: int) -> None:
 
 def iso_ms(text: Any) -> int | None:
     """Milliseconds since 1970 of an ISO UTC time such as bundles carry; None if not one."""
-    from datetime import UTC, datetime
 
     if not isinstance(text, str):
         return None
@@ -144,7 +144,6 @@ def warning(conn: Any) -> str | None:
     ahead = state(conn).wall_ms() - trusted
     if not trusted or ahead <= MAX_DRIFT_MS:
         return None
-    from datetime import UTC, datetime
 
     since = datetime.fromtimestamp(trusted / 1000, UTC).strftime("%d %b %Y")
     return (

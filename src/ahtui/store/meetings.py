@@ -27,8 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.enums import DueStatus, MeetingStatus, MeetingType, Pathway, Role
 from ..domain.models import AgendaItemIn, MeetingIn, parse
+from ..domain.team import chair_role, current_lead
 from ..errors import BadInput, ValidationFailed
+from ..forms_loader import agenda, agenda_for
 from . import rows
+from .caseload import schedule_for
+from .facts_loader import facts_for
 from .people import get_person
 from .site import Site
 
@@ -157,8 +161,6 @@ def in_resettlement(site: Site, person_id: str, pathway: Pathway, on: date) -> b
     """
     if Pathway(pathway) is not Pathway.LONG:
         return False
-    from ..domain.team import current_lead
-    from .facts_loader import facts_for
 
     facts = facts_for(site, person_id)
     return current_lead(facts.model_copy(update={"pathway": Pathway.LONG}), on) is Role.PP
@@ -170,7 +172,6 @@ def _meeting_day(meeting: Any) -> date:
 
 def agenda_for_meeting(site: Site, meeting: Any) -> list[AgendaSection]:
     """The agenda sections and items that apply to this meeting (a meetings row)."""
-    from ..forms_loader import agenda_for
 
     pathway = Pathway(meeting["pathway"])
     phase = in_resettlement(site, meeting["person_id"], pathway, _meeting_day(meeting))
@@ -200,7 +201,6 @@ class MeetingDetail:
 
 def meeting_detail(site: Site, meeting_id: str) -> MeetingDetail:
     """The meeting, its attendees, the items recorded against its agenda and its actions."""
-    from ..forms_loader import agenda
 
     meeting = get_meeting(site, meeting_id)
     pathway = Pathway(meeting["pathway"])
@@ -223,7 +223,6 @@ def due_meetings(
     site: Site, person_id: str, today: date | None = None
 ) -> list[tuple[DueItem, MeetingType]]:
     """Meetings the pathway rules say are owed (upcoming, due or overdue), most urgent first."""
-    from .caseload import schedule_for
 
     open_ = (DueStatus.UPCOMING, DueStatus.DUE, DueStatus.OVERDUE)
     return [
@@ -249,7 +248,6 @@ def default_chair(
     In resettlement planning on a long sentence the PP chairs; while no PP is in the team yet,
     whoever chairs outside resettlement (the POM) is named instead.
     """
-    from ..domain.team import chair_role
 
     roles = [chair_role(pathway, meeting_type, resettlement=resettlement)]
     if resettlement:
@@ -361,7 +359,6 @@ def record_attendance(site: Site, attendee_id: str, attendance: str) -> None:
 
 
 def _agenda_codes(meeting: Any) -> set[str]:
-    from ..forms_loader import agenda
 
     a = agenda(MeetingType(meeting["meeting_type"]))
     return {i.code for s in a.sections for i in s.items}
@@ -412,7 +409,6 @@ def tick_item(site: Site, meeting_id: str, item_code: str, covered: bool) -> str
 
 def set_outcomes(site: Site, meeting_id: str, achieved: list[str]) -> None:
     """Record which of the agenda's outcomes were achieved (official wording, one per line)."""
-    from ..forms_loader import agenda
 
     meeting = rows.get(site, "meetings", meeting_id)
     if meeting["status"] == MeetingStatus.CANCELLED.value:

@@ -25,8 +25,10 @@ from ..domain.models import (
     VettingIn,
     parse,
 )
+from ..domain.schedule import network_plan_review_6_weeks_after_start
 from ..errors import BadInput, ValidationFailed
 from . import rows
+from .facts_loader import facts_for
 from .people import get_person
 from .site import Site
 
@@ -85,8 +87,6 @@ def members_for(site: Site, network_id: str) -> list[Any]:
 
 def reviews_for(site: Site, person_id: str, today: date) -> dict[str, Review]:
     """Each network's plan review (only networks whose plan has started), by network id."""
-    from ..domain.schedule import network_plan_review_6_weeks_after_start
-    from .facts_loader import facts_for
 
     out: dict[str, Review] = {}
     for item in network_plan_review_6_weeks_after_start(facts_for(site, person_id), today):

@@ -20,8 +20,9 @@ from ..domain.dates import day as _day
 from ..domain.dates import fmt_date as _fmt
 from ..domain.enums import MeetingType
 from ..domain.models import ReleasePlanIn, RemandIn, parse
+from ..domain.workdays import add_working_days
 from ..errors import BadInput, ValidationFailed
-from . import rows
+from . import meetings, rows
 from .people import get_person
 from .site import Site
 
@@ -97,7 +98,6 @@ def first_appointment(plan: Any | None) -> tuple[date | None, str | None]:
 
 def first_appointment_late(release_on: date | None, first_on: date | None) -> bool:
     """National Standard 3.3: the first appointment within one working day of release."""
-    from ..domain.workdays import add_working_days
 
     if release_on is None or first_on is None:
         return False
@@ -191,7 +191,6 @@ def prefill_from_meetings(site: Site, person_id: str) -> Prefill:
     Held meetings come before scheduled ones, newest first; cancelled ones are skipped. Empty
     when no such meeting recorded notes against the day-of-release items.
     """
-    from . import meetings
 
     candidates = [
         m

@@ -49,6 +49,11 @@ IntegrityError = sqlcipher.IntegrityError
 sqlcipher.register_adapter(type(None), lambda value: value)
 
 
+# The last id's millisecond and counter: ids made in the same millisecond count up from there.
+_last_id = [0, 0]
+_id_lock = threading.Lock()
+
+
 def new_id() -> str:
     """A new row id: a UUID version 7 (RFC 9562), milliseconds since 1970 then 74 random bits.
 
@@ -56,16 +61,22 @@ def new_id() -> str:
     table's id index (and of the sync version table) instead of on a random page. A batch of
     writes then touches a few pages, not one per row: on an encrypted file, where every page
     written is encrypted and signed, that made writing 100,000 rows about three times faster.
+    Within one millisecond the 12 bits after the version count up from a random start (the
+    RFC's dedicated counter), so lists ordered by (created_at, id) keep the order records were
+    made in, even for several made in the same millisecond.
     """
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (
-        (ms & (1 << 48) - 1) << 80
-        | 0x7 << 76
-        | (rand >> 62 & 0xFFF) << 64
-        | 0b10 << 62
-        | rand & (1 << 62) - 1
-    )
+    rand = int.from_bytes(os.urandom(8), "big")
+    with _id_lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_id[0]:
+            ms, seq = _last_id[0], _last_id[1] + 1
+            if seq > 0xFFF:
+                ms, seq = ms + 1, 0
+        else:
+            # A random start in the lower half leaves at least 2,048 ids for this millisecond.
+            seq = rand >> 53 & 0x7FF
+        _last_id[0], _last_id[1] = ms, seq
+    value = (ms & (1 << 48) - 1) << 80 | 0x7 << 76 | seq << 64 | 0b10 << 62 | rand & (1 << 62) - 1
     return str(uuid.UUID(int=value))
 
 
