@@ -376,6 +376,35 @@ async def test_lock_returns_to_the_unlock_screen(unlocked) -> None:
     await wait_for(pilot, lambda: caseload_ready(app))
 
 
+async def test_someone_else_unlocking_finds_none_of_the_last_users_screens(demo_path) -> None:
+    """A shared terminal: the next person to unlock starts at the caseload, and the screens the
+    last person left open (and what they typed) are gone, not waiting under the new ones."""
+    from ahtui.screens.person import PersonScreen
+    from ahtui.store import users
+    from ahtui.store.site import open_site
+
+    admin = open_site(demo_path, ADMIN, PASSPHRASE)
+    users.add_user(admin, "sam", "another long passphrase", display_name="Sam Officer")
+    admin.close()
+    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=APP_TODAY)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await wait_for(pilot, lambda: caseload_ready(app))
+        await pilot.press("enter")  # the highlighted person
+        await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
+        left_open = app.screen
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        app.screen.query_one("#username").value = "sam"
+        app.screen.query_one("#passphrase").value = "another long passphrase"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: caseload_ready(app))
+        assert app.site.user.username == "sam"
+        assert left_open not in app.screen_stack
+        assert [type(s).__name__ for s in app.screen_stack] == ["_WaitScreen", "CaseloadScreen"]
+        await pilot.press("escape")  # nothing of the last user's comes back
+        assert isinstance(app.screen, CaseloadScreen)
+
+
 async def test_quit_closes_the_site(demo_path: Path) -> None:
     app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY)
     async with app.run_test(size=SIZE) as pilot:

@@ -3,8 +3,9 @@
 Screens open each other in circles (the caseload opens a person, whose actions log opens the
 person again), so no screen module imports another to open it. Each screen class registers
 here under a name (`@navigation.screen("person")`) and callers open it by a function of this
-module; `catalogue.py` imports every screen module, and the app imports the catalogue before
-the first screen over a site opens. This module imports no screen.
+module; `catalogue.py` imports every screen module, and the app imports the catalogue (in the
+background while the passphrase is typed, and at the latest once the caseload is drawn). This
+module imports no screen.
 """
 
 from __future__ import annotations
