@@ -1,7 +1,7 @@
 """What makes a usable account name and passphrase at a site (checked before any key is made).
 
 Creating a site checks its first admin's (store/site.py), adding a user or changing a
-passphrase checks theirs (store/users.py), and so does the supervisors' file (serve.py).
+passphrase checks theirs (store/users.py), and so does the supervisors' file (supervisors.py).
 """
 
 from __future__ import annotations
