@@ -16,21 +16,30 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings, load_settings
+from ..domain.terminal_text import for_terminal
 from ..errors import BadInput
 from ..progress import Progress
 from ..store.site import Site, open_site
 
 
 def say(text: str = "") -> None:
-    print(text, flush=True)
+    """One message on stdout; no control character in it reaches the terminal (its own line
+    breaks stay). Stored values put in a message are passed through `one_line` first."""
+    print(for_terminal(text, lines=True), flush=True)
 
 
 def warn(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(for_terminal(text, lines=True), file=sys.stderr, flush=True)
+
+
+def one_line(value: object) -> str:
+    """A stored value for a line of output: control characters and line breaks made visible."""
+    return for_terminal(value)
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, default=str)
+    # JSON escapes every control character itself (\u001b); ensure_ascii does the bidi marks.
+    json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=True)
     sys.stdout.write("\n")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import EXIT_FAILURE, EXIT_OK, BadInput
 from ..sync import keys
-from .common import open_chosen_site, print_json, say
+from .common import one_line, open_chosen_site, print_json, say
 
 NO_PEERS = "No trusted sites yet: `ahtui keys card` and `ahtui keys trust`."
 
@@ -20,7 +20,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
         action = args.keys_command
         if action == "card":
             data = keys.write_card(site, Path(args.out))
-            say(f"Wrote the card of {site.name} to {args.out}.")
+            say(f"Wrote the card of {one_line(site.name)} to {args.out}.")
             say(f"Fingerprint: {data['fingerprint']}")
         elif action == "trust":
             return _trust(site, Path(args.file), yes=args.yes)
@@ -32,13 +32,14 @@ def cmd_keys(args: argparse.Namespace) -> int:
                 say(NO_PEERS)
             else:
                 for p in found:
-                    say(f"{p['name']}  {p['agency']}  {p['status']}  {p['site_id']}")
+                    name, agency = one_line(p["name"]), one_line(p["agency"])
+                    say(f"{name}  {agency}  {p['status']}  {one_line(p['site_id'])}")
                     say(f"    {p['fingerprint']}")
         elif action == "revoke":
             say(keys.revoke(site, args.peer))
         elif action == "rotate":
             me = keys.rotate(site)
-            say(f"New keys for {site.name}; fingerprint {me.fingerprint}.")
+            say(f"New keys for {one_line(site.name)}; fingerprint {me.fingerprint}.")
             say(
                 "Peers that trust the old key learn the new one from the next bundle this site "
                 "sends them (the rotation travels in it, signed by the old key)."
@@ -53,8 +54,10 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def _trust(site: Any, path: Path, *, yes: bool) -> int:
     card = keys.read_card(path)
-    say(f"Site: {card.name} ({card.agency}), id {card.site_id}")
+    # The fingerprint first, on its own line, before anything the card's sender chose: a name
+    # can hold nothing that moves, hides or imitates it (control characters are shown escaped).
     say(f"Fingerprint: {card.fingerprint}")
+    say(f"Site: {one_line(card.name)} ({one_line(card.agency)}), id {one_line(card.site_id)}")
     if not yes:
         if not sys.stdin.isatty():
             raise BadInput(

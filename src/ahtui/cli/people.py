@@ -8,7 +8,7 @@ from datetime import date
 from ..domain.enums import Pathway
 from ..errors import EXIT_OK
 from ..store.caseload import caseload
-from .common import open_chosen_site, print_json, say
+from .common import one_line, open_chosen_site, print_json, say
 
 
 def cmd_people(args: argparse.Namespace) -> int:
@@ -38,10 +38,11 @@ def cmd_people(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     for r in rows:
-        due = f"{r.next_due_on} {r.next_due_title}" if r.next_due_on else "nothing due"
+        due = f"{r.next_due_on} {one_line(r.next_due_title)}" if r.next_due_on else "nothing due"
         overdue = f"  OVERDUE {r.overdue_count}" if r.overdue_count else ""
+        ref = one_line(r.crn or r.nomis_number or "-")
         say(
-            f"{r.crn or r.nomis_number or '-':<8} {r.name:<24.24} {Pathway(r.pathway).label():<15} "
-            f"{(r.lead_name or 'no lead'):<18.18} {due}{overdue}"
+            f"{ref:<8} {one_line(r.name):<24.24} {Pathway(r.pathway).label():<15} "
+            f"{one_line(r.lead_name or 'no lead'):<18.18} {due}{overdue}"
         )
     return EXIT_OK

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -41,15 +42,48 @@ from .enums import (
     SentenceType,
 )
 from .facts import CaseDates
+from .terminal_text import control_characters
 
 # Limits keep one runaway paste from filling a site file or a bundle.
 NAME_MAX = 100
 SHORT_MAX = 200
 TEXT_MAX = 20_000
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SHORT_MAX)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX)]
+
+def _one_line(value: str) -> str:
+    # Names and short fields are shown on one line of a terminal, where a control character
+    # would be obeyed (see terminal_text); refused here, shown escaped wherever else it came from.
+    found = control_characters(value)
+    if found:
+        raise ValueError(
+            f"This holds a character that cannot be stored here ({', '.join(found)}: a line "
+            "break, tab or terminal control); type it again without it."
+        )
+    return value
+
+
+def _paragraphs(value: str) -> str:
+    # Longer text may run over several lines and hold tabs, but no terminal controls.
+    found = control_characters(value, lines=True)
+    if found:
+        raise ValueError(
+            f"This holds a character that cannot be stored ({', '.join(found)}: a terminal "
+            "control); type it again without it."
+        )
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX),
+    AfterValidator(_one_line),
+]
+Short = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=SHORT_MAX), AfterValidator(_one_line)
+]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX), AfterValidator(_paragraphs)
+]
 
 
 def _blank_as_none(value: Any) -> Any:
@@ -69,19 +103,25 @@ Said = Annotated[
     str,
     BeforeValidator(_none_as_blank),
     StringConstraints(strip_whitespace=True, max_length=TEXT_MAX),
+    AfterValidator(_paragraphs),
 ]
 Said2000 = Annotated[
-    str, BeforeValidator(_none_as_blank), StringConstraints(strip_whitespace=True, max_length=2000)
+    str,
+    BeforeValidator(_none_as_blank),
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    AfterValidator(_paragraphs),
 ]
 SaidShort = Annotated[
     str,
     BeforeValidator(_none_as_blank),
     StringConstraints(strip_whitespace=True, max_length=SHORT_MAX),
+    AfterValidator(_one_line),
 ]
 SaidName = Annotated[
     str,
     BeforeValidator(_none_as_blank),
     StringConstraints(strip_whitespace=True, max_length=NAME_MAX),
+    AfterValidator(_one_line),
 ]
 
 CRN_PATTERN = re.compile(r"^[A-Z][0-9]{6}$")
@@ -260,7 +300,11 @@ class MeetingIn(_In):
 
 
 class ActionIn(_In):
-    step: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    step: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+        AfterValidator(_paragraphs),
+    ]
     responsible_practitioner_id: str | None = None
     responsible_name: Short | None = None
     due_on: date | None = None
@@ -276,7 +320,9 @@ class NoteIn(_In):
     kind: NoteKind = NoteKind.FACT
     sensitive: bool = False
     body: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX),
+        AfterValidator(_paragraphs),
     ]
 
     @model_validator(mode="after")
@@ -365,6 +411,7 @@ class WheelAreaIn(_Worded):
         str,
         BeforeValidator(_none_as_blank),
         StringConstraints(strip_whitespace=True, max_length=100),
+        AfterValidator(_one_line),
     ]
 
 
@@ -466,7 +513,12 @@ class EmailIn(_In):
     channel: str = "email"
     to_name: Short | None = None
     to_address: Short | None = None
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    subject: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_one_line)
+        ]
+        | None
+    ) = None
     sent_on: date | None = None
     to_practitioner_id: str | None = None
 

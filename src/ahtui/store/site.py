@@ -28,6 +28,7 @@ from urllib.parse import quote
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from ..domain.enums import Agency
+from ..domain.terminal_text import control_characters
 from ..errors import BadInput, NotASite, SiteBusy, SiteMissing, SiteOpenError, WrongPassphrase
 from . import hlc, migrations, summaries
 from . import keyring as keys
@@ -347,6 +348,12 @@ def init_site(
         raise BadInput(f"Unknown agency {agency!r}: use {', '.join(most)} or {last}.")
     if not name.strip():
         raise BadInput("The site needs a name.")
+    if control_characters(name.strip()):
+        # The name travels on the site's card and is shown to every site that trusts it.
+        raise BadInput(
+            "The site's name holds a line break, tab or terminal control character; "
+            "type it again without."
+        )
     validate_username(admin)
     validate_passphrase(passphrase)
     path.parent.mkdir(parents=True, exist_ok=True)

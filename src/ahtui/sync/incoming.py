@@ -21,6 +21,7 @@ from typing import Any
 
 from ..domain import limits
 from ..domain.consent import Decision, from_list
+from ..domain.terminal_text import for_terminal
 from ..errors import AhtuiError
 from ..store import hlc as clock
 from ..store import summaries
@@ -75,13 +76,14 @@ def _addressed(site: Site, h: dict[str, Any], name: str) -> Any:
         raise BundleRefused(f"{name} is damaged: its header does not say who it is from and to.")
     if to != site.site_id:
         other = site.one("SELECT name FROM sync_peers WHERE site_id = ?", (to,))
-        where = f"{other['name']} ({to})" if other else to
+        # The header is not yet checked against any signature: what it says is shown escaped.
+        where = f"{for_terminal(other['name'])} ({for_terminal(to)})" if other else for_terminal(to)
         raise BundleRefused(f"{name} is addressed to another site, {where}, not to this one.")
     peer = site.one("SELECT * FROM sync_peers WHERE site_id = ?", (frm,))
     if peer is None:
         raise BundleRefused(
-            f"{name} comes from a site this site does not trust ({frm}). Exchange site cards "
-            "with `ahtui keys card` and `ahtui keys trust` first."
+            f"{name} comes from a site this site does not trust ({for_terminal(frm)}). "
+            "Exchange site cards with `ahtui keys card` and `ahtui keys trust` first."
         )
     if peer["status"] == "revoked":
         raise BundleRefused(
