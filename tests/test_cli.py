@@ -532,7 +532,7 @@ FAILURES = {
     "text file": "key file other.ahtui.keys is missing",
     "text file with made-up keys": "could not be decrypted",
     "sqlite with made-up keys": "could not be decrypted",
-    "sqlite with garbage keys": "key file other.ahtui.keys is not readable",
+    "sqlite with garbage keys": "key file other.ahtui.keys is damaged or was changed",
     "empty file with made-up keys": "not an ahtui site",
     "keys from another site": "could not be decrypted",
     "schema newer than the program": "newer than this ahtui understands",

@@ -48,6 +48,10 @@ class NotASite(SiteOpenError):
     pass
 
 
+class KeyFileDamaged(NotASite):
+    """The site's key file is there but holds something ahtui never writes (damaged or edited)."""
+
+
 class SchemaTooNew(SiteOpenError):
     pass
 

@@ -48,7 +48,7 @@ def _scrypt(password: str, salt: bytes, log2n: int, r: int, p: int) -> bytes:
 def hash_password(password: str) -> str:
     """A self-describing scrypt hash: `scrypt$log2n$r$p$salt$hash` (base64)."""
     # The same work factor as the site keys' passphrases (AHTUI_KDF_LOG2N lowers it in tests).
-    log2n, r, p = keyring._log2n(), 8, 1
+    log2n, r, p = keyring.kdf_log2n(), 8, 1
     salt = secrets.token_bytes(16)
     digest = _scrypt(password, salt, log2n, r, p)
     b64 = base64.b64encode
@@ -59,7 +59,7 @@ def verify_password(password: str, stored: str | None) -> bool:
     """True if `password` matches `stored`; with no stored hash, the same work, then False."""
     m = _HASH.match(stored or "")
     if m is None:
-        _scrypt(password, secrets.token_bytes(16), keyring._log2n(), 8, 1)
+        _scrypt(password, secrets.token_bytes(16), keyring.kdf_log2n(), 8, 1)
         return False
     log2n, r, p = int(m.group(1)), int(m.group(2)), int(m.group(3))
     if not (10 <= log2n <= 22 and 1 <= r <= 32 and 1 <= p <= 16):
