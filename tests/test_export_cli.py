@@ -1,12 +1,15 @@
-"""`ahtui export myplan|assessment|meetings|minutes`: every kind written and read back, and the
-exit codes for bad input (2) and failures (1), through the real command line entry point.
+"""`ahtui export myplan|assessment|meetings|minutes|actions`: every kind written and read back,
+and the exit codes for bad input (2) and failures (1), through the real command line entry point.
 """
 
 from __future__ import annotations
 
+import csv
 import os
+import stat
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -150,3 +153,65 @@ def test_export_runs_without_textual(cli_site, tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
     )
     assert "RESULT [0, []]" in done.stdout
+
+
+# -- actions as CSV ----------------------------------------------------------------------------
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_actions_for_one_person_and_for_everyone(site, tmp_path: Path, monkeypatch, capsys) -> None:
+    from ahtui.store import actions, people
+
+    ids = build_case(site)
+    actions.add_action(site, ids["person"], {"step": '=HYPERLINK("http://evil.example","x")'})
+    other = people.create_person(
+        site, {"given_name": "Ali", "family_name": "Khan", "pathway": "remand"}
+    )
+    actions.add_action(site, other, {"step": "@SUM(1,2)", "notes": "-1"})
+    site.close()
+    monkeypatch.setenv("AHTUI_PASSPHRASE", PASSPHRASE)
+    common = ["--site", str(site.path), "--user", ADMIN]
+    out = tmp_path / "out"
+    out.mkdir()
+    today = date.today().isoformat()
+    # One person, by CRN, into a folder: the suggested name is their reference, not their name.
+    assert main(["export", "actions", *common, "--person", "X100022", "--out", str(out)]) == 0
+    one = out / f"actions-x100022-{today}.csv"
+    assert stat.S_IMODE(os.stat(one).st_mode) == 0o600
+    assert "(4 actions) as CSV to" in capsys.readouterr().out
+    rows = _csv(one)
+    assert len(rows) == 4 and {r["crn"] for r in rows} == {"X100022"}
+    assert '\'=HYPERLINK("http://evil.example","x")' in {r["step"] for r in rows}
+    # Again: refused, kept, until --force.
+    args = ["export", "actions", *common, "--person", "X100022", "--out", str(one)]
+    assert main(args) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main([*args, "--force"]) == 0
+    # A person without a CRN: a short id.
+    assert main(["export", "actions", *common, "--person", other, "--out", str(out)]) == 0
+    (khan,) = _csv(out / f"actions-{other[:8]}-{today}.csv")
+    assert khan["step"] == "'@SUM(1,2)" and khan["notes"] == "'-1"
+    # Everyone.
+    assert main(["export", "actions", *common, "--all", "--out", str(out)]) == 0
+    everyone = _csv(out / f"actions-all-{today}.csv")
+    assert len(everyone) == 5
+    assert {r["crn"] for r in everyone} == {"X100022", ""}
+    assert stat.S_IMODE(os.stat(out / f"actions-all-{today}.csv").st_mode) == 0o600
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [one.name, f"actions-{other[:8]}-{today}.csv", f"actions-all-{today}.csv"]
+    )  # no temporary files left
+
+
+def test_actions_needs_one_of_person_or_all(cli_site, tmp_path: Path, capsys) -> None:
+    common, _ids = cli_site
+    out = str(tmp_path / "a.csv")
+    assert main(["export", "actions", *common, "--out", out]) == 2
+    assert "--all" in capsys.readouterr().err
+    assert main(["export", "actions", *common, "--person", "X100022", "--all"]) == 2
+    assert main(["export", "myplan", *common, "--all", "--out", out]) == 2
+    assert "actions only" in capsys.readouterr().err
+    assert main(["export", "actions", *common, "--all", "--format", "md"]) == 2
+    assert main(["export", "actions", *common, "--all", "--meeting", "x"]) == 2
+    assert not (tmp_path / "a.csv").exists()

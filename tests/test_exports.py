@@ -13,7 +13,14 @@ from ahtui.exports.actions_csv import COLUMNS, write_actions_csv
 from ahtui.exports.eml import build_eml, eml_filename, save_eml
 
 
-def test_eml_is_a_draft_a_mail_client_opens(tmp_path: Path) -> None:
+def test_eml_is_a_draft_a_mail_client_opens(site, tmp_path: Path) -> None:
+    from ahtui.store import people
+
+    pid = people.create_person(
+        site,
+        {"given_name": "Zak", "family_name": "Roberts", "pathway": "short", "crn": "X100022"},
+    )
+    person = people.get_person(site, pid)
     message = build_eml(
         subject="Joined-up support for Zak Roberts",
         body="Dear Morgan,\n\nLine with é and “quotes”.\n",
@@ -25,9 +32,10 @@ def test_eml_is_a_draft_a_mail_client_opens(tmp_path: Path) -> None:
     )
     path = save_eml(
         message,
-        tmp_path / "out" / eml_filename("pp_first_contact", "Roberts, Zak", date(2025, 3, 3)),
+        tmp_path / "out" / eml_filename("pp_first_contact", person, date(2025, 3, 3)),
     )
-    assert path.name == "2025-03-03-pp-first-contact-roberts-zak.eml"
+    # Named by the person's reference, never their name (issue 15).
+    assert path.name == "pp-first-contact-x100022-2025-03-03.eml"
     parsed = email.message_from_bytes(path.read_bytes())
     assert parsed["To"] == "Morgan Hughes <morgan@la.example.org>"
     assert parsed["Cc"] == "Alex Edwards <alex@ces.example.org>"

@@ -288,23 +288,25 @@ def add_export_commands(sub: Any) -> None:
     """Add `export` to the CLI's subcommands."""
     p = sub.add_parser(
         "export",
-        help="write My Plan, the assessment, meetings (.ics) or minutes to a file",
+        help="write My Plan, the assessment, meetings (.ics), minutes or actions (CSV) to a file",
         description="Write a person's My Plan (md, html), Combined Assessment grouped for OASys "
-        "and for the Pathway Plan (md, html), meetings as a calendar (ics) or the minutes of "
-        "held meetings with their actions (md). The file is written whole or not at all, and "
-        "an existing file is kept unless --force is given.",
+        "and for the Pathway Plan (md, html), meetings as a calendar (ics), the minutes of "
+        "held meetings with their actions (md), or the Team Actions Log as CSV, for one person "
+        "or (actions --all) everyone. The file is written whole or not at all, readable by its "
+        "owner only, named by the person's CRN (never their name), and an existing file is "
+        "kept unless --force is given.",
     )
     add_common_options(p)
     p.add_argument("kind", choices=tuple(KINDS), help="what to write")
-    p.add_argument(
-        "--person", required=True, metavar="ID_OR_CRN", help="the person: id, CRN or NOMIS number"
-    )
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--person", metavar="ID_OR_CRN", help="the person: id, CRN or NOMIS number")
+    who.add_argument("--all", action="store_true", help="everyone's actions (actions only)")
     p.add_argument(
         "--format",
         dest="fmt",
-        choices=("md", "html", "ics"),
-        help="md or html for myplan and assessment; ics for meetings; md for minutes "
-        "(default: the first of these)",
+        choices=("md", "html", "ics", "csv"),
+        help="md or html for myplan and assessment; ics for meetings; md for minutes; csv for "
+        "actions (default: the first of these)",
     )
     p.add_argument(
         "--out",

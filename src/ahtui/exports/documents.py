@@ -4,6 +4,8 @@ app's export screen alike.
 Find the person, check the kind and format go together, build the text with the writer for
 that kind (myplan.py, assessment.py, ics.py, minutes.py), and write it with files.write_file
 (whole or not at all, owner-only, an existing file kept unless the caller says to replace it).
+`export_actions` writes the Team Actions Log as CSV (actions_csv.py) the same way, for one
+person or for everyone.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..domain.names import document_name
+from ..domain.names import document_name, listed_name
+from ..store import actions
 from ..store.people import find_person
 from . import assessment, ics, minutes, myplan
+from .actions_csv import actions_csv, actions_filename
 from .files import default_filename, write_file
 from .kinds import FORMAT_WORDS, KIND_WORDS, check_format, check_meeting
 
@@ -26,12 +30,13 @@ class Exported:
     kind: str
     fmt: str
     person: str
-    count: int | None = None  # meetings written, where that means something
+    count: int | None = None  # meetings (or actions) written, where that means something
 
     @property
     def message(self) -> str:
         what = KIND_WORDS[self.kind]
-        many = f" ({self.count} meeting{'s' if self.count != 1 else ''})" if self.count else ""
+        unit = "action" if self.kind == "actions" else "meeting"
+        many = f" ({self.count} {unit}{'s' if self.count != 1 else ''})" if self.count else ""
         return f"Wrote {what} for {self.person}{many} as {FORMAT_WORDS[self.fmt]} to {self.path}"
 
 
@@ -75,17 +80,48 @@ def export_document(
     fmt = check_format(kind, fmt)
     check_meeting(kind, meeting_id)
     today = today or date.today()
+    if kind == "actions":
+        return export_actions(site, person_ref, out=out, force=force, today=today)
     person = find_person(site, person_ref)
     text, count = render(site, kind, fmt, person["id"], today, meeting_id)
     suffix = ""
     if meeting_id:
         suffix = "meeting-" + meeting_id[:8]
     name = default_filename(kind, fmt, person, today, suffix)
-    if out is None:
-        path = Path.cwd() / name
-    else:
-        path = Path(out).expanduser()
-        if path.is_dir():
-            path = path / name
-    written = write_file(path, text, force=force)
+    written = write_file(_target(out, name), text, force=force)
     return Exported(written, kind, fmt, document_name(person), count)
+
+
+def export_actions(
+    site: Any,
+    person_ref: str | None,
+    *,
+    out: Path | str | None = None,
+    force: bool = False,
+    today: date | None = None,
+) -> Exported:
+    """Write the Team Actions Log as CSV: one person's (by id, CRN or NOMIS number), or
+    everyone's when `person_ref` is None. `out` as for `export_document`."""
+    today = today or date.today()
+    if person_ref is None:
+        text, count = actions_csv(actions.every_action(site), today)
+        name, who = actions_filename(None, "all", today), "everyone"
+    else:
+        person = find_person(site, person_ref)
+        ref = {
+            "name": listed_name(person),
+            "crn": person["crn"],
+            "nomis_number": person["nomis_number"],
+        }
+        text, count = actions_csv(actions.actions_for(site, person["id"]), today, person=ref)
+        name, who = actions_filename(person, "", today), document_name(person)
+    written = write_file(_target(out, name), text, force=force)
+    return Exported(written, "actions", "csv", who, count)
+
+
+def _target(out: Path | str | None, name: str) -> Path:
+    """`out` as a file, or `name` in the folder `out` is (the current folder when None)."""
+    if out is None:
+        return Path.cwd() / name
+    path = Path(out).expanduser()
+    return path / name if path.is_dir() else path

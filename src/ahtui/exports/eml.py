@@ -3,15 +3,21 @@
 The message is marked as a draft (`X-Unsent: 1`), so Outlook and Thunderbird open it ready to
 send rather than as a received message. Nothing is sent from ahtui: the practitioner sends it
 from their own secure mail, then records the sent date.
+
+The file is named by the person's reference, never their name, and written by
+files.write_file: whole or not at all, owner-only, an existing file kept unless the caller says
+to replace it.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr
 from pathlib import Path
+from typing import Any
+
+from .files import default_filename, write_file
 
 
 def build_eml(
@@ -36,13 +42,11 @@ def build_eml(
     return msg
 
 
-def eml_filename(code: str, person_name: str, on: date) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", person_name.casefold()).strip("-") or "person"
-    return f"{on.isoformat()}-{code.replace('_', '-')}-{slug}.eml"
+def eml_filename(code: str, person: Any, on: date) -> str:
+    """e.g. pp-first-contact-x100022-2025-03-03.eml: the person's reference, never their name."""
+    return default_filename(code.replace("_", "-"), "eml", person, on)
 
 
-def save_eml(message: EmailMessage, path: Path) -> Path:
-    path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(bytes(message))
-    return path
+def save_eml(message: EmailMessage, path: Path, *, force: bool = False) -> Path:
+    """Write the draft; refuses (BadInput) when `path` exists and `force` is false."""
+    return write_file(Path(path), bytes(message), force=force)

@@ -14,14 +14,21 @@ KINDS: dict[str, tuple[str, ...]] = {
     "assessment": ("md", "html"),
     "meetings": ("ics",),
     "minutes": ("md",),
+    "actions": ("csv",),
 }
 KIND_WORDS = {
     "myplan": "My Plan",
     "assessment": "the Combined Assessment",
     "meetings": "the meetings calendar",
     "minutes": "meeting minutes",
+    "actions": "the Team Actions Log",
 }
-FORMAT_WORDS = {"md": "Markdown", "html": "printable HTML", "ics": "calendar (.ics)"}
+FORMAT_WORDS = {
+    "md": "Markdown",
+    "html": "printable HTML",
+    "ics": "calendar (.ics)",
+    "csv": "CSV",
+}
 NOT_ENCRYPTED = "The file is not encrypted: keep it where your agency's rules allow."
 
 

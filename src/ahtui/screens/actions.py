@@ -16,8 +16,8 @@ from .. import keymap
 from ..config import data_dir
 from ..domain import names
 from ..domain.enums import Role
-from ..errors import NotFound, ValidationFailed
-from ..exports.actions_csv import action_status, write_actions_csv
+from ..errors import AhtuiError, NotFound, ValidationFailed
+from ..exports.actions_csv import action_status, actions_filename, write_actions_csv
 from ..store import actions, people, team
 from ..store.team import get_practitioner
 from ..store.worklists import worklist
@@ -40,8 +40,8 @@ def _short(text: str | None, width: int = 14) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def default_export_path(name: str, today: date) -> Path:
-    return data_dir() / "exports" / f"actions-{name}-{today.isoformat()}.csv"
+def default_export_path(person: Any | None, view: str, today: date) -> Path:
+    return data_dir() / "exports" / actions_filename(person, view, today)
 
 
 @navigation.screen("actions")
@@ -319,31 +319,28 @@ class ActionsScreen(RecordTableScreen[Any]):
                 "crn": person["crn"],
                 "nomis_number": person["nomis_number"],
             }
-            name = (person["crn"] or person["nomis_number"] or self.person_id).lower()
         else:
-            ref = None
-            name = self.view
+            person = ref = None
+        suggested = default_export_path(person, self.view, self.today)
         rows = list(self.rows)
 
         def submit(v: dict[str, Any]) -> str:
             path = Path(v["path"]).expanduser()
             try:
-                count = write_actions_csv(rows, path, self.today, person=ref)
-            except OSError as exc:
-                raise ValidationFailed(
-                    {"path": f"Could not write there: {exc.strerror}."}
-                ) from None
+                count = write_actions_csv(
+                    rows, path, self.today, person=ref, force=bool(v["replace"])
+                )
+            except AhtuiError as exc:
+                if str(path) in exc.message:
+                    raise ValidationFailed({"path": exc.message}) from None
+                raise
             return f"Saved {count} actions to {path}"
 
         self.open_form(
             "Export actions as CSV",
             [
-                Field(
-                    "path",
-                    "Save to",
-                    value=str(default_export_path(name, self.today)),
-                    required=True,
-                )
+                Field("path", "Save to", value=str(suggested), required=True),
+                Field("replace", "Replace if there", "yesno", False),
             ],
             submit,
             intro="The file is not encrypted: keep it where your agency's rules allow.",

@@ -19,7 +19,7 @@ from ..domain import names
 from ..domain.enums import EmailTemplate, Role
 from ..domain.forms import EMAIL_PLACEHOLDERS, MissingEmailValuesError, render_email
 from ..domain.workdays import working_days_between
-from ..errors import NotFound, ValidationFailed
+from ..errors import AhtuiError, NotFound, ValidationFailed
 from ..exports.eml import build_eml, eml_filename, save_eml
 from ..forms_loader import email_template
 from ..store import emails, people, team
@@ -209,7 +209,7 @@ class EmailsScreen(RecordTableScreen[Any]):
             path = (
                 Path(v["path"]).expanduser()
                 if v["path"]
-                else folder / eml_filename(code.value, values["person_name"], today)
+                else folder / eml_filename(code.value, person, today)
             )
             message = build_eml(
                 subject=subject,
@@ -221,11 +221,11 @@ class EmailsScreen(RecordTableScreen[Any]):
                 cc=[(cc["name"], cc["email"])] if cc else None,
             )
             try:
-                save_eml(message, path)
-            except OSError as exc:
-                raise ValidationFailed(
-                    {"path": f"Could not write there: {exc.strerror}."}
-                ) from None
+                save_eml(message, path, force=bool(v["replace"]))
+            except AhtuiError as exc:
+                if str(path) in exc.message:
+                    raise ValidationFailed({"path": exc.message}) from None
+                raise
             emails.record_email(
                 site,
                 self.person_id,
@@ -253,6 +253,7 @@ class EmailsScreen(RecordTableScreen[Any]):
                 ),
                 Field("sent_on", "Sent on", "date", placeholder="leave empty until sent (s)"),
                 Field("path", "Save .eml to", placeholder="empty: the ahtui emails folder"),
+                Field("replace", "Replace if there", "yesno", False),
             ],
             submit,
             intro="Filled from the record and saved as a draft to send from your mail.",
