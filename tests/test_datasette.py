@@ -818,3 +818,15 @@ async def test_a_file_with_several_sites_reports_each_and_counts_everything_once
     finally:
         for db in ds.databases.values():
             db.close()
+
+
+def test_every_served_connection_keeps_temporary_data_in_memory(served) -> None:
+    """What the supervisors' Datasette opens on a site file keeps temp data off disk too."""
+    ds = served["ds"]
+    for name in served["paths"]:
+        conn = ds.get_database(name).connect()
+        try:
+            ds._prepare_connection(conn, name)  # what Datasette does with every connection
+            assert conn.execute("PRAGMA temp_store").fetchone()[0] == 2
+        finally:
+            conn.close()

@@ -82,3 +82,26 @@ def test_canary_is_absent_from_file_wal_and_temp_files(tmp_path: Path) -> None:
 
     with open_site(site_dir / "s.ahtui", ADMIN, PASSPHRASE) as s:
         assert s.one("SELECT given_name FROM people")[0] == CANARY
+
+
+def test_every_connection_the_store_opens_keeps_temporary_data_in_memory(tmp_path: Path) -> None:
+    """The temp-file scan above cannot fail on its own (SQLite unlinks a temp file as it opens
+    it, so nothing is left to scan): this checks the setting that keeps temp data off disk."""
+    from sqlcipher3 import dbapi2
+
+    from ahtui.store.site import init_site, open_site
+
+    memory = 2  # PRAGMA temp_store: 0 default, 1 file, 2 memory
+    path = tmp_path / "t.ahtui"
+    made = init_site(path, name="HMP Temp", agency="prison", admin=ADMIN, passphrase=PASSPHRASE)
+    opened = open_site(path, ADMIN, PASSPHRASE)
+    try:
+        for site in (made, opened):
+            assert site.conn.execute("PRAGMA temp_store").fetchone()[0] == memory
+    finally:
+        made.close()
+        opened.close()
+    # A connection not made by the store has the default: the check above can fail.
+    plain = dbapi2.connect(str(tmp_path / "plain.db"))
+    assert plain.execute("PRAGMA temp_store").fetchone()[0] != memory
+    plain.close()

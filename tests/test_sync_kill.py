@@ -101,21 +101,90 @@ def _kill_at(base: Path, key: bytes, data: bytes, folder: Path, delay: float) ->
     return path
 
 
+# SQLite calls the progress handler every this many virtual-machine steps.
+TICK = 1000
+
+
+def _ticks_inside(base: Path, key: bytes, data: bytes, folder: Path) -> int:
+    """How many progress ticks an import spends inside its transaction (on a probe copy)."""
+    site = fast_open(_copy(base, folder), key)
+    count = [0]
+
+    def tick() -> int:
+        count[0] += site.conn.in_transaction
+        return 0
+
+    site.conn.set_progress_handler(tick, TICK)
+    incoming.import_bundle(site, data)
+    site.close()
+    return count[0]
+
+
+def _kill_inside(base: Path, key: bytes, data: bytes, folder: Path, ticks: int) -> Path:
+    """Import in a child that SIGKILLs itself at its `ticks`-th tick inside the transaction,
+    that is after some of the bundle's rows are written and before it commits."""
+    path = _copy(base, folder)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            site = fast_open(path, key)
+            site.conn.execute("PRAGMA synchronous = FULL")
+            count = [0]
+
+            def tick() -> int:
+                if site.conn.in_transaction:
+                    count[0] += 1
+                    if count[0] >= ticks:
+                        os.kill(os.getpid(), signal.SIGKILL)
+                return 0
+
+            site.conn.set_progress_handler(tick, TICK)
+            incoming.import_bundle(site, data)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status), "the child finished its import: the kill did not land"
+    return path
+
+
+def _check(path: Path, key: bytes, before: str, after: str, what: str) -> str:
+    site = fast_open(path, key)
+    try:
+        assert site.one("PRAGMA integrity_check")[0] == "ok", what
+        state = _state(site)
+        assert state in (before, after), f"{what}: the site is half-imported"
+        return "before" if state == before else "after"
+    finally:
+        site.close()
+
+
 def _run(tmp_path: Path, points: int, people: int) -> None:
     base, key, data, before, after, took = _prepare(tmp_path, people)
-    rng = random.Random(points)
+    inside = _ticks_inside(base, key, data, tmp_path / "probe-ticks")
+    assert inside > 10, "the import is too short to be killed inside its transaction"
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
     seen = {"before": 0, "after": 0}
     for i in range(points):
-        path = _kill_at(base, key, data, tmp_path / f"k{i % 3}", rng.uniform(0, took * 1.4))
-        site = fast_open(path, key)
-        try:
-            assert site.one("PRAGMA integrity_check")[0] == "ok"
-            state = _state(site)
-            assert state in (before, after), f"kill point {i}: the site is half-imported"
-            seen["before" if state == before else "after"] += 1
-        finally:
-            site.close()
-    assert seen["before"] > 0
+        # Half the kills from inside the transaction, after a random number of rows: the site
+        # must be exactly as before. The other half at a random moment, which may be before,
+        # during or after the commit.
+        if i % 2 == 0:
+            ticks = rng.randint(1, inside - 1)
+            path = _kill_inside(base, key, data, tmp_path / f"k{i % 3}", ticks)
+            what = f"seed {seed}, kill {i} at tick {ticks} of {inside}"
+            assert _check(path, key, before, after, what) == "before", what
+            seen["before"] += 1
+        else:
+            delay = rng.uniform(0, took * 1.4)
+            path = _kill_at(base, key, data, tmp_path / f"k{i % 3}", delay)
+            what = f"seed {seed}, kill {i} after {delay:.3f} s"
+            seen[_check(path, key, before, after, what)] += 1
+    # A late enough kill finds the import done; if none did, the last one waits for it.
+    if seen["after"] == 0:
+        path = _kill_at(base, key, data, tmp_path / "late", took * 5 + 1)
+        seen[_check(path, key, before, after, f"seed {seed}, late kill")] += 1
+    assert seen["before"] > 0 and seen["after"] > 0, (seed, seen)
 
 
 def test_import_killed_at_fifty_points(tmp_path: Path) -> None:
