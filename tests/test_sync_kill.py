@@ -120,9 +120,13 @@ def _ticks_inside(base: Path, key: bytes, data: bytes, folder: Path) -> int:
     return count[0]
 
 
-def _kill_inside(base: Path, key: bytes, data: bytes, folder: Path, ticks: int) -> Path:
+def _kill_inside(
+    base: Path, key: bytes, data: bytes, folder: Path, ticks: int
+) -> tuple[Path, bool]:
     """Import in a child that SIGKILLs itself at its `ticks`-th tick inside the transaction,
-    that is after some of the bundle's rows are written and before it commits."""
+    that is after some of the bundle's rows are written and before it commits; and whether the
+    kill landed (an import can take a few ticks fewer than the probe's, so a late tick may
+    find it already committed)."""
     path = _copy(base, folder)
     pid = os.fork()
     if pid == 0:
@@ -143,8 +147,7 @@ def _kill_inside(base: Path, key: bytes, data: bytes, folder: Path, ticks: int) 
         finally:
             os._exit(0)
     _, status = os.waitpid(pid, 0)
-    assert os.WIFSIGNALED(status), "the child finished its import: the kill did not land"
-    return path
+    return path, os.WIFSIGNALED(status)
 
 
 def _check(path: Path, key: bytes, before: str, after: str, what: str) -> str:
@@ -165,16 +168,20 @@ def _run(tmp_path: Path, points: int, people: int) -> None:
     seed = random.randrange(2**32)
     rng = random.Random(seed)
     seen = {"before": 0, "after": 0}
+    landed = 0
     for i in range(points):
         # Half the kills from inside the transaction, after a random number of rows: the site
         # must be exactly as before. The other half at a random moment, which may be before,
         # during or after the commit.
         if i % 2 == 0:
             ticks = rng.randint(1, inside - 1)
-            path = _kill_inside(base, key, data, tmp_path / f"k{i % 3}", ticks)
+            path, killed = _kill_inside(base, key, data, tmp_path / f"k{i % 3}", ticks)
             what = f"seed {seed}, kill {i} at tick {ticks} of {inside}"
-            assert _check(path, key, before, after, what) == "before", what
-            seen["before"] += 1
+            state = _check(path, key, before, after, what)
+            if killed:
+                assert state == "before", what
+                landed += 1
+            seen[state] += 1
         else:
             delay = rng.uniform(0, took * 1.4)
             path = _kill_at(base, key, data, tmp_path / f"k{i % 3}", delay)
@@ -185,6 +192,8 @@ def _run(tmp_path: Path, points: int, people: int) -> None:
         path = _kill_at(base, key, data, tmp_path / "late", took * 5 + 1)
         seen[_check(path, key, before, after, f"seed {seed}, late kill")] += 1
     assert seen["before"] > 0 and seen["after"] > 0, (seed, seen)
+    # Most kills aimed inside the transaction land there (each that did left the site as before).
+    assert landed >= points // 4, (seed, landed, points)
 
 
 def test_import_killed_at_fifty_points(tmp_path: Path) -> None:
