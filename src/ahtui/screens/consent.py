@@ -103,11 +103,10 @@ class ConsentScreen(RecordTableScreen[Any]):
         return ["Date", "Agency", "Event", "How", "Offer again", "Notes"]
 
     def load_rows(self) -> list[Any]:
-        history = sorted(consent.consent_history(self.site, self.person_id), key=_event_order)
-        # The same latest event per agency as `history` ends with (see `_event_order`).
-        self.summary = consent_summary(
-            consent.current_consents(self.site, self.person_id), self.today
-        )
+        rows = consent.consent_history(self.site, self.person_id)
+        history = sorted(rows, key=_event_order)
+        # The latest event per agency, from the rows already read (as `current_consents` does).
+        self.summary = consent_summary(consent.states_from(rows), self.today)
         self.query_one("#consent-summary", Static).update(self.summary)
         # Newest first.
         return list(reversed(history))
