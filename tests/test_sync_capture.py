@@ -91,7 +91,7 @@ def test_an_edit_concurrent_with_a_delete_is_kept_and_can_restore(ab) -> None:
 def test_a_later_migration_is_captured_and_synced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from test_sync_helpers import make_sites
+    from test_sync_helpers import make_sites, policy_with
 
     sites = make_sites(tmp_path / "m", [("A", "prison"), ("B", "probation")])
     pid = person(sites["A"], "Mig", "Ration", **ALL)
@@ -113,7 +113,12 @@ def test_a_later_migration_is_captured_and_synced(
         wid = rows.insert(a, "widgets", {"person_id": pid, "label": "new table"})
         assert a.one("SELECT 1 FROM sync_cols WHERE col = 'nickname'")
         assert a.one("SELECT 1 FROM sync_rows WHERE tbl = 'widgets' AND row_id = ?", (wid,))
-        incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
+        # What the migration adds travels once the sync policy says where it may go.
+        rules = policy_with(
+            {"people": {"consent": ["nickname"]},
+             "widgets": {"rows": "consent", "consent": ["person_id", "label"]}}
+        )  # fmt: skip
+        incoming.import_bundle(b, outgoing.export(a, b.site_id, rules=rules).data)
         assert b.one("SELECT nickname FROM people WHERE id = ?", (pid,))[0] == "Miggy"
         assert b.one("SELECT label FROM widgets WHERE id = ?", (wid,))[0] == "new table"
         assert keys.peers(b)[0]["name"] == "A"

@@ -116,3 +116,26 @@ ALL = {"prison": "given", "probation": "given", "local_authority": "given", "ces
 
 def keyring_ok(path: Path) -> Any:
     return keys.load_keyring(path)
+
+
+def policy_with(extra: dict[str, dict[str, Any]]) -> Any:
+    """The shipped sync policy with entries added or moved, as a migration's author would
+    write them: per table, lists of columns by class (taken out of any other class of the
+    table first), and `rows` for a new table."""
+    import tomllib
+
+    from ahtui.sync.policy_file import build_policy, policy_path
+
+    path = policy_path()
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    for table, spec in extra.items():
+        section = data["tables"].setdefault(table, {})
+        for key, value in spec.items():
+            if key == "rows":
+                section[key] = value
+                continue
+            for other, listed in section.items():
+                if other != "rows":
+                    section[other] = [c for c in listed if c not in value]
+            section[key] = [*section.get(key, []), *value]
+    return build_policy(path, data)

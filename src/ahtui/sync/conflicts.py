@@ -23,14 +23,14 @@ from ..store.capture import columns as table_columns
 from ..store.capture import not_null_columns, synced_tables
 from ..store.site import IntegrityError, Site, utc_now
 from .labels import column_label, show_value, table_label
-from .policy import FREE_TEXT
+from .policy import hub_blanked
 
 _NOT_TEXT_ENDINGS = ("_id", "_on", "_at", "_date", "_months", "_hlc")
 
 
 def combinable(conn: Any, table: str, col: str) -> bool:
     """Whether two values of this column can be joined into one: words, not codes or dates."""
-    if col in FREE_TEXT or f"{table}.{col}" in FREE_TEXT:
+    if hub_blanked(conn, table, col):
         return True
     info = {r[1]: (r[2] or "").upper() for r in conn.execute(f'PRAGMA table_info("{table}")')}
     if col == "id" or col.endswith(_NOT_TEXT_ENDINGS) or info.get(col) != "TEXT":

@@ -123,6 +123,16 @@ def _filled_columns(
     ]
 
 
+def _unsent_required(conn: Any, table: str, names: list[str]) -> dict[str, Any]:
+    """Columns that may not be NULL, have no default and are not in the bundle (the sender's
+    sync policy keeps them from this site), each with the blank a new row gets instead."""
+    return {
+        r[1]: 0 if "INT" in (r[2] or "").upper() else ""
+        for r in conn.execute(f'PRAGMA table_info("{table}")')
+        if r[3] and r[4] is None and not r[5] and r[1] not in names
+    }
+
+
 def _vv_merge(a: str, b: str) -> str:
     """Two version vectors joined: the highest clock of each site."""
     if a == b:
@@ -196,16 +206,19 @@ class Merger:
             ids = [r.values[id_i] for r in fresh]
         if fresh:
             filled = _filled_columns(conn, table, names, fresh, empty)
-            marks = ", ".join("?" for _ in filled)
-            quoted = ", ".join(f'"{names[i]}"' for i in filled)
+            unsent = _unsent_required(conn, table, names)
+            marks = ", ".join("?" for _ in [*filled, *unsent])
+            quoted = ", ".join([*(f'"{names[i]}"' for i in filled), *(f'"{c}"' for c in unsent)])
             pick = itemgetter(*filled) if len(filled) > 1 else lambda v: (v[filled[0]],)
+            params: Any = (
+                [r.values for r in fresh]
+                if len(filled) == width
+                else map(pick, (r.values for r in fresh))
+            )
+            if unsent:
+                params = (tuple(v) + tuple(unsent.values()) for v in params)
             with _bulk_insert(conn, table, len(fresh)):
-                conn.executemany(
-                    f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})',
-                    [r.values for r in fresh]
-                    if len(filled) == width
-                    else map(pick, (r.values for r in fresh)),
-                )
+                conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', params)
             conn.executemany(
                 "INSERT OR REPLACE INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, "
                 "vv, seq, src) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -1,7 +1,9 @@
 """Export: the bundle of what one peer lacks and may have, built, sealed and recorded as sent.
 
-What may leave is `policy`'s (and `sharing`'s, person by person); how rows are laid out is
-`wire`'s. A bundle carries state, not operations: whole rows, each column with its version.
+What may leave is `policy`'s (the sync policy file, column by column: nothing it does not
+name) and `sharing`'s (person by person); how rows are laid out is `wire`'s. A bundle carries
+state, not operations: whole rows, each column with its version, less the columns this peer
+may not have (its block names the columns it carries).
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from ..domain.consent import as_list
 from ..store import hlc as clock
 from ..store import summaries
 from ..store.capture import columns as table_columns
-from ..store.capture import not_null_columns, synced_tables
+from ..store.capture import synced_tables
 from ..store.migrations import latest_version
 from ..store.site import Site, utc_now
 from . import leaving, policy, sharing
 from .bundle import seal
 from .errors import BundleRefused
 from .keys import find_peer, identity, rotations
+from .policy_file import EVERYWHERE, SyncPolicy
 from .status import local_clock, received_cover
 from .wire import Row, as_row, encode_block, hlc_iso
 
@@ -47,18 +50,30 @@ class Export:
 
 
 @overload
-def export(site: Site, peer_ref: str, *, skip_if_empty: Literal[False] = False) -> Export: ...
+def export(
+    site: Site,
+    peer_ref: str,
+    *,
+    skip_if_empty: Literal[False] = False,
+    rules: SyncPolicy | None = None,
+) -> Export: ...
 @overload
-def export(site: Site, peer_ref: str, *, skip_if_empty: bool) -> Export | None: ...
+def export(
+    site: Site, peer_ref: str, *, skip_if_empty: bool, rules: SyncPolicy | None = None
+) -> Export | None: ...
 
 
-def export(site: Site, peer_ref: str, *, skip_if_empty: bool = False) -> Export | None:
-    """Build (and record as sent) the bundle for one peer; None if skipped as empty."""
+def export(
+    site: Site, peer_ref: str, *, skip_if_empty: bool = False, rules: SyncPolicy | None = None
+) -> Export | None:
+    """Build (and record as sent) the bundle for one peer; None if skipped as empty. What
+    leaves is what `rules` (the shipped sync policy unless given) allows."""
     peer = find_peer(site, peer_ref)
     if peer["status"] != "trusted":
         raise BundleRefused(f"{peer['name']} is revoked; no bundle is written for it.")
     me = identity(site)
     conn = site.conn
+    rules = policy.site_policy(conn, rules)
     with site.write():
         # Whatever may leave this site now goes before anything is read for the bundle.
         removed = leaving.release(site)
@@ -67,7 +82,7 @@ def export(site: Site, peer_ref: str, *, skip_if_empty: bool = False) -> Export 
         _, upto = local_clock(conn)
         ack = int(peer["acked"])
         cover = received_cover(conn, peer["site_id"])
-        payload, shared_updates, notices = _payload(site, peer, ack, upto)
+        payload, shared_updates, notices = _payload(site, peer, ack, upto, rules)
         changes = sum(t["n"] for t in payload["tables"].values())
         empty = not changes and not notices and not payload["withheld"]
         if skip_if_empty and empty and cover == peer["ack_sent"]:
@@ -108,7 +123,7 @@ def export(site: Site, peer_ref: str, *, skip_if_empty: bool = False) -> Export 
 
 
 def _payload(
-    site: Site, peer: Any, ack: int, upto: int
+    site: Site, peer: Any, ack: int, upto: int, rules: SyncPolicy
 ) -> tuple[dict[str, Any], list[tuple[str, tuple[Any, ...]]], int]:
     """The payload for `peer` (changes after `ack` up to `upto`, and people sent in full),
     the updates to what this site records as shared with it, and how many people it is told
@@ -121,10 +136,15 @@ def _payload(
     payload["notices"] = [[p, a, as_list(d)] for p, a, d in plan.notices]
     sites: dict[str, int] = {}
     withheld: list[str] = []
+    hub = peer["agency"] == sharing.HUB
+    same = peer["agency"] == site.agency
     for table in synced_tables(conn):
-        rows = _table_rows(site, peer, table, ack, upto, plan, withheld)
+        out = policy.outgoing(conn, rules, table, same_agency=same, hub=hub)
+        if out is None:
+            continue
+        rows = _table_rows(site, peer, table, out, rules, ack, upto, plan, withheld)
         if rows:
-            payload["tables"][table] = encode_block(table_columns(conn, table), rows, sites)
+            payload["tables"][table] = encode_block(out.names, rows, sites)
     if withheld:
         # With the version of the change that made each note sensitive: what a late copy of
         # it is measured against.
@@ -146,23 +166,32 @@ def _table_rows(
     site: Site,
     peer: Any,
     table: str,
+    out: policy.Outgoing,
+    rules: SyncPolicy,
     ack: int,
     upto: int,
     plan: sharing.Plan,
     withheld: list[str],
 ) -> list[Row]:
-    """One table's rows for `peer`, as `policy` lets them go; the ids of sensitive notes it
-    may not have are added to `withheld`."""
+    """One table's rows for `peer`, as `policy` lets them go (the columns of `out`); the ids
+    of sensitive notes it may not have are added to `withheld`."""
     conn = site.conn
     pexpr = sharing.person_expr(conn, table)
-    if pexpr is None and table not in policy.GLOBAL_TABLES:
-        return []
     full = plan.full
     if not conn.execute(
         "SELECT 1 FROM sync_rows WHERE tbl = ? AND seq > ? LIMIT 1", (table, ack)
     ).fetchone() and not (full and pexpr is not None):
         return []
-    cols = table_columns(conn, table)
+    notes = table == "case_notes"
+    conflicts = table == "sync_conflicts"
+    # The columns sent, then any the rules here read that are not sent.
+    read = [
+        "id",
+        *(("sensitive", "agency") if notes else ()),
+        *(("tbl", "col") if conflicts else ()),
+    ]
+    cols = out.names + [c for c in read if c not in out.names and c in table_columns(conn, table)]
+    width = len(out.names)
     select = (
         f"SELECT {pexpr or 'NULL'} AS _pid, r.ins_hlc, r.ins_origin, r.hlc, r.origin, "
         "coalesce(r.vv, json_object(r.ins_origin, r.ins_hlc)), "
@@ -182,13 +211,11 @@ def _table_rows(
     if not found:
         return []
     hub = peer["agency"] == sharing.HUB
-    notes = table == "case_notes"
+    same = peer["agency"] == site.agency
     id_i = _V + cols.index("id")
     sens_i = _V + cols.index("sensitive") if notes else None
     agency_i = _V + cols.index("agency") if notes and "agency" in cols else None
-    tbl_i = _V + cols.index("tbl") if table == "sync_conflicts" else _V
-    blank = policy.hub_blanks(table, cols, not_null_columns(conn, table)) if hub else []
-    month_only = policy.hub_month_only(table, cols) if hub else []
+    about = (_V + cols.index("tbl"), _V + cols.index("col")) if conflicts else None
     kept: dict[str, Row] = {}
     seen: set[str] = set()
     for r in found:
@@ -197,10 +224,14 @@ def _table_rows(
         if rid in seen:
             continue
         seen.add(rid)
-        if pexpr is not None and (pid is None or pid not in plan.allowed):
-            # Conflicts about the team directory belong to no person and go to everyone.
-            if not (table == "sync_conflicts" and r[tbl_i] in policy.GLOBAL_TABLES):
+        if about is not None:
+            # A conflict goes where the column it is about goes, as that column's rows do:
+            # about the team directory to everyone, else with its person.
+            goes = policy.column_goes(rules, r[about[0]], r[about[1]], same_agency=same, hub=hub)
+            if goes is None or (goes != EVERYWHERE and (pid is None or pid not in plan.allowed)):
                 continue
+        elif pexpr is not None and (pid is None or pid not in plan.allowed):
+            continue
         if sens_i is not None and r[sens_i]:
             agency = sharing.note_agency(
                 conn, site, r[agency_i] if agency_i is not None else None, r[_INS_ORIGIN]
@@ -208,22 +239,24 @@ def _table_rows(
             if hub or not sharing.note_allowed(peer["agency"], agency, site.agency):
                 withheld.append(rid)
                 continue
-        values = list(r[_V:])
-        for i, v in blank:
+        values = list(r[_V : _V + width])
+        for i, v in out.blank:
             values[i] = v
-        for i in month_only:
+        for i in out.month_only:
             if isinstance(values[i], str) and len(values[i]) >= 7:
                 values[i] = values[i][:7] + "-01"
         kept[rid] = as_row(r[:_V] + (values, None))
     if not kept:
         return []
+    sent = set(out.names)
     colvers: dict[str, dict[str, list[Any]]] = {}
     for row_id, col, hlc, origin, ctx in conn.execute(
         "SELECT row_id, col, hlc, origin, ctx FROM sync_cols WHERE tbl = ? AND row_id IN "
         "(SELECT value FROM json_each(?))",
         (table, json.dumps(list(kept))),
     ):
-        colvers.setdefault(row_id, {})[col] = [hlc, origin, ctx]
+        if col in sent:
+            colvers.setdefault(row_id, {})[col] = [hlc, origin, ctx]
     for rid, versions in colvers.items():
         kept[rid] = as_row(kept[rid][:_COLVERS] + (versions,))
     return list(kept.values())

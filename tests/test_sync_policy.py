@@ -1,0 +1,445 @@
+"""The sync policy file: every synced column has a class, and what has none never leaves.
+
+Real sites and real bundles throughout. A column is added the way a migration adds one (ALTER
+TABLE on every site, then the audit and capture triggers again), given a value, and each kind
+of peer is sent a bundle: a site of the same agency, one of another agency with consent, one
+without consent, and a supervisors' hub. What the bundle carries (opened with the receiver's
+key) and what the receiver then holds are both checked.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_sync_helpers import Family, person, policy_with
+
+from ahtui.resources import schema_dir
+from ahtui.store import audit, capture, rows
+from ahtui.store.capture import synced_tables
+from ahtui.store.notes import add_note
+from ahtui.store.site import Site
+from ahtui.store.team import add_practitioner
+from ahtui.sync import bundle, conflicts, incoming, keys, outgoing, policy
+from ahtui.sync.policy_file import (
+    CLASSES,
+    SyncPolicy,
+    SyncPolicyError,
+    build_policy,
+    load_policy,
+    policy_path,
+    read_policy,
+)
+
+SECRET = "Quillon-9b2e"
+# A date, so that the month-only class has a day to drop.
+DAY = "2003-05-17"
+PEERS = ("P2", "B", "L", "H")
+
+
+@pytest.fixture(scope="module")
+def family(tmp_path_factory: pytest.TempPathFactory) -> Family:
+    return Family(
+        tmp_path_factory.mktemp("policy"),
+        [("P", "prison"), ("P2", "prison"), ("B", "probation"), ("L", "local_authority"),
+         ("H", "hub")],
+    )  # fmt: skip
+
+
+def _migrate(site: Site, *statements: str) -> None:
+    """Change the schema as the migration runner does: the statements, then the triggers."""
+    with site.write() as conn:
+        for sql in statements:
+            conn.execute(sql)
+        audit.install_audit_triggers(conn)
+        capture.install_capture_triggers(conn)
+
+
+def _send(sender: Site, receiver: Site, rules: SyncPolicy | None = None) -> dict[str, Any]:
+    """Export for `receiver`, import it there; what the bundle carried, opened."""
+    data = outgoing.export(sender, receiver.site_id, rules=rules).data
+    carried = bundle.open_body(bundle.parse(data, "x"), keys.decryption_keys(receiver), "x")
+    incoming.import_bundle(receiver, data)
+    return carried
+
+
+def _dump(site: Site) -> str:
+    """Every row of every table of a site, as text."""
+    out = []
+    for (name,) in site.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall():
+        out += [repr(tuple(r)) for r in site.conn.execute(f'SELECT * FROM "{name}"')]
+    return "\n".join(out)
+
+
+def _columns_sent(carried: dict[str, Any], table: str) -> list[str]:
+    block = carried["tables"].get(table)
+    return [] if block is None else list(block["cols"])
+
+
+def _person(p: Site) -> str:
+    """A person the prison and probation may hold, and the local authority may not."""
+    return person(p, "Nia", "Policy", prison="given", probation="given", local_authority="declined")
+
+
+# -- (1) the schema against the file -----------------------------------------------------------
+
+
+def _unclassified(conn: Any, rules: SyncPolicy) -> tuple[list[str], list[str]]:
+    """Columns of synced tables (as SQLite lists them) with no class; entries naming no column."""
+    real = {
+        t: [r[1] for r in conn.execute(f'PRAGMA table_info("{t}")')] for t in synced_tables(conn)
+    }
+    missing = [
+        f"{t}.{c}" for t, cols in real.items() for c in cols if rules.column_class(t, c) is None
+    ]
+    unreal = [
+        f"{t}.{c}" for t, cols in rules.columns.items() for c in cols if c not in real.get(t, [])
+    ]
+    return missing, unreal
+
+
+def test_every_column_of_every_synced_table_is_classified(site: Site) -> None:
+    rules = load_policy()
+    missing, unreal = _unclassified(site.conn, rules)
+    assert not missing, (
+        f"These columns have no class in {rules.path}, so they never leave a site; list each "
+        f"under its table, in the class that says where it may go: {', '.join(missing)}"
+    )
+    assert not unreal, f"{rules.path} names columns the schema does not have: {', '.join(unreal)}"
+    assert set(rules.rows) == set(synced_tables(site.conn))
+    assert all(rules.column_class(t, c) in CLASSES for t in rules.columns for c in rules.columns[t])
+    # The check made as the file is first used on a site passes too.
+    assert policy.site_policy(site.conn) is rules
+
+
+def test_the_classification_test_names_a_column_a_migration_adds(site: Site) -> None:
+    _migrate(site, "ALTER TABLE people ADD COLUMN nickname TEXT")
+    missing, unreal = _unclassified(site.conn, load_policy())
+    assert missing == ["people.nickname"] and not unreal
+    # ... and the file itself still loads: a column with no class is not an error, it stays.
+    policy.site_policy(site.conn)
+
+
+def test_the_policy_is_the_file_beside_the_schema_read_once() -> None:
+    assert policy_path() == schema_dir() / "sync_policy.toml"
+    assert load_policy() is load_policy()
+    assert load_policy().path == policy_path()
+
+
+# -- (2) a new column with no class ------------------------------------------------------------
+
+
+def test_a_new_text_column_without_a_class_reaches_no_one(sites: dict[str, Site]) -> None:
+    p = sites["P"]
+    pid = person(p, "Nia", "New", prison="given", probation="given", local_authority="given")
+    nid = add_note(p, pid, {"contact_type": "phone", "contact_at": "2026-01-06",
+                            "body": "ordinary note text"})  # fmt: skip
+    for s in sites.values():
+        _migrate(
+            s,
+            "ALTER TABLE people ADD COLUMN nickname TEXT",
+            "ALTER TABLE case_notes ADD COLUMN summary TEXT",
+            "ALTER TABLE plan_progress ADD COLUMN summary TEXT",
+        )
+    # Written by an edit (a column version of its own) and as a new row is created.
+    rows.update(p, "people", pid, {"nickname": SECRET})
+    rows.update(p, "case_notes", nid, {"summary": SECRET})
+    rows.insert(p, "plan_progress", {"person_id": pid, "noted_on": "2026-01-07",
+                                     "note": "progress", "summary": SECRET})  # fmt: skip
+    for name in PEERS:
+        r = sites[name]
+        carried = _send(p, r)
+        assert _columns_sent(carried, "people"), name  # the person went...
+        assert "plan_progress" in carried["tables"] and "case_notes" in carried["tables"]
+        assert SECRET not in json.dumps(carried), name  # ... without the new columns
+        assert "nickname" not in _columns_sent(carried, "people")
+        assert "summary" not in _columns_sent(carried, "case_notes")
+        assert "summary" not in _columns_sent(carried, "plan_progress")
+        assert r.one("SELECT nickname FROM people WHERE id = ?", (pid,))[0] is None
+        assert r.one("SELECT count(*) FROM plan_progress WHERE person_id = ?", (pid,))[0] == 1
+        assert SECRET not in _dump(r), name
+    # The same agency's site, passing the person on, has nothing of it to pass.
+    assert SECRET not in json.dumps(_send(sites["P2"], sites["B"]))
+
+
+def test_a_new_table_without_a_class_never_leaves(sites: dict[str, Site]) -> None:
+    p = sites["P"]
+    pid = _person(p)
+    for s in sites.values():
+        _migrate(
+            s,
+            "CREATE TABLE widgets (id TEXT PRIMARY KEY NOT NULL, person_id TEXT NOT NULL, "
+            "label TEXT, created_at TEXT, updated_at TEXT, updated_by TEXT, deleted_at TEXT)",
+        )
+    rows.insert(p, "widgets", {"person_id": pid, "label": SECRET})
+    assert p.one("SELECT 1 FROM sync_rows WHERE tbl = 'widgets'")  # captured, as any table
+    for name in ("P2", "B", "H"):
+        carried = _send(p, sites[name])
+        assert "widgets" not in carried["tables"] and SECRET not in json.dumps(carried)
+        assert sites[name].one("SELECT count(*) FROM widgets")[0] == 0
+
+
+# -- (3) each class, with real bundles ---------------------------------------------------------
+
+FULL, BLANK, MONTH, NOT_SENT, NO_ROW = "full", "blank", "month", "not sent", "no row"
+# Who holds what of a column, by its class: P2 is of the sender's agency, B of another with
+# consent, L of one without, H a hub. None: a column the file does not name.
+EXPECTED: dict[str | None, tuple[str, dict[str, str]]] = {
+    "everywhere": ("practitioners", {"P2": FULL, "B": FULL, "L": FULL, "H": FULL}),
+    "consent": ("people", {"P2": FULL, "B": FULL, "L": NO_ROW, "H": FULL}),
+    "agency": ("people", {"P2": FULL, "B": NOT_SENT, "L": NO_ROW, "H": NOT_SENT}),
+    "hub_blank": ("people", {"P2": FULL, "B": FULL, "L": NO_ROW, "H": BLANK}),
+    "hub_month": ("people", {"P2": FULL, "B": FULL, "L": NO_ROW, "H": MONTH}),
+    "local": ("people", {"P2": NOT_SENT, "B": NOT_SENT, "L": NO_ROW, "H": NOT_SENT}),
+    None: ("people", {"P2": NOT_SENT, "B": NOT_SENT, "L": NO_ROW, "H": NOT_SENT}),
+}
+
+
+def _held(site: Site, table: str, rid: str, column: str) -> str:
+    row = site.one(f'SELECT "{column}" FROM "{table}" WHERE id = ?', (rid,))
+    if row is None:
+        return NO_ROW
+    return {DAY: FULL, "2003-05-01": MONTH, None: NOT_SENT}.get(row[0], repr(row[0]))
+
+
+def test_every_class_is_tested() -> None:
+    assert set(EXPECTED) == {*CLASSES, None}
+
+
+@pytest.mark.parametrize("cls", list(EXPECTED), ids=lambda c: str(c))
+def test_who_gets_a_column_of_each_class(sites: dict[str, Site], cls: str | None) -> None:
+    p = sites["P"]
+    table, expected = EXPECTED[cls]
+    for s in sites.values():
+        _migrate(s, f"ALTER TABLE {table} ADD COLUMN probe TEXT")
+    rules = policy_with({table: {cls: ["probe"]}}) if cls else None
+    if table == "people":
+        rid = _person(p)
+        rows.update(p, "people", rid, {"probe": DAY})
+    else:
+        rid = add_practitioner(p, {"name": "Pat Lee", "role": "pom"})
+        rows.update(p, "practitioners", rid, {"probe": DAY})
+    for name, want in expected.items():
+        carried = _send(p, sites[name], rules)
+        sent = "probe" in _columns_sent(carried, table)
+        got = _held(sites[name], table, rid, "probe")
+        if want == BLANK:
+            # The column travels (its version too), its value does not.
+            assert sent and got == NOT_SENT, name
+        else:
+            assert got == want, (name, got)
+            assert sent == (want in (FULL, MONTH)), name
+        if want != FULL:
+            assert DAY not in json.dumps(carried), name
+    # A site of the sender's agency passing the record on keeps the same rules.
+    for name in ("B", "H"):
+        _send(sites["P2"], sites[name], rules)
+        want = expected[name]
+        assert _held(sites[name], table, rid, "probe") == (NOT_SENT if want == BLANK else want)
+
+
+def test_the_shipped_classes_of_a_persons_details(sites: dict[str, Site]) -> None:
+    """Names and contact details blank for a hub, the day of birth cut to its month, the rest
+    in full; nothing at all for a site without consent."""
+    from ahtui.store.team import add_contact
+
+    p = sites["P"]
+    pid = _person(p)
+    rows.update(p, "people", pid, {"date_of_birth": DAY, "crn": "X123456"})
+    cid = add_contact(p, pid, {"name": "Rowan Policy", "relationship": "aunt",
+                               "phone": "07700 900123"})  # fmt: skip
+    prac = add_practitioner(p, {"name": "Pat Lee", "role": "pom"})
+    for name in PEERS:
+        r = sites[name]
+        _send(p, r)
+        who = r.one("SELECT given_name, family_name, date_of_birth, crn FROM people WHERE id = ?",
+                    (pid,))  # fmt: skip
+        contact = r.one("SELECT name, relationship, phone FROM personal_contacts WHERE id = ?",
+                        (cid,))  # fmt: skip
+        assert r.one("SELECT name FROM practitioners WHERE id = ?", (prac,))[0] == "Pat Lee"
+        if name == "L":
+            assert who is None and contact is None
+        elif name == "H":
+            assert tuple(who) == ("", "", "2003-05-01", "X123456")
+            assert tuple(contact) == ("", "", None)
+        else:
+            assert tuple(who) == ("Nia", "Policy", DAY, "X123456")
+            assert tuple(contact) == ("Rowan Policy", "aunt", "07700 900123")
+
+
+def test_a_conflict_about_an_agency_column_stays_in_the_agency(sites: dict[str, Site]) -> None:
+    p, p2, b, h = sites["P"], sites["P2"], sites["B"], sites["H"]
+    for s in sites.values():
+        _migrate(s, "ALTER TABLE people ADD COLUMN probe TEXT")
+    rules = policy_with({"people": {"agency": ["probe"]}})
+    pid = _person(p)
+    _send(p, p2, rules)
+    rows.update(p, "people", pid, {"probe": f"{SECRET} from P"})
+    rows.update(p2, "people", pid, {"probe": f"{SECRET} from P2"})
+    _send(p2, p, rules)
+    [lost] = [c for c in conflicts.conflicts(p, pid) if c["col"] == "probe"]
+    assert SECRET in lost["lost_value"]
+    # The other prison is told of it; probation and the hub never hear of it.
+    assert SECRET in json.dumps(_send(p, p2, rules))
+    for r in (b, h):
+        carried = _send(p, r, rules)
+        assert SECRET not in json.dumps(carried)
+        assert r.one("SELECT count(*) FROM sync_conflicts WHERE col = 'probe'")[0] == 0
+
+
+# -- merge: a column the sender does not send --------------------------------------------------
+
+
+def test_a_receiver_keeps_its_own_value_of_a_column_it_is_not_sent(
+    sites: dict[str, Site],
+) -> None:
+    p, b = sites["P"], sites["B"]
+    for s in sites.values():
+        _migrate(s, "ALTER TABLE people ADD COLUMN probe TEXT")
+    rules = policy_with({"people": {"local": ["probe"]}})
+    pid = _person(p)
+    _send(p, b, rules)
+    rows.update(b, "people", pid, {"probe": "written at probation"})
+    rows.update(p, "people", pid, {"probe": "written at the prison", "crn": "X765432"})
+    _send(p, b, rules)
+    assert tuple(b.one("SELECT probe, crn FROM people WHERE id = ?", (pid,))) == (
+        "written at probation", "X765432",
+    )  # fmt: skip
+    _send(b, p, rules)
+    assert p.one("SELECT probe FROM people WHERE id = ?", (pid,))[0] == "written at the prison"
+    assert not [c for c in conflicts.conflicts(p, pid) + conflicts.conflicts(b, pid)
+                if c["col"] == "probe"]  # fmt: skip
+
+
+def test_a_new_row_without_a_required_column_is_stored_with_a_blank(
+    sites: dict[str, Site],
+) -> None:
+    # A column that may not be empty and has no default, kept at the site that wrote it.
+    p, b = sites["P"], sites["B"]
+    rules = policy_with({"plan_progress": {"local": ["note"]}})
+    pid = _person(p)
+    rid = rows.insert(p, "plan_progress", {"person_id": pid, "noted_on": "2026-01-07",
+                                           "note": SECRET})  # fmt: skip
+    carried = _send(p, b, rules)
+    assert "note" not in _columns_sent(carried, "plan_progress")
+    assert tuple(b.one("SELECT note, noted_on FROM plan_progress WHERE id = ?", (rid,))) == (
+        "", "2026-01-07",
+    )  # fmt: skip
+    assert SECRET not in _dump(b)
+
+
+# -- the file's checks -------------------------------------------------------------------------
+
+
+def _shipped() -> dict[str, Any]:
+    return tomllib.loads(policy_path().read_text(encoding="utf-8"))
+
+
+def _broken(change: Any) -> dict[str, Any]:
+    data = copy.deepcopy(_shipped())
+    change(data)
+    return data
+
+
+BROKEN = {
+    "unknown class": (
+        lambda d: d["tables"]["people"].update(hub_blnk=["crn"]),
+        "tables.people.hub_blnk: unknown class 'hub_blnk'",
+    ),
+    "unknown rows class": (
+        lambda d: d["tables"]["people"].update(rows="consnet"),
+        "tables.people.rows: 'consnet' is not where rows may go",
+    ),
+    "listed twice": (
+        lambda d: d["tables"]["people"]["hub_blank"].append("crn"),
+        "tables.people.hub_blank: 'crn' is listed already, in tables.people.consent",
+    ),
+    "not a list": (
+        lambda d: d["tables"]["people"].update(hub_month="date_of_birth"),
+        "tables.people.hub_month: expected a list of column names",
+    ),
+    "the wrong class of the rows": (
+        lambda d: d["tables"]["people"].update(everywhere=["religion"]),
+        "tables.people.everywhere: this table's rows are consent",
+    ),
+    "unknown entry": (lambda d: d.update(defaults={}), "defaults: unknown entry"),
+}
+BROKEN_FOR_THE_SCHEMA = {
+    "unknown table": (
+        lambda d: d["tables"].update(nonesuch={"rows": "consent", "consent": ["person_id"]}),
+        "tables.nonesuch: there is no such table",
+    ),
+    "a table that is not synced": (
+        lambda d: d["tables"].update(users={"rows": "local", "local": ["name"]}),
+        "tables.users: this table is not synced",
+    ),
+    "unknown column": (
+        lambda d: d["tables"]["people"]["consent"].append("nickname"),
+        "tables.people.consent: people has no column 'nickname'",
+    ),
+    "rows of no person by consent": (
+        lambda d: d["tables"]["practitioners"].update(
+            rows="consent", consent=d["tables"]["practitioners"].pop("everywhere")
+        ),
+        "tables.practitioners.rows: its rows belong to no person",
+    ),
+    "a person's rows everywhere": (
+        lambda d: d["tables"]["wheel_scores"].update(
+            rows="everywhere", everywhere=d["tables"]["wheel_scores"].pop("consent")
+        ),
+        "tables.wheel_scores.rows: its rows are a person's",
+    ),
+    "whose record it is kept back": (
+        lambda d: (
+            d["tables"]["plan_progress"]["consent"].remove("person_id"),
+            d["tables"]["plan_progress"].update(local=["person_id"]),
+        ),
+        "tables.plan_progress.local: plan_progress.person_id must be listed to travel as the "
+        "rows do (consent)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_broken_file_is_refused_on_reading_naming_the_file_and_entry(case: str) -> None:
+    change, message = BROKEN[case]
+    path = Path("/somewhere/sync_policy.toml")
+    with pytest.raises(SyncPolicyError) as err:
+        build_policy(path, _broken(change))
+    text = str(err.value)
+    assert text.startswith(f"{path}: 1 problem in the sync policy:") and message in text, text
+
+
+@pytest.mark.parametrize("case", list(BROKEN_FOR_THE_SCHEMA))
+def test_a_file_that_does_not_fit_the_schema_is_refused_before_anything_leaves(
+    sites: dict[str, Site], case: str
+) -> None:
+    change, message = BROKEN_FOR_THE_SCHEMA[case]
+    p, b = sites["P"], sites["B"]
+    _person(p)
+    rules = build_policy(policy_path(), _broken(change))
+    sent = p.one("SELECT count(*) FROM sync_bundles")[0]
+    with pytest.raises(SyncPolicyError) as err:
+        outgoing.export(p, b.site_id, rules=rules)
+    text = str(err.value)
+    assert text.startswith(f"{policy_path()}: 1 problem in the sync policy:"), text
+    assert message in text, text
+    assert p.one("SELECT count(*) FROM sync_bundles")[0] == sent
+
+
+def test_a_missing_or_unreadable_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "sync_policy.toml"
+    with pytest.raises(SyncPolicyError, match="the sync policy file is missing"):
+        read_policy(missing)
+    missing.write_text("[tables.people\nrows = 1\n")
+    with pytest.raises(SyncPolicyError) as err:
+        read_policy(missing)
+    assert str(err.value).startswith(f"{missing}: not valid TOML")
+    missing.write_text('[every_table]\ncolumns = ["id"]\n[tables.people]\nrows = "consent"\n')
+    assert read_policy(missing).column_class("people", "id") == "consent"
