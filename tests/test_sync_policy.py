@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 from test_sync_helpers import Family, person, policy_with
 
 from ahtui.resources import schema_dir
-from ahtui.store import audit, capture, rows
+from ahtui.store import audit, capture, networks, rows
 from ahtui.store.capture import synced_tables
 from ahtui.store.notes import add_note
 from ahtui.store.site import Site
@@ -254,22 +255,30 @@ def test_the_shipped_classes_of_a_persons_details(sites: dict[str, Site]) -> Non
     cid = add_contact(p, pid, {"name": "Rowan Policy", "relationship": "aunt",
                                "phone": "07700 900123"})  # fmt: skip
     prac = add_practitioner(p, {"name": "Pat Lee", "role": "pom"})
+    net = networks.offer(p, pid, offer_type="lifelong_links", offered_on=date(2026, 1, 5))
+    mid = networks.add_member(p, net, name="Sol Policy", relationship="cousin",
+                              contact="sol@example.org")  # fmt: skip
     for name in PEERS:
         r = sites[name]
         _send(p, r)
+        member = r.one("SELECT name, relationship, contact FROM network_members WHERE id = ?",
+                       (mid,))  # fmt: skip
         who = r.one("SELECT given_name, family_name, date_of_birth, crn FROM people WHERE id = ?",
                     (pid,))  # fmt: skip
         contact = r.one("SELECT name, relationship, phone FROM personal_contacts WHERE id = ?",
                         (cid,))  # fmt: skip
         assert r.one("SELECT name FROM practitioners WHERE id = ?", (prac,))[0] == "Pat Lee"
         if name == "L":
-            assert who is None and contact is None
+            assert who is None and contact is None and member is None
         elif name == "H":
             assert tuple(who) == ("", "", "2003-05-01", "X123456")
             assert tuple(contact) == ("", "", None)
+            # README: a hub holds none of the contact details of the people around the person.
+            assert tuple(member) == ("", None, None)
         else:
             assert tuple(who) == ("Nia", "Policy", DAY, "X123456")
             assert tuple(contact) == ("Rowan Policy", "aunt", "07700 900123")
+            assert tuple(member) == ("Sol Policy", "cousin", "sol@example.org")
 
 
 def test_a_conflict_about_an_agency_column_stays_in_the_agency(sites: dict[str, Site]) -> None:
