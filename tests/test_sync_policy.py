@@ -411,6 +411,14 @@ BROKEN_FOR_THE_SCHEMA = {
         "tables.plan_progress.local: plan_progress.person_id must be listed to travel as the "
         "rows do (consent)",
     ),
+    "what a receiver judges by kept back": (
+        lambda d: (
+            d["tables"]["case_notes"]["consent"].remove("sensitive"),
+            d["tables"]["case_notes"].update(agency=["sensitive"]),
+        ),
+        "tables.case_notes.agency: case_notes.sensitive must be listed to travel as the rows "
+        "do (consent)",
+    ),
 }
 
 

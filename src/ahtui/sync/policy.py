@@ -70,6 +70,16 @@ def owner_column(conn: Any, table: str) -> str | None:
     return parent[1] if parent else None
 
 
+# Columns the receiving site's rules read, besides each row's id and owner (`sharing.judge`
+# decides by consent events, `judge_notes` by sensitivity, `merge` files conflicts by what
+# they are about): they travel wherever their rows do.
+READ_ON_ARRIVAL = {
+    "consents": ("agency", "event", "on_date", "created_at", "deleted_at"),
+    "case_notes": ("sensitive", "agency"),
+    "sync_conflicts": ("tbl", "row_id", "col", "kind", "lost_hlc", "lost_origin"),
+}
+
+
 def schema_of(conn: Any) -> Schema:
     """What the policy is checked against: this site's tables and synced columns."""
     synced = synced_tables(conn)
@@ -79,21 +89,24 @@ def schema_of(conn: Any) -> Schema:
         ),
         columns={t: tuple(table_columns(conn, t)) for t in synced},
         owners={t: owner_column(conn, t) for t in synced},
+        read_on_arrival=READ_ON_ARRIVAL,
     )
 
 
-# id(conn) -> (schema version, id(policy)) last checked on it.
-_CHECKED: dict[int, tuple[int, int]] = {}
+# id(conn) -> (schema version, the policy) last checked on it. The policy itself, not its id:
+# held here, no other policy can come to have its id.
+_CHECKED: dict[int, tuple[int, SyncPolicy]] = {}
 
 
 def site_policy(conn: Any, rules: SyncPolicy | None = None) -> SyncPolicy:
     """The sync policy (the shipped file unless given), checked against this site's schema
     the first time it is used on it, and again after any schema change."""
     rules = rules or load_policy()
-    key = (conn.execute("PRAGMA schema_version").fetchone()[0], id(rules))
-    if _CHECKED.get(id(conn)) != key:
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    checked = _CHECKED.get(id(conn))
+    if checked is None or checked[0] != version or checked[1] is not rules:
         rules.check(schema_of(conn))
-        _CHECKED[id(conn)] = key
+        _CHECKED[id(conn)] = (version, rules)
     return rules
 
 

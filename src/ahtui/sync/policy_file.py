@@ -52,6 +52,8 @@ class Schema:
     """Each synced table's columns, in order."""
     owners: Mapping[str, str | None]
     """Each synced table's column that says whose record a row is (None: nobody's)."""
+    read_on_arrival: Mapping[str, tuple[str, ...]]
+    """Columns a receiving site's rules read (consent events, sensitivity), by table."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,9 @@ class SyncPolicy:
                 problems.append(
                     f"{entry}.rows: its rows are a person's and may go only where consent allows"
                 )
-            for column in filter(None, ("id", owner)):
-                # Without them a site could not tell which record a row is, or whose.
+            for column in filter(None, ("id", owner, *schema.read_on_arrival.get(table, ()))):
+                # Without them a site could not tell which record a row is, whose, or whether
+                # it may hold it.
                 if column in have and self.column_class(table, column) != rows:
                     at = self.where.get((table, column), entry)
                     problems.append(f"{at}: {table}.{column} must be listed to travel as the "
