@@ -304,6 +304,32 @@ def test_a_conflict_about_an_agency_column_stays_in_the_agency(sites: dict[str, 
 # -- merge: a column the sender does not send --------------------------------------------------
 
 
+def test_a_same_agency_value_arrives_after_the_row_came_by_another_agency(
+    sites: dict[str, Site],
+) -> None:
+    """The row reaches the other prison first through probation, without the column; the
+    prison's own bundle, arriving later, still brings the value (written as the row was
+    created, so with no version of its own)."""
+    p, p2, b = sites["P"], sites["P2"], sites["B"]
+    for s in sites.values():
+        _migrate(s, "ALTER TABLE plan_progress ADD COLUMN probe TEXT")
+    rules = policy_with({"plan_progress": {"agency": ["probe"]}})
+    pid = _person(p)
+    rid = rows.insert(p, "plan_progress", {"person_id": pid, "noted_on": "2026-01-07",
+                                           "note": "progress", "probe": SECRET})  # fmt: skip
+    _send(p, b, rules)
+    _send(b, p2, rules)
+    assert p2.one("SELECT probe FROM plan_progress WHERE id = ?", (rid,))[0] is None
+    _send(p, p2, rules)
+    assert p2.one("SELECT probe FROM plan_progress WHERE id = ?", (rid,))[0] == SECRET
+    # Passed on between sites that both had the row, it is not lost again either way.
+    _send(p2, b, rules)
+    _send(b, p2, rules)
+    assert p2.one("SELECT probe FROM plan_progress WHERE id = ?", (rid,))[0] == SECRET
+    assert SECRET not in _dump(b)
+    assert not conflicts.conflicts(p2, pid) and not conflicts.conflicts(p, pid)
+
+
 def test_a_receiver_keeps_its_own_value_of_a_column_it_is_not_sent(
     sites: dict[str, Site],
 ) -> None:

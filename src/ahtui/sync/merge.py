@@ -92,6 +92,8 @@ class Held(NamedTuple):
 
 # What a row this site has no versions for is compared as: older than anything.
 _NOT_HELD = Held(0, "", 0, "", "{}")
+# The version of a column this site was never sent: older than anything, and no one's edit.
+NEVER_HAD = ColVersion(0, "", "{}")
 # Made by tuple.__new__, in C: a Python call for each row and column merged, as Held(...)
 # and ColVersion(...) are, showed in the merge's time. Like tuple(), they check no length.
 _held = partial(tuple.__new__, Held)
@@ -245,6 +247,16 @@ class Merger:
                     if c in idx
                 ],
             )
+            never_had = sorted(c for c in local_cols if c not in idx and c not in META_COLUMNS)
+            if never_had:
+                # Columns the sender did not send (its sync policy keeps them from this site):
+                # held at version zero, "never had", so whatever value a site that may send
+                # them has, even the one the row was created with, wins when it comes.
+                conn.executemany(
+                    "INSERT OR IGNORE INTO sync_cols (tbl, row_id, col, hlc, origin, ctx) "
+                    f"VALUES (?, ?, ?, {NEVER_HAD.hlc}, '{NEVER_HAD.origin}', '{NEVER_HAD.ctx}')",
+                    [(table, rid, c) for rid in ids for c in never_had],
+                )
             self.applied += len(fresh)
             self.people.update(filter(None, map(attrgetter("person"), fresh)))
             self.tables.add(table)
@@ -343,7 +355,7 @@ class Merger:
                 win, lose, lost_value = inc, loc, cur[i]
                 if values[i] != cur[i]:
                     updates[c] = values[i]
-                if c in colv or not created_same:
+                if c in colv or not created_same or loc == NEVER_HAD:
                     new_cols[c] = inc
             else:
                 win, lose, lost_value = loc, inc, values[i]
@@ -447,7 +459,7 @@ class Merger:
             edits: list[tuple[str, ColVersion, Any]] = [
                 (c, v, row[c])
                 for c, v in versions.items()
-                if c in names and c not in META_COLUMNS and c not in NO_CONFLICT
+                if c in names and c not in META_COLUMNS and c not in NO_CONFLICT and v.origin
             ]
             for c, value, h, o, x in conn.execute(
                 "SELECT col, lost_value, lost_hlc, lost_origin, lost_ctx FROM sync_conflicts "
