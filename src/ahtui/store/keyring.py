@@ -432,8 +432,13 @@ def parse_keyring(raw: bytes, site_path: Path) -> Keyring:
         pending = _entries(
             site_path, rekey["users"], "its pending new key's users", only_pairs=True
         )
-        if not set(pending) <= set(users):
-            raise _damaged(site_path, "its pending new key names a user it does not hold")
+        # A rekey changes only the seal and its binding; the rest is the user's own entry.
+        kept = ENTRY_FIELDS - {"sealed", "binding"}
+        for tag, entry in pending.items():
+            if tag not in users:
+                raise _damaged(site_path, "its pending new key names a user it does not hold")
+            if any(entry[f] != users[tag].get(f) for f in kept):
+                raise _damaged(site_path, "its pending new key does not match a user's entry")
     return Keyring(site_id, user_salt, users, pending)
 
 
@@ -574,17 +579,21 @@ def settle_rekey(
             return ring.unlock(username, passphrase)
         old = ring.unlock(username, passphrase)
         tag = ring.user_tag(username)
-        new = None
+        new, damaged = None, None
         if tag in ring.pending:
-            new = Unlocked(
-                ring._open(username, ring.pending[tag], old.kek), old.kek, ring.pending[tag]
-            )
+            entry = ring.pending[tag]
+            try:
+                new = Unlocked(ring._open(username, entry, old.kek), old.kek, entry)
+            except (KeyFileDamaged, WrongPassphrase) as exc:
+                damaged = exc  # useless only if the file was re-encrypted: tried below
         if new is not None and opens(new.data_key):
             save_keyring(site_path, ring.finish_rekey())
             return new
         if opens(old.data_key):
             save_keyring(site_path, ring.abandon_rekey())
             return old
+        if damaged is not None:
+            raise KeyFileDamaged(_CHANGED) from damaged
         # The file was re-encrypted and this user was not given the new key.
         raise WrongPassphrase(_WRONG)
 
