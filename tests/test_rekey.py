@@ -91,7 +91,9 @@ def _opens_raw(path: Path, key: bytes) -> bool:
         conn.close()
 
 
-def test_remove_with_rekey_takes_the_site_from_the_removed_user_only(fresh: Path) -> None:
+def test_remove_with_rekey_takes_the_site_from_the_removed_user_only(
+    fresh: Path, tmp_path: Path
+) -> None:
     old_keys = _keys(fresh).read_bytes()
     site = _admin(fresh)
     old_key = site.data_key
@@ -101,12 +103,18 @@ def test_remove_with_rekey_takes_the_site_from_the_removed_user_only(fresh: Path
     result = rekey.rekey_site(site)
     assert result.kept == [ADMIN, "alice", "bob"] and result.dropped == []
     assert result.log_emptied
-    assert site.data_key != old_key and _people(site) == 30  # the session goes on, new key
+    new_key = site.data_key
+    assert new_key != old_key and _people(site) == 30  # the session goes on, new key
     site.close()
 
     stolen = _old_key_of_mallory(old_keys, fresh)
     assert stolen == old_key
     assert not opens_with(fresh, stolen) and not _opens_raw(fresh, stolen)
+    # The log was emptied into the file: the file alone, without it, is under the new key.
+    alone = tmp_path / "alone" / fresh.name
+    alone.parent.mkdir()
+    shutil.copy(fresh, alone)
+    assert not _opens_raw(alone, stolen) and _opens_raw(alone, new_key)
     # Nor does the removed user's passphrase against the key file as it is now.
     with pytest.raises(WrongPassphrase):
         open_site(fresh, MALLORY, MALLORY_PASS)
@@ -167,7 +175,7 @@ def test_a_rekey_sqlite_refuses_changes_nothing(fresh: Path) -> None:
     try:
         with pytest.raises(AhtuiError) as err:
             rekey.rekey_site(site)
-        assert err.value.exit_code == 1 and "nothing was changed" in err.value.message
+        assert err.value.exit_code == 1 and "its key is unchanged" in err.value.message
     finally:
         writer.conn.execute("ROLLBACK")
         writer.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import EXIT_OK, BadInput
+from ..errors import EXIT_OK, AhtuiError, BadInput
 from ..store import rekey, users
 from ..store.site import Site
 from .common import new_passphrase, open_chosen_site, print_json, say
@@ -41,7 +41,14 @@ def cmd_user(args: argparse.Namespace) -> int:
             users.remove_user(site, args.name)
             say(f"Removed {args.name}. They can no longer unlock this site.")
             if args.rekey:
-                _rekey(site, drop)
+                try:
+                    _rekey(site, drop)
+                except AhtuiError as exc:
+                    raise AhtuiError(
+                        f"{exc.message} {args.name} is removed all the same; run `ahtui rekey` "
+                        "to give the site a new key.",
+                        exit_code=exc.exit_code,
+                    ) from exc
         elif args.user_command == "passwd":
             name = args.name or site.user.username
             passphrase = new_passphrase("AHTUI_NEW_PASSPHRASE", name)

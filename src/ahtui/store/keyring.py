@@ -604,7 +604,7 @@ def give_key_pair(site_path: Path, username: str, unlocked: Unlocked) -> None:
 
     Best effort: if the key file cannot be written now (a read-only folder), the next unlock
     tries again; if it changed meanwhile (a new passphrase, a rekey), it is left as it is."""
-    with contextlib.suppress(OSError), locked_keyring(site_path):
+    with contextlib.suppress(OSError, NotASite), locked_keyring(site_path):
         ring = load_keyring(site_path)
         if ring.pending is None and ring.entries.get(ring.user_tag(username)) == unlocked.entry:
             save_keyring(site_path, ring.with_key_pair(username, unlocked))

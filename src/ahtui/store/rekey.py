@@ -129,8 +129,8 @@ def rekey_site(site: Site, *, drop: tuple[str, ...] = ()) -> RekeyResult:
             site.reconnect(old_key)
             raise AhtuiError(
                 "The site file could not be re-encrypted (another ahtui process may be writing "
-                "to it, or the disk may be short of space); nothing was changed. Try again in a "
-                "moment."
+                "to it, or the disk may be short of space); its key is unchanged. Try again in "
+                "a moment."
             ) from problem
     site.reconnect(new_key)
     busy = site.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]  # step 4
