@@ -172,7 +172,7 @@ class Keyring:
             derive_kek(passphrase, secrets.token_bytes(SALT_BYTES), self._usual_cost())
             raise WrongPassphrase(_WRONG)
         kek = self._stretch(entry, passphrase)
-        return Unlocked(self._open(username, entry, kek), kek, entry)
+        return Unlocked(self.open_entry(username, entry, kek), kek, entry)
 
     def _usual_cost(self) -> int:
         costs = [e["log2n"] for e in self.entries.values()]
@@ -181,7 +181,7 @@ class Keyring:
     def _stretch(self, entry: dict, passphrase: str) -> bytes:
         return derive_kek(passphrase, _unb64(entry["salt"]), int(entry["log2n"]))
 
-    def _open(self, username: str, entry: dict, kek: bytes) -> bytes:
+    def open_entry(self, username: str, entry: dict, kek: bytes) -> bytes:
         """The data key from `entry`, opened with the stretched passphrase `kek`."""
         if "public" not in entry:
             try:
@@ -583,7 +583,7 @@ def settle_rekey(
         if tag in ring.pending:
             entry = ring.pending[tag]
             try:
-                new = Unlocked(ring._open(username, entry, old.kek), old.kek, entry)
+                new = Unlocked(ring.open_entry(username, entry, old.kek), old.kek, entry)
             except (KeyFileDamaged, WrongPassphrase) as exc:
                 damaged = exc  # useless only if the file was re-encrypted: tried below
         if new is not None and opens(new.data_key):
