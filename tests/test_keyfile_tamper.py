@@ -3,7 +3,8 @@
 Real site files in a temp folder; the key file's JSON is edited on disk, then opened through
 `open_site` and through the real CLI in a subprocess. Key stretching is made to fail the test
 while the file is refused, so a refusal that stretched first (an absurd scrypt cost takes
-gigabytes and minutes) cannot pass.
+gigabytes and minutes) cannot pass. The key pair fields of an entry and the entries of a
+pending rekey are held to the same exact field sets, lengths and ranges.
 """
 
 from __future__ import annotations
@@ -84,6 +85,25 @@ def _rename_entry(data: dict[str, Any]) -> None:
     data["users"] = {"not-a-user-tag": _entry(data)}
 
 
+_GONE = object()  # a field to remove rather than set
+
+
+def _pending(tag: str | None = None, **fields: Any) -> Edit:
+    """Add a pending rekey holding a copy of the first user's entry, with `fields` changed."""
+
+    def edit(data: dict[str, Any]) -> None:
+        first, entry = next(iter(data["users"].items()))
+        pending = dict(entry)
+        for field, value in fields.items():
+            if value is _GONE:
+                del pending[field]
+            else:
+                pending[field] = value
+        data["rekey"] = {"users": {tag or first: pending}}
+
+    return edit
+
+
 # Each edit returns None (the dict was changed in place), or the new text/bytes of the whole file.
 TAMPERED: dict[str, Edit] = {
     "log2n -1": _set("log2n", -1),
@@ -114,6 +134,36 @@ TAMPERED: dict[str, Edit] = {
     "wrapped too long": _set("wrapped", _b64(4096)),
     "wrapped bad padding": _set("wrapped", "AAAA="),
     "wrapped non-ascii": _set("wrapped", "é" * 64),
+    "public too short": _set("public", _b64(16)),
+    "public too long": _set("public", _b64(33)),
+    "public not base64": _set("public", "not base64 at all!!"),
+    "public a number": _set("public", 7),
+    "sealed too short": _set("sealed", _b64(keyring.SEALED_BYTES - 1)),
+    "sealed too long": _set("sealed", _b64(keyring.SEALED_BYTES + 1)),
+    "sealed empty": _set("sealed", ""),
+    "binding too short": _set("binding", _b64(31)),
+    "binding null": _set("binding", None),
+    "entry missing public": _drop("public"),
+    "entry missing sealed": _drop("sealed"),
+    "entry missing binding": _drop("binding"),
+    "a key-pair entry in a version 1 file": _top("version", 1),
+    "a pending rekey in a version 1 file": lambda d: _pending()(d) or d.update(version=1),
+    "pending rekey a list": _top("rekey", []),
+    "pending rekey null": _top("rekey", None),
+    "pending rekey without users": _top("rekey", {}),
+    "pending rekey with an extra field": _top("rekey", {"users": {}, "extra": 1}),
+    "pending rekey users a list": _top("rekey", {"users": []}),
+    "pending entry without a key pair": _pending(public=_GONE, sealed=_GONE, binding=_GONE),
+    "pending entry missing its binding": _pending(binding=_GONE),
+    "pending entry with an extra field": _pending(extra="x"),
+    "pending entry for a user not in the file": _pending("0" * 64),
+    "pending entry name not a user tag": _pending("not-a-user-tag"),
+    "pending entry with another salt": _pending(salt=_b64(16)),
+    "pending entry with another public key": _pending(public=_b64(32)),
+    "pending entry with another wrapped key": _pending(wrapped=_b64(keyring.WRAPPED_BYTES)),
+    "pending entry log2n 31": _pending(log2n=31),
+    "pending entry sealed too short": _pending(sealed=_b64(keyring.SEALED_BYTES - 1)),
+    "pending entry binding not base64": _pending(binding="%%%%"),
     "entry missing salt": _drop("salt"),
     "entry missing log2n": _drop("log2n"),
     "entry with an extra field": _set("extra", "x"),
@@ -241,6 +291,12 @@ CLI_CASES = [
     "log2n true",
     "salt too short",
     "salt not base64",
+    "public too short",
+    "sealed too long",
+    "a key-pair entry in a version 1 file",
+    "pending rekey a list",
+    "pending entry with another public key",
+    "pending entry log2n 31",
     "wrapped too short",
     "entry missing salt",
     "users a list",
@@ -368,3 +424,51 @@ def test_a_key_file_that_is_not_a_regular_file_is_refused(fresh: Path) -> None:
         open_site(fresh, ADMIN, PASSPHRASE)
     assert time.perf_counter() - started < 0.5
     assert "not a regular file" in err.value.message
+
+
+# -- the key pair fields and a pending rekey, edited at random --------------------------------
+
+
+@pytest.fixture
+def stopped(fresh: Path) -> Path:
+    """A site whose key file holds a pending rekey (the file not yet rewritten)."""
+    ring = keyring.load_keyring(fresh)
+    old_key = ring.unwrap(ADMIN, PASSPHRASE)
+    pending = {ring.user_tag(ADMIN): ring.resealed(ADMIN, old_key, bytes(range(32)))}
+    keyring.save_keyring(fresh, ring.begin_rekey(pending))
+    return fresh
+
+
+def test_an_untouched_pending_rekey_is_undone_at_unlock(stopped: Path) -> None:
+    old_key = keyring.load_keyring(stopped).unwrap(ADMIN, PASSPHRASE)
+    site = open_site(stopped, ADMIN, PASSPHRASE)
+    assert site.data_key == old_key
+    site.close()
+    assert keyring.load_keyring(stopped).pending is None
+
+
+_pending_fields = st.sampled_from(sorted(keyring.ENTRY_FIELDS) + ["extra"])
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(edits=st.lists(st.tuples(_pending_fields, st.just(_DROP) | _values), min_size=1, max_size=3))
+def test_any_edit_of_a_pending_entry_opens_or_is_refused_in_one_line(
+    stopped: Path, edits: list[tuple[str, Any]]
+) -> None:
+    original = _keys(stopped).read_bytes()
+    try:
+        data = json.loads(original)
+        entry = next(iter(data["rekey"]["users"].values()))
+        for field, value in edits:
+            if value is _DROP:
+                entry.pop(field, None)
+            else:
+                entry[field] = value
+        _keys(stopped).write_text(json.dumps(data))
+        _open_or_refuse(stopped)
+    finally:
+        _keys(stopped).write_bytes(original)

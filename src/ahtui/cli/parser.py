@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (  # in the order `ahtui --help` lists them
         add_init_command,
         add_users_commands,
+        add_rekey_command,
         add_demo_commands,
         add_people_commands,
         add_check_command,
@@ -141,10 +142,36 @@ def add_users_commands(sub: Any) -> None:
     q = usub.add_parser("remove", help="remove a user; they can no longer unlock the site")
     add_common_options(q)
     q.add_argument("name")
+    q.add_argument(
+        "--rekey",
+        action="store_true",
+        help="also give the site a new key, so old copies of the key file stop opening it",
+    )
+    q.add_argument(
+        "--force",
+        action="store_true",
+        help="with --rekey: leave users who cannot take the new key yet without access",
+    )
     q = usub.add_parser("passwd", help="change a passphrase (yours, or another's if you are admin)")
     add_common_options(q)
     q.add_argument("name", nargs="?")
     p.set_defaults(func=Handler("users", "cmd_user"))
+
+
+def add_rekey_command(sub: Any) -> None:
+    """Add `rekey` to the CLI's subcommands."""
+    p = sub.add_parser(
+        "rekey",
+        help="give the site a new key (admins): re-encrypt the file for its current users, so "
+        "old copies of the key file stop opening it",
+    )
+    add_common_options(p)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="leave users who cannot take the new key yet without access",
+    )
+    p.set_defaults(func=Handler("users", "cmd_rekey"))
 
 
 def add_demo_commands(sub: Any) -> None:

@@ -1,9 +1,11 @@
 """Opening and creating a site: one SQLCipher 4 file, unlocked by a user's passphrase.
 
-`open_site` checks, in this order and before writing anything: the file exists, its keyring is
-there and readable, the user's passphrase unwraps the data key, the key decrypts the file, the
-file is an ahtui site, and its schema is not newer than this program. Each failure is a
-`SiteOpenError` with one plain line and exit code 2. Then pending migrations are applied.
+`open_site` checks, in this order and before writing anything to the site file: the file
+exists, its keyring is there and readable, the user's passphrase unwraps the data key, the key
+decrypts the file, the file is an ahtui site, and its schema is not newer than this program.
+Each failure is a `SiteOpenError` with one plain line and exit code 2. Then pending migrations
+are applied. Only the key file may change on the way: a rekey stopped part-way is finished or
+undone (store/rekey.py), and an entry from before key pairs gains one (store/keyring.py).
 
 A `Site` is an open connection plus the signed-in user. Writes go through `Site.write()`,
 an IMMEDIATE transaction, so concurrent processes queue on the busy timeout instead of
@@ -191,6 +193,15 @@ class Site:
         finally:
             self._depth = 0
 
+    def reconnect(self, data_key: bytes) -> None:
+        """Open the file again under `data_key`, in place of this connection (after a rekey)."""
+        busy_ms = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        self.close()
+        self.conn = _connect(self.path, data_key, create=False, busy_timeout_ms=busy_ms)
+        _check_decrypts(self.conn, self.path)
+        _tune(self.conn)
+        self.data_key = data_key
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.close()
@@ -251,6 +262,18 @@ def _check_decrypts(conn: Any, path: Path) -> None:
         ) from exc
 
 
+def opens_with(path: Path, data_key: bytes, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> bool:
+    """Whether `data_key` decrypts the site file (a fresh connection, closed again)."""
+    conn = _connect(path, data_key, create=False, busy_timeout_ms=busy_timeout_ms)
+    try:
+        _check_decrypts(conn, path)
+    except NotASite:
+        return False
+    finally:
+        conn.close()
+    return True
+
+
 def open_site(
     path: str | os.PathLike[str],
     username: str,
@@ -270,7 +293,13 @@ def open_site(
     if path.is_dir():
         raise NotASite(f"{path} is a folder, not an ahtui site file.")
     ring = keys.load_keyring(path)
-    data_key = ring.unwrap(username, passphrase)
+    if ring.pending is None:
+        unlocked = ring.unlock(username, passphrase)
+    else:  # a rekey was stopped part-way: finish or undo it (store/rekey.py)
+        unlocked = keys.settle_rekey(
+            path, username, passphrase, lambda key: opens_with(path, key, busy_timeout_ms)
+        )
+    data_key = unlocked.data_key
     conn = _connect(path, data_key, create=False, busy_timeout_ms=busy_timeout_ms)
     try:
         _check_decrypts(conn, path)
@@ -286,6 +315,8 @@ def open_site(
         else:
             migrations.pending(conn)  # still refuse a newer schema
         user = _load_user(conn, username)
+        if not unlocked.has_key_pair:
+            keys.give_key_pair(path, username, unlocked)
         site = Site(path, conn, user, data_key)
         if audit_unlock:
             with site.write():

@@ -1,8 +1,10 @@
 """User accounts at a site: add, list, remove and change passphrases.
 
-An account is a row in `users` plus an entry in the keyring that wraps the site's data key with
-the user's passphrase. Removing a user deletes their keyring entry (they can no longer unlock)
-and soft-deletes the row (their past writes stay attributed). Only admins manage other users.
+An account is a row in `users` plus an entry in the keyring that holds the site's data key under
+the user's passphrase (store/keyring.py). Removing a user deletes their keyring entry (they can
+no longer unlock) and soft-deletes the row (their past writes stay attributed); a rekey
+(store/rekey.py) then makes old copies of the key file useless too. Only admins manage other
+users.
 """
 
 from __future__ import annotations
@@ -84,18 +86,27 @@ def add_user(
     return Account(user_id, username, display_name or username, role, practitioner_id, True)
 
 
-def remove_user(site: Site, username: str) -> None:
+def check_removable(site: Site, username: str) -> str:
+    """The id of the account `remove_user` would remove, or why it may not (nothing changed)."""
     _require_admin(site)
     if username == site.user.username:
         raise BadInput("You cannot remove your own account; ask another administrator.")
     row = site.one("SELECT id FROM users WHERE username = ? AND deleted_at IS NULL", (username,))
     if row is None:
         raise NotFound(f"There is no user called {username} at this site.")
+    return str(row["id"])
+
+
+def remove_user(site: Site, username: str) -> None:
+    """Stop `username` unlocking: their key-file entry goes. The data key stays the same, so an
+    old copy of the key file still opens the site file for them until a rekey (store/rekey.py,
+    `ahtui user remove NAME --rekey`)."""
+    user_id = check_removable(site, username)
     with keys.locked_keyring(site.path), site.write() as conn:
         now = utc_now()
         conn.execute(
             "UPDATE users SET deleted_at = ?, updated_at = ?, updated_by = ? WHERE id = ?",
-            (now, now, site.user.id, row["id"]),
+            (now, now, site.user.id, user_id),
         )
         keys.save_keyring(site.path, keys.load_keyring(site.path).without(username))
 
