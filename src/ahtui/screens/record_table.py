@@ -16,6 +16,7 @@ from rich.console import RenderableType
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Static
 
+from ..widgets.shown import Shown, ShownTable
 from .base import SiteScreen
 
 Row = TypeVar("Row")
@@ -67,7 +68,7 @@ class RecordTableScreen(SiteScreen, Generic[Row]):
 
     def compose_detail(self) -> ComposeResult:
         if self.DETAIL_ID:
-            yield Static("", id=self.DETAIL_ID, classes="detail", markup=False)
+            yield Shown("", id=self.DETAIL_ID, classes="detail")
 
     def after_fill(self) -> None:
         """Called after the table is filled: place the cursor, say the table is empty."""
@@ -76,9 +77,9 @@ class RecordTableScreen(SiteScreen, Generic[Row]):
 
     # -- the skeleton ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static("", id=self.HEAD_ID, classes="screen-head", markup=False)
+        yield Shown("", id=self.HEAD_ID, classes="screen-head")
         yield from self.compose_above_table()
-        table: DataTable[Any] = DataTable(id=self.TABLE_ID, cursor_type="row")
+        table: DataTable[Any] = ShownTable(id=self.TABLE_ID, cursor_type="row")
         for column in self.columns():
             if isinstance(column, tuple):
                 table.add_column(column[0], width=column[1])
