@@ -20,6 +20,9 @@ from typing import Any
 
 import pytest
 from conftest import ADMIN, PASSPHRASE
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from test_app_shell import caseload_ready, press_and_hold, wait_for
@@ -33,7 +36,7 @@ from ahtui.screens.sync import SyncScreen
 from ahtui.store import consent, people, team
 from ahtui.store.site import open_site
 from ahtui.sync import incoming, keys, outgoing
-from ahtui.widgets.shown import Shown, ShownTable, safe
+from ahtui.widgets.shown import Shown, ShownTable, cell, one_line, safe
 
 TODAY = date(2025, 3, 3)
 SIZE = (120, 30)
@@ -89,6 +92,11 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "UPDATE practitioners SET name = ? WHERE id = ?", (f"Pat\x1b[8m{MARKUP}", lead)
         )
     incoming.import_bundle(b, outgoing.export(a, b.site_id).data)
+    # And the name A's card gave it at B, as a hostile site's own software would write it.
+    with b.write() as conn:
+        conn.execute(
+            "UPDATE sync_peers SET name = ? WHERE site_id = ?", (f"Site A{CONTROLS}", a.site_id)
+        )
     assert b.one("SELECT family_name FROM people WHERE id = ?", (pid,))[0] == FAMILY
     assert b.one("SELECT name FROM practitioners WHERE id = ?", (lead,))[0].startswith("Pat\x1b")
     path = b.path
@@ -133,6 +141,10 @@ def test_the_cli_shows_the_synced_name_escaped(hostile_site: Path) -> None:
         out = _cli(*argv, "--site", hostile_site, "--user", ADMIN)
         assert out.returncode == 0, out.stderr
         assert RAW.search(out.stdout) is None and RAW.search(out.stderr) is None, argv
+    peers = _cli("keys", "list", "--site", hostile_site, "--user", ADMIN).stdout.splitlines()
+    assert len(peers) == 2 and peers[0].startswith(f"Site A{SHOWN_CONTROLS}")
+    status = _cli("sync", "status", "--site", hostile_site, "--user", ADMIN).stdout
+    assert status.startswith(f"Site A{SHOWN_CONTROLS}")
     listed = _cli("people", "--site", hostile_site, "--user", ADMIN).stdout
     # Cut to its column, on one line, the markup as typed (the CLI reads none).
     assert "Evil\\x1b]0;pwned\\x07\\x1b" in listed and len(listed.splitlines()) == 1
@@ -269,6 +281,34 @@ def test_rich_tables_and_text_are_walked_and_markup_stays_text() -> None:
     # The red span still covers the escaped text; the table given is left as it was.
     assert any(span.start <= 5 < span.end and span.style == "red" for span in cells[1].spans)
     assert [c for column in grid.columns for c in column.cells][1] is styled
+
+
+def test_the_fast_check_agrees_with_for_terminal_on_every_character() -> None:
+    from ahtui.domain.terminal_text import for_terminal
+    from ahtui.widgets.shown import _UNSAFE
+
+    for code in range(0x3000):
+        ch = chr(code)
+        assert bool(_UNSAFE.search(ch)) == (for_terminal(ch) != ch), hex(code)
+
+
+@given(st.text(), st.text())
+def test_any_text_in_any_shape_comes_out_with_no_control(value: str, other: str) -> None:
+    styled = Text(value, style="bold")
+    styled.append(other, style="red")
+    grid = Table.grid()
+    grid.add_row(value, styled)
+    shown: Any = safe(Group(value, styled, grid))
+    texts = [shown.renderables[0], shown.renderables[1].plain]
+    texts += [c.plain for column in shown.renderables[2].columns for c in column.cells]
+    texts += [ShownTable._cell(value, no_wrap=True).plain, cell(other), one_line(value)]
+    for text in texts:
+        assert RAW.search(text) is None, repr(text)
+    for text in texts[-3:]:  # one line each: no break, no tab
+        assert "\n" not in text and "\t" not in text
+    # What holds no control is shown exactly as it is, markup and all.
+    if RAW.search(value + other) is None and not set("\t\n") & set(value):
+        assert texts[0] == value and texts[1] == value + other and texts[-1] == value
 
 
 def test_screens_draw_stored_text_only_through_the_safe_widgets() -> None:

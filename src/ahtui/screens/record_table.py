@@ -5,6 +5,8 @@ areas and My Plan's agreed versions are all this shape. A screen says what it li
 hooks: `columns`, `load_rows`, `heading`, `cells`, `row_key` and `detail`; this base composes
 the screen, reloads it on mount and after each write, and shows the detail of the highlighted
 row. Widget ids stay each screen's own, so the app's CSS and the tests find them as before.
+The heading, the table and the panel are `widgets.shown`'s, so stored text in them reads no
+markup and shows its control characters as escapes.
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ from textual.widgets.data_table import RowKey
 
 from ..domain.terminal_text import for_terminal
 
-# Kept in step with domain.terminal_text: C0 (with tab and line feed), DEL, C1, bidi marks.
+# What for_terminal escapes (C0 with tab and line feed, DEL, C1, the bidi marks), to find it
+# fast; tests/test_hostile_text.py checks the two agree on every character.
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
 # In text of several lines, line breaks and tabs stay: Textual lays them out itself.
@@ -119,7 +120,12 @@ def safe(renderable: Any) -> Any:
         table = copy.copy(renderable)
         # The cells live in the columns; a copy of each keeps the table given unchanged.
         table.columns = [
-            dataclasses.replace(column, _cells=[_safe_cell(c) for c in column.cells])
+            dataclasses.replace(
+                column,
+                header=_safe_cell(column.header),
+                footer=_safe_cell(column.footer),
+                _cells=[_safe_cell(c) for c in column.cells],
+            )
             for column in renderable.columns
         ]
         table.title = _safe_cell(renderable.title) if renderable.title else renderable.title
