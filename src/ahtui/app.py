@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +28,8 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, Keymap
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -37,6 +39,7 @@ from .config import load_settings
 from .errors import AhtuiError
 from .screens.help import HelpScreen
 from .screens.unlock import UnlockScreen
+from .widgets.shown import ControlFilter, lines, one_line
 
 if TYPE_CHECKING:
     from .store.caseload import CaseloadRow
@@ -46,6 +49,9 @@ if TYPE_CHECKING:
 # people's details to disk unencrypted.
 _HIDDEN_SYSTEM_COMMANDS = {"Quit", "Keys", "Screenshot"}
 
+
+# Drops any control character a widget still holds from every line drawn (widgets/shown.py).
+_CONTROL_FILTER = ControlFilter()
 
 # Whether `_load_screens` has set the imported modules' objects aside from the collector.
 _IMPORTS_FROZEN = False
@@ -410,6 +416,26 @@ class AhtuiApp(App[None]):
             self.screen.dismiss(None)
         else:
             await self.push_screen(HelpScreen(self.screen))
+
+    # -- drawing stored text --------------------------------------------------------------
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # Every line any widget draws passes the net that drops control characters.
+        return [*super().get_line_filters(), _CONTROL_FILTER]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        # A message may quote a stored value (a name, a refusal): never read as markup, and
+        # its control characters shown as escapes. Every screen's notify comes here.
+        super().notify(
+            lines(message), title=one_line(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):

@@ -36,7 +36,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
                     say(f"{name}  {agency}  {p['status']}  {one_line(p['site_id'])}")
                     say(f"    {p['fingerprint']}")
         elif action == "revoke":
-            say(keys.revoke(site, args.peer))
+            # One line about a peer, by the peer's name: its line breaks shown, not obeyed.
+            say(one_line(keys.revoke(site, args.peer)))
         elif action == "rotate":
             me = keys.rotate(site)
             say(f"New keys for {one_line(site.name)}; fingerprint {me.fingerprint}.")
@@ -68,5 +69,5 @@ def _trust(site: Any, path: Path, *, yes: bool) -> int:
         if answer.strip().lower() not in {"y", "yes"}:
             say("Not trusted.")
             return EXIT_FAILURE
-    say(keys.trust(site, card))
+    say(one_line(keys.trust(site, card)))
     return EXIT_OK

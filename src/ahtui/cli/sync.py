@@ -22,7 +22,7 @@ from ..sync.bundle import SUFFIX
 from ..sync.incoming import import_file
 from ..sync.outgoing import export
 from ..sync.status import clock_warning, peer_notes, status
-from .common import open_chosen_site, print_json, say, warn
+from .common import one_line, open_chosen_site, print_json, say, warn
 from .keys import NO_PEERS
 
 
@@ -44,7 +44,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
             ex = export(site, args.to)
             assert ex is not None  # only skip_if_empty gives None
             path = _write_bundle(Path(args.out), site.name, ex)
-            say(f"Wrote {path}: {ex.changes} changes, {ex.purges} purges for {ex.peer_name}.")
+            say(
+                f"Wrote {path}: {ex.changes} changes, {ex.purges} purges for {one_line(ex.peer_name)}."
+            )
             _warn_clock(site)
             return EXIT_OK
         if action == "import":
@@ -63,7 +65,7 @@ def _status_lines(site: Site, found: list[dict[str, Any]]) -> list[str]:
         lines.append(f"Clock: {warning}")
     for p in found:
         lines.append(
-            f"{p['name']} ({p['agency']}, {p['status']}): last sent "
+            f"{one_line(p['name'])} ({one_line(p['agency'])}, {p['status']}): last sent "
             f"{p['last_sent'] or 'never'}, last received {p['last_received'] or 'never'}, "
             f"{p['changes_pending']} changes pending, {p['open_conflicts']} open conflicts"
         )
@@ -87,12 +89,14 @@ def _write_bundle(out_dir: Path, site_name: str, ex: Any) -> Path:
     return path
 
 
-def _report(name: str, r: Any) -> str:
+def _report(file_name: str, r: Any) -> str:
+    # A peer's name and a file's are the sender's choice: each kept to its own line.
+    name, peer = one_line(file_name), one_line(r.peer_name)
     if r.already:
-        return f"{name}: already imported from {r.peer_name}; nothing to do."
+        return f"{name}: already imported from {peer}; nothing to do."
     return "\n".join(
         [
-            f"{name}: applied from {r.peer_name}: {r.changes} changes, {r.conflicts} new "
+            f"{name}: applied from {peer}: {r.changes} changes, {r.conflicts} new "
             f"conflicts, {r.purges} people removed (consent no longer allows this site).",
             *(f"{name}: {note}" for note in r.notes),
         ]
@@ -152,6 +156,6 @@ def _run(site: Site, inbox: Path, outbox: Path) -> int:
             ex = export(site, peer["site_id"], skip_if_empty=True)
             if ex is not None:
                 out = _write_bundle(outbox, site.name, ex)
-                say(f"Wrote {out.name}: {ex.changes} changes for {ex.peer_name}.")
+                say(f"Wrote {out.name}: {ex.changes} changes for {one_line(ex.peer_name)}.")
     _warn_clock(site)
     return _worst(codes)

@@ -23,6 +23,7 @@ from ..domain.forms import ItemType
 from ..forms_loader import load_assessment
 from ..store import assessment, people
 from ..widgets.form import Field, FormScreen
+from ..widgets.shown import Shown, ShownTable
 from ..widgets.wheel import bar
 from . import navigation
 from .base import SiteScreen, fmt_date, person_refs
@@ -109,7 +110,7 @@ class AssessmentScreen(RecordTableScreen[Any]):
         return ["Area", "From", "Answered", "Status"]
 
     def compose_detail(self) -> ComposeResult:
-        yield Static("", id="assessment-detail", markup=False)
+        yield Shown("", id="assessment-detail")
 
     def reload(self) -> None:
         self._keep = self.table.cursor_row
@@ -193,12 +194,12 @@ class AssessmentAreaScreen(SiteScreen):
         self.filling = fill
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="area-head", classes="screen-head", markup=False)
-        table: DataTable[str] = DataTable(id="area-items", cursor_type="row")
+        yield Shown("", id="area-head", classes="screen-head")
+        table: DataTable[str] = ShownTable(id="area-items", cursor_type="row")
         table.add_columns("Ref", "Question", "Answer", "Discl.")
         yield table
         with VerticalScroll(id="area-detail-box"):
-            yield Static("", id="area-detail", markup=False)
+            yield Shown("", id="area-detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

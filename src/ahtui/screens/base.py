@@ -18,6 +18,7 @@ from ..domain import names
 from ..domain.dates import fmt_date as fmt_date
 from ..errors import AhtuiError, ValidationFailed
 from ..widgets.form import Field, FormScreen
+from ..widgets.shown import one_line
 
 if TYPE_CHECKING:
     from ..store.site import Site
@@ -42,16 +43,19 @@ def label(enum: Any, code: str | None) -> str:
     try:
         return enum(code).label()
     except ValueError:
-        return code
+        return one_line(code)
 
 
 def person_refs(row: Any) -> str:
-    """The person's listed name and identifiers, for the top line of their screens."""
-    parts = [names.listed_name(row)]
+    """The person's listed name and identifiers, for the top line of their screens.
+
+    Each on one line whatever it holds: the line below the heading is the screen's own.
+    """
+    parts = [one_line(names.listed_name(row))]
     if row["crn"]:
-        parts.append(f"CRN {row['crn']}")
+        parts.append(f"CRN {one_line(row['crn'])}")
     if row["nomis_number"]:
-        parts.append(f"NOMIS {row['nomis_number']}")
+        parts.append(f"NOMIS {one_line(row['nomis_number'])}")
     return " · ".join(parts)
 
 

@@ -34,6 +34,7 @@ from ..domain.dates import fmt_date
 from ..domain.enums import Agency, DueStatus, Pathway, Role
 from ..store.caseload import caseload
 from ..store.team import people_with_practitioner
+from ..widgets.shown import Shown, cell, one_line
 from . import navigation
 from .new_person import new_person_form
 
@@ -104,11 +105,12 @@ def detail_text(row: CaseloadRow | None) -> str:
     if row is None:
         return ""
 
-    who = [row.name]
+    # Each stored value on its own line's terms: a line break in one cannot add a line.
+    who = [one_line(row.name)]
     if row.crn:
-        who.append(f"CRN {row.crn}")
+        who.append(f"CRN {one_line(row.crn)}")
     if row.nomis_number:
-        who.append(f"NOMIS {row.nomis_number}")
+        who.append(f"NOMIS {one_line(row.nomis_number)}")
     if row.lead_name:
         role = _ROLE_ABBREVIATIONS.get(row.lead_role or "", "")
         if not role and row.lead_role:
@@ -116,7 +118,7 @@ def detail_text(row: CaseloadRow | None) -> str:
                 role = Role(row.lead_role).label()
             except ValueError:
                 role = row.lead_role
-        who.append(f"Lead: {row.lead_name}{f' ({role})' if role else ''}")
+        who.append(f"Lead: {one_line(row.lead_name)}{f' ({one_line(role)})' if role else ''}")
     else:
         who.append("NO LEAD")
     if row.next_due_title:
@@ -127,7 +129,7 @@ def detail_text(row: CaseloadRow | None) -> str:
             except ValueError:
                 status = ""
         when = f", {date_text(row.next_due_on)}" if row.next_due_on else ""
-        what = [f"Next: {row.next_due_title}{when}{status}"]
+        what = [f"Next: {one_line(row.next_due_title)}{when}{status}"]
     else:
         what = ["Nothing due"]
     # Overdue first, so a narrow terminal cuts the title rather than the count.
@@ -196,9 +198,13 @@ def layout(width: int, overdue_width: int = 7) -> list[tuple[Column, int]]:
 
 
 def _fit(text: str, width: int) -> str:
-    """Pad or cut `text` to exactly `width` cells, marking a cut with an ellipsis."""
+    """Pad or cut `text` to exactly `width` cells, marking a cut with an ellipsis.
+
+    Controls are escaped first (they take no cells, so the widths would be wrong too).
+    """
     if width <= 0:
         return ""
+    text = cell(text)
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width)
@@ -477,18 +483,18 @@ class CaseloadScreen(Screen[None]):
         except ValueError:
             agency = self._site.agency
         with Horizontal(id="caseload-top"):
-            yield Static(
-                f"{self._site.name} · {agency} · signed in as {self._site.user.display_name}",
+            yield Shown(
+                f"{one_line(self._site.name)} · {one_line(agency)} · "
+                f"signed in as {one_line(self._site.user.display_name)}",
                 id="site-line",
-                markup=False,
             )
-            yield Static("", id="caseload-count", markup=False)
+            yield Shown("", id="caseload-count")
         with Horizontal(id="search-row"):
             yield Label("Search", id="search-label")
             yield Input(id="search", placeholder="name, CRN or NOMIS number  ( / )")
         yield CaseloadList(id="caseload-list")
         # The highlighted person in full: at 80 columns the list has to cut long text.
-        yield Static("", id="caseload-detail", markup=False)
+        yield Shown("", id="caseload-detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -23,6 +23,7 @@ from ..sync import conflicts as sync_conflicts
 from ..sync.conflicts import can_combine, explain
 from ..sync.labels import column_label, show_value
 from ..widgets.form import Field
+from ..widgets.shown import Shown, ShownTable, one_line
 from . import navigation
 from .base import SiteScreen
 
@@ -52,12 +53,12 @@ class ConflictsScreen(SiteScreen):
         self.views: list[Any] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="conflicts-head", classes="screen-head", markup=False)
-        table: DataTable[str] = DataTable(id="conflicts-table", cursor_type="row")
+        yield Shown("", id="conflicts-head", classes="screen-head")
+        table: DataTable[str] = ShownTable(id="conflicts-table", cursor_type="row")
         table.add_columns("Person", "Field", "Mine", "Theirs")
         yield table
         with VerticalScroll(id="conflict-detail-box"):
-            yield Static("", id="conflict-detail", markup=False)
+            yield Shown("", id="conflict-detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -73,7 +74,7 @@ class ConflictsScreen(SiteScreen):
             who = self.views[0].person_name if self.views else self._person_name()
         n = len(self.views)
         self.query_one("#conflicts-head", Static).update(
-            f"Conflicts · {who} · {n} open\n"
+            f"Conflicts · {one_line(who)} · {n} open\n"
             "Two sites changed the same thing without seeing each other's change."
         )
         table = self.query_one(DataTable)
@@ -118,7 +119,7 @@ class ConflictsScreen(SiteScreen):
             keys = "m keeps mine · t takes theirs"
             if can_combine(self.site, v):
                 keys += " · c combines both into one value"
-        box.update(f"{v.person_name} · {v.where}\n{explain(v)}\n{keys}")
+        box.update(f"{one_line(v.person_name)} · {one_line(v.where)}\n{explain(v)}\n{keys}")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()

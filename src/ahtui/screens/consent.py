@@ -20,6 +20,7 @@ from ..domain.consent import RANK
 from ..domain.enums import ConsentAgency, ConsentEvent, ConsentMethod
 from ..store import consent, people
 from ..widgets.form import Field
+from ..widgets.shown import Shown
 from . import navigation
 from .base import fmt_date, label, person_refs
 from .record_table import Column, RecordTableScreen
@@ -96,8 +97,8 @@ class ConsentScreen(RecordTableScreen[Any]):
         self.person_id = person_id
 
     def compose_above_table(self) -> ComposeResult:
-        yield Static("", id="consent-summary")
-        yield Static("History", classes="list-title")
+        yield Shown("", id="consent-summary")
+        yield Shown("History", classes="list-title")
 
     def columns(self) -> list[Column]:
         return ["Date", "Agency", "Event", "How", "Offer again", "Notes"]

@@ -26,6 +26,7 @@ from ..exports.ics import meeting_title
 from ..exports.kinds import FORMAT_WORDS, NOT_ENCRYPTED
 from ..store import meetings, people
 from ..widgets.form import Field
+from ..widgets.shown import Shown, ShownTable
 from . import navigation
 from .base import SiteScreen, fmt_date, person_refs
 
@@ -63,12 +64,12 @@ class ExportScreen(SiteScreen):
         self.person: Any = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="exports-head", classes="screen-head", markup=False)
-        table: DataTable[str] = DataTable(id="exports-table", cursor_type="row")
+        yield Shown("", id="exports-head", classes="screen-head")
+        table: DataTable[str] = ShownTable(id="exports-table", cursor_type="row")
         table.add_columns("Document", "Format")
         yield table
-        yield Static("", id="exports-detail", classes="detail", markup=False)
-        yield Static("", id="exports-status", markup=False)
+        yield Shown("", id="exports-detail", classes="detail")
+        yield Shown("", id="exports-status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -12,9 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
 
 from .. import keymap
+from ..widgets.shown import Shown
 
 _SCOPE_TITLES = {
     "app": "Everywhere",
@@ -73,7 +73,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-box") as box:
             box.border_title = f"Keys: {title}"
             box.border_subtitle = "Escape closes"
-            yield Static(self._table(), id="help-keys")
+            yield Shown(self._table(), id="help-keys")
 
     def _table(self) -> Table:
         table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)

@@ -19,13 +19,14 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from .. import keymap
 from ..domain.enums import MeetingMode, Pathway, Role
 from ..errors import NotFound
 from ..store import actions, meetings, people, team
 from ..widgets.form import Field
+from ..widgets.shown import Shown
 from . import navigation
 from .base import fmt_date, label, parse_day, person_refs
 from .meetings import short, when_text
@@ -83,7 +84,7 @@ class MeetingRunnerScreen(RecordTableScreen[_Row]):
 
     def compose_detail(self) -> ComposeResult:
         with VerticalScroll(id="runner-detail-box"):
-            yield Static("", id="runner-detail", markup=False)
+            yield Shown("", id="runner-detail")
 
     # -- data ----------------------------------------------------------------------------
     def reload(self) -> None:

@@ -24,6 +24,7 @@ from ..errors import ValidationFailed
 from ..forms_loader import agenda
 from ..store import meetings, people, team
 from ..widgets.form import Field
+from ..widgets.shown import Shown
 from . import navigation
 from .base import SiteScreen, fmt_date, label, parse_day, person_refs
 from .record_table import Column, RecordTableScreen
@@ -85,7 +86,7 @@ class MeetingsScreen(RecordTableScreen[Any]):
         self._keep: str | None = None
 
     def compose_above_table(self) -> ComposeResult:
-        yield Static("", id="meetings-due", markup=False)
+        yield Shown("", id="meetings-due")
 
     def columns(self) -> list[Column]:
         return ["When", "Meeting", "Mode", "Status", "Chair"]

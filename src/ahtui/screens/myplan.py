@@ -24,6 +24,7 @@ from .. import keymap
 from ..errors import ValidationFailed
 from ..store import myplan, people
 from ..widgets.form import Field
+from ..widgets.shown import Shown, ShownTable
 from ..widgets.wheel import wheel_chart, wheel_rows
 from . import navigation
 from .base import SiteScreen, fmt_date, parse_day, person_refs
@@ -170,15 +171,15 @@ class MyPlanScreen(SiteScreen):
         self.body: Any = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="plan-head", classes="screen-head", markup=False)
+        yield Shown("", id="plan-head", classes="screen-head")
         with ContentSwitcher(initial="plan-body", id="plan-switcher"):
             with VerticalScroll(id="plan-body"):
-                yield Static("", id="plan-content", markup=False)
+                yield Shown("", id="plan-content")
             with Vertical(id="plan-goals-view"):
-                table: DataTable[str] = DataTable(id="plan-goals", cursor_type="row")
+                table: DataTable[str] = ShownTable(id="plan-goals", cursor_type="row")
                 table.add_columns("Goal / step", "Who helps", "Target", "Status")
                 yield table
-                yield Static("", id="plan-goal-detail", markup=False)
+                yield Shown("", id="plan-goal-detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -551,9 +552,9 @@ class PlanVersionsScreen(RecordTableScreen[dict[str, Any]]):
         return ["Version", "Agreed on", "Recorded by"]
 
     def compose_detail(self) -> ComposeResult:
-        yield Static("", id="version-title", markup=False)
+        yield Shown("", id="version-title")
         with VerticalScroll(id="version-body"):
-            yield Static("", id="version-content", markup=False)
+            yield Shown("", id="version-content")
 
     def load_rows(self) -> list[dict[str, Any]]:
         return myplan.plan_versions(self.site, self.person_id)

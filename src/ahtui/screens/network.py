@@ -21,6 +21,7 @@ from .. import keymap
 from ..domain.enums import NetworkOffer, Role
 from ..store import networks, people
 from ..widgets.form import Field
+from ..widgets.shown import Shown, ShownTable
 from . import navigation
 from .base import SiteScreen, fmt_date, parse_day, person_refs
 
@@ -121,10 +122,10 @@ class NetworkScreen(SiteScreen):
         self.body: Any = ""
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="network-head", classes="screen-head", markup=False)
+        yield Shown("", id="network-head", classes="screen-head")
         with VerticalScroll(id="network-body"):
-            yield Static("", id="network-detail", markup=False)
-        table: DataTable[str] = DataTable(id="network-members", cursor_type="row")
+            yield Shown("", id="network-detail")
+        table: DataTable[str] = ShownTable(id="network-members", cursor_type="row")
         table.add_columns("Member", "Relationship", "Vetted", "Vetting outcome")
         yield table
         yield Footer(compact=True)

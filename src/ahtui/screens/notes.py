@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from .. import keymap
 from ..domain.enums import ContactType, NoteKind
@@ -21,6 +21,7 @@ from ..domain.schedule import note_is_late
 from ..errors import AhtuiError
 from ..store import notes, people
 from ..widgets.form import Field
+from ..widgets.shown import Shown
 from . import navigation
 from .base import fmt_date, label, person_refs
 from .record_table import Column, RecordTableScreen
@@ -56,7 +57,7 @@ class NotesScreen(RecordTableScreen[Any]):
 
     def compose_detail(self) -> ComposeResult:
         with VerticalScroll(id="note-body-box"):
-            yield Static("", id="note-body", markup=False)
+            yield Shown("", id="note-body")
 
     def load_rows(self) -> list[Any]:
         # Newest contact first; the id settles notes of the same minute.

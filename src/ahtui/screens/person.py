@@ -25,6 +25,7 @@ from ..store import people, team
 from ..store.caseload import schedule_for
 from ..store.release import release_summary
 from ..store.timeline import timeline
+from ..widgets.shown import Shown
 from . import navigation
 from .base import SiteScreen, fmt_date, label, person_refs
 from .person_details import change_lead_form, change_pathway_form, edit_details_form
@@ -175,9 +176,9 @@ class PersonScreen(SiteScreen):
         self.view = "overview"
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="person-head", classes="screen-head", markup=False)
+        yield Shown("", id="person-head", classes="screen-head")
         with VerticalScroll(id="person-body"):
-            yield Static("", id="person-content")
+            yield Shown("", id="person-content")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

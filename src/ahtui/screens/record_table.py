@@ -5,6 +5,8 @@ areas and My Plan's agreed versions are all this shape. A screen says what it li
 hooks: `columns`, `load_rows`, `heading`, `cells`, `row_key` and `detail`; this base composes
 the screen, reloads it on mount and after each write, and shows the detail of the highlighted
 row. Widget ids stay each screen's own, so the app's CSS and the tests find them as before.
+The heading, the table and the panel are `widgets.shown`'s, so stored text in them reads no
+markup and shows its control characters as escapes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.console import RenderableType
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Static
 
+from ..widgets.shown import Shown, ShownTable
 from .base import SiteScreen
 
 Row = TypeVar("Row")
@@ -67,7 +70,7 @@ class RecordTableScreen(SiteScreen, Generic[Row]):
 
     def compose_detail(self) -> ComposeResult:
         if self.DETAIL_ID:
-            yield Static("", id=self.DETAIL_ID, classes="detail", markup=False)
+            yield Shown("", id=self.DETAIL_ID, classes="detail")
 
     def after_fill(self) -> None:
         """Called after the table is filled: place the cursor, say the table is empty."""
@@ -76,9 +79,9 @@ class RecordTableScreen(SiteScreen, Generic[Row]):
 
     # -- the skeleton ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static("", id=self.HEAD_ID, classes="screen-head", markup=False)
+        yield Shown("", id=self.HEAD_ID, classes="screen-head")
         yield from self.compose_above_table()
-        table: DataTable[Any] = DataTable(id=self.TABLE_ID, cursor_type="row")
+        table: DataTable[Any] = ShownTable(id=self.TABLE_ID, cursor_type="row")
         for column in self.columns():
             if isinstance(column, tuple):
                 table.add_column(column[0], width=column[1])

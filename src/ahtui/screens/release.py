@@ -25,6 +25,7 @@ from .. import keymap
 from ..domain.enums import Pathway
 from ..store import people, release
 from ..widgets.form import Field
+from ..widgets.shown import Shown
 from . import navigation
 from .base import SiteScreen, fmt_date, label, parse_day, person_refs
 
@@ -144,9 +145,9 @@ class ReleaseScreen(SiteScreen):
         self.person_id = person_id
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="release-head", classes="screen-head", markup=False)
+        yield Shown("", id="release-head", classes="screen-head")
         with VerticalScroll(id="release-body"):
-            yield Static("", id="release-content", markup=False)
+            yield Shown("", id="release-content")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -27,6 +27,7 @@ from ..sync import files as sync_files
 from ..sync import status as sync_status
 from ..sync.labels import when
 from ..widgets.form import Field
+from ..widgets.shown import Shown, ShownTable, one_line
 from . import navigation
 from .base import SiteScreen, label
 
@@ -82,21 +83,21 @@ class SyncScreen(SiteScreen):
         self._out_folder: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="sync-head", classes="screen-head", markup=False)
+        yield Shown("", id="sync-head", classes="screen-head")
         yield Label("Sites this site trusts", classes="sync-label")
-        peers: DataTable[str] = DataTable(id="sync-peers", cursor_type="row")
+        peers: DataTable[str] = ShownTable(id="sync-peers", cursor_type="row")
         peers.add_columns("Site", "Agency", "Key", "Last sent", "Last recvd", "Pending", "Confl.")
         yield peers
-        yield Static("", id="sync-peer-detail", markup=False)
+        yield Shown("", id="sync-peer-detail")
         yield Label("Bundles sent and received", classes="sync-label")
-        history: DataTable[str] = DataTable(id="sync-history", cursor_type="row")
+        history: DataTable[str] = ShownTable(id="sync-history", cursor_type="row")
         history.add_columns("When", "Direction", "Site", "No.", "Changes", "Size")
         yield history
         bar = ProgressBar(id="sync-progress", show_eta=False)
         bar.display = False
         yield bar
         with VerticalScroll(id="sync-result-box"):
-            yield Static("", id="sync-result", markup=False)
+            yield Shown("", id="sync-result")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -121,7 +122,7 @@ class SyncScreen(SiteScreen):
         trusted = sum(1 for p in self.peers if p.status == "trusted")
         agency = label(Agency, site.agency)
         self.query_one("#sync-head", Static).update(
-            f"Sync · {site.name} ({agency}) · {trusted} trusted "
+            f"Sync · {one_line(site.name)} ({agency}) · {trusted} trusted "
             f"{'site' if trusted == 1 else 'sites'} · {conflicts} open "
             f"{'conflict' if conflicts == 1 else 'conflicts'} (f)"
         )
@@ -172,7 +173,7 @@ class SyncScreen(SiteScreen):
         detail.update(
             "\n".join(
                 [
-                    f"{p.name} · {label(Agency, p.agency)} · {status}",
+                    f"{one_line(p.name)} · {label(Agency, p.agency)} · {status}",
                     f"Key fingerprint: {p.fingerprint}",
                     *p.notes,
                 ]
@@ -328,7 +329,8 @@ class SyncScreen(SiteScreen):
         self.query_one("#sync-progress", ProgressBar).update(total=total, progress=done)
         if last is not None:
             self.results.append(last)
-            lines = [r.line for r in self.results]
+            # Each result one line, whatever the file's name or a peer's holds.
+            lines = [one_line(r.line) for r in self.results]
             if done < total:
                 lines.append(f"Importing {done + 1} of {total}: {self._files[done].name}…")
             self._show_result("\n".join(lines))
@@ -344,7 +346,7 @@ class SyncScreen(SiteScreen):
         if event.state == WorkerState.SUCCESS and group == "sync-import":
             self.results = list(event.worker.result or [])
             refused = sum(1 for r in self.results if r.outcome == "refused")
-            lines = [sync_files.summary(self.results), *(r.line for r in self.results)]
+            lines = [sync_files.summary(self.results), *(one_line(r.line) for r in self.results)]
             if refused:
                 lines.append("Refused files are left where they are; nothing in them was applied.")
             self._show_result("\n".join(lines))
@@ -362,12 +364,12 @@ class SyncScreen(SiteScreen):
             else:
                 self.last_export = ex
                 text = (
-                    f"WROTE {ex.path.name}: {ex.changes} changes"
+                    f"WROTE {one_line(ex.path.name)}: {ex.changes} changes"
                     + (f", {ex.purges} people to remove" if ex.purges else "")
-                    + f" for {ex.peer_name}.\nIn folder {ex.path.parent}"
+                    + f" for {one_line(ex.peer_name)}.\nIn folder {one_line(ex.path.parent)}"
                 )
                 self._show_result(text)
-                self.notify(f"Bundle written for {ex.peer_name}.", markup=False)
+                self.notify(f"Bundle written for {one_line(ex.peer_name)}.", markup=False)
         else:
             error: Any = event.worker.error
             message = getattr(error, "message", None) or "an unexpected error (see the log)"

@@ -20,6 +20,7 @@ from ..domain.enums import Pathway, Role
 from ..errors import ValidationFailed
 from ..store import people, team
 from ..widgets.form import Field
+from ..widgets.shown import Shown, ShownTable, one_line
 from . import navigation
 from .base import SiteScreen, fmt_date, label, parse_day, person_refs
 from .person_details import change_lead_form, change_pathway_form
@@ -64,14 +65,14 @@ class TeamScreen(SiteScreen):
         self.person_id = person_id
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="team-head", classes="screen-head", markup=False)
-        yield Static("Team (Tab: contacts)", classes="list-title")
-        team: DataTable[str] = DataTable(id="team-table", cursor_type="row", classes="half-table")
+        yield Shown("", id="team-head", classes="screen-head")
+        yield Shown("Team (Tab: contacts)", classes="list-title")
+        team: DataTable[str] = ShownTable(id="team-table", cursor_type="row", classes="half-table")
         team.add_columns("Role", "Name", "Lead", "Phone", "Joined", "Left")
         yield team
-        yield Static("", id="team-detail", classes="detail", markup=False)
-        yield Static("Personal contacts", classes="list-title")
-        contacts: DataTable[str] = DataTable(
+        yield Shown("", id="team-detail", classes="detail")
+        yield Shown("Personal contacts", classes="list-title")
+        contacts: DataTable[str] = ShownTable(
             id="contacts-table", cursor_type="row", classes="half-table"
         )
         contacts.add_columns("Name", "Relationship", "Phone", "Email", "Next of kin", "Emergency")
@@ -131,7 +132,7 @@ class TeamScreen(SiteScreen):
             parts.append(f"joined {fmt_date(m['from_date'])}")
             if m["to_date"]:
                 parts.append(f"left {fmt_date(m['to_date'])}")
-            text = " · ".join(parts)
+            text = one_line(" · ".join(parts))
         self.query_one("#team-detail", Static).update(text)
 
     # -- keys ----------------------------------------------------------------------------

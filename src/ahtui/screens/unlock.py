@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from .. import keymap
+from ..widgets.shown import Shown, one_line
 
 
 class UnlockScreen(Screen[None]):
@@ -40,14 +41,14 @@ class UnlockScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="unlock-box"):
-            yield Static("Unlock site", id="unlock-title")
-            yield Static(f"Site file: {self._site_label}", id="unlock-site", markup=False)
+            yield Shown("Unlock site", id="unlock-title")
+            yield Shown(f"Site file: {one_line(self._site_label)}", id="unlock-site")
             yield Label("User name", classes="field-label")
             yield Input(self._username, id="username", placeholder="your user name")
             yield Label("Passphrase", classes="field-label")
             yield Input(id="passphrase", password=True, placeholder="your passphrase")
-            yield Static("", id="unlock-status", markup=False)
-            yield Static("", id="unlock-failed", markup=False)
+            yield Shown("", id="unlock-status")
+            yield Shown("", id="unlock-failed")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

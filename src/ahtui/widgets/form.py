@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from .. import keymap
 from ..errors import AhtuiError, ValidationFailed
+from .shown import Shown, plain
 
 
 @dataclass
@@ -67,17 +68,17 @@ class FormScreen(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form-box") as box:
-            box.border_title = self.form_title
+            box.border_title = plain(self.form_title)
             box.border_subtitle = "ctrl+s saves · Esc cancels"
             if self._intro:
-                yield Static(self._intro, classes="form-intro", markup=False)
+                yield Shown(self._intro, classes="form-intro")
             for f in self.fields:
                 with Horizontal(classes="form-row"):
                     label = f"{f.label}{' *' if f.required else ''}"
                     yield Label(label, classes="form-label", markup=False)
                     yield self._widget(f)
-                yield Static("", id=f"error-{f.name}", classes="form-error", markup=False)
-            yield Static("", id="form-status", classes="form-error", markup=False)
+                yield Shown("", id=f"error-{f.name}", classes="form-error")
+            yield Shown("", id="form-status", classes="form-error")
         yield Footer(compact=True)
 
     def _widget(self, f: Field):
@@ -88,7 +89,7 @@ class FormScreen(ModalScreen[Any]):
             # A required choice that starts answered keeps no blank entry: arrowing past the
             # last option must not land on "Choose" and turn a good answer into an error.
             return Select(
-                list(f.options),
+                [(plain(label), v) for label, v in f.options],
                 value=value,
                 id=wid,
                 compact=True,

@@ -1,0 +1,187 @@
+"""Stored text drawn by the app's widgets, made safe: never markup, never a raw control.
+
+Textual and Rich pass most control characters straight to the terminal: their text classes
+drop only BEL, BS, VT, FF and CR, so ESC (an unfinished title-setting sequence then swallows
+the screen), NUL, DEL, the C1 controls and the bidi overrides reach it raw, each counted as
+zero cells wide. They also read markup in plain strings: a DataTable cell, a Rich table cell,
+a Select option, a border title or a notification given "[bold red]x" draws it red, and
+"[/]" raises an error that closes the screen. So stored text reaches a widget only through here:
+
+- `Shown` (a Static) and `ShownTable` (a DataTable) are what screens draw with: neither reads
+  markup, and every string, Rich `Text` and Rich table cell they are given has its control and
+  bidi characters shown as visible escapes (`domain.terminal_text.for_terminal`).
+- `one_line` is for a stored value inside a line a screen builds (a name in a heading), so a
+  line break in it cannot forge a line; `plain` for a title or a choice's label.
+- `ControlFilter` is the net under all of it: the app draws every line through it, and it
+  drops any control character a widget still holds (an input being edited, Textual's own
+  widgets), so none reaches the terminal whatever a screen forgets.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.segment import Segment
+from rich.table import Table
+from rich.text import Span, Text, TextType
+from textual.color import Color
+from textual.content import Content
+from textual.filter import LineFilter
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import RowKey
+
+from ..domain.terminal_text import for_terminal
+
+# What for_terminal escapes (C0 with tab and line feed, DEL, C1, the bidi marks), to find it
+# fast; tests/test_hostile_text.py checks the two agree on every character.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+# In text of several lines, line breaks and tabs stay: Textual lays them out itself.
+_UNSAFE_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+# What a cell shows as one space: the breaks and tabs of a long text (a note, a goal).
+_BREAKS = re.compile(r"[\t\n]+")
+
+
+def one_line(value: object) -> str:
+    """A stored value for one line: every control, line breaks too, as a visible escape."""
+    text = "" if value is None else str(value)
+    # Most text holds none: the caseload list asks for every cell of every line it draws.
+    return for_terminal(text) if _UNSAFE.search(text) else text
+
+
+def lines(value: object) -> str:
+    """Stored text of several lines (a note): breaks and tabs kept, other controls escaped."""
+    text = "" if value is None else str(value)
+    if not _UNSAFE_IN_LINES.search(text):
+        return text
+    text = text.replace("\r\n", "\n")
+    return "\t".join(for_terminal(part, lines=True) for part in text.split("\t"))
+
+
+def cell(value: object) -> str:
+    """A stored value for a table cell: breaks and tabs as a space, other controls escaped."""
+    text = str(value)
+    if not _UNSAFE.search(text):
+        return text
+    return for_terminal(_BREAKS.sub(" ", text.replace("\r\n", "\n")))
+
+
+def plain(value: object) -> Text:
+    """One line a widget would otherwise read as markup (a border title, a choice's label)."""
+    return Text(one_line(value))
+
+
+def _escape_text(text: Text, *, multiline: bool) -> Text:
+    """A copy of `text` with its control characters escaped, each piece keeping its styles."""
+    pattern = _UNSAFE_IN_LINES if multiline else _UNSAFE
+    found = list(pattern.finditer(text.plain))
+    if not found:
+        return text
+    out = text.blank_copy()
+    start = 0
+    for match in found:
+        out.append_text(text[start : match.start()])
+        bad = text[match.start() : match.end()]
+        shown = for_terminal(bad.plain)
+        out.append_text(
+            Text(shown, spans=[Span(0, len(shown), s.style) for s in bad.spans], style=bad.style)
+        )
+        start = match.end()
+    out.append_text(text[start:])
+    return out
+
+
+def _safe_cell(renderable: Any) -> Any:
+    # A Rich table reads markup in a plain string cell; a Text does not.
+    if isinstance(renderable, str):
+        return Text(lines(renderable))
+    return safe(renderable)
+
+
+def safe(renderable: Any) -> Any:
+    """`renderable` made safe to draw: strings and Rich text escaped, tables and groups walked.
+
+    A string is taken as plain text of several lines (a widget drawing it reads no markup).
+    Anything else is drawn as it is, under the app's `ControlFilter`.
+    """
+    if isinstance(renderable, str):
+        return lines(renderable)
+    if isinstance(renderable, Text):
+        return _escape_text(renderable, multiline=True)
+    if isinstance(renderable, Content):
+        return Content(lines(renderable.plain)) if _UNSAFE.search(renderable.plain) else renderable
+    if isinstance(renderable, Group):
+        return Group(*map(safe, renderable.renderables), fit=renderable.fit)
+    if isinstance(renderable, Table):
+        table = copy.copy(renderable)
+        # The cells live in the columns; a copy of each keeps the table given unchanged.
+        table.columns = [
+            dataclasses.replace(
+                column,
+                header=_safe_cell(column.header),
+                footer=_safe_cell(column.footer),
+                _cells=[_safe_cell(c) for c in column.cells],
+            )
+            for column in renderable.columns
+        ]
+        table.title = _safe_cell(renderable.title) if renderable.title else renderable.title
+        table.caption = _safe_cell(renderable.caption) if renderable.caption else None
+        return table
+    return renderable
+
+
+class Shown(Static):
+    """A Static for text that may hold stored values: no markup, controls escaped."""
+
+    def __init__(self, content: RenderableType | Content = "", **kwargs: Any) -> None:
+        kwargs["markup"] = False
+        super().__init__(safe(content), **kwargs)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(safe(content), layout=layout)
+
+
+class ShownTable(DataTable[Any]):
+    """A DataTable whose cells are stored values: one line each, no markup, controls escaped."""
+
+    def add_row(
+        self,
+        *cells: Any,
+        height: int | None = 1,
+        key: str | None = None,
+        label: TextType | None = None,
+    ) -> RowKey:
+        # As Textual draws a string cell, but from Text (no markup, no emoji codes): a row one
+        # line high cuts a long cell rather than wrapping it.
+        shown = [self._cell(c, no_wrap=height == 1) for c in cells]
+        row_label = None if label is None else self._cell(label, no_wrap=True)
+        return super().add_row(*shown, height=height, key=key, label=row_label)
+
+    @staticmethod
+    def _cell(value: Any, *, no_wrap: bool) -> Any:
+        if isinstance(value, str):
+            return Text(cell(value), no_wrap=no_wrap, end="")
+        if isinstance(value, Text):
+            return _escape_text(value, multiline=False)
+        return safe(value)
+
+
+class ControlFilter(LineFilter):
+    """Drops control characters from every line drawn, whatever widget drew it (the net).
+
+    They take no cells, so dropping them keeps each line's width; anything a screen shows is
+    escaped before it gets here, so what this catches is text that never should have held one.
+    """
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        # One search of the line's text: it runs for every line of every redraw.
+        if not _UNSAFE.search("".join([s.text for s in segments])):
+            return segments
+        return [
+            s if s.control else Segment(_UNSAFE.sub("", s.text), s.style, s.control)
+            for s in segments
+        ]
