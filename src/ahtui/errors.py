@@ -6,6 +6,10 @@ be opened as asked: wrong passphrase, missing file, not a site, newer schema, bu
 
 from __future__ import annotations
 
+import contextlib
+import errno
+from pathlib import Path
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
@@ -75,3 +79,37 @@ class ValidationFailed(BadInput):
         self.problems = dict(problems)
         text = "; ".join(f"{field}: {msg}" if field else msg for field, msg in problems.items())
         super().__init__(text or "the input is not valid")
+
+
+class DiskFull(AhtuiError):
+    """A write ran out of disk space (or SQLite's page limit): nothing was changed (exit 1)."""
+
+    @classmethod
+    def at(cls, path: object, needed_bytes: int | None = None) -> DiskFull:
+        """The plain line for a full disk under `path`: which file, how much space it wants."""
+        import shutil  # only here, on the rare way out
+
+        free = None
+        with contextlib.suppress(OSError):
+            folder = Path(str(path)).expanduser().resolve().parent
+            free = shutil.disk_usage(folder).free
+        need = f"about {megabytes(needed_bytes)} more" if needed_bytes else "more space"
+        has = f" (it has {megabytes(free)} free)" if free is not None else ""
+        return cls(
+            f"The disk holding {path} is full{has}: nothing was changed. Free {need} on it "
+            "and try again."
+        )
+
+
+def megabytes(n: int) -> str:
+    """A size in words a person can act on: '2.4 MB', '310 KB'."""
+    if n < 1_000_000:
+        return f"{max(1, round(n / 1000))} KB"
+    return f"{n / 1_000_000:.1f} MB"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error is SQLite's "database or disk is full" or the system's ENOSPC/EDQUOT."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "database or disk is full" in str(exc).lower()
