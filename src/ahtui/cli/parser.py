@@ -116,8 +116,17 @@ def add_init_command(sub: Any) -> None:
 
 def add_check_command(sub: Any) -> None:
     """Add `check` to the CLI's subcommands."""
-    p = sub.add_parser("check", help="verify the site's integrity, encryption and schema")
+    p = sub.add_parser(
+        "check",
+        help="verify the site's integrity, encryption and schema, and the figures it keeps",
+        description="Verify encryption, page authentication, integrity, schema version and "
+        "audit triggers, and compare the supervisors' summaries and the caseload's cached due "
+        "dates with working them out again, naming the people whose figures differ.",
+    )
     add_common_options(p)
+    p.add_argument(
+        "--repair", action="store_true", help="rebuild the summaries and due dates that differ"
+    )
     p.set_defaults(func=Handler("site", "cmd_check"))
 
 
