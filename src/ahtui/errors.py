@@ -86,19 +86,21 @@ class DiskFull(AhtuiError):
 
     @classmethod
     def at(cls, path: object, needed_bytes: int | None = None) -> DiskFull:
-        """The plain line for a full disk under `path`: which file, how much space it wants."""
+        """The plain line for a full disk under `path`: which file, how much space it wants
+        (roughly), and how much there is."""
         import shutil  # only here, on the rare way out
 
+        if path is None:
+            return cls("A disk is full: nothing was changed. Make room on it and try again.")
         free = None
         with contextlib.suppress(OSError):
             folder = Path(str(path)).expanduser().resolve().parent
             free = shutil.disk_usage(folder).free
-        need = f"about {megabytes(needed_bytes)} more" if needed_bytes else "more space"
-        has = f" (it has {megabytes(free)} free)" if free is not None else ""
-        return cls(
-            f"The disk holding {path} is full{has}: nothing was changed. Free {need} on it "
-            "and try again."
-        )
+        need = f" It needs about {megabytes(needed_bytes)} free there" if needed_bytes else ""
+        if need and free is not None:
+            need += " (nothing is)" if free < 1000 else f" ({megabytes(free)} is)"
+        then = f"{need}; make room" if need else " Make room"
+        return cls(f"The disk holding {path} is full: nothing was changed.{then} and try again.")
 
 
 def megabytes(n: int) -> str:
@@ -108,8 +110,15 @@ def megabytes(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB"
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """Whether an error is SQLite's "database or disk is full" or the system's ENOSPC/EDQUOT."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    return "database or disk is full" in str(exc).lower()
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether an error is SQLite's "database or disk is full" or the system's ENOSPC/EDQUOT,
+    or was raised while cleaning up after one (SQLite may have rolled the transaction back
+    itself, so undoing a step by hand then fails for another reason)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if "database or disk is full" in str(exc).lower():
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False

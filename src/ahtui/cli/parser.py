@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import __version__
 from ..domain.enums import Agency, UserRole
-from ..errors import EXIT_FAILURE, EXIT_OK, AhtuiError
+from ..errors import EXIT_FAILURE, EXIT_OK, AhtuiError, DiskFull, is_disk_full
 from ..exports.kinds import KINDS
 from ..serve import DEFAULT_HOST, DEFAULT_PORT
 from .common import warn
@@ -98,6 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:
+        # Whatever write met a full disk without saying so itself: one plain line, not a trace.
+        if not is_disk_full(exc):
+            raise
+        warn(DiskFull.at(getattr(exc, "filename", None)).message)
+        return EXIT_FAILURE
 
 
 # -- the commands, group by group -------------------------------------------------------------
