@@ -13,6 +13,10 @@ one figure per line as `name: number unit`:
   write_rate_audited     inserts per second with the audit and change-capture triggers
   write_rate_unaudited   inserts per second with both off
   audit_overhead_ratio   audited time over unaudited time
+  backup_time            `ahtui backup`'s work: the site and its key file into one archive
+  backup_size            the archive's size
+  restore_time           `ahtui restore` to a new path: unpack, unlock, integrity check,
+                         telling the peers (the key derivation included)
 
 Usage: python benchmarks/foundation.py [--quick] [--people N] [--keep DIR]
 """
@@ -20,6 +24,9 @@ Usage: python benchmarks/foundation.py [--quick] [--people N] [--keep DIR]
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import os
 import statistics
 import sys
 import tempfile
@@ -40,8 +47,10 @@ def main() -> int:
     people = args.people or (500 if args.quick else 10_000)
     writes = args.writes or (2_000 if args.quick else 20_000)
 
+    from ahtui.cli import main
     from ahtui.domain.schedule import compute_schedule
     from ahtui.store import audit, keyring, rows
+    from ahtui.store import backup as store_backup
     from ahtui.store import hlc as sync_clock
     from ahtui.store.caseload import caseload
     from ahtui.store.facts_loader import load_facts
@@ -85,6 +94,19 @@ def main() -> int:
         t = time.perf_counter()
         caseload(site, today)
         figure("caseload_time", time.perf_counter() - t, "s")
+
+        t = time.perf_counter()
+        archive = store_backup.backup(site, folder / "bench.ahtui-backup", force=True)
+        figure("backup_time", time.perf_counter() - t, "s")
+        figure("backup_size", archive.size / 1e6, "MB")
+        restored = folder / "restored" / "bench.ahtui"
+        env = {"AHTUI_USER": USER, "AHTUI_PASSPHRASE": PASSPHRASE}
+        os.environ.update(env)
+        t = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):  # its report is not a figure
+            code = main(["restore", str(archive.path), "--site", str(restored), "--force"])
+        figure("restore_time", time.perf_counter() - t, "s")
+        assert code == 0, code
 
         person = site.one("SELECT id FROM people LIMIT 1")[0]
 

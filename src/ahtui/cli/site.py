@@ -1,4 +1,5 @@
-"""`ahtui` with no command (open the app), `ahtui init` (a new site) and `ahtui check`.
+"""`ahtui` with no command (open the app), `ahtui init` (a new site) and `ahtui check`
+(`--repair` rebuilds the kept figures that differ from working them out again).
 
 Only opening the app imports Textual; everything else starts without it.
 """
@@ -82,7 +83,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     site = open_chosen_site(args, migrate=False)
     try:
-        report = check_site(site)
+        report = check_site(site, repair=args.repair)
     finally:
         site.close()
     for line in report.lines:

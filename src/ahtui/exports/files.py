@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..errors import AhtuiError, BadInput
+from ..errors import AhtuiError, BadInput, DiskFull, is_disk_full
 
 
 def slug(text: str) -> str:
@@ -61,6 +61,8 @@ def write_file(path: Path, data: str | bytes, *, force: bool = False) -> Path:
             raise _exists(path)
         tmp = None
     except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFull.at(path, len(raw)) from None
         raise AhtuiError(f"Could not write {path}: {exc.strerror or exc}.") from None
     finally:
         if tmp is not None:

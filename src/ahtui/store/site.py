@@ -31,7 +31,17 @@ from sqlcipher3 import dbapi2 as sqlcipher
 
 from ..domain.enums import Agency
 from ..domain.terminal_text import control_characters
-from ..errors import BadInput, NotASite, SiteBusy, SiteMissing, SiteOpenError, WrongPassphrase
+from ..errors import (
+    AhtuiError,
+    BadInput,
+    DiskFull,
+    NotASite,
+    SiteBusy,
+    SiteMissing,
+    SiteOpenError,
+    WrongPassphrase,
+    is_disk_full,
+)
 from . import hlc, migrations, summaries
 from . import keyring as keys
 from .credentials import validate_passphrase, validate_username
@@ -179,6 +189,7 @@ class Site:
                 raise SiteBusy(_busy_message(self.path)) from exc
             raise
         self._depth = 1
+        wal = _size(self.path.with_name(self.path.name + "-wal"))
         try:
             yield self.conn
             # On a site that keeps the supervisors' summaries, those of whatever this
@@ -186,9 +197,13 @@ class Site:
             summaries.refresh(self.conn)
             hlc.settle(self.conn)
             self.conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if not isinstance(exc, AhtuiError) and is_disk_full(exc):
+                # The log had grown this much when the space ran out: it wants more than that.
+                grown = _size(self.path.with_name(self.path.name + "-wal")) - wal
+                raise DiskFull.at(self.path, max(2 * grown, 1_000_000)) from exc
             raise
         finally:
             self._depth = 0
@@ -211,6 +226,13 @@ class Site:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _connect(path: Path, data_key: bytes, *, create: bool, busy_timeout_ms: int) -> Any:
@@ -311,6 +333,9 @@ def open_site(
             except OperationalError as exc:
                 if _is_busy(exc):
                     raise SiteBusy(_busy_message(path)) from exc
+                if is_disk_full(exc):
+                    # A migration may rewrite whole tables: room for the file again, roughly.
+                    raise DiskFull.at(path, _size(path)) from exc
                 raise
         else:
             migrations.pending(conn)  # still refuse a newer schema

@@ -1,10 +1,20 @@
-"""The `ahtui check` report: is the site whole, encrypted as it should be, on its schema?"""
+"""The `ahtui check` report: is the site whole, encrypted as it should be, on its schema? And
+do the figures it keeps worked out (the supervisors' summaries, today's due dates in the
+caseload's cache) agree with working them out again? `--repair` rebuilds those that do not.
+
+A backup copies whatever is there, a wrong summary included, and nothing else would notice
+one: the summaries are only ever updated person by person, the cache only cleared by writes.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
-from . import audit, keyring, migrations
+from . import audit, keyring, migrations, summaries
+from .caseload import _compute_due, _store_due
 from .site import Site
 
 
@@ -14,7 +24,7 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
 
 
-def check_site(site: Site) -> CheckReport:
+def check_site(site: Site, *, repair: bool = False, today: date | None = None) -> CheckReport:
     report = CheckReport()
     conn = site.conn
     report.lines.append(f"Site: {site.name} ({site.agency}), id {site.site_id}")
@@ -66,4 +76,100 @@ def check_site(site: Site) -> CheckReport:
     report.lines.append("Rows: " + ", ".join(f"{t} {n:,}" for t, n in busiest))
     people = conn.execute("SELECT count(*) FROM people WHERE deleted_at IS NULL").fetchone()[0]
     report.lines.append(f"People: {people}")
+    check_summaries(site, report, repair=repair)
+    check_due_cache(site, report, today or date.today(), repair=repair)
     return report
+
+
+_LISTED = 10
+
+
+def _people(site: Site, ids: Iterable[str]) -> str:
+    """People by reference (CRN, else NOMIS number, else the start of their id), never by
+    name: the report may be pasted into a ticket."""
+    wanted = sorted(ids)
+    refs = {
+        r[0]: r[1] or r[2] or r[0][:8]
+        for r in site.tuples(
+            "SELECT id, crn, nomis_number FROM people WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(wanted[:_LISTED]),),
+        )
+    }
+    shown = ", ".join(refs.get(p, p[:8]) for p in wanted[:_LISTED])
+    more = len(wanted) - _LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _count(people: Iterable[str]) -> str:
+    n = len(set(people))
+    return "1 person" if n == 1 else f"{n} people"
+
+
+class _Keep(Exception):
+    """Raised to roll back a rebuild that was only for comparing."""
+
+
+def check_summaries(site: Site, report: CheckReport, *, repair: bool) -> None:
+    """Rebuild the supervisors' summaries, where the site keeps them, and compare."""
+    if not summaries.has_summaries(site.conn) or not summaries.kept(site.conn):
+        return
+    try:
+        with site.write() as conn:
+            found = summaries.rebuild_differences(conn)
+            if not repair:
+                raise _Keep
+    except _Keep:
+        pass
+    if not found.people and not found.totals:
+        report.lines.append("Supervisors' summaries: the same as a rebuild")
+        return
+    what = []
+    if found.people:
+        what.append(f"those of {_count(found.people)} ({_people(site, found.people)})")
+    if found.totals:
+        what.append(f"{len(found.totals)} table(s) of totals")
+    text = f"The supervisors' summaries differ from a rebuild: {' and '.join(what)}"
+    if repair:
+        report.lines.append(f"Repaired: {text}; they were rebuilt.")
+    else:
+        report.problems.append(f"{text}. `ahtui check --repair` rebuilds them.")
+
+
+def check_due_cache(site: Site, report: CheckReport, today: date, *, repair: bool) -> None:
+    """Work out again today's due dates the caseload's cache holds, and compare."""
+    cached = {
+        r[0]: tuple(r[1:])
+        for r in site.tuples(
+            "SELECT d.person_id, d.next_due_title, d.next_due_on, d.next_due_status, "
+            "d.overdue_count FROM due_cache d JOIN people p ON p.id = d.person_id "
+            "WHERE d.computed_on = ? AND p.deleted_at IS NULL",
+            (today.isoformat(),),
+        )
+    }
+    if not cached:
+        return
+    fresh = _compute_due(site, today, list(cached) if len(cached) < 2000 else None)
+    differ = {
+        pid: due
+        for pid, row in cached.items()
+        if (due := fresh.get(pid)) is not None
+        and row != (due[0], due[1].isoformat() if due[1] else None, due[2], due[3])
+    }
+    if not differ:
+        report.lines.append(f"Due dates in the caseload's cache: {len(cached)} as the rules say")
+        return
+    text = (
+        f"The caseload's cached due dates of {_count(differ)} differ from the pathway "
+        f"rules ({_people(site, differ)})"
+    )
+    if repair:
+        with site.write() as conn:
+            # Gone, they are worked out again by the next caseload whatever happens next.
+            conn.execute(
+                "DELETE FROM due_cache WHERE person_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(differ)),),
+            )
+        _store_due(site, today, differ, prune=False)
+        report.lines.append(f"Repaired: {text}; they were worked out again.")
+    else:
+        report.problems.append(f"{text}. `ahtui check --repair` works them out again.")

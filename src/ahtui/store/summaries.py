@@ -445,3 +445,40 @@ def rebuild(conn: Any) -> int:
     conn.execute("INSERT OR IGNORE INTO summary_stale SELECT id FROM people")
     refresh(conn)
     return int(conn.execute("SELECT count(*) FROM summary_people").fetchone()[0])
+
+
+@dataclass(frozen=True)
+class Differences:
+    """What a rebuild changed: the people whose summary rows differ, and the tables of totals
+    that differ (totals belong to no one person)."""
+
+    people: frozenset[str]
+    totals: tuple[str, ...]
+
+
+def _held(conn: Any) -> tuple[dict[str, set[tuple[Any, ...]]], dict[str, set[tuple[Any, ...]]]]:
+    """Every per-person summary row by person, and every table of totals' non-empty rows."""
+    people: dict[str, set[tuple[Any, ...]]] = {}
+    for table in _PER_PERSON:
+        for row in conn.execute(f"SELECT '{table}', * FROM {table}"):
+            people.setdefault(row[1], set()).add(tuple(row))
+    totals = {
+        t.table: {tuple(r) for r in conn.execute(f"SELECT * FROM {t.table} WHERE NOT ({t.empty})")}
+        for t in TOTALS
+    }
+    return people, totals
+
+
+def rebuild_differences(conn: Any) -> Differences:
+    """Rebuild every summary (inside a write transaction) and say what that changed. The
+    rebuilt summaries stay: roll back to keep the old ones, commit to repair them."""
+    before_people, before_totals = _held(conn)
+    rebuild(conn)
+    after_people, after_totals = _held(conn)
+    differ = frozenset(
+        pid
+        for pid in before_people.keys() | after_people.keys()
+        if before_people.get(pid) != after_people.get(pid)
+    )
+    totals = tuple(t for t in after_totals if after_totals[t] != before_totals[t])
+    return Differences(differ, totals)

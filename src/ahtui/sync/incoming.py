@@ -28,7 +28,7 @@ from ..store import summaries
 from ..store.capture import synced_tables
 from ..store.migrations import latest_version
 from ..store.site import IntegrityError, Site, utc_now
-from . import leaving, policy, sharing
+from . import leaving, policy, restored, sharing
 from .bundle import FORMAT, open_body, parse, read_head, signed_by, verify
 from .errors import BundleRefused
 from .keys import decryption_keys, replace_peer_keys, retired_key_date, rotated_keys
@@ -436,11 +436,12 @@ def _apply(
                     f"{peer['name']} rotated its keys (signed by its old key); "
                     f"new fingerprint {fp}."
                 )
-            ack = payload.get("ack", 0)
+            # What the peer holds of ours; less than before if it was restored from a backup.
+            restored.take_ack(conn, peer["site_id"], payload)
             conn.execute(
-                "UPDATE sync_peers SET acked = max(acked, ?), last_received_at = ?, "
+                "UPDATE sync_peers SET last_received_at = ?, "
                 "clock_refused_at = NULL, clock_ahead_ms = NULL WHERE site_id = ?",
-                (int(ack) if isinstance(ack, int) else 0, utc_now(), peer["site_id"]),
+                (utc_now(), peer["site_id"]),
             )
             # With the peer's acknowledgement in, whatever was waiting for it may leave.
             purged |= leaving.release(site)

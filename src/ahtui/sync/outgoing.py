@@ -20,7 +20,7 @@ from ..store.capture import columns as table_columns
 from ..store.capture import synced_tables
 from ..store.migrations import latest_version
 from ..store.site import Site, utc_now
-from . import leaving, policy, sharing
+from . import leaving, policy, restored, sharing
 from .bundle import seal
 from .errors import BundleRefused
 from .keys import find_peer, identity, rotations
@@ -88,6 +88,7 @@ def export(
         if skip_if_empty and empty and cover == peer["ack_sent"]:
             return None
         payload["ack"] = cover
+        restored.stamp(conn, payload)
         seq = int(peer["next_bundle"])
         bundle_id = str(uuid.uuid4())
         header = {
@@ -198,9 +199,11 @@ def _table_rows(
         + ", ".join(f't."{c}"' for c in cols)
         + f' FROM sync_rows r JOIN "{table}" t ON t.id = r.row_id WHERE r.tbl = ? '
     )
+    # A row that came from the peer unchanged is not sent back, unless the peer was restored
+    # from a backup since and may lack it (`restored`).
     found = conn.execute(
-        select + "AND r.seq > ? AND r.seq <= ? AND (r.src IS NULL OR r.src <> ?)",
-        (table, ack, upto, peer["site_id"]),
+        select + "AND r.seq > ? AND r.seq <= ? AND (r.src IS NULL OR r.src <> ? OR r.seq <= ?)",
+        (table, ack, upto, peer["site_id"], restored.resend_upto(conn, peer["site_id"])),
     ).fetchall()
     if full and pexpr is not None:
         # Rows after `ack` are in the incremental part already.
