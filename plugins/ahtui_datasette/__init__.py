@@ -16,6 +16,8 @@ metadata, as `ahtui serve` writes it), so installing ahtui never changes another
   forgets, and only the queries in `queries.py` are served. An ASGI gate (`gate.py`) answers
   403 to anyone not signed in and to any path or method outside that list, before Datasette
   sees the request.
+- Disclosure: every count a query or chart publishes is rounded to the nearest 5, 1-4 shown as
+  <5 (`disclosure.py`), and every page publishing counts says so.
 - Summaries: the queries read what a served site keeps at write time (ahtui.store.summaries);
   `ahtui serve` makes a file keep them, and startup refuses a file that does not.
 - Speed: the queries' results are kept a short while per site file and checked against its
@@ -31,6 +33,7 @@ from __future__ import annotations
 from datasette import hookimpl
 
 from . import cache, gate, sqlcipher
+from .disclosure import with_rule
 from .instance import ConfigError, plugin_config, site_names
 from .logins import is_supervisor, supervisors
 from .queries import BY_NAME, QUERIES
@@ -91,7 +94,12 @@ def canned_queries(datasette, database):
     if plugin_config(datasette) is None or database not in site_names(datasette):
         return None
     return {
-        q.name: {"sql": q.sql, "title": q.title, "description": q.description, "hide_sql": True}
+        q.name: {
+            "sql": q.sql,
+            "title": q.title,
+            "description": with_rule(q.description, q.columns),
+            "hide_sql": True,
+        }
         for q in QUERIES
     }
 

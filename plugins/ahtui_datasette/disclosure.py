@@ -97,5 +97,12 @@ def published_sql(exact_sql: str, columns: Mapping[str, Any]) -> str:
     return "SELECT " + ", ".join(selected) + " FROM (\n" + exact_sql + "\n)"
 
 
+def with_rule(description: str, columns: Mapping[str, Any]) -> str:
+    """A query's description, ending with the rule when it publishes any count."""
+    if COUNT not in columns.values() or RULE in description:
+        return description
+    return f"{description} {RULE}"
+
+
 def share(numerator: str, denominator: str) -> tuple[str, str, str]:
     return ("share", numerator, denominator)

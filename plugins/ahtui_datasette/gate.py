@@ -15,9 +15,11 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, quote
 
+from markupsafe import escape
+
 from .instance import plugin_config, sign_in, site_names
 from .logins import actor_from_cookie, is_supervisor
-from .queries import BY_NAME
+from .queries import BY_NAME, QUERIES
 from .routes import LOGIN_PATH, LOGOUT_PATH, SCORECARD_PATH, page
 
 # On every response: no framing (clickjacking), no address sent to other sites, no sniffing.
@@ -47,9 +49,24 @@ def without_sql(value: Any) -> Any:
     return value
 
 
+# A query page prints its SQL in the title and in a hidden form field, escaped as Jinja does.
+_SQL_IN_HTML = tuple(str(escape(q.sql)).encode("utf-8") for q in QUERIES)
+
+
+def _scrubbed(kind: bytes, body: bytes) -> bytes:
+    if kind.startswith(b"application/json"):
+        try:
+            return json.dumps(without_sql(json.loads(body)), default=str).encode("utf-8")
+        except ValueError:
+            return body
+    for sql in _SQL_IN_HTML:
+        body = body.replace(sql, b"")
+    return body
+
+
 def _send_through(send: Any, behind_https: bool) -> Any:
-    """`send` with the headers added, cookies marked Secure behind HTTPS, and JSON bodies
-    held back until whole, then sent without their SQL."""
+    """`send` with the headers added, cookies marked Secure behind HTTPS, and JSON and HTML
+    bodies held back until whole, then sent without the queries' SQL."""
     held: dict[str, Any] = {}
 
     async def wrapped(message: dict) -> None:
@@ -70,8 +87,8 @@ def _send_through(send: Any, behind_https: bool) -> Any:
                 ]
             message = {**message, "headers": headers}
             types = [v for k, v in headers if k.lower() == b"content-type"]
-            if types and types[0].startswith(b"application/json"):
-                held["start"], held["body"] = message, []
+            if types and types[0].startswith((b"application/json", b"text/html")):
+                held["start"], held["body"], held["kind"] = message, [], types[0]
                 return
             await send(message)
             return
@@ -79,11 +96,7 @@ def _send_through(send: Any, behind_https: bool) -> Any:
             held["body"].append(message.get("body", b""))
             if message.get("more_body"):
                 return
-            body = b"".join(held["body"])
-            try:
-                body = json.dumps(without_sql(json.loads(body)), default=str).encode("utf-8")
-            except ValueError:
-                pass
+            body = _scrubbed(held["kind"], b"".join(held["body"]))
             start = held.pop("start")
             start["headers"] = [
                 (k, v) for k, v in start["headers"] if k.lower() != b"content-length"

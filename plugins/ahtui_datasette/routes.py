@@ -21,6 +21,7 @@ from datasette.utils.asgi import Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import charts, logins
+from .disclosure import RULE
 from .instance import site_names, throttle
 from .queries import MONTHLY_SCORECARD
 
@@ -150,7 +151,7 @@ async def scorecard(request, datasette):
             )
     return Response.html(
         await datasette.render_template(
-            "ahtui_scorecard.html", {"sections": sections}, request=request
+            "ahtui_scorecard.html", {"sections": sections, "rule": RULE}, request=request
         )
     )
 

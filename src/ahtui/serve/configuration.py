@@ -43,6 +43,9 @@ def datasette_metadata(
             "<p>Read-only figures for joined-up work: overdue actions, meeting timescales, "
             "caseloads, consent, release plans, the monthly scorecard and equality monitoring. "
             "No names of people, no notes.</p>"
+            # The rule of ahtui_datasette.disclosure, word for word.
+            "<p>Counts under 5 are shown as &lt;5; all other counts are rounded to the nearest "
+            "5.</p>"
             f'<ul><li><a href="/-/ahtui/scorecard">Monthly scorecard chart</a></li>{links}</ul>'
         ),
         "allow": supervisor,
