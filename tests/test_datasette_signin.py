@@ -377,3 +377,24 @@ async def test_the_queries_sql_is_in_no_json_and_no_page(view) -> None:
     assert page.status_code == 200 and "summary_" not in page.text
     shown = await ds.client.get("/north/overdue_actions?_show_sql=1", cookies=cookie)
     assert shown.status_code == 403 and "summary_" not in shown.text
+
+
+async def test_a_sign_in_setting_that_cannot_be_used_stops_the_start(view) -> None:
+    for bad in ({"session_hours": 0}, {"login_attempts": "ten"}, {"hosts": "localhost"}):
+        ds, _ = view(**bad)
+        with pytest.raises(ahtui_datasette.ConfigError):
+            await ds.invoke_startup()
+
+
+def test_what_an_attacker_can_make_the_server_remember_is_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(sessions, "MAX_TRACKED", 50)
+    monkeypatch.setattr(sessions, "MAX_SESSIONS", 20)
+    throttle = sessions.Throttle(per_login=3, per_address=100, lockout=60)
+    now = time.time()
+    for n in range(500):
+        throttle.attempt((f"login:name{n}", f"address:10.0.{n // 250}.{n % 250}"), now + n)
+    assert len(throttle._failures) + len(throttle._locked) <= 2 * 50 + 2
+    live = sessions.Sessions()
+    for _ in range(100):
+        live.start(NAME, "scrypt$hash", 3600)
+    assert len(live._by_id) <= 20

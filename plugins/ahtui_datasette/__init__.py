@@ -10,7 +10,8 @@ metadata, as `ahtui serve` writes it), so installing ahtui never changes another
 - Read-only: Datasette opens mutable files with `?mode=ro` (which, unlike `immutable=1`, sees
   a WAL that the app is still writing); `PRAGMA query_only` is set on every connection as well.
 - Access: a login form (`routes.py`) checks the supervisors' file (`logins.py`, scrypt hashes)
-  and sets Datasette's signed `ds_actor` cookie. Permissions come from the configuration
+  and starts a session kept by the server (`sessions.py`), named in Datasette's signed
+  `ds_actor` cookie; logging out, a changed password or a removed login ends it. Permissions come from the configuration
   (`allow` blocks, `allow_sql`, settings); `permission_allowed` backs it with a default deny, so
   table pages, SQL, downloads and every write action are refused whatever the configuration
   forgets, and only the queries in `queries.py` are served. An ASGI gate (`gate.py`) answers
@@ -34,7 +35,7 @@ from datasette import hookimpl
 
 from . import cache, gate, sqlcipher
 from .disclosure import with_rule
-from .instance import ConfigError, plugin_config, site_names
+from .instance import ConfigError, plugin_config, sign_in, site_names
 from .logins import is_supervisor, supervisors
 from .queries import BY_NAME, QUERIES
 from .routes import ROUTES, SCORECARD_PATH
@@ -60,6 +61,8 @@ def startup(datasette):
             db = datasette.get_database(name)
             cache.install(db, cache.ResultCache(monitor(datasette, db, name), CACHEABLE))
     supervisors(datasette)
+    # A sign-in setting that cannot be used stops the start, not the first request.
+    sign_in(datasette)
 
 
 @hookimpl
