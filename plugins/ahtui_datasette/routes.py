@@ -16,7 +16,6 @@ import string
 import time
 from urllib.parse import quote
 
-import asgi_csrf
 from datasette.utils.asgi import Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -25,6 +24,8 @@ from .disclosure import RULE
 from .instance import site_names, throttle
 from .queries import MONTHLY_SCORECARD
 
+# The salt Datasette's CSRF layer (asgi-csrf) signs its token cookie with.
+CSRF_NAMESPACE = "csrftoken"
 LOGIN_PATH = "/-/ahtui/login"
 LOGOUT_PATH = "/-/ahtui/logout"
 SCORECARD_PATH = "/-/ahtui/scorecard"
@@ -58,7 +59,7 @@ def csrf_ok(datasette, request, form: dict) -> bool:
     if not cookie or not secrets.compare_digest(str(sent), cookie):
         return False
     try:
-        URLSafeSerializer(datasette._secret).loads(cookie, asgi_csrf.DEFAULT_SIGNING_NAMESPACE)
+        URLSafeSerializer(datasette._secret).loads(cookie, CSRF_NAMESPACE)
     except BadSignature:
         return False
     return True
