@@ -111,6 +111,8 @@ def timings(enc, plain, sql: str, repeat: int) -> tuple[list[float], list[float]
 async def served_timings(site, folder: Path, repeat: int, names: list[str]) -> dict:
     """Each query's JSON page as a supervisor gets it: the first request, then repeats; and
     the scorecard chart page."""
+    import ahtui_datasette
+
     from ahtui import supervisors
     from ahtui.serve.server import make_datasette
 
@@ -118,7 +120,8 @@ async def served_timings(site, folder: Path, repeat: int, names: list[str]) -> d
     supervisors.save_supervisors(auth, {"bench": supervisors.hash_password("benchmark password")})
     ds = make_datasette([site], auth)
     await ds.invoke_startup()
-    cookie = {"ds_actor": ds.sign({"a": {"id": "bench", "ahtui": "supervisor"}}, "actor")}
+    # A session started as the sign-in form starts one (the server keeps sessions).
+    cookie = {"ds_actor": ahtui_datasette.logins.start_session(ds, "bench")}
     out: dict[str, tuple[float, list[float]]] = {}
     for name in names:
         runs = []

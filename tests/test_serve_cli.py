@@ -3,12 +3,15 @@ the loopback default. One test starts the real server on a free port and stops i
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import os
 import re
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -224,3 +227,95 @@ def test_the_serve_entry_itself_refuses_without_the_web_stack(site, auth) -> Non
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("1 ") and "missing: uvicorn" in out.stdout
     assert "pip install 'ahtui[serve]'" in out.stdout
+
+
+@contextlib.contextmanager
+def _serving(site, auth, *extra: str):
+    """The real `ahtui serve` on a free loopback port: yields (host, port)."""
+    env = dict(os.environ, AHTUI_PASSPHRASE=PASSPHRASE, AHTUI_USER=ADMIN)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ahtui", "serve", "--site", str(site.path), "--port", "0"]
+        + ["--auth", str(auth), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, (line, proc.stderr.read() if proc.poll() is not None else "")
+        yield "127.0.0.1", int(match.group(1))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _request(port: int, method: str, path: str, body: str = "", **headers: str):
+    """One request over a fresh connection: (status, headers, text). A dropped connection
+    raises, which is what the tests must never see."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        headers = {k.replace("_", "-"): v for k, v in headers.items()}
+        conn.request(method, path, body=body or None, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.headers, response.read().decode()
+    finally:
+        conn.close()
+
+
+def test_the_real_server_refuses_other_hosts_and_never_drops_a_sign_in(site, auth) -> None:
+    """Over a real socket: another Host is refused; `next` with tab, CR, LF, `//`, `\\` or a
+    scheme is answered (never a dropped connection) and redirects only on this server."""
+    with _serving(site, auth) as (_host, port):
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                status, headers, body = _request(port, "GET", "/-/ahtui/login")
+                break
+            except ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert status == 200
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"]
+        for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.nip.io"):
+            status, headers, body = _request(port, "GET", "/-/ahtui/login", Host=host)
+            assert status == 400 and "does not answer" in body, host
+            assert headers["x-frame-options"] == "DENY"
+        assert _request(port, "GET", "/", Host=f"localhost:{port}")[0] == 403
+        for escape in ("/%0d%0a/evil.example", "/%09/evil.example/", "/%0aSet-Cookie:%20x=1"):
+            assert _request(port, "GET", f"/-/ahtui/login?next={escape}")[0] == 200
+        for next_url in ("/\r\n/evil.example", "/\t/evil.example/", "/\n/x", "//evil.example",
+                         "/\\evil.example", "https://evil.example/"):  # fmt: skip
+            status, headers, body = _request(port, "GET", "/-/ahtui/login")
+            token = re.search(r'name="csrftoken" value="([^"]+)"', body).group(1)
+            cookie = headers["set-cookie"].split(";", 1)[0]
+            form = urllib.parse.urlencode(
+                {"csrftoken": token, "username": "sam", "password": "a supervisor password",
+                 "next": next_url}
+            )  # fmt: skip
+            status, headers, _ = _request(
+                port, "POST", "/-/ahtui/login", form, Cookie=cookie,
+                Content_Type="application/x-www-form-urlencoded",
+            )  # fmt: skip
+            assert status == 302 and headers["location"] == "/", next_url
+
+
+def test_sign_in_options_reach_the_plugin(site, auth, capsys) -> None:
+    argv = ["serve", "--site", str(site.path), "--auth", str(auth)]
+    options = serve.options_from_args(build_parser().parse_args(argv), None)
+    settings = options.sign_in()
+    assert set(settings["hosts"]) == {"127.0.0.1", "localhost", "::1"}
+    assert settings["behind_https"] is False and settings["session_hours"] == 8
+    assert (settings["login_attempts"], settings["lockout_minutes"]) == (10, 15)
+    more = ["--allow-host", "Figures.Example.org", "--behind-https", "--session-hours", "2"]
+    more += ["--login-attempts", "4", "--lockout-minutes", "30"]
+    options = serve.options_from_args(build_parser().parse_args(argv + more), None)
+    settings = options.sign_in()
+    assert "figures.example.org" in settings["hosts"] and settings["behind_https"] is True
+    assert (settings["session_hours"], settings["login_attempts"]) == (2, 4)
+    assert settings["lockout_minutes"] == 30
+    for bad in (["--session-hours", "0"], ["--login-attempts", "-1"]):
+        assert main(argv + bad) == 2
+        assert "must be more than 0" in capsys.readouterr().err

@@ -10,12 +10,15 @@ metadata, as `ahtui serve` writes it), so installing ahtui never changes another
 - Read-only: Datasette opens mutable files with `?mode=ro` (which, unlike `immutable=1`, sees
   a WAL that the app is still writing); `PRAGMA query_only` is set on every connection as well.
 - Access: a login form (`routes.py`) checks the supervisors' file (`logins.py`, scrypt hashes)
-  and sets Datasette's signed `ds_actor` cookie. Permissions come from the configuration
+  and starts a session kept by the server (`sessions.py`), named in Datasette's signed
+  `ds_actor` cookie; logging out, a changed password or a removed login ends it. Permissions come from the configuration
   (`allow` blocks, `allow_sql`, settings); `permission_allowed` backs it with a default deny, so
   table pages, SQL, downloads and every write action are refused whatever the configuration
   forgets, and only the queries in `queries.py` are served. An ASGI gate (`gate.py`) answers
   403 to anyone not signed in and to any path or method outside that list, before Datasette
   sees the request.
+- Disclosure: every count a query or chart publishes is rounded to the nearest 5, 1-4 shown as
+  <5 (`disclosure.py`), and every page publishing counts says so.
 - Summaries: the queries read what a served site keeps at write time (ahtui.store.summaries);
   `ahtui serve` makes a file keep them, and startup refuses a file that does not.
 - Speed: the queries' results are kept a short while per site file and checked against its
@@ -31,7 +34,8 @@ from __future__ import annotations
 from datasette import hookimpl
 
 from . import cache, gate, sqlcipher
-from .instance import ConfigError, plugin_config, site_names
+from .disclosure import with_rule
+from .instance import ConfigError, plugin_config, sign_in, site_names
 from .logins import is_supervisor, supervisors
 from .queries import BY_NAME, QUERIES
 from .routes import ROUTES, SCORECARD_PATH
@@ -57,6 +61,8 @@ def startup(datasette):
             db = datasette.get_database(name)
             cache.install(db, cache.ResultCache(monitor(datasette, db, name), CACHEABLE))
     supervisors(datasette)
+    # A sign-in setting that cannot be used stops the start, not the first request.
+    sign_in(datasette)
 
 
 @hookimpl
@@ -91,7 +97,12 @@ def canned_queries(datasette, database):
     if plugin_config(datasette) is None or database not in site_names(datasette):
         return None
     return {
-        q.name: {"sql": q.sql, "title": q.title, "description": q.description, "hide_sql": True}
+        q.name: {
+            "sql": q.sql,
+            "title": q.title,
+            "description": with_rule(q.description, q.columns),
+            "hide_sql": True,
+        }
         for q in QUERIES
     }
 

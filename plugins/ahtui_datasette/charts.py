@@ -4,6 +4,9 @@ The monthly scorecard is a line chart per site: the share of meetings held on ti
 share of actions completed on time, month by month, 0-100 %. The two lines differ in colour,
 dash and marker shape, so they read in greyscale and for colour-blind readers too; each point
 has a tooltip with the counts behind it, and the page shows the same numbers as a table.
+
+The chart draws only what the scorecard query publishes: counts rounded to 5 (1-4 as <5) and
+shares worked out from them (`disclosure`), so it shows nothing the table does not.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def scorecard_svg(site: str, months: list[dict]) -> str:
         for i, row in enumerate(months):
             pct = row.get(f"{key}_on_time_pct")
             if pct is None:
-                # No meetings or actions fell due that month: a gap, not a zero.
+                # Nothing fell due that month, or too few to publish a share: a gap, not a zero.
                 if segments[-1]:
                     segments.append([])
                 continue

@@ -19,15 +19,34 @@ what does not depend on today is summarised at write time (`ahtui.store.summarie
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from .disclosure import COUNT, DATE, DAYS, LABEL, RULE, published_sql, share
 
 
 @dataclass(frozen=True)
 class Query:
+    """A query as published. `exact_sql` is never served: `sql` wraps it so that each column
+    in `columns` is shown by its kind, counts rounded (see `disclosure`)."""
+
     name: str
     title: str
     description: str
-    sql: str
+    exact_sql: str
+    columns: dict[str, Any]
+    sql: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sql", published_sql(self.exact_sql, self.columns))
+
+
+def _labels(*names: str) -> dict[str, str]:
+    return dict.fromkeys(names, LABEL)
+
+
+def _counts(*names: str) -> dict[str, str]:
+    return dict.fromkeys(names, COUNT)
 
 
 # Plain names for the rules, in the order a case meets them.
@@ -46,7 +65,6 @@ MEETING_RULES: dict[str, str] = {
 ONE_OFF_RULES = tuple(r for r in MEETING_RULES if not r.startswith("review_every_"))
 
 NEAR_RELEASE_DAYS = 90
-SUPPRESS_BELOW = 5
 
 
 # -- shared building blocks (common table expressions) ---------------------------------------
@@ -161,10 +179,6 @@ def _with(*parts: str) -> str:
     return "WITH RECURSIVE\n" + ",\n".join(parts) + "\n"
 
 
-def _pct(num: str, den: str) -> str:
-    return f"CASE WHEN {den} > 0 THEN round(100.0 * {num} / {den}, 1) END"
-
-
 # -- the queries ------------------------------------------------------------------------------
 
 OVERDUE_ACTIONS = Query(
@@ -205,7 +219,14 @@ SELECT site,
        oldest AS oldest_due_on,
        CAST(julianday((SELECT d FROM today)) - julianday(oldest) AS INTEGER) AS days_overdue
 FROM named
-ORDER BY overdue_actions DESC, days_overdue DESC, site, team, practitioner""",
+-- By the counts as published, so the order says nothing the rounded counts do not.
+ORDER BY ahtui_order(overdue_actions) DESC, days_overdue DESC, site, team, practitioner""",
+    {
+        **_labels("site", "team", "practitioner", "role"),
+        **_counts("overdue_actions", "people"),
+        "oldest_due_on": DATE,
+        "days_overdue": DAYS,
+    },
 )
 
 MEETING_TIMESCALES = Query(
@@ -236,14 +257,17 @@ SELECT s.site,
        sum(s.late) AS held_late,
        sum(s.overdue) AS overdue,
        sum(s.not_yet_due) AS not_yet_due,
-       """
-    + _pct("sum(s.on_time)", "sum(s.on_time + s.late + s.overdue)")
-    + """ AS on_time_pct
+       sum(s.on_time + s.late + s.overdue) AS held_or_past_due
 FROM counted s
 GROUP BY s.site, s.rule
 ORDER BY s.site, CASE s.rule """
     + " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(MEETING_RULES))
     + " END",
+    {
+        **_labels("site", "timescale", "rule"),
+        **_counts("held_on_time", "held_late", "overdue", "not_yet_due", "held_or_past_due"),
+        "on_time_pct": share("held_on_time", "held_or_past_due"),
+    },
 )
 
 CASELOAD = Query(
@@ -263,7 +287,8 @@ LEFT JOIN prac lp ON lp.id = p.lead_practitioner_id
 WHERE p.deleted_at IS NULL
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY site, CASE p.pathway WHEN 'long' THEN 1 WHEN 'short' THEN 2 WHEN 'recall' THEN 3
-  WHEN 'remand' THEN 4 ELSE 5 END, lp.id IS NOT NULL, people DESC, lead""",
+  WHEN 'remand' THEN 4 ELSE 5 END, lp.id IS NOT NULL, ahtui_order(people) DESC, lead""",
+    {**_labels("site", "pathway", "lead", "lead_role", "team"), **_counts("people")},
 )
 
 CONSENT_STATUS = Query(
@@ -305,6 +330,17 @@ SELECT s.site, s.agency, s.given, s.declined, s.withdrawn, s.offered_no_answer,
        coalesce(r.due, 0) AS reoffers_due_soon
 FROM states s LEFT JOIN reoffers r ON r.site = s.site AND r.agency = s.agency
 ORDER BY s.site, s.agency""",
+    {
+        **_labels("site", "agency"),
+        **_counts(
+            "given",
+            "declined",
+            "withdrawn",
+            "offered_no_answer",
+            "reoffers_overdue",
+            "reoffers_due_soon",
+        ),
+    },
 )
 
 CONSENT_REOFFERS = Query(
@@ -333,6 +369,12 @@ FROM due r
 JOIN people p ON p.id = r.person_id AND p.deleted_at IS NULL
 LEFT JOIN prac lp ON lp.id = p.lead_practitioner_id
 ORDER BY 1, r.reoffer_due_on, p.crn""",
+    {
+        **_labels("site", "crn", "nomis_number", "agency"),
+        "declined_on": DATE,
+        "reoffer_due_on": DATE,
+        **_labels("status", "lead", "team"),
+    },
 )
 
 NEAR_RELEASE = Query(
@@ -370,6 +412,12 @@ WHERE x.release_on >= (SELECT d FROM today)
   AND NOT EXISTS (SELECT 1 FROM release_plans rp WHERE rp.person_id = x.id
                   AND rp.deleted_at IS NULL AND trim(coalesce(rp.gate_person, '')) <> '')
 ORDER BY 1, x.release_on, x.crn""",
+    {
+        **_labels("site", "crn", "nomis_number", "pathway"),
+        "release_on": DATE,
+        "days_to_release": DAYS,
+        **_labels("lead", "lead_role", "team", "gap"),
+    },
 )
 
 MONTHLY_SCORECARD = Query(
@@ -395,14 +443,8 @@ MONTHLY_SCORECARD = Query(
 SELECT sl.site, substr(mo.m, 1, 7) AS month,
        coalesce(md.due, 0) AS meetings_due,
        coalesce(md.on_time, 0) AS meetings_on_time,
-       """
-    + _pct("md.on_time", "md.due")
-    + """ AS meetings_on_time_pct,
        coalesce(ad.due, 0) AS actions_due,
-       coalesce(ad.on_time, 0) AS actions_on_time,
-       """
-    + _pct("ad.on_time", "ad.due")
-    + """ AS actions_on_time_pct
+       coalesce(ad.on_time, 0) AS actions_on_time
 FROM site_list sl CROSS JOIN months mo
 LEFT JOIN (SELECT site, month, sum(due) AS due, sum(on_time) AS on_time
            FROM meetings_due GROUP BY site, month) md
@@ -411,22 +453,21 @@ LEFT JOIN (SELECT site, month, sum(due) AS due, sum(on_time) AS on_time
            FROM actions_due GROUP BY site, month) ad
   ON ad.site = sl.site AND ad.month = substr(mo.m, 1, 7)
 ORDER BY sl.site, month""",
+    {
+        **_labels("site", "month"),
+        **_counts("meetings_due", "meetings_on_time"),
+        "meetings_on_time_pct": share("meetings_on_time", "meetings_due"),
+        **_counts("actions_due", "actions_on_time"),
+        "actions_on_time_pct": share("actions_on_time", "actions_due"),
+    },
 )
-
-
-def _suppressed(value: str, flag: str, count: str, rank: str) -> str:
-    """A count shown only if it is not small and not the one cell that would reveal another."""
-    return f"CASE WHEN {flag} OR ({count} = 1 AND {rank} = 1) THEN NULL ELSE {value} END"
 
 
 EQUALITY = Query(
     "equality_monitoring",
     "Equality monitoring by ethnicity",
     "The scorecard's measures over the same 12 months, by ethnicity, site by site: people on the "
-    f"caseload, meetings due and held on time, actions due and completed on time. Any count "
-    f"below {SUPPRESS_BELOW} is left blank, and so is any count that would let a blank one be "
-    "worked out (the difference between due and on time, or the only blank in a column, which "
-    "the site's totals would reveal: then the next smallest is blanked too).",
+    "caseload, meetings due and held on time, actions due and completed on time. " + RULE,
     _with(_TODAY, _SITE, _PRAC, _MONTHS, _meetings_due("ethnicity"))
     + f""", people_eq AS (
   -- Live people, and their actions due in the window, from the totals kept at write time.
@@ -453,60 +494,18 @@ base AS (
   LEFT JOIN people_eq pe ON pe.site = g.site AND pe.ethnicity = g.ethnicity
   LEFT JOIN meetings_eq m ON m.site = g.site AND m.ethnicity = g.ethnicity
   LEFT JOIN acts_eq ae ON ae.site = g.site AND ae.ethnicity = g.ethnicity
-),
--- Primary suppression: small counts, and on-time counts whose complement is small.
-p1 AS (
-  SELECT *, people < {SUPPRESS_BELOW} AS s_people,
-         m_due < {SUPPRESS_BELOW} AS s_mdue, a_due < {SUPPRESS_BELOW} AS s_adue
-  FROM base
-),
--- Secondary suppression of the denominators: a lone blank in a column is recoverable from the
--- site's totals, so the next smallest value in that column is blanked too.
-p2 AS (
-  SELECT *,
-    sum(s_people) OVER w AS n_people,
-    row_number() OVER (PARTITION BY site, s_people ORDER BY people, ethnicity) AS r_people,
-    sum(s_mdue) OVER w AS n_mdue,
-    row_number() OVER (PARTITION BY site, s_mdue ORDER BY m_due, ethnicity) AS r_mdue,
-    sum(s_adue) OVER w AS n_adue,
-    row_number() OVER (PARTITION BY site, s_adue ORDER BY a_due, ethnicity) AS r_adue
-  FROM p1 WINDOW w AS (PARTITION BY site)
-),
-p3 AS (
-  SELECT *,
-    s_mdue OR (n_mdue = 1 AND r_mdue = 1) AS f_mdue,
-    s_adue OR (n_adue = 1 AND r_adue = 1) AS f_adue
-  FROM p2
-),
-p4 AS (
-  SELECT *,
-    (f_mdue OR m_on < {SUPPRESS_BELOW} OR m_due - m_on < {SUPPRESS_BELOW}) AS s_mon,
-    (f_adue OR a_on < {SUPPRESS_BELOW} OR a_due - a_on < {SUPPRESS_BELOW}) AS s_aon
-  FROM p3
-),
-p5 AS (
-  SELECT *,
-    sum(s_mon) OVER w AS n_mon,
-    row_number() OVER (PARTITION BY site, s_mon ORDER BY m_on, ethnicity) AS r_mon,
-    sum(s_aon) OVER w AS n_aon,
-    row_number() OVER (PARTITION BY site, s_aon ORDER BY a_on, ethnicity) AS r_aon
-  FROM p4 WINDOW w AS (PARTITION BY site)
-),
-shown AS (
-  SELECT site, ethnicity,
-    {_suppressed("people", "s_people", "n_people", "r_people")} AS people,
-    CASE WHEN f_mdue THEN NULL ELSE m_due END AS meetings_due,
-    {_suppressed("m_on", "s_mon", "n_mon", "r_mon")} AS meetings_on_time,
-    CASE WHEN f_adue THEN NULL ELSE a_due END AS actions_due,
-    {_suppressed("a_on", "s_aon", "n_aon", "r_aon")} AS actions_on_time
-  FROM p5
 )
-SELECT site, ethnicity, people, meetings_due, meetings_on_time,
-       {_pct("meetings_on_time", "meetings_due")} AS meetings_on_time_pct,
-       actions_due, actions_on_time,
-       {_pct("actions_on_time", "actions_due")} AS actions_on_time_pct
-FROM shown
+SELECT site, ethnicity, people, m_due AS meetings_due, m_on AS meetings_on_time,
+       a_due AS actions_due, a_on AS actions_on_time
+FROM base
 ORDER BY site, ethnicity""",
+    {
+        **_labels("site", "ethnicity"),
+        **_counts("people", "meetings_due", "meetings_on_time"),
+        "meetings_on_time_pct": share("meetings_on_time", "meetings_due"),
+        **_counts("actions_due", "actions_on_time"),
+        "actions_on_time_pct": share("actions_on_time", "actions_due"),
+    },
 )
 
 QUERIES: tuple[Query, ...] = (

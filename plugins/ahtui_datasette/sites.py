@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from . import disclosure
 from .instance import ConfigError, plugin_config, state_of
 
 
@@ -86,6 +87,8 @@ def prepare(conn: Any, key: bytes | None) -> None:
     # Every page read is decrypted and authenticated: keep the caseload's pages in memory.
     conn.execute("PRAGMA cache_size = -65536")
     conn.execute("PRAGMA busy_timeout = 5000")
+    # The queries publish their counts through these (rounded; see `disclosure`).
+    disclosure.register(conn)
 
 
 def require_summaries(datasette: Any, name: str) -> None:

@@ -247,6 +247,41 @@ def add_people_commands(sub: Any) -> None:
     p.set_defaults(func=Handler("people", "cmd_people"))
 
 
+def add_sign_in_options(p: Any) -> None:
+    """`ahtui serve`'s options for signing in: addresses, HTTPS, sessions, the limit."""
+    p.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        help="another name supervisors reach the server by (the proxy's public name); repeat",
+    )
+    p.add_argument(
+        "--behind-https",
+        action="store_true",
+        help="served through an HTTPS proxy on this machine: Secure cookies, HSTS, and the "
+        "client's address from X-Forwarded-For",
+    )
+    p.add_argument(
+        "--session-hours",
+        type=float,
+        default=8,
+        help="how long a sign-in lasts (default 8)",
+    )
+    p.add_argument(
+        "--login-attempts",
+        type=int,
+        default=10,
+        help="failed sign-ins allowed per name (5 times as many per address) before a lockout "
+        "(default 10)",
+    )
+    p.add_argument(
+        "--lockout-minutes",
+        type=float,
+        default=15,
+        help="how long a lockout lasts, and the period failures are counted over (default 15)",
+    )
+
+
 def add_serve_commands(sub: Any) -> None:
     """Add `serve` and `supervisor` to the CLI's subcommands."""
     p = sub.add_parser(
@@ -289,6 +324,7 @@ def add_serve_commands(sub: Any) -> None:
         metavar="FILE",
         help="read the passphrase from this owner-only file instead of AHTUI_PASSPHRASE",
     )
+    add_sign_in_options(p)
     p.set_defaults(func=Handler("serve", "cmd_serve"))
 
     p = sub.add_parser("supervisor", help="manage the supervisors' logins for `ahtui serve`")

@@ -27,8 +27,11 @@ def datasette_settings() -> dict[str, Any]:
     }
 
 
-def datasette_metadata(sites: list[UnlockedSite], auth: Path) -> dict[str, Any]:
-    """The configuration: who may see what. Keys are never in it."""
+def datasette_metadata(
+    sites: list[UnlockedSite], auth: Path, sign_in: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The configuration: who may see what, and the sign-in settings (`ServeOptions.sign_in`;
+    the plugin's defaults without). Keys are never in it."""
     supervisor = {"ahtui": "supervisor"}
     links = "".join(
         f'<li><a href="/{s.name}">{escape(s.title)}</a> ({escape(s.agency)}): its queries</li>'
@@ -40,6 +43,9 @@ def datasette_metadata(sites: list[UnlockedSite], auth: Path) -> dict[str, Any]:
             "<p>Read-only figures for joined-up work: overdue actions, meeting timescales, "
             "caseloads, consent, release plans, the monthly scorecard and equality monitoring. "
             "No names of people, no notes.</p>"
+            # The rule of ahtui_datasette.disclosure, word for word.
+            "<p>Counts under 5 are shown as &lt;5; all other counts are rounded to the nearest "
+            "5.</p>"
             f'<ul><li><a href="/-/ahtui/scorecard">Monthly scorecard chart</a></li>{links}</ul>'
         ),
         "allow": supervisor,
@@ -53,5 +59,11 @@ def datasette_metadata(sites: list[UnlockedSite], auth: Path) -> dict[str, Any]:
             }
             for s in sites
         },
-        "plugins": {"ahtui": {"auth_file": str(auth), "sites": {s.name: {} for s in sites}}},
+        "plugins": {
+            "ahtui": {
+                "auth_file": str(auth),
+                "sites": {s.name: {} for s in sites},
+                **(sign_in or {}),
+            }
+        },
     }

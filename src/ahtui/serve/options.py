@@ -7,6 +7,7 @@ plain error before a passphrase is asked for or a site opened.
 
 from __future__ import annotations
 
+import socket
 import stat
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -28,12 +29,41 @@ class WebStackMissing(AhtuiError):
     """`ahtui serve` in an installation without the extra `ahtui[serve]` (exit code 1)."""
 
 
+_WILDCARDS = ("0.0.0.0", "::", "")
+
+
 @dataclass(frozen=True)
 class ServeOptions:
     sites: tuple[Path, ...]
     host: str
     port: int
     auth: Path
+    # Names supervisors may reach the server by (the Host header) besides --host itself.
+    allow_hosts: tuple[str, ...] = ()
+    behind_https: bool = False
+    session_hours: float = 8
+    login_attempts: int = 10
+    lockout_minutes: float = 15
+
+    def host_names(self) -> list[str]:
+        """The Host header names the server answers to: --host, --allow-host, and this
+        machine's own names when listening on loopback or on every address."""
+        names = [self.host, *self.allow_hosts]
+        if is_loopback(self.host) or self.host in _WILDCARDS:
+            names += ["localhost", "127.0.0.1", "::1"]
+        if self.host in _WILDCARDS:
+            names += [socket.gethostname(), socket.getfqdn()]
+        return sorted({n.lower().strip("[]") for n in names if n and n not in _WILDCARDS})
+
+    def sign_in(self) -> dict[str, Any]:
+        """The plugin's sign-in settings (see ahtui_datasette.instance)."""
+        return {
+            "hosts": self.host_names(),
+            "behind_https": self.behind_https,
+            "session_hours": self.session_hours,
+            "login_attempts": self.login_attempts,
+            "lockout_minutes": self.lockout_minutes,
+        }
 
 
 def require_web_stack() -> None:
@@ -76,7 +106,26 @@ def options_from_args(args: Any, default_site: Path | None) -> ServeOptions:
             f"No supervisors can sign in: {auth} has no logins. Create one with "
             f"`ahtui supervisor add NAME --auth {auth}`."
         )
-    return ServeOptions(sites=tuple(paths), host=args.host, port=port, auth=auth)
+    limits = {
+        "session_hours": getattr(args, "session_hours", 8),
+        "login_attempts": getattr(args, "login_attempts", 10),
+        "lockout_minutes": getattr(args, "lockout_minutes", 15),
+    }
+    for name, value in limits.items():
+        if not value > 0:
+            flag = "--" + name.replace("_", "-")
+            raise BadInput(f"{flag} must be more than 0 (got {value}).")
+    return ServeOptions(
+        sites=tuple(paths),
+        host=args.host,
+        port=port,
+        auth=auth,
+        allow_hosts=tuple(getattr(args, "allow_host", None) or ()),
+        behind_https=bool(getattr(args, "behind_https", False)),
+        session_hours=float(limits["session_hours"]),
+        login_attempts=int(limits["login_attempts"]),
+        lockout_minutes=float(limits["lockout_minutes"]),
+    )
 
 
 def read_passphrase_file(path_text: str) -> str:

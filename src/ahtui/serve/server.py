@@ -28,7 +28,9 @@ from .options import ServeOptions, is_loopback
 from .unlock import UnlockedSite, unlock_sites
 
 
-def make_datasette(sites: list[UnlockedSite], auth: Path) -> Datasette:
+def make_datasette(
+    sites: list[UnlockedSite], auth: Path, sign_in: dict[str, Any] | None = None
+) -> Datasette:
     """A Datasette over the unlocked sites, keys handed to the plugin in memory."""
     # Before the instance opens any file: its connections, rows and errors come from SQLCipher.
     sqlcipher.use_sqlcipher()
@@ -37,7 +39,7 @@ def make_datasette(sites: list[UnlockedSite], auth: Path) -> Datasette:
     if not pm.is_registered(ahtui_datasette):
         pm.register(ahtui_datasette, name="ahtui")
     ds = Datasette(
-        files=[], metadata=datasette_metadata(sites, auth), settings=datasette_settings()
+        files=[], metadata=datasette_metadata(sites, auth, sign_in), settings=datasette_settings()
     )
     ds.remove_database("_memory")
     for s in sites:
@@ -70,7 +72,7 @@ def listen(host: str, port: int) -> socket.socket:
 def run(options: ServeOptions, user: str, passphrase: str, *, busy_timeout_ms: int) -> int:
     """Unlock, check, then serve until stopped (Ctrl+C)."""
     sites = unlock_sites(options.sites, user, passphrase, busy_timeout_ms=busy_timeout_ms)
-    ds = make_datasette(sites, options.auth)
+    ds = make_datasette(sites, options.auth, options.sign_in())
     try:
         asyncio.run(check_datasette(ds, sites))
     except AhtuiError:
@@ -85,13 +87,22 @@ def run(options: ServeOptions, user: str, passphrase: str, *, busy_timeout_ms: i
         f"http://{host}:{port}/ (Ctrl+C to stop)",
         flush=True,
     )
-    if not is_loopback(options.host):
+    if not is_loopback(options.host) and not options.behind_https:
         print(
             "Warning: listening beyond this machine over plain HTTP; put it behind HTTPS so "
             "passwords and figures are not sent in the clear.",
             file=sys.stderr,
             flush=True,
         )
-    config = uvicorn.Config(ds.app(), log_level="warning", access_log=False, lifespan="on")
+    # Behind HTTPS, a proxy on this machine says who the client is (X-Forwarded-For, used by
+    # the sign-in limit per address); otherwise no such header is believed.
+    config = uvicorn.Config(
+        ds.app(),
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        proxy_headers=options.behind_https,
+        forwarded_allow_ips="127.0.0.1,::1",
+    )
     uvicorn.Server(config).run(sockets=[sock])
     return EXIT_OK
