@@ -201,7 +201,7 @@ BAD_PEOPLE = [
     pytest.param(
         {"release_date": "2026-03-01", "licence_end_date": "2026-02-01"},
         "licence_end_date",
-        "licence ends before",
+        "licence end date (01 Feb 2026) is before the release date (01 Mar 2026)",
         id="licence-before-release",
     ),
     pytest.param({"given_name": None}, "given_name", "required", id="missing-name"),
@@ -265,7 +265,7 @@ def test_update_person_revalidates_whole_record_and_writes_nothing(site):
     with pytest.raises(ValidationFailed) as caught:
         people.update_person(site, pid, {"sentence_date": "2026-10-01"})
     assert caught.value.problems == {
-        "release_date": "The release date is before the sentence date."
+        "release_date": "The release date (01 Sep 2026) is before the sentence date (01 Oct 2026)."
     }
     assert people.get_person(site, pid)["sentence_date"] == "2026-01-05"
     assert counts(site) == before

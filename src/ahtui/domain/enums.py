@@ -199,6 +199,24 @@ class EmailTemplate(_Labelled):
     PP_FIRST_CONTACT = "pp_first_contact"
 
 
+class ParoleOutcome(_Labelled):
+    """The outcome of the last parole hearing (Manage POM Cases reads it for indeterminate
+    sentences)."""
+
+    RELEASE = "release"
+    NOT_RELEASE = "not_release"
+    OPEN_CONDITIONS = "open_conditions"
+
+
+class Responsibility(_Labelled):
+    """Who is responsible for the case under OMiC, as Manage POM Cases says it."""
+
+    POM = "pom"
+    POM_PP_SUPPORTING = "pom_pp_supporting"
+    PP = "pp"
+    CES = "ces"
+
+
 class DueStatus(_Labelled):
     UPCOMING = "upcoming"
     DUE = "due"
@@ -237,4 +255,13 @@ _LABELS: dict[StrEnum, str] = {
     NetworkOffer.LIFELONG_LINKS: "Lifelong Links",
     EmailTemplate.PP_FIRST_CONTACT: "First contact with the Probation Practitioner",
     DueStatus.NOT_APPLICABLE: "Not applicable",
+    ParoleOutcome.NOT_RELEASE: "Not released",
+    ParoleOutcome.RELEASE: "Released",
+    ParoleOutcome.OPEN_CONDITIONS: "Moved to open conditions",
+    Responsibility.POM: "Prison Offender Manager responsible",
+    Responsibility.POM_PP_SUPPORTING: (
+        "Prison Offender Manager responsible, Probation Practitioner supporting"
+    ),
+    Responsibility.PP: "Probation Practitioner responsible",
+    Responsibility.CES: "Care Experience Specialist leads (remand)",
 }

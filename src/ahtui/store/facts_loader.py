@@ -16,15 +16,6 @@ from ..domain import enums, facts
 from ..errors import NotFound
 from .site import Site
 
-_RULE_CONTACTS = tuple(
-    c.value
-    for c in (
-        enums.ContactType.PA_VISIT,
-        enums.ContactType.POM_SUPERVISION,
-        enums.ContactType.PROBATION_APPOINTMENT,
-    )
-)
-
 
 @lru_cache(maxsize=65536)
 def _on(text: str) -> date:
@@ -78,12 +69,11 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
         "ORDER BY on_date, created_at, rowid",
         params,
     )
-    contact_marks = ",".join("?" for _ in _RULE_CONTACTS)
+    # Every contact type: late recording (NS 1.1) is judged for all of them.
     contacts = _grouped(
         site,
-        f"SELECT person_id, id, contact_type, contact_at, created_at FROM case_notes "
-        f"WHERE {where} AND contact_type IN ({contact_marks})",
-        params + _RULE_CONTACTS,
+        f"SELECT person_id, id, contact_type, contact_at, created_at FROM case_notes WHERE {where}",
+        params,
     )
     milestones = _grouped(
         site, f"SELECT person_id, kind, on_date FROM milestones WHERE {where}", params
@@ -120,6 +110,17 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
             pom_allocated_on=_d(p["pom_allocated_on"]),
             pp_allocated_on=_d(p["pp_allocated_on"]),
             pa_support_ends_on=_d(p["pa_support_ends_on"]),
+            parole_eligibility_date=_d(p["parole_eligibility_date"]),
+            automatic_release_date=_d(p["automatic_release_date"]),
+            tariff_expiry_date=_d(p["tariff_expiry_date"]),
+            target_hearing_date=_d(p["target_hearing_date"]),
+            early_allocation=bool(p["early_allocation"]),
+            open_conditions_since=_d(p["open_conditions_since"]),
+            mappa_level=p["mappa_level"],
+            parole_outcome=enums.ParoleOutcome(p["parole_outcome"])
+            if p["parole_outcome"]
+            else None,
+            immigration_case=bool(p["immigration_case"]),
             identified_on=_d(identified.get(pid)),
             pathway_history=[
                 facts.PathwayPeriod(
