@@ -103,7 +103,9 @@ async def test_identify_a_new_person_with_inline_messages(unlocked) -> None:
     assert "2001-02-30 is not a real date" in error(form, "date_of_birth")
     form.set_value("date_of_birth", "2001-02-28")
     await pilot.press("ctrl+s")
-    assert "release date is before the sentence date" in error(form, "release_date")
+    assert "release date (01 Jan 2024) is before the sentence date (01 May 2024)" in error(
+        form, "release_date"
+    )
     await fill(pilot, {"release_date": "2027-06-01", "identified_by_name": "Wing officer"})
     assert isinstance(app.screen, PersonScreen)
     from ahtui.store import people

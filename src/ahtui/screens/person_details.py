@@ -49,6 +49,8 @@ def detail_fields(person: Any, today_iso: str) -> list[Field]:
             )
     for f in fields:
         f.value = person[f.name]
+        if f.name == "mappa_level" and f.value is not None:
+            f.value = str(f.value)  # the options are text
     return fields
 
 
@@ -64,6 +66,11 @@ def changed_values(fields: list[Field], values: dict[str, Any]) -> dict[str, Any
     out: dict[str, Any] = {}
     for f in fields:
         before, after = _as_typed(f.value), values.get(f.name)
+        if f.kind == "yesno":
+            # Stored as 0 or 1, held by the form as False or True.
+            if bool(f.value) != bool(after):
+                out[f.name] = bool(after)
+            continue
         if f.kind != "select":
             after = _as_typed(after)
         if after != before:

@@ -41,6 +41,7 @@ from .items import fmt
 
 __all__ = [
     "THRESHOLD_MONTHS",
+    "LEAD_FOR",
     "Handover",
     "Release",
     "ResponsibilityToday",
@@ -266,7 +267,7 @@ def responsibility(facts: CaseFacts, today: date) -> ResponsibilityToday:
     )
 
 
-_LEAD = {
+LEAD_FOR = {
     Responsibility.POM: Role.POM,
     Responsibility.POM_PP_SUPPORTING: Role.POM,
     Responsibility.PP: Role.PP,
@@ -276,4 +277,4 @@ _LEAD = {
 
 def lead_role(facts: CaseFacts, today: date) -> Role:
     """The role that leads the team on `today`: whoever OMiC makes responsible."""
-    return _LEAD[responsibility(facts, today).responsibility]
+    return LEAD_FOR[responsibility(facts, today).responsibility]
