@@ -173,7 +173,7 @@ def _expected_for(site, today: date) -> dict:
     result["timescales"] = status_counts
 
     loads: Counter = Counter()
-    for pid, r in persons.items():
+    for r in persons.values():
         lead = pracs.get(r.lead_practitioner_id)
         loads[(r.pathway, lead["name"] if lead else "No lead")] += 1
     result["caseload"] = loads

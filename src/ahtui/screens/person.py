@@ -11,6 +11,7 @@ with a reason; both are kept in the pathway history shown here.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rich.console import Group
@@ -111,7 +112,8 @@ def overview_text(
     items.add_column(ratio=1)
     ordered = sorted(
         due,
-        key=lambda d: (_STATUS_ORDER.get(d.status.value, 9), d.due_on or d.done_on or person["id"]),
+        # An item owed with no date yet (a review before an unknown release) sorts last.
+        key=lambda d: (_STATUS_ORDER.get(d.status.value, 9), d.due_on or d.done_on or date.max),
     )
     skipped = 0
     for d in ordered:

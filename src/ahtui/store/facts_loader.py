@@ -31,6 +31,19 @@ def _d(text: str | None) -> date | None:
     return date.fromisoformat(text[:10])
 
 
+_NO_OMIC: dict[str, Any] = {
+    "parole_eligibility_date": None,
+    "automatic_release_date": None,
+    "tariff_expiry_date": None,
+    "target_hearing_date": None,
+    "early_allocation": 0,
+    "open_conditions_since": None,
+    "mappa_level": None,
+    "parole_outcome": None,
+    "immigration_case": 0,
+}
+
+
 def _grouped(site: Site, sql: str, params: tuple[Any, ...] = ()) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = defaultdict(list)
     for row in site.query(sql, params):
@@ -92,8 +105,12 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
         )
     }
     out: dict[str, facts.CaseFacts] = {}
+    # A file not yet migrated to 0018 (opened by a process that knows fewer migrations) has no
+    # OMiC columns: they read as unknown.
+    omic = bool(people) and "parole_eligibility_date" in people[0].keys()
     for p in people:
         pid = p["id"]
+        o = p if omic else _NO_OMIC
         out[pid] = facts.CaseFacts(
             person_id=pid,
             pathway=enums.Pathway(p["pathway"]),
@@ -110,17 +127,17 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
             pom_allocated_on=_d(p["pom_allocated_on"]),
             pp_allocated_on=_d(p["pp_allocated_on"]),
             pa_support_ends_on=_d(p["pa_support_ends_on"]),
-            parole_eligibility_date=_d(p["parole_eligibility_date"]),
-            automatic_release_date=_d(p["automatic_release_date"]),
-            tariff_expiry_date=_d(p["tariff_expiry_date"]),
-            target_hearing_date=_d(p["target_hearing_date"]),
-            early_allocation=bool(p["early_allocation"]),
-            open_conditions_since=_d(p["open_conditions_since"]),
-            mappa_level=p["mappa_level"],
-            parole_outcome=enums.ParoleOutcome(p["parole_outcome"])
-            if p["parole_outcome"]
+            parole_eligibility_date=_d(o["parole_eligibility_date"]),
+            automatic_release_date=_d(o["automatic_release_date"]),
+            tariff_expiry_date=_d(o["tariff_expiry_date"]),
+            target_hearing_date=_d(o["target_hearing_date"]),
+            early_allocation=bool(o["early_allocation"]),
+            open_conditions_since=_d(o["open_conditions_since"]),
+            mappa_level=o["mappa_level"],
+            parole_outcome=enums.ParoleOutcome(o["parole_outcome"])
+            if o["parole_outcome"]
             else None,
-            immigration_case=bool(p["immigration_case"]),
+            immigration_case=bool(o["immigration_case"]),
             identified_on=_d(identified.get(pid)),
             pathway_history=[
                 facts.PathwayPeriod(
