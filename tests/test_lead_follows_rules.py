@@ -187,7 +187,7 @@ def test_no_due_item_of_the_demo_caseload_explains_itself_in_code(site) -> None:
     today = D("2026-12-03")
     build_demo(site, people=60, seed=3, today=today)
     seen = 0
-    for pid, f in load_facts(site).items():
+    for pid in load_facts(site):
         items = schedule_for(site, pid, today)
         for item in items:
             seen += 1
