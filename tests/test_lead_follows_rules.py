@@ -204,3 +204,21 @@ def test_no_due_item_of_the_demo_caseload_explains_itself_in_code(site) -> None:
                 assert not any(w in e.text.lower() for w in _SPACED), e.text
         assert "_" not in people.lead_today(site, pid, today).why
     assert seen > 500
+
+
+async def test_the_change_lead_form_sets_a_lead_by_hand_and_hands_it_back(unlocked) -> None:
+    from test_app_screens import fill, open_first_person
+
+    app, pilot = unlocked
+    pid = await open_first_person(app, pilot)
+    member = team.team(app.site, pid)[0]
+    await pilot.press("l")
+    await fill(pilot, {"lead": member["practitioner_id"], "reason": "Agreed at the review"})
+    lead = people.lead_today(app.site, pid, app.screen.today)
+    assert lead.by_hand == "Agreed at the review"
+    assert lead.practitioner_id == member["practitioner_id"]
+    shown = " ".join(str(app.screen.query_one("#person-content").render()).split())
+    assert "Set by hand: Agreed at the review" in shown
+    await pilot.press("l")
+    await fill(pilot, {"lead": "rules", "reason": "Back to the rules"})
+    assert people.lead_today(app.site, pid, app.screen.today).by_hand is None

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .enums import MeetingType, Pathway, Role, SentenceType
+from .enums import MeetingStatus, MeetingType, Pathway, Responsibility, Role, SentenceType
 from .facts import CaseFacts
-from .schedule.omic import THRESHOLD_MONTHS, compare_to_threshold, lead_role
+from .schedule.omic import THRESHOLD_MONTHS, compare_to_threshold, lead_role, responsibility
 
 __all__ = [
     "THRESHOLD_MONTHS",
@@ -28,6 +28,7 @@ __all__ = [
     "compare_to_threshold",
     "current_lead",
     "expected_roles",
+    "in_resettlement",
 ]
 
 _LIFE = frozenset({SentenceType.LIFE, SentenceType.IPP})
@@ -70,6 +71,28 @@ def current_lead(facts: CaseFacts, today: date) -> Role:
     handover), recall and community: the PP. Remand: the Care Experience Specialist.
     """
     return lead_role(facts, today)
+
+
+def in_resettlement(facts: CaseFacts, today: date) -> bool:
+    """Whether a long sentence is in resettlement planning on `today`.
+
+    From the OMiC handover start (the POM still responsible, probation supporting, then
+    probation), or earlier once the handover meeting has been held this sentence.
+    """
+    if responsibility(facts, today).responsibility in (
+        Responsibility.POM_PP_SUPPORTING,
+        Responsibility.PP,
+    ):
+        return True
+    since = facts.sentence_date
+    for meeting in facts.meetings:
+        if meeting.type is not MeetingType.HANDOVER or meeting.status is not MeetingStatus.HELD:
+            continue
+        on = meeting.held_on or meeting.scheduled_on
+        # A handover from an earlier sentence does not count; an undated one cannot be placed.
+        if on is not None and on <= today and (since is None or on >= since):
+            return True
+    return False
 
 
 # Meetings the PP runs on a long sentence whatever the phase: the handover is "coordinated by
