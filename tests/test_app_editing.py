@@ -61,7 +61,9 @@ async def test_edit_details_refuses_bad_dates_then_saves_a_change(unlocked) -> N
     form.set_value("given_name", before["given_name"])
     await pilot.press("ctrl+s")
     await pilot.pause()
-    assert "release date is before the sentence date" in error(form, "release_date")
+    assert "release date (15 Jan 2024) is before the sentence date (01 Jun 2024)" in error(
+        form, "release_date"
+    )
     assert people.get_person(app.site, pid)["release_date"] == before["release_date"]
     # Put right: saved, and the overview shows it.
     await fill(pilot, {"release_date": "2026-09-14", "prison": "HMP Eastmoor"})

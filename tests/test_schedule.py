@@ -119,7 +119,7 @@ def check(c: Case, item: s.DueItem | None) -> None:
 # --- 1. Meeting 1 -----------------------------------------------------------------------------
 
 M1 = s.meeting1_within_10_weeks_of_sentence
-M1R = s.meeting1_within_10_weeks_of_recall
+M1R = s.meeting1_within_10_working_days_of_recall
 REMAND_THEN_LONG = facts(
     Pathway.LONG,
     remand_date="2025-10-01",
@@ -171,30 +171,37 @@ MEETING1 = [
          facts(Pathway.LONG, pathway_history=[period(Pathway.REMAND, "2025-10-01"), period(Pathway.LONG, "2026-01-05")]),
          "2026-02-01", "2026-03-16", UPCOMING,
          {"sentence_date": "2026-01-05", "sentence_date_from": "pathway_history"}),
-    case("recall-counts-from-recall-date", M1R, COMMUNITY_THEN_RECALL, "2026-06-10", "2026-08-10", UPCOMING,
-         {"recall_date": "2026-06-01", "weeks": "10"}),
+    case("recall-counts-from-recall-date", M1R, COMMUNITY_THEN_RECALL, "2026-06-01", "2026-06-15", DUE,
+         {"recall_date": "2026-06-01", "working_days": "10"}),
+    case("recall-overdue-after-10-working-days", M1R, COMMUNITY_THEN_RECALL, "2026-06-16", "2026-06-15", OVERDUE,
+         {"recall_date": "2026-06-01"}),
+    case("recall-brought-forward-to-known-release", M1R,
+         COMMUNITY_THEN_RECALL.model_copy(update={"release_date": D("2026-06-08")}), "2026-06-02", "2026-06-08", DUE,
+         {"recall_date": "2026-06-01", "release_date": "2026-06-08"}),
     case("recall-done-after-recall", M1R,
          COMMUNITY_THEN_RECALL.model_copy(update={"meetings": [held(MeetingType.PLANNING_1, "2026-06-15")]}),
-         "2026-06-20", "2026-08-10", DONE, {"recall_date": "2026-06-01"}, done_on="2026-06-15"),
+         "2026-06-20", "2026-06-15", DONE, {"recall_date": "2026-06-01"}, done_on="2026-06-15"),
 ]  # fmt: skip
 
 # --- 2. Handover --------------------------------------------------------------------------------
 
-HO = s.handover_6_months_before_conditional_release
+HO = s.handover_meeting_by_handover_start
 HANDOVER = [
-    case("upcoming", HO, facts(Pathway.LONG, **LONG), "2027-11-01", "2027-12-01", UPCOMING,
-         {"conditional_release_date": "2028-06-01", "months": "6"}, window="2027-11-17"),
-    case("due", HO, facts(Pathway.LONG, **LONG), "2027-11-20", "2027-12-01", DUE,
+    # OMiC, determinate without a PED: CRD 1 Jun 2028 less 8 months (1 Oct 2027) less 14 days.
+    case("upcoming", HO, facts(Pathway.LONG, **LONG), "2027-08-01", "2027-09-17", UPCOMING,
+         {"conditional_release_date": "2028-06-01", "handover_on": "2027-09-17"}, window="2027-09-03"),
+    case("due", HO, facts(Pathway.LONG, **LONG), "2027-09-10", "2027-09-17", DUE,
          {"conditional_release_date": "2028-06-01"}),
-    case("overdue", HO, facts(Pathway.LONG, **LONG), "2027-12-02", "2027-12-01", OVERDUE,
+    case("overdue", HO, facts(Pathway.LONG, **LONG), "2027-09-18", "2027-09-17", OVERDUE,
          {"conditional_release_date": "2028-06-01"}),
-    case("done", HO, facts(Pathway.LONG, **LONG, meetings=[held(MeetingType.HANDOVER, "2027-11-25")]),
-         "2027-12-02", "2027-12-01", DONE, {"conditional_release_date": "2028-06-01"}, done_on="2027-11-25"),
-    case("crd-31-aug-leap-year", HO, facts(Pathway.LONG, sentence_date="2026-01-05", conditional_release_date="2028-08-31"),
-         "2027-06-01", "2028-02-29", UPCOMING, {"conditional_release_date": "2028-08-31"}),
-    case("life-uses-expected-release", HO,
+    case("done", HO, facts(Pathway.LONG, **LONG, meetings=[held(MeetingType.HANDOVER, "2027-09-10")]),
+         "2027-12-02", "2027-09-17", DONE, {"conditional_release_date": "2028-06-01"}, done_on="2027-09-10"),
+    # 31 Oct 2028 less 8 months is 29 Feb 2028 (clamped, leap year), less 14 days.
+    case("crd-31-oct-clamps-to-29-feb", HO, facts(Pathway.LONG, sentence_date="2026-01-05", conditional_release_date="2028-10-31"),
+         "2027-06-01", "2028-02-15", UPCOMING, {"conditional_release_date": "2028-10-31"}),
+    case("life-uses-expected-release-less-12-months", HO,
          facts(Pathway.LONG, **LIFE, release_date="2040-03-01"),
-         "2039-08-20", "2039-09-01", DUE, {"release_date": "2040-03-01", "months": "6"}),
+         "2039-02-20", "2039-03-01", DUE, {"release_date": "2040-03-01", "handover_on": "2039-03-01"}),
     case("missing-crd", HO, facts(Pathway.LONG, sentence_date="2026-01-05"), "2026-02-01", None, NA,
          {"missing": "conditional_release_date"}),
 ]  # fmt: skip
@@ -250,43 +257,56 @@ REVIEWS = [
          {"sentence_date": "2026-01-05", "conditional_release_date": "2026-05-05"}, window="2026-04-21"),
     case("short-once-done", R1, facts(Pathway.SHORT, **SHORT, meetings=[held(MeetingType.REVIEW, "2026-03-01")]),
          "2026-05-06", "2026-05-05", DONE, {"sentence_date": "2026-01-05"}, done_on="2026-03-01"),
-    case("short-missing-release", R1, facts(Pathway.SHORT, sentence_date="2026-01-05"), "2026-02-01", None, NA,
-         {"missing": "release_date"}),
+    case("short-no-release-date-still-owed", R1, facts(Pathway.SHORT, sentence_date="2026-01-05"), "2026-02-01", None, DUE,
+         {"sentence_date": "2026-01-05"}),
     case("recall-once-by-rerelease", R1, COMMUNITY_THEN_RECALL.model_copy(update={"release_date": D("2026-06-29")}),
          "2026-06-20", "2026-06-29", DUE, {"recall_date": "2026-06-01", "release_date": "2026-06-29"}),
-    case("recall-old-release-date-is-stale", R1, COMMUNITY_THEN_RECALL, "2026-06-20", None, NA,
-         {"missing": "release_date"}),
+    case("recall-old-release-date-is-stale-review-owed-undated", R1, COMMUNITY_THEN_RECALL, "2026-06-20", None, DUE,
+         {"recall_date": "2026-06-01"}),
+    case("recall-no-release-review-held-is-done", R1,
+         COMMUNITY_THEN_RECALL.model_copy(update={"meetings": [held(MeetingType.REVIEW, "2026-06-10")]}),
+         "2026-06-20", None, DONE, {"recall_date": "2026-06-01"}, done_on="2026-06-10"),
 ]  # fmt: skip
 
 # --- 4. Final review -------------------------------------------------------------------------------
 
-FR = s.final_review_1_month_before_end_of_support
+FRP = s.final_review_1_month_before_pa_support_ends
+FRL = s.final_review_1_month_before_licence_ends
 FINAL = [
-    case("licence-ends-first", FR,
+    case("licence-end", FRL,
          facts(Pathway.COMMUNITY, release_date="2027-03-25", licence_end_date="2028-06-01", date_of_birth="2005-01-01"),
-         "2028-04-20", "2028-05-01", DUE,
-         {"licence_end_date": "2028-06-01", "date_of_birth": "2005-01-01", "support_ends_on": "2028-06-01"}),
-    case("turning-25-on-licence", FR,
+         "2028-04-20", "2028-05-01", DUE, {"licence_end_date": "2028-06-01"}),
+    case("pa-at-25-after-licence-still-its-own", FRP,
+         facts(Pathway.COMMUNITY, release_date="2027-03-25", licence_end_date="2028-06-01", date_of_birth="2005-01-01"),
+         "2028-04-20", "2029-12-01", UPCOMING, {"date_of_birth": "2005-01-01", "age": "25"}),
+    case("turning-25-on-licence", FRP,
          facts(Pathway.COMMUNITY, release_date="2027-03-25", licence_end_date="2028-06-01", date_of_birth="2003-03-15"),
-         "2028-01-01", "2028-02-15", UPCOMING,
-         {"licence_end_date": "2028-06-01", "date_of_birth": "2003-03-15", "age": "25", "support_ends_on": "2028-03-15"}),
-    case("la-recorded-end-wins-over-birthday", FR,
+         "2028-01-01", "2028-02-15", UPCOMING, {"date_of_birth": "2003-03-15", "age": "25"}),
+    case("turning-25-on-licence-licence-review-too", FRL,
+         facts(Pathway.COMMUNITY, release_date="2027-03-25", licence_end_date="2028-06-01", date_of_birth="2003-03-15"),
+         "2028-01-01", "2028-05-01", UPCOMING, {"licence_end_date": "2028-06-01"}),
+    case("la-recorded-end-wins-over-birthday", FRP,
          facts(Pathway.COMMUNITY, licence_end_date="2029-06-01", date_of_birth="2003-03-15", pa_support_ends_on="2027-09-30"),
-         "2027-09-01", "2027-08-30", OVERDUE, {"pa_support_ends_on": "2027-09-30", "support_ends_on": "2027-09-30"}),
-    case("leap-day-birthday-1-march", FR,
+         "2027-09-01", "2027-08-30", OVERDUE, {"pa_support_ends_on": "2027-09-30"}),
+    case("leap-day-birthday-1-march", FRP,
          facts(Pathway.COMMUNITY, licence_end_date="2030-06-01", date_of_birth="2004-02-29"),
-         "2029-01-20", "2029-02-01", DUE, {"date_of_birth": "2004-02-29", "support_ends_on": "2029-03-01"}),
-    case("christmas-licence-end", FR, facts(Pathway.COMMUNITY, licence_end_date="2026-12-25"),
+         "2029-01-20", "2029-02-01", DUE, {"date_of_birth": "2004-02-29"}),
+    case("christmas-licence-end", FRL, facts(Pathway.COMMUNITY, licence_end_date="2026-12-25"),
          "2026-11-01", "2026-11-25", UPCOMING, {"licence_end_date": "2026-12-25"}),
-    case("in-custody-turning-25", FR, facts(Pathway.LONG, **LONG, date_of_birth="2002-07-31"),
-         "2027-06-01", "2027-06-30", UPCOMING, {"support_ends_on": "2027-07-31"}),
-    case("done", FR,
+    case("in-custody-turning-25", FRP, facts(Pathway.LONG, **LONG, date_of_birth="2002-07-31"),
+         "2027-06-01", "2027-06-30", UPCOMING, {"date_of_birth": "2002-07-31"}),
+    case("done", FRL,
          facts(Pathway.COMMUNITY, licence_end_date="2028-06-01", meetings=[held(MeetingType.FINAL_REVIEW, "2028-05-03")]),
          "2028-05-10", "2028-05-01", DONE, {"licence_end_date": "2028-06-01"}, done_on="2028-05-03"),
-    case("missing", FR, facts(Pathway.COMMUNITY), "2028-05-10", None, NA, {"missing": "licence_end_date"}),
-    case("pa-support-ended-before-sentence-ignored", FR,
+    case("pa-review-does-not-count-for-licence-years-later", FRL,
+         facts(Pathway.COMMUNITY, licence_end_date="2030-06-01", date_of_birth="2003-03-15",
+               meetings=[held(MeetingType.FINAL_REVIEW, "2028-02-15")]),
+         "2030-05-10", "2030-05-01", OVERDUE, {"licence_end_date": "2030-06-01"}),
+    case("missing-licence", FRL, facts(Pathway.COMMUNITY), "2028-05-10", None, NA, {"missing": "licence_end_date"}),
+    case("missing-birth", FRP, facts(Pathway.COMMUNITY), "2028-05-10", None, NA, {"missing": "date_of_birth"}),
+    case("licence-when-pa-support-ended-before-sentence", FRL,
          facts(Pathway.COMMUNITY, sentence_date="2026-01-05", licence_end_date="2028-06-01", date_of_birth="1998-01-01"),
-         "2028-04-20", "2028-05-01", DUE, {"licence_end_date": "2028-06-01", "support_ends_on": "2028-06-01"}),
+         "2028-04-20", "2028-05-01", DUE, {"licence_end_date": "2028-06-01"}),
 ]  # fmt: skip
 
 # --- 5, 6, 14. Community ------------------------------------------------------------------------------
@@ -569,7 +589,7 @@ REMAND = facts(
     licence_end_date="2027-01-01",
 )
 SENTENCE_RULES = [
-    M1, M1R, HO, R3, R2, R10, R1, FR, CP, PU, FA, FA5, ISP, POM, PRE, RMP,
+    M1, M1R, HO, R3, R2, R10, R1, FRP, FRL, CP, PU, FA, FA5, ISP, POM, PRE, RMP,
 ]  # fmt: skip
 
 
@@ -637,7 +657,7 @@ def test_schedule_sorted_by_urgency_and_helpers() -> None:
     nxt = s.next_due(items)
     assert nxt is not None and nxt.key == "consent_reoffer:local_authority"
     assert s.next_due(list(reversed(items))) == nxt
-    assert {"meeting1", "handover", "review", "review_before_release", "final_review"} <= {
+    assert {"meeting1", "handover", "review", "review_before_release", "final_review:licence"} <= {
         i.key for i in items
     }
     assert next(i for i in items if i.key == "meeting1").status is DONE
@@ -662,8 +682,10 @@ def test_remand_then_sentenced_schedule() -> None:
 def test_community_then_recall_schedule() -> None:
     items = s.compute_schedule(COMMUNITY_THEN_RECALL, D("2026-06-10"))
     by_key = {i.key: i for i in items}
-    assert by_key["meeting1"].rule == "meeting1_within_10_weeks_of_recall"
-    assert by_key["meeting1"].status is UPCOMING
+    assert by_key["meeting1"].rule == "meeting1_within_10_working_days_of_recall"
+    # Soon after the recall: 10 working days, so already due.
+    assert by_key["meeting1"].status is DUE
+    assert by_key["meeting1"].due_on == D("2026-06-15")
     assert by_key["risk_management_plan"].due_on == D("2026-06-15")
     rules = {i.rule for i in items}
     assert not rules & {
@@ -676,7 +698,7 @@ def test_community_then_recall_schedule() -> None:
 
 def test_every_rule_is_in_the_schedule() -> None:
     names = {r.__name__ for r in s.RULES}
-    assert len(names) == len(s.RULES) == 22
+    assert len(names) == len(s.RULES) == 26
 
 
 # --- Meeting 2 ----------------------------------------------------------------------------------
@@ -799,8 +821,11 @@ def test_compute_schedule_never_raises_and_is_consistent(f: CaseFacts, today: da
         assert item.explanation
         if item.status is NA:
             assert item.due_on is None and item.done_on is None
-        else:
+        elif item.rule != "review_at_least_once_short_sentence_or_recall":
             assert item.due_on is not None
+        else:
+            # The review owed "at least once" is owed with no date while no release is known.
+            assert item.due_on is not None or item.status in (DUE, DONE)
         if item.status is DONE:
             assert item.done_on is not None
         if item.status is OVERDUE:

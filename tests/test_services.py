@@ -16,7 +16,7 @@ from conftest import ADMIN, PASSPHRASE
 from ahtui.demo import build_demo
 from ahtui.errors import BadInput, NotAllowed, NotFound, ValidationFailed, WrongPassphrase
 from ahtui.store import actions, consent, meetings, myplan, notes, people, team, users
-from ahtui.store.caseload import caseload
+from ahtui.store.caseload import caseload, schedule_for
 from ahtui.store.site import DatabaseError, init_site, open_site
 
 TODAY = date(2026, 11, 23)
@@ -201,7 +201,7 @@ BAD_PEOPLE = [
     pytest.param(
         {"release_date": "2026-03-01", "licence_end_date": "2026-02-01"},
         "licence_end_date",
-        "licence ends before",
+        "licence end date (01 Feb 2026) is before the release date (01 Mar 2026)",
         id="licence-before-release",
     ),
     pytest.param({"given_name": None}, "given_name", "required", id="missing-name"),
@@ -265,7 +265,7 @@ def test_update_person_revalidates_whole_record_and_writes_nothing(site):
     with pytest.raises(ValidationFailed) as caught:
         people.update_person(site, pid, {"sentence_date": "2026-10-01"})
     assert caught.value.problems == {
-        "release_date": "The release date is before the sentence date."
+        "release_date": "The release date (01 Sep 2026) is before the sentence date (01 Oct 2026)."
     }
     assert people.get_person(site, pid)["sentence_date"] == "2026-01-05"
     assert counts(site) == before
@@ -1032,7 +1032,14 @@ def test_caseload_covers_every_pathway_sorted_by_urgency(demo_site):
     for a, b in zip(rows, rows[1:], strict=False):
         if a.overdue_count == b.overdue_count and b.next_due_on is not None:
             assert a.next_due_on <= b.next_due_on
-    assert all(r.lead_name and r.lead_role for r in rows if r.person_id not in quiet)
+    assert all(r.lead_role for r in rows if r.person_id not in quiet)
+    # The lead follows the rules: past the handover with no Probation Practitioner in the team,
+    # the lead is the PP role with no one in it (the caseload says a lead must be allocated).
+    for r in rows:
+        if r.person_id not in quiet and not r.lead_name:
+            assert r.lead_role == "pp"
+            assert not {m["role"] for m in team.team(demo_site, r.person_id) if m["role"] == "pp"}
+            assert any(i.key == "handover" for i in schedule_for(demo_site, r.person_id, TODAY))
 
 
 def test_overdue_action_counts_in_caseload(site):

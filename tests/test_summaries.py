@@ -263,6 +263,20 @@ def test_mark_and_refresh_cover_writes_the_triggers_do_not_see(copied) -> None:
     _check(copied)
 
 
+_OMIC_COLUMNS = {
+    "parole_eligibility_date",
+    "automatic_release_date",
+    "tariff_expiry_date",
+    "target_hearing_date",
+    "early_allocation",
+    "open_conditions_since",
+    "mappa_level",
+    "parole_outcome",
+    "immigration_case",
+    "lead_override_reason",
+}
+
+
 def test_a_site_from_before_0015_is_summarised_once_served(tmp_path, monkeypatch) -> None:
     path = tmp_path / "old.ahtui"
     # Made and used by an ahtui that knew only the migrations before 0015.
@@ -277,7 +291,13 @@ def test_a_site_from_before_0015_is_summarised_once_served(tmp_path, monkeypatch
             lambda site, table, values: insert(
                 site,
                 table,
-                {k: v for k, v in values.items() if (table, k) != ("case_notes", "agency")},
+                {
+                    k: v
+                    for k, v in values.items()
+                    if (table, k) != ("case_notes", "agency")
+                    # Nor the person's OMiC inputs (migration 0018).
+                    and not (table == "people" and k in _OMIC_COLUMNS)
+                },
             ),
         )
         site = init_site(path, name="HMP Old", agency="prison", admin=ADMIN, passphrase=PASSPHRASE)

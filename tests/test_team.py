@@ -14,7 +14,6 @@ from ahtui.domain.team import (
     compare_to_threshold,
     current_lead,
     expected_roles,
-    handover_date,
 )
 
 D = date.fromisoformat
@@ -29,9 +28,8 @@ D = date.fromisoformat
         pytest.param("2026-12-31", "2027-10-31", None, None, Pathway.SHORT, id="exactly-10-months-month-end"),
         pytest.param("2026-12-31", "2027-11-01", None, None, Pathway.LONG, id="past-10-months-month-end"),
         pytest.param("2027-04-30", "2028-02-29", None, None, Pathway.SHORT, id="exactly-10-months-to-leap-day"),
-        pytest.param("2026-01-05", None, 10, None, Pathway.SHORT, id="length-10-is-short"),
-        pytest.param("2026-01-05", None, 11, None, Pathway.LONG, id="length-11-is-long"),
-        pytest.param(None, None, 24, None, Pathway.LONG, id="length-only"),
+        # The length is not the time to serve: only a length under 10 months settles it.
+        pytest.param("2026-01-05", None, 9, None, Pathway.SHORT, id="length-9-cannot-leave-10-to-serve"),
         pytest.param("2026-01-05", "2026-11-05", 30, None, Pathway.SHORT, id="dates-win-over-length"),
         pytest.param("2026-01-05", None, None, SentenceType.LIFE, Pathway.LONG, id="life"),
         pytest.param("2026-01-05", None, None, SentenceType.IPP, Pathway.LONG, id="ipp"),
@@ -60,13 +58,17 @@ def test_classify_sentence_needs_dates_or_length() -> None:
         classify_sentence(D("2026-01-05"), None)
 
 
+@pytest.mark.parametrize("length", [10, 11, 24])
+def test_a_sentence_length_of_10_months_or_more_does_not_say_the_time_to_serve(length: int) -> None:
+    # A 10-month sentence is usually served in 5: without the dates it is not known.
+    assert compare_to_threshold(D("2026-01-05"), None, sentence_length_months=length) is None
+    with pytest.raises(ValueError, match="dates"):
+        classify_sentence(D("2026-01-05"), None, sentence_length_months=length)
+
+
 def test_compare_to_threshold_unknown() -> None:
     assert compare_to_threshold(None, None) is None
     assert compare_to_threshold(D("2026-01-05"), D("2026-11-05")) == 0
-
-
-def test_handover_date_clamps_to_month_end() -> None:
-    assert handover_date(D("2028-08-31")) == D("2028-02-29")
 
 
 def _long(**kw: object) -> CaseFacts:
@@ -86,15 +88,16 @@ def _handover(on: str, status: MeetingStatus = MeetingStatus.HELD) -> MeetingFac
 @pytest.mark.parametrize(
     ("facts", "today", "expected"),
     [
-        pytest.param(_long(), "2027-11-30", Role.POM, id="long-before-handover-date"),
-        pytest.param(_long(), "2027-12-01", Role.PP, id="long-on-handover-date"),
-        pytest.param(_long(meetings=[_handover("2027-10-01")]), "2027-10-02", Role.PP, id="long-handover-held-early"),
-        pytest.param(_long(meetings=[_handover("2027-10-01")]), "2027-09-30", Role.POM, id="long-handover-not-yet"),
-        pytest.param(_long(meetings=[_handover("2027-10-01", MeetingStatus.SCHEDULED)]), "2027-10-02", Role.POM, id="long-handover-only-scheduled"),
-        pytest.param(_long(meetings=[_handover("2020-01-01")]), "2026-03-01", Role.POM, id="long-handover-from-earlier-sentence"),
+        # OMiC: CRD 1 Jun 2028, handover 17 Sep 2027 (8 months and 14 days before).
+        pytest.param(_long(), "2027-09-16", Role.POM, id="long-day-before-handover-date"),
+        pytest.param(_long(), "2027-09-17", Role.PP, id="long-on-handover-date"),
+        pytest.param(_long(), "2027-09-18", Role.PP, id="long-day-after-handover-date"),
+        # The meeting does not move responsibility: Manage POM Cases goes by the date.
+        pytest.param(_long(meetings=[_handover("2027-08-01")]), "2027-08-02", Role.POM, id="long-handover-meeting-held-early"),
         pytest.param(_long(conditional_release_date=None, sentence_type=SentenceType.LIFE), "2040-01-01", Role.POM, id="life-no-release-date"),
-        pytest.param(_long(conditional_release_date=None, release_date=D("2040-03-01"), sentence_type=SentenceType.LIFE), "2039-09-01", Role.PP, id="life-handover-from-expected-release"),
-        pytest.param(CaseFacts(pathway=Pathway.SHORT), "2026-01-05", Role.PP, id="short"),
+        pytest.param(_long(conditional_release_date=None, release_date=D("2040-03-01"), sentence_type=SentenceType.LIFE), "2039-03-01", Role.PP, id="life-handover-12-months-before-expected-release"),
+        pytest.param(CaseFacts(pathway=Pathway.SHORT, sentence_date=D("2026-01-05"), conditional_release_date=D("2026-06-05")), "2026-01-05", Role.PP, id="short"),
+        pytest.param(CaseFacts(pathway=Pathway.SHORT), "2026-01-05", Role.POM, id="short-no-release-date-pom-only"),
         pytest.param(CaseFacts(pathway=Pathway.RECALL), "2026-01-05", Role.PP, id="recall"),
         pytest.param(CaseFacts(pathway=Pathway.COMMUNITY), "2026-01-05", Role.PP, id="community"),
         pytest.param(CaseFacts(pathway=Pathway.REMAND), "2026-01-05", Role.CES, id="remand"),

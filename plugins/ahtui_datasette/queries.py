@@ -273,18 +273,28 @@ ORDER BY s.site, CASE s.rule """
 CASELOAD = Query(
     "caseload_by_pathway_and_lead",
     "Caseload by pathway and lead",
-    "How many people each lead practitioner holds on each pathway, site by site. People with "
-    "no lead recorded are counted on their own line ('No lead') so they can be allocated.",
+    "How many people each lead practitioner holds on each pathway, site by site. The lead is "
+    "the one the rules gave when the caseload was last worked out (it follows the handover to "
+    "probation), else the one recorded. People with no lead are counted on their own line "
+    "('No lead') so they can be allocated.",
     _with(_TODAY, _SITE, _PRAC)
-    + """SELECT coalesce(lp.site, (SELECT name FROM local_site)) AS site,
+    + """, lead_now AS MATERIALIZED (
+  SELECT p.id, p.pathway,
+         CASE WHEN d.person_id IS NULL THEN p.lead_practitioner_id
+              ELSE d.lead_practitioner_id END AS lead_id,
+         CASE WHEN d.person_id IS NULL THEN p.lead_role ELSE d.lead_role END AS lead_role
+  FROM people p LEFT JOIN due_cache d ON d.person_id = p.id
+  WHERE p.deleted_at IS NULL
+)
+SELECT coalesce(lp.site, (SELECT name FROM local_site)) AS site,
        p.pathway,
        CASE WHEN lp.id IS NULL THEN 'No lead' ELSE lp.name END AS lead,
        CASE WHEN lp.id IS NULL THEN NULL ELSE coalesce(p.lead_role, lp.role) END AS lead_role,
        lp.team,
        count(*) AS people
-FROM people p
-LEFT JOIN prac lp ON lp.id = p.lead_practitioner_id
-WHERE p.deleted_at IS NULL
+FROM lead_now p
+LEFT JOIN prac lp ON lp.id = p.lead_id
+WHERE 1
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY site, CASE p.pathway WHEN 'long' THEN 1 WHEN 'short' THEN 2 WHEN 'recall' THEN 3
   WHEN 'remand' THEN 4 ELSE 5 END, lp.id IS NOT NULL, ahtui_order(people) DESC, lead""",

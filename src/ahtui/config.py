@@ -4,6 +4,13 @@ The config file is `config.toml` in the platform config folder (platformdirs; on
 ~/.config/ahtui/), or in AHTUI_CONFIG_DIR. Data that ahtui makes for itself, such as the demo
 site, goes in the platform data folder (~/.local/share/ahtui/) or AHTUI_DATA_DIR.
 Passphrases are never read from the config file.
+
+Bank holidays the `holidays` package does not know yet (a one-off announced after its release)
+are added in the config file, and `bank_holidays_known_through` says up to which year the site
+has checked them; both take effect for the working-day rules as soon as the settings are read:
+
+    extra_bank_holidays = [2027-06-07]
+    bank_holidays_known_through = 2027
 """
 
 from __future__ import annotations
@@ -11,11 +18,13 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
 
+from .domain.workdays import add_bank_holidays
 from .errors import BadInput
 
 APP = "ahtui"
@@ -47,6 +56,8 @@ class Settings:
     idle_lock_minutes: int = 15
     reply_wait_working_days: int = 10
     keys: dict[str, str] | None = None
+    extra_bank_holidays: tuple[date, ...] = ()
+    bank_holidays_known_through: int | None = None
 
 
 _INT_KEYS = ("busy_timeout_ms", "idle_lock_minutes", "reply_wait_working_days")
@@ -76,9 +87,33 @@ def load_settings(*, site: str | None = None, user: str | None = None) -> Settin
     keys = raw.get("keys")
     if keys is not None and not isinstance(keys, dict):
         raise BadInput(f"[keys] in {path} must be a table of action = key.")
+    extra, known = _bank_holidays(raw, path)
+    if extra or known is not None:
+        add_bank_holidays(extra, known_through=known)
     return Settings(
         site=Path(site_value).expanduser() if site_value else None,
         user=user_value or None,
         keys={str(k): str(v) for k, v in (keys or {}).items()},
+        extra_bank_holidays=extra,
+        bank_holidays_known_through=known,
         **values,
     )
+
+
+def _bank_holidays(raw: dict[str, Any], path: Path) -> tuple[tuple[date, ...], int | None]:
+    """The site's extra bank holidays and the year it has checked them to, from the file."""
+    listed = raw.get("extra_bank_holidays", [])
+    if not isinstance(listed, list):
+        raise BadInput(f"extra_bank_holidays in {path} must be a list of dates, like [2027-06-07].")
+    days = []
+    for value in listed:
+        try:
+            days.append(value if isinstance(value, date) else date.fromisoformat(str(value)))
+        except ValueError:
+            raise BadInput(
+                f"extra_bank_holidays in {path}: {value!r} is not a date (YYYY-MM-DD)."
+            ) from None
+    known = raw.get("bank_holidays_known_through")
+    if known is not None and (not isinstance(known, int) or isinstance(known, bool)):
+        raise BadInput(f"bank_holidays_known_through in {path} must be a year, like 2027.")
+    return tuple(days), known

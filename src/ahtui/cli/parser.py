@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_keys_commands,
         add_sync_commands,
         add_export_commands,
+        add_rules_command,
     ):
         add(sub)
     return parser
@@ -425,3 +426,18 @@ def add_export_commands(sub: Any) -> None:
     )
     p.add_argument("--force", action="store_true", help="replace the file if it exists")
     p.set_defaults(func=Handler("export", "cmd_export"))
+
+
+def add_rules_command(sub: Any) -> None:
+    """Add `rules` (the rules as a calculator, on facts given as JSON) to the subcommands."""
+    p = sub.add_parser(
+        "rules",
+        help="work out responsibility, the handover and what is due from facts in a JSON file",
+        description="Run the pathway rules on one person's facts, given as JSON (the facts "
+        "model; --schema prints its JSON Schema), for a day. Opens no site.",
+    )
+    p.add_argument("--facts", metavar="FILE.json", help="the person's facts as JSON")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="the day to work out (default: today)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a readable list")
+    p.add_argument("--schema", action="store_true", help="print the facts model's JSON Schema")
+    p.set_defaults(func=Handler("rules", "cmd_rules"))

@@ -199,6 +199,30 @@ class EmailTemplate(_Labelled):
     PP_FIRST_CONTACT = "pp_first_contact"
 
 
+class ParoleOutcome(_Labelled):
+    """The outcome of the last parole hearing (Manage POM Cases reads it for indeterminate
+    sentences)."""
+
+    def label(self) -> str:
+        return _OWN_LABELS["ParoleOutcome"][self.value]
+
+    RELEASE = "release"
+    NOT_RELEASE = "not_release"
+    OPEN_CONDITIONS = "open_conditions"
+
+
+class Responsibility(_Labelled):
+    """Who is responsible for the case under OMiC, as Manage POM Cases says it."""
+
+    def label(self) -> str:
+        return _OWN_LABELS["Responsibility"][self.value]
+
+    POM = "pom"
+    POM_PP_SUPPORTING = "pom_pp_supporting"
+    PP = "pp"
+    CES = "ces"
+
+
 class DueStatus(_Labelled):
     UPCOMING = "upcoming"
     DUE = "due"
@@ -237,4 +261,19 @@ _LABELS: dict[StrEnum, str] = {
     NetworkOffer.LIFELONG_LINKS: "Lifelong Links",
     EmailTemplate.PP_FIRST_CONTACT: "First contact with the Probation Practitioner",
     DueStatus.NOT_APPLICABLE: "Not applicable",
+}
+# Kept apart from _LABELS: members of different enums with the same code ("pom") are equal
+# keys there, so one's wording would replace the other's.
+_OWN_LABELS: dict[str, dict[str, str]] = {
+    "ParoleOutcome": {
+        "not_release": "Not released",
+        "release": "Released",
+        "open_conditions": "Moved to open conditions",
+    },
+    "Responsibility": {
+        "pom": "Prison Offender Manager responsible",
+        "pom_pp_supporting": "Prison Offender Manager responsible, Probation Practitioner supporting",
+        "pp": "Probation Practitioner responsible",
+        "ces": "Care Experience Specialist leads (remand)",
+    },
 }

@@ -41,7 +41,7 @@ from .enums import (
     Role,
     SentenceType,
 )
-from .facts import CaseDates
+from .facts import CaseDates, date_contradictions
 from .terminal_text import control_characters
 
 # Limits keep one runaway paste from filling a site file or a bundle.
@@ -195,21 +195,9 @@ class PersonIn(CaseDates, _PersonDetails):
             problems["date_of_birth"] = "The date of birth is in the future."
         if self.date_of_birth and self.date_of_birth.year < 1900:
             problems["date_of_birth"] = "The date of birth is too long ago; check the year."
-        pairs = [
-            ("release_date", "sentence_date", "The release date is before the sentence date."),
-            (
-                "conditional_release_date",
-                "sentence_date",
-                "The conditional release date is before the sentence date.",
-            ),
-            ("licence_end_date", "release_date", "The licence ends before the release date."),
-            ("sentence_date", "remand_date", "The sentence date is before the remand date."),
-            ("sentence_date", "date_of_birth", "The sentence date is before the date of birth."),
-        ]
-        for later, earlier, message in pairs:
-            a, b = getattr(self, later), getattr(self, earlier)
-            if a and b and a < b and later not in problems:
-                problems[later] = message
+        # Dates that contradict each other, each message naming both (shared with the rules).
+        for field, message in date_contradictions(self).items():
+            problems.setdefault(field, message)
         if problems:
             raise ValueError(_encode(problems))
         return self

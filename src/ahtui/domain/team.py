@@ -3,7 +3,8 @@
 From the Connections guide's pathway table (DOMAIN.md, "Pathways and who leads"):
 
 - long sentence (more than 10 months left to serve): the POM leads "until the resettlement phase
-  begins"; the PP takes over at the handover about 6 months before the conditional release date.
+  begins"; the PP takes over at the handover, dated as Manage POM Cases dates it under OMiC
+  (`schedule.omic`; the guide's "about 6 months before" is older wording).
 - short sentence (10 months or less): a PP is allocated at once and leads.
 - recall: the PP leads; the Recall Officer joins.
 - remand: the Care Experience Specialist leads.
@@ -16,55 +17,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from .enums import MeetingStatus, MeetingType, Pathway, Role, SentenceType
+from .enums import MeetingStatus, MeetingType, Pathway, Responsibility, Role, SentenceType
 from .facts import CaseFacts
-from .workdays import add_months
+from .schedule.omic import THRESHOLD_MONTHS, compare_to_threshold, lead_role, responsibility
 
 __all__ = [
-    "HANDOVER_MONTHS_BEFORE_CRD",
     "THRESHOLD_MONTHS",
     "chair_role",
     "classify_sentence",
     "compare_to_threshold",
     "current_lead",
     "expected_roles",
-    "handover_date",
+    "in_resettlement",
 ]
-
-THRESHOLD_MONTHS = 10
-"""Time left to serve at the point of sentence that separates short from long sentences."""
-
-HANDOVER_MONTHS_BEFORE_CRD = 6
-"""The POM-to-PP handover is "about 6 months before the conditional release date"."""
 
 _LIFE = frozenset({SentenceType.LIFE, SentenceType.IPP})
 
 
-def compare_to_threshold(
-    sentence_date: date | None,
-    conditional_release_date: date | None = None,
-    *,
-    sentence_length_months: int | None = None,
-) -> int | None:
-    """-1, 0 or 1 as the time left to serve at sentence is under, exactly or over 10 months.
-
-    Time left to serve runs from the sentence date to the conditional release date, so time on
-    remand (already taken off the release date) is not counted twice. Without both dates the
-    sentence length in months stands in for it. None when neither is known.
-    """
-    if sentence_date is not None and conditional_release_date is not None:
-        threshold = add_months(sentence_date, THRESHOLD_MONTHS)
-        return (conditional_release_date > threshold) - (conditional_release_date < threshold)
-    if sentence_length_months is not None:
-        return (sentence_length_months > THRESHOLD_MONTHS) - (
-            sentence_length_months < THRESHOLD_MONTHS
-        )
-    return None
-
-
 def classify_sentence(
     sentence_date: date | None,
-    conditional_release_date: date | None = None,
+    release_date: date | None = None,
     *,
     sentence_length_months: int | None = None,
     sentence_type: SentenceType | None = None,
@@ -73,8 +45,9 @@ def classify_sentence(
 
     Long means more than 10 months left to serve at the point of sentence ("For people serving
     prison sentences of more than 10 months"); exactly 10 months is short ("10 months or
-    less"). Life and IPP sentences are long; remand and community orders have their own
-    pathways. Raises ValueError when the dates and the length are all unknown.
+    less"), as in Manage POM Cases, where an earliest release 10 months or less after sentence
+    has no handover. Life and IPP sentences are long; remand and community orders have their
+    own pathways. Raises ValueError when the dates do not settle it.
     """
     if sentence_type is SentenceType.REMAND:
         return Pathway.REMAND
@@ -83,19 +56,34 @@ def classify_sentence(
     if sentence_type in _LIFE:
         return Pathway.LONG
     comparison = compare_to_threshold(
-        sentence_date, conditional_release_date, sentence_length_months=sentence_length_months
+        sentence_date, release_date, sentence_length_months=sentence_length_months
     )
     if comparison is None:
-        raise ValueError("needs the sentence and conditional release dates, or the sentence length")
+        raise ValueError("needs the sentence and release dates")
     return Pathway.LONG if comparison > 0 else Pathway.SHORT
 
 
-def handover_date(conditional_release_date: date) -> date:
-    """When the PP takes over a long sentence: 6 months before the conditional release date."""
-    return add_months(conditional_release_date, -HANDOVER_MONTHS_BEFORE_CRD)
+def current_lead(facts: CaseFacts, today: date) -> Role:
+    """Who leads the team today: whoever OMiC makes responsible (`schedule.omic`).
+
+    Sentenced, in custody: the POM until the handover date, the PP from it (the POM still
+    leads while the handover has started and probation supports). Short sentence (no
+    handover), recall and community: the PP. Remand: the Care Experience Specialist.
+    """
+    return lead_role(facts, today)
 
 
-def _handover_held(facts: CaseFacts, today: date) -> bool:
+def in_resettlement(facts: CaseFacts, today: date) -> bool:
+    """Whether a long sentence is in resettlement planning on `today`.
+
+    From the OMiC handover start (the POM still responsible, probation supporting, then
+    probation), or earlier once the handover meeting has been held this sentence.
+    """
+    if responsibility(facts, today).responsibility in (
+        Responsibility.POM_PP_SUPPORTING,
+        Responsibility.PP,
+    ):
+        return True
     since = facts.sentence_date
     for meeting in facts.meetings:
         if meeting.type is not MeetingType.HANDOVER or meeting.status is not MeetingStatus.HELD:
@@ -105,26 +93,6 @@ def _handover_held(facts: CaseFacts, today: date) -> bool:
         if on is not None and on <= today and (since is None or on >= since):
             return True
     return False
-
-
-def current_lead(facts: CaseFacts, today: date) -> Role:
-    """Who leads the team today.
-
-    Long sentence: the POM "until the resettlement phase begins", i.e. until the handover
-    meeting is held or the handover date (6 months before the conditional release date, else
-    the expected release date) is reached, whichever is first; then the PP. Short sentence,
-    recall and community: the PP. Remand: the Care Experience Specialist.
-    """
-    pathway = facts.pathway
-    if pathway is Pathway.REMAND:
-        return Role.CES
-    if pathway is not Pathway.LONG:
-        return Role.PP
-    # Life and IPP sentences have no conditional release date; the expected release stands in.
-    release = facts.conditional_release_date or facts.release_date
-    if release is not None and today >= handover_date(release):
-        return Role.PP
-    return Role.PP if _handover_held(facts, today) else Role.POM
 
 
 # Meetings the PP runs on a long sentence whatever the phase: the handover is "coordinated by

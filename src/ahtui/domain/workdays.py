@@ -6,6 +6,12 @@ the "ENG" subdivision of GB, which carries the same dates as Wales and includes 
 ("observed") and one-off holidays such as the 2023 coronation. The dates of one year are worked
 out once and kept for the life of the process.
 
+A site can add bank holidays the package does not know yet (a one-off, such as a royal
+occasion announced after the package was released) in its configuration; `add_bank_holidays`
+takes them. The package knows the regular holidays for any year, but one-offs only up to its
+release: `holidays_known_through` is the last year it can be trusted for, and
+`holidays_may_be_missing` says when a date falls after it, so a rule can say so.
+
 Calendar helpers (`add_months`, `add_weeks`, `birthday`) are here too so that every rule does
 date arithmetic the same way.
 """
@@ -13,28 +19,63 @@ date arithmetic the same way.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
 
 __all__ = [
+    "add_bank_holidays",
     "add_months",
     "add_weeks",
     "add_working_days",
     "bank_holidays",
     "birthday",
+    "holidays_known_through",
+    "holidays_may_be_missing",
     "is_working_day",
     "working_days_between",
 ]
 
 _ONE_DAY = timedelta(days=1)
 
+PACKAGE_KNOWN_THROUGH = 2026
+"""The last year whose one-off bank holidays the locked `holidays` release (0.109, 2025) can
+know: one-offs are announced months ahead, rarely more than a year."""
+
+_extra: frozenset[date] = frozenset()
+_known_through = PACKAGE_KNOWN_THROUGH
+
+
+def add_bank_holidays(days: Iterable[date], *, known_through: int | None = None) -> None:
+    """Count these days as bank holidays too (from the site's configuration).
+
+    `known_through` says the site has checked the holidays up to that year (for example once
+    it has added a newly announced one), so no note is given for dates up to it.
+    """
+    global _extra, _known_through
+    _extra = _extra | frozenset(days)
+    if known_through is not None:
+        _known_through = max(_known_through, known_through)
+    bank_holidays.cache_clear()
+
+
+def holidays_known_through() -> int:
+    return _known_through
+
+
+def holidays_may_be_missing(d: date) -> bool:
+    """True when `d` falls after the years whose bank holidays are known for certain."""
+    return d.year > _known_through
+
 
 @lru_cache(maxsize=512)
 def bank_holidays(year: int) -> frozenset[date]:
-    """The bank holidays in England and Wales in `year` (substitute days included)."""
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+    """The bank holidays in England and Wales in `year` (substitute days included), with any
+    the site added."""
+    known = frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+    return known | frozenset(d for d in _extra if d.year == year)
 
 
 def is_working_day(d: date) -> bool:

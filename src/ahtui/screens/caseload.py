@@ -63,7 +63,9 @@ def pathway_text(code: str) -> str:
 
 def lead_text(row: CaseloadRow) -> str:
     if not row.lead_name:
-        return "NO LEAD"
+        # The rules say which role leads (after the handover, the PP) but no one holds it.
+        abbreviation = _ROLE_ABBREVIATIONS.get(row.lead_role or "", "")
+        return f"NO LEAD ({abbreviation})" if abbreviation else "NO LEAD"
     role = row.lead_role or ""
     if role in _ROLE_ABBREVIATIONS:
         role = _ROLE_ABBREVIATIONS[role]

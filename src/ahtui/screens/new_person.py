@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..domain.enums import CareLeaverStatus, IdentificationMethod, Pathway, Role, SentenceType
+from ..domain.enums import (
+    CareLeaverStatus,
+    IdentificationMethod,
+    ParoleOutcome,
+    Pathway,
+    Role,
+    SentenceType,
+)
 from ..domain.models import IdentificationIn, PersonIn, parse
 from ..errors import ValidationFailed
 from ..store import people
@@ -18,6 +25,18 @@ from ..widgets.form import Field, FormScreen
 from . import navigation
 from .base import SiteScreen
 
+# What Manage POM Cases reads for the handover and responsibility (OMiC).
+OMIC_FIELDS = (
+    "parole_eligibility_date",
+    "automatic_release_date",
+    "tariff_expiry_date",
+    "target_hearing_date",
+    "early_allocation",
+    "open_conditions_since",
+    "mappa_level",
+    "parole_outcome",
+    "immigration_case",
+)
 _PERSON = (
     "given_name",
     "family_name",
@@ -33,12 +52,41 @@ _PERSON = (
     "conditional_release_date",
     "release_date",
     "licence_end_date",
+    *OMIC_FIELDS,
     "prison",
     "responsible_local_authority",
     "probation_area",
     "care_leaver_status",
 )
 _IDENT = ("identified_on", "method", "identified_by_name", "identified_by_role")
+
+
+def omic_fields() -> list[Field]:
+    """The release dates and overrides OMiC counts the handover from, as Manage POM Cases
+    shows them."""
+    return [
+        Field("parole_eligibility_date", "Parole eligibility", "date"),
+        Field("automatic_release_date", "Automatic release", "date"),
+        Field("tariff_expiry_date", "Tariff expiry", "date"),
+        Field("target_hearing_date", "Target hearing", "date"),
+        Field("early_allocation", "Early allocation", "yesno"),
+        Field("open_conditions_since", "Open conditions from", "date"),
+        Field(
+            "mappa_level",
+            "MAPPA level",
+            "select",
+            None,
+            [("Not managed under MAPPA (0)", "0"), ("1", "1"), ("2", "2"), ("3", "3")],
+        ),
+        Field(
+            "parole_outcome",
+            "Last parole outcome",
+            "select",
+            None,
+            [(o.label(), o.value) for o in ParoleOutcome],
+        ),
+        Field("immigration_case", "Immigration case", "yesno"),
+    ]
 
 
 def person_fields(today_iso: str) -> list[Field]:
@@ -60,6 +108,7 @@ def person_fields(today_iso: str) -> list[Field]:
         Field("conditional_release_date", "Cond. release date", "date"),
         Field("release_date", "Release date", "date"),
         Field("licence_end_date", "Licence end date", "date"),
+        *omic_fields(),
         Field("prison", "Prison"),
         Field("responsible_local_authority", "Local authority"),
         Field("probation_area", "Probation area"),

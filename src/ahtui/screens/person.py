@@ -2,14 +2,16 @@
 what is due and why, pathway history) and timeline (everything dated, newest first), with keys
 to the person's other records (a line at the top lists those the footer has no room for).
 
-Each due item is shown with the rule that set it and the dates it was worked out from, so a
-practitioner can check the date against the guidance. Status is written in capitals (OVERDUE,
+Each due item is shown with its source in the guidance and a sentence saying how its date was
+worked out, so a practitioner can check it (no rule or field names: those are for `ahtui
+rules --json`). The lead is the one the rules give today, or one set by hand, said as such. Status is written in capitals (OVERDUE,
 DUE, UPCOMING, DONE), never only coloured. Changing the pathway or the lead is an explicit form
 with a reason; both are kept in the pathway history shown here.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rich.console import Group
@@ -56,6 +58,7 @@ def overview_text(
     due: list[Any],
     history: list[Any],
     release_lines: list[str] | None = None,
+    lead_now: Any = None,
 ) -> Group:
     facts = Table.grid(padding=(0, 1))
     facts.add_column(width=10, style="bold", no_wrap=True)
@@ -65,13 +68,16 @@ def overview_text(
         "Pathway",
         label(Pathway, person["pathway"]) + (f" since {fmt_date(since)}" if since else ""),
     )
-    lead = next((m for m in team_rows if m["leads"]), None)
-    if lead is not None:
-        facts.add_row("Lead", f"{lead['name']}, {label(Role, lead['role'])} (LEAD)")
-    elif person["lead_practitioner_id"]:
-        facts.add_row("Lead", f"{label(Role, person['lead_role'])} (not in the team list)")
+    if lead_now is not None:
+        facts.add_row("Lead", _lead_text(lead_now, team_rows))
     else:
-        facts.add_row("Lead", Text("NO LEAD: allocate one (l)", style="bold"))
+        lead = next((m for m in team_rows if m["leads"]), None)
+        if lead is not None:
+            facts.add_row("Lead", f"{lead['name']}, {label(Role, lead['role'])} (LEAD)")
+        elif person["lead_practitioner_id"]:
+            facts.add_row("Lead", f"{label(Role, person['lead_role'])} (not in the team list)")
+        else:
+            facts.add_row("Lead", Text("NO LEAD: allocate one (l)", style="bold"))
     places = [
         f"{name} {person[col]}"
         for col, name in (
@@ -107,7 +113,8 @@ def overview_text(
     items.add_column(ratio=1)
     ordered = sorted(
         due,
-        key=lambda d: (_STATUS_ORDER.get(d.status.value, 9), d.due_on or d.done_on or person["id"]),
+        # An item owed with no date yet (a review before an unknown release) sorts last.
+        key=lambda d: (_STATUS_ORDER.get(d.status.value, 9), d.due_on or d.done_on or date.max),
     )
     skipped = 0
     for d in ordered:
@@ -121,12 +128,8 @@ def overview_text(
         left = Text(status, style="bold" if status in ("OVERDUE", "DUE") else "")
         left.append(f"\n{when}", style="")
         right = Text(d.title, style="bold")
-        right.append(f"\nRule: {d.rule}", style="dim")
         if d.source:
-            right.append(f" ({d.source})", style="dim")
-        inputs = "; ".join(f"{k} {v}" for k, v in d.inputs.items())
-        if inputs:
-            right.append(f"\nFrom: {inputs}", style="dim")
+            right.append(f"\n{d.source}", style="dim")
         if d.explanation:
             right.append(f"\n{d.explanation}", style="dim")
         items.add_row(left, right)
@@ -148,6 +151,25 @@ def overview_text(
         hist.add_row(fmt_date(h["from_date"]), text)
     parts.append(hist)
     return Group(*parts)
+
+
+def _lead_text(lead: Any, team_rows: list[Any]) -> Text:
+    """The lead today: who, in what role, and whether the rules or a person chose them."""
+    role = label(Role, lead.role.value) if lead.role else "No role"
+    name = next(
+        (m["name"] for m in team_rows if m["practitioner_id"] == lead.practitioner_id), None
+    )
+    if lead.practitioner_id and name is None:
+        name = "not in the team list"
+    if name is None:
+        text = Text(f"NO {role.upper()} IN THE TEAM: add one (m, then t)", style="bold")
+    else:
+        text = Text(f"{name}, {role} (LEAD)")
+    if lead.by_hand:
+        text.append(f"\nSet by hand: {lead.by_hand}", style="dim")
+    elif lead.why:
+        text.append(f"\n{lead.why}", style="dim")
+    return text
 
 
 def timeline_text(entries: list[Any]) -> Table | Text:
@@ -200,6 +222,7 @@ class PersonScreen(SiteScreen):
                 schedule_for(site, self.person_id, self.today),
                 people.pathway_history(site, self.person_id),
                 release_summary(site, self.person_id, self.today),
+                people.lead_today(site, self.person_id, self.today),
             )
         else:
             body = timeline_text(timeline(site, self.person_id, self.today))

@@ -49,6 +49,8 @@ def detail_fields(person: Any, today_iso: str) -> list[Field]:
             )
     for f in fields:
         f.value = person[f.name]
+        if f.name == "mappa_level" and f.value is not None:
+            f.value = str(f.value)  # the options are text
     return fields
 
 
@@ -64,6 +66,11 @@ def changed_values(fields: list[Field], values: dict[str, Any]) -> dict[str, Any
     out: dict[str, Any] = {}
     for f in fields:
         before, after = _as_typed(f.value), values.get(f.name)
+        if f.kind == "yesno":
+            # Stored as 0 or 1, held by the form as False or True.
+            if bool(f.value) != bool(after):
+                out[f.name] = bool(after)
+            continue
         if f.kind != "select":
             after = _as_typed(after)
         if after != before:
@@ -135,10 +142,15 @@ def change_lead_form(screen: SiteScreen, person_id: str) -> None:
     members = team.team(screen.site, person_id)
     options = [(f"{m['name']} ({label(Role, m['role'])})", m["practitioner_id"]) for m in members]
     options.append(("Nobody: the lead is to be allocated", "none"))
-    current = people.get_person(screen.site, person_id)["lead_practitioner_id"]
+    options.insert(0, ("Follow the rules: the lead OMiC gives for the day", "rules"))
+    person = people.get_person(screen.site, person_id)
+    current = person["lead_practitioner_id"] if person["lead_override_reason"] else "rules"
 
     def submit(v: dict[str, Any]) -> None:
         on = parse_day(v["on"], "on") or screen.today
+        if v["lead"] == "rules":
+            people.follow_rules(screen.site, person_id, reason=v["reason"], on=on)
+            return
         who = None if v["lead"] == "none" else v["lead"]
         role = next((m["role"] for m in members if m["practitioner_id"] == who), None)
         people.change_lead(screen.site, person_id, who, reason=v["reason"], role=role, on=on)
@@ -151,6 +163,8 @@ def change_lead_form(screen: SiteScreen, person_id: str) -> None:
             Field("reason", "Reason", required=True, placeholder="kept in the pathway history"),
         ],
         submit,
-        intro="Only practitioners in the team are listed: add one first with Team (m, then t).",
+        intro="A lead chosen here overrides the rules (shown as set by hand) until you choose "
+        "to follow the rules again. Only practitioners in the team are listed: add one first "
+        "with Team (m, then t).",
         done=lambda _r: screen.notify("Lead changed.", markup=False),
     )

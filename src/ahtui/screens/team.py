@@ -85,7 +85,12 @@ class TeamScreen(SiteScreen):
 
     def reload(self) -> None:
         person = people.get_person(self.site, self.person_id)
-        lead = "no lead" if not person["lead_practitioner_id"] else "lead marked LEAD"
+        # The lead the rules give today (or one set by hand), as on the caseload.
+        now = people.lead_today(self.site, self.person_id, self.today)
+        self.lead_id = now.practitioner_id
+        lead = "no lead" if not now.practitioner_id else "lead marked LEAD"
+        if now.by_hand:
+            lead += " (set by hand)"
         self.query_one("#team-head", Static).update(
             f"{person_refs(person)}\nTeam and contacts · {label(Pathway, person['pathway'])}"
             f" · {lead}"
@@ -97,7 +102,7 @@ class TeamScreen(SiteScreen):
             table.add_row(
                 short_role(m["role"]),
                 m["name"],
-                "LEAD" if m["leads"] and not m["to_date"] else "",
+                "LEAD" if m["practitioner_id"] == now.practitioner_id and not m["to_date"] else "",
                 m["phone"] or "",
                 fmt_date(m["from_date"]),
                 fmt_date(m["to_date"]),
@@ -124,7 +129,7 @@ class TeamScreen(SiteScreen):
         text = ""
         if m is not None:
             parts = [m["name"], label(Role, m["role"])]
-            if m["leads"] and not m["to_date"]:
+            if m["practitioner_id"] == getattr(self, "lead_id", None) and not m["to_date"]:
                 parts.append("LEAD")
             parts += [m["email"] or "no email", m["phone"] or "no phone"]
             if m["organisation"]:

@@ -1,5 +1,8 @@
 """The caseload: every person with pathway, lead, what is next due and how much is overdue.
 
+The lead is the one the rules give for the day (`people.leads_today`: OMiC's responsible role,
+or a lead set by hand), worked out with the due items and kept with them in `due_cache`.
+
 Due items come from the pathway rules (meetings, reviews, visits, consent re-offers...) and from
 the Team Actions Log (open actions with a due date). Rows are sorted by urgency: most overdue
 first, then the soonest due.
@@ -15,6 +18,7 @@ from ..domain.enums import DueStatus
 from ..domain.schedule import DueItem, compute_schedule
 from ..errors import AhtuiError
 from .facts_loader import facts_for, load_facts
+from .people import leads_today
 from .site import Site
 
 
@@ -57,14 +61,17 @@ _BULK = 2000
 # soonest due (none last), then by name, then as recorded. The columns are CaseloadRow's up
 # to the due item, then: the day it was worked out (NULL: never), the lead's practitioner id.
 # The lead's name and emails awaiting a reply are looked up apart: cheaper than 10,000 joins.
+# The lead is the one the rules gave on the day the row was worked out (the stored one until
+# then), so it follows the handover.
 _ROWS_SQL = """
 SELECT p.id,
        p.family_name || ', ' || coalesce(nullif(p.preferred_name, ''), p.given_name) AS name,
-       p.crn, p.nomis_number, p.pathway, p.lead_role,
+       p.crn, p.nomis_number, p.pathway,
+       CASE WHEN d.person_id IS NULL THEN p.lead_role ELSE d.lead_role END,
        d.next_due_title, d.next_due_on, d.next_due_status,
        coalesce(d.overdue_count, 0) AS overdue,
        d.computed_on = ?,
-       p.lead_practitioner_id
+       CASE WHEN d.person_id IS NULL THEN p.lead_practitioner_id ELSE d.lead_practitioner_id END
 FROM people p
 LEFT JOIN due_cache d ON d.person_id = p.id
 WHERE p.deleted_at IS NULL
@@ -138,6 +145,9 @@ def caseload(site: Site, today: date | None = None, *, stale_ok: bool = False) -
                 next_due_status=due[2],
                 overdue_count=due[3],
                 stale=False,
+                lead_role=due[5],
+                lead_practitioner_id=due[6],
+                lead_name=leads.get(due[6]),
             )
             if (due := fresh.get(r.person_id)) is not None
             else r
@@ -147,8 +157,8 @@ def caseload(site: Site, today: date | None = None, *, stale_ok: bool = False) -
     return rows
 
 
-# title, due on, status, overdue count, worked out on an earlier day
-_Due = tuple[str | None, date | None, str | None, int, bool]
+# title, due on, status, overdue count, worked out on an earlier day, lead role, lead's id
+_Due = tuple[str | None, date | None, str | None, int, bool, str | None, str | None]
 
 
 def _compute_due(site: Site, today: date, person_ids: list[str] | None) -> dict[str, _Due]:
@@ -171,8 +181,19 @@ def _compute_due(site: Site, today: date, person_ids: list[str] | None) -> dict[
             (today.isoformat(), *params),
         )
     }
+    person_rows = site.query(
+        "SELECT id, lead_practitioner_id, lead_role, lead_override_reason FROM people "
+        f"WHERE deleted_at IS NULL {where.replace('person_id', 'id')}",
+        params,
+    )
+    leads = leads_today(site, facts, today, person_rows)
     out: dict[str, _Due] = {}
     for pid, person_facts in facts.items():
+        lead = leads.get(pid)
+        lead_cols = (
+            lead.role.value if lead and lead.role else None,
+            lead.practitioner_id if lead else None,
+        )
         open_items = [
             i for i in compute_schedule(person_facts, today) if i.status in _OPEN and i.due_on
         ]
@@ -188,9 +209,9 @@ def _compute_due(site: Site, today: date, person_ids: list[str] | None) -> dict[
             if best is None or first < best[0]:
                 best = (first, f"Action: {act['step']}", _action_status(first, today))
         if best is None:
-            out[pid] = (None, None, None, overdue, False)
+            out[pid] = (None, None, None, overdue, False, *lead_cols)
         else:
-            out[pid] = (best[1], best[0], best[2].value, overdue, False)
+            out[pid] = (best[1], best[0], best[2].value, overdue, False, *lead_cols)
     return out
 
 
@@ -202,10 +223,11 @@ def _store_due(site: Site, today: date, due: dict[str, _Due], *, prune: bool = T
                 conn.execute("DELETE FROM due_cache WHERE computed_on <> ?", (today.isoformat(),))
             conn.executemany(
                 "INSERT OR REPLACE INTO due_cache (person_id, computed_on, next_due_title, "
-                "next_due_on, next_due_status, overdue_count) VALUES (?, ?, ?, ?, ?, ?)",
+                "next_due_on, next_due_status, overdue_count, lead_role, lead_practitioner_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (pid, today.isoformat(), t, d.isoformat() if d else None, st, n)
-                    for pid, (t, d, st, n, _) in due.items()
+                    (pid, today.isoformat(), t, d.isoformat() if d else None, st, n, role, lead)
+                    for pid, (t, d, st, n, _, role, lead) in due.items()
                 ],
             )
     except AhtuiError:

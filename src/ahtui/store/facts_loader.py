@@ -16,15 +16,6 @@ from ..domain import enums, facts
 from ..errors import NotFound
 from .site import Site
 
-_RULE_CONTACTS = tuple(
-    c.value
-    for c in (
-        enums.ContactType.PA_VISIT,
-        enums.ContactType.POM_SUPERVISION,
-        enums.ContactType.PROBATION_APPOINTMENT,
-    )
-)
-
 
 @lru_cache(maxsize=65536)
 def _on(text: str) -> date:
@@ -38,6 +29,19 @@ def _d(text: str | None) -> date | None:
     if not text:
         return None
     return date.fromisoformat(text[:10])
+
+
+_NO_OMIC: dict[str, Any] = {
+    "parole_eligibility_date": None,
+    "automatic_release_date": None,
+    "tariff_expiry_date": None,
+    "target_hearing_date": None,
+    "early_allocation": 0,
+    "open_conditions_since": None,
+    "mappa_level": None,
+    "parole_outcome": None,
+    "immigration_case": 0,
+}
 
 
 def _grouped(site: Site, sql: str, params: tuple[Any, ...] = ()) -> dict[str, list[Any]]:
@@ -78,12 +82,11 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
         "ORDER BY on_date, created_at, rowid",
         params,
     )
-    contact_marks = ",".join("?" for _ in _RULE_CONTACTS)
+    # Every contact type: late recording (NS 1.1) is judged for all of them.
     contacts = _grouped(
         site,
-        f"SELECT person_id, id, contact_type, contact_at, created_at FROM case_notes "
-        f"WHERE {where} AND contact_type IN ({contact_marks})",
-        params + _RULE_CONTACTS,
+        f"SELECT person_id, id, contact_type, contact_at, created_at FROM case_notes WHERE {where}",
+        params,
     )
     milestones = _grouped(
         site, f"SELECT person_id, kind, on_date FROM milestones WHERE {where}", params
@@ -102,8 +105,12 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
         )
     }
     out: dict[str, facts.CaseFacts] = {}
+    # A file not yet migrated to 0018 (opened by a process that knows fewer migrations) has no
+    # OMiC columns: they read as unknown.
+    omic = bool(people) and "parole_eligibility_date" in people[0].keys()
     for p in people:
         pid = p["id"]
+        o = p if omic else _NO_OMIC
         out[pid] = facts.CaseFacts(
             person_id=pid,
             pathway=enums.Pathway(p["pathway"]),
@@ -120,6 +127,17 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
             pom_allocated_on=_d(p["pom_allocated_on"]),
             pp_allocated_on=_d(p["pp_allocated_on"]),
             pa_support_ends_on=_d(p["pa_support_ends_on"]),
+            parole_eligibility_date=_d(o["parole_eligibility_date"]),
+            automatic_release_date=_d(o["automatic_release_date"]),
+            tariff_expiry_date=_d(o["tariff_expiry_date"]),
+            target_hearing_date=_d(o["target_hearing_date"]),
+            early_allocation=bool(o["early_allocation"]),
+            open_conditions_since=_d(o["open_conditions_since"]),
+            mappa_level=o["mappa_level"],
+            parole_outcome=enums.ParoleOutcome(o["parole_outcome"])
+            if o["parole_outcome"]
+            else None,
+            immigration_case=bool(o["immigration_case"]),
             identified_on=_d(identified.get(pid)),
             pathway_history=[
                 facts.PathwayPeriod(

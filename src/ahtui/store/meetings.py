@@ -14,8 +14,8 @@ Read functions (stable; the exports and other screens rely on them):
 - `meeting_detail(site, meeting_id)`: all of the above in one `MeetingDetail`, for minutes.
 - `due_meetings(site, person_id, today)`: the meetings the pathway rules say are owed now.
 
-A long sentence is in resettlement planning once the POM has handed over to the PP (the handover
-held, or the handover date 6 months before conditional release reached: `domain.team`); its
+A long sentence is in resettlement planning once the handover has started (the handover meeting
+held, or the OMiC handover start reached: `domain.team.in_resettlement`); its
 Meeting 1 then adds progress in custody and the network outcomes, and the PP chairs.
 """
 
@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ..domain import team as team_rules
 from ..domain.enums import DueStatus, MeetingStatus, MeetingType, Pathway, Role
 from ..domain.models import AgendaItemIn, MeetingIn, parse
-from ..domain.team import chair_role, current_lead
+from ..domain.team import chair_role
 from ..errors import BadInput, ValidationFailed
 from ..forms_loader import agenda, agenda_for
 from . import rows
@@ -163,7 +164,7 @@ def in_resettlement(site: Site, person_id: str, pathway: Pathway, on: date) -> b
         return False
 
     facts = facts_for(site, person_id)
-    return current_lead(facts.model_copy(update={"pathway": Pathway.LONG}), on) is Role.PP
+    return team_rules.in_resettlement(facts.model_copy(update={"pathway": Pathway.LONG}), on)
 
 
 def _meeting_day(meeting: Any) -> date:

@@ -3,17 +3,26 @@
 The current pathway and lead sit on the person's row so the caseload reads one table; every
 change also writes a `pathway_history` row (pathway, lead, from, to, reason), so who led when
 is never lost (National Standard 3.2: allocation always clear).
+
+The lead shown is the one the rules give for the day (`lead_today`): the role OMiC makes
+responsible (`domain.schedule.omic`), held by the stored lead if they have that role, else by
+the team member who does. A lead chosen by hand (`change_lead`) is an override with its reason
+(`lead_override_reason`), shown as such, until `follow_rules` hands the lead back to the rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..domain.enums import Pathway, Role
+from ..domain.facts import CaseFacts
 from ..domain.models import IdentificationIn, PersonIn, parse
+from ..domain.schedule.omic import LEAD_FOR, lead_role, responsibility
 from ..errors import BadInput, NotFound
 from . import rows
+from .facts_loader import facts_for
 from .site import Site
 
 # Who leads by default when a person is first recorded (DOMAIN.md, "Pathways and who leads").
@@ -120,7 +129,8 @@ def change_pathway(
                 (person_id, role.value),
             )
             lead = member["practitioner_id"] if member else None
-    _new_period(site, person_id, pathway, lead, role, reason, on or date.today())
+    by_hand = reason if lead_practitioner_id is not None else None
+    _new_period(site, person_id, pathway, lead, role, reason, on or date.today(), by_hand)
 
 
 def _practitioner_role(site: Site, practitioner_id: str) -> Role:
@@ -141,7 +151,11 @@ def change_lead(
     role: Role | str | None = None,
     on: date | None = None,
 ) -> None:
-    """Hand the lead to another practitioner (for example POM to PP at handover)."""
+    """Hand the lead to another practitioner by hand, with the reason.
+
+    The rules move the lead at the handover themselves; a lead set here overrides them, and
+    is shown as set by hand with this reason, until `follow_rules`.
+    """
     person = get_person(site, person_id)
     if practitioner_id is not None:
         prac = site.one(
@@ -158,7 +172,18 @@ def change_lead(
         Role(role) if role else None,
         reason,
         on or date.today(),
+        reason,
     )
+
+
+def follow_rules(site: Site, person_id: str, *, reason: str, on: date | None = None) -> None:
+    """End a lead set by hand: from `on` the lead is the one the rules give."""
+    person = get_person(site, person_id)
+    today = on or date.today()
+    facts = _facts(site, person_id)
+    role = lead_role(facts, today)
+    holder = _holder(person, role, _members(site, [person_id]).get(person_id, []))
+    _new_period(site, person_id, Pathway(person["pathway"]), holder, role, reason, today, None)
 
 
 def _new_period(
@@ -169,6 +194,7 @@ def _new_period(
     lead_role: Role | None,
     reason: str,
     on: date,
+    by_hand: str | None = None,
 ) -> None:
     reason = (reason or "").strip()
     if not reason:
@@ -203,7 +229,12 @@ def _new_period(
             site,
             "people",
             person_id,
-            {"pathway": pathway, "lead_practitioner_id": lead_id, "lead_role": lead_role},
+            {
+                "pathway": pathway,
+                "lead_practitioner_id": lead_id,
+                "lead_role": lead_role,
+                "lead_override_reason": (by_hand or "").strip() or None,
+            },
         )
 
 
@@ -279,3 +310,69 @@ def refs_used_by_others(
                 "check the number."
             )
     return problems
+
+
+class Lead(NamedTuple):
+    """Who leads a person's team on a day, and why."""
+
+    role: Role | None
+    practitioner_id: str | None
+    by_hand: str | None
+    """The reason, when the lead was set by hand instead of following the rules."""
+    why: str
+
+
+def _members(site: Site, person_ids: list[str] | None) -> dict[str, list[tuple[str, str]]]:
+    """Current team members as (role, practitioner id), longest-serving first, by person."""
+    where = ""
+    params: tuple[str, ...] = ()
+    if person_ids is not None:
+        where = f"AND person_id IN ({','.join('?' for _ in person_ids)})"
+        params = tuple(person_ids)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for r in site.tuples(
+        "SELECT person_id, role, practitioner_id FROM team_members "
+        f"WHERE to_date IS NULL AND deleted_at IS NULL {where} ORDER BY from_date, created_at",
+        params,
+    ):
+        out.setdefault(r[0], []).append((r[1], r[2]))
+    return out
+
+
+def _holder(person: Any, role: Role, members: Iterable[tuple[str, str]]) -> str | None:
+    if person["lead_practitioner_id"] and person["lead_role"] == role.value:
+        return str(person["lead_practitioner_id"])
+    return next((pid for r, pid in members if r == role.value), None)
+
+
+def leads_today(
+    site: Site, facts: dict[str, CaseFacts], today: date, people: Iterable[Any]
+) -> dict[str, Lead]:
+    """The lead for each of these people (rows of `people`) on `today`, from their facts."""
+    rows = list(people)
+    members = _members(site, None if len(rows) > 500 else [p["id"] for p in rows])
+    out: dict[str, Lead] = {}
+    for p in rows:
+        pid = p["id"]
+        if p["lead_override_reason"]:
+            role = Role(p["lead_role"]) if p["lead_role"] else None
+            out[pid] = Lead(role, p["lead_practitioner_id"], p["lead_override_reason"], "")
+            continue
+        f = facts.get(pid)
+        if f is None:
+            continue
+        today_is = responsibility(f, today)
+        role = LEAD_FOR[today_is.responsibility]
+        out[pid] = Lead(role, _holder(p, role, members.get(pid, [])), None, today_is.why)
+    return out
+
+
+def lead_today(site: Site, person_id: str, today: date | None = None) -> Lead:
+    """Who leads one person's team on `today` (default: today)."""
+    person = get_person(site, person_id)
+    day = today or date.today()
+    return leads_today(site, {person_id: _facts(site, person_id)}, day, [person])[person_id]
+
+
+def _facts(site: Site, person_id: str) -> CaseFacts:
+    return facts_for(site, person_id)

@@ -11,8 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..domain.enums import ConsentAgency, ConsentEvent, ContactType, MeetingType, Pathway
+from ..domain.enums import (
+    ConsentAgency,
+    ConsentEvent,
+    ContactType,
+    IdentificationMethod,
+    MeetingType,
+    Pathway,
+)
+from ..domain.schedule.items import fmt
+from ..domain.schedule.omic import responsibility
 from . import networks, release
+from .facts_loader import facts_for
 from .site import Site
 
 
@@ -102,7 +112,7 @@ def timeline(site: Site, person_id: str, today: date | None = None) -> list[Time
             TimelineEntry(
                 _on(r["identified_on"]),
                 "identified",
-                f"Identified{by} ({r['method'].replace('_', ' ')})",
+                f"Identified{by} ({IdentificationMethod.label_of(r['method']).lower()})",
             )
         )
     for r in site.query(
@@ -119,6 +129,7 @@ def timeline(site: Site, person_id: str, today: date | None = None) -> list[Time
             out.append(TimelineEntry(_on(r["reply_on"]), "email", f"Reply from {r['to_name']}"))
     out += _network_entries(site, person_id, today or date.today())
     out += _release_entries(site, person_id)
+    out += _handover_entries(site, person_id, today or date.today())
     order = [
         "identified",
         "pathway",
@@ -165,6 +176,44 @@ def _network_entries(site: Site, person_id: str, today: date) -> list[TimelineEn
                 # Like an open action, the review sits at its due date.
                 status = review.status.value.upper()
                 add(review.due_on.isoformat(), f"{what}: network plan review due ({status})")
+    return out
+
+
+def _handover_entries(site: Site, person_id: str, today: date) -> list[TimelineEntry]:
+    """The day the rules moved the lead to probation (the OMiC handover), once it has come.
+
+    Worked out, not stored: the handover date moves when the release dates do, and a lead set
+    by hand is in the pathway history already.
+    """
+    person = site.one(
+        "SELECT lead_override_reason FROM people WHERE id = ? AND deleted_at IS NULL",
+        (person_id,),
+    )
+    if person is None or person["lead_override_reason"]:
+        return []
+    facts = facts_for(site, person_id)
+    if facts.pathway not in (Pathway.LONG, Pathway.SHORT):
+        return []
+    h = responsibility(facts, today).handover
+    if h is None or h.on is None or h.on > today:
+        return []
+    out = [
+        TimelineEntry(
+            h.on,
+            "pathway",
+            f"Handover to probation: the Probation Practitioner leads from {fmt(h.on)} "
+            f"({h.why}, OMiC)",
+        )
+    ]
+    if h.start is not None and h.start < h.on and h.start <= today:
+        out.append(
+            TimelineEntry(
+                h.start,
+                "pathway",
+                "Handover started: the Prison Offender Manager stays responsible, probation "
+                "supporting (OMiC)",
+            )
+        )
     return out
 
 

@@ -32,10 +32,17 @@ the pathway history supplies them when a date is missing, and tells a stale rele
 before a recall) from the current one. Held meetings are dated by `held_on`, else
 `scheduled_on`; an undated one cannot be placed and is ignored.
 
-Recall: "resettlement planning will begin immediately", so Meeting 1 is due 10 weeks after the
-recall date. The review owed "at least once" on a short sentence or recall is due by the
-release date. Late case notes are reported as one summary item
-(`case_notes_recorded_within_1_working_day`).
+Recall: "resettlement planning will begin immediately", so Meeting 1 is due 10 working days
+after the recall date, or by an earlier known release. The review owed "at least once" on a
+short sentence or recall is due by the release date, and owed with no date while none is known.
+Late case notes, of every contact type, are reported as one summary item
+(`case_notes_recorded_within_1_working_day`). The handover to probation and who is responsible
+are Manage POM Cases' OMiC calculation (`omic`). There is one Final Review per ending of
+statutory support (`final_review:pa`, `final_review:licence`).
+
+Explanations are sentences a practitioner would say, with dates written out ("18 Mar 2027") and
+no field or rule names; the rule name and the `inputs` (field names, ISO dates) are for tests,
+the JSON of `ahtui rules` and other programs.
 
 The package, by rule family: `planning` (Meetings 1 and 2), `custody` (handover, POM
 supervision, the pre-release and risk management plans), `reviews` (review meetings and the
@@ -62,9 +69,12 @@ from .community import (
 )
 from .consent import consent_reoffer_3_months_after_refusal
 from .custody import (
-    handover_6_months_before_conditional_release,
+    handover_meeting_by_handover_start,
+    handover_reminder_8_weeks_before,
     pom_supervision_3_sessions_in_12_weeks,
     pre_release_sentence_plan_within_3_months_of_pp_allocation,
+    probation_practitioner_allocated_14_days_after_handover,
+    resettlement_meeting_soon_after_handover_start,
     risk_management_plan_within_10_working_days_of_standard_recall,
 )
 from .items import DueItem
@@ -72,12 +82,13 @@ from .networks import network_plan_review_6_weeks_after_start
 from .personal_advisor import pa_visit_every_8_to_12_weeks, pathway_plan_review_every_6_months
 from .planning import (
     MEETING2_WEEKS,
-    meeting1_within_10_weeks_of_recall,
     meeting1_within_10_weeks_of_sentence,
+    meeting1_within_10_working_days_of_recall,
     meeting2_soon_after_meeting1,
 )
 from .reviews import (
-    final_review_1_month_before_end_of_support,
+    final_review_1_month_before_licence_ends,
+    final_review_1_month_before_pa_support_ends,
     review_10_months_before_release_long_sentence,
     review_at_least_once_short_sentence_or_recall,
     review_every_2_years_long_sentence,
@@ -92,13 +103,15 @@ __all__ = [
     "community_planning_meeting_within_15_days_of_release",
     "compute_schedule",
     "consent_reoffer_3_months_after_refusal",
-    "final_review_1_month_before_end_of_support",
+    "final_review_1_month_before_licence_ends",
+    "final_review_1_month_before_pa_support_ends",
     "first_probation_appointment_within_1_working_day_of_release",
     "first_probation_appointment_within_5_working_days_of_community_order",
-    "handover_6_months_before_conditional_release",
+    "handover_meeting_by_handover_start",
+    "handover_reminder_8_weeks_before",
     "initial_sentence_plan_within_15_working_days_of_first_appointment",
-    "meeting1_within_10_weeks_of_recall",
     "meeting1_within_10_weeks_of_sentence",
+    "meeting1_within_10_working_days_of_recall",
     "meeting2_soon_after_meeting1",
     "network_plan_review_6_weeks_after_start",
     "next_due",
@@ -109,6 +122,8 @@ __all__ = [
     "plans_updated_by_15_days_after_release",
     "pom_supervision_3_sessions_in_12_weeks",
     "pre_release_sentence_plan_within_3_months_of_pp_allocation",
+    "probation_practitioner_allocated_14_days_after_handover",
+    "resettlement_meeting_soon_after_handover_start",
     "review_10_months_before_release_long_sentence",
     "review_at_least_once_short_sentence_or_recall",
     "review_every_2_years_long_sentence",
@@ -121,14 +136,18 @@ __all__ = [
 
 RULES: tuple[Callable[[CaseFacts, date], DueItem | list[DueItem] | None], ...] = (
     meeting1_within_10_weeks_of_sentence,
-    meeting1_within_10_weeks_of_recall,
+    meeting1_within_10_working_days_of_recall,
     meeting2_soon_after_meeting1,
-    handover_6_months_before_conditional_release,
+    handover_meeting_by_handover_start,
+    resettlement_meeting_soon_after_handover_start,
+    handover_reminder_8_weeks_before,
+    probation_practitioner_allocated_14_days_after_handover,
     review_every_3_years_life_sentence,
     review_every_2_years_long_sentence,
     review_10_months_before_release_long_sentence,
     review_at_least_once_short_sentence_or_recall,
-    final_review_1_month_before_end_of_support,
+    final_review_1_month_before_pa_support_ends,
+    final_review_1_month_before_licence_ends,
     community_planning_meeting_within_15_days_of_release,
     plans_updated_by_15_days_after_release,
     first_probation_appointment_within_1_working_day_of_release,

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from ..enums import ContactType, MeetingType, MilestoneKind, Pathway, SentenceType
 from ..facts import CaseFacts
 from ..workdays import add_working_days
-from .items import DueItem, Rule, due_item, fmt, missing, not_applicable
+from .items import DueItem, Rule, due_item, fmt, holiday_note, missing, not_applicable
 from .phases import (
     community_release,
     contacts,
@@ -137,9 +137,9 @@ def first_probation_appointment_within_1_working_day_of_release(
     return due_item(
         r,
         today,
-        due_on=add_working_days(release, 1),
+        due_on=(due := add_working_days(release, 1)),
         inputs=inputs,
-        explanation=f"1 working day after release on {fmt(release)}",
+        explanation=f"1 working day after release on {fmt(release)}" + holiday_note(due),
         done_on=earliest(contacts(facts, ContactType.PROBATION_APPOINTMENT, release)),
         counts_from=release,
     )
@@ -172,9 +172,9 @@ def first_probation_appointment_within_5_working_days_of_community_order(
     return due_item(
         r,
         today,
-        due_on=add_working_days(start, 5),
+        due_on=(due := add_working_days(start, 5)),
         inputs={"sentence_date": start.isoformat(), "working_days": "5"},
-        explanation=f"5 working days after the community order on {fmt(start)}",
+        explanation=f"5 working days after the community order on {fmt(start)}" + holiday_note(due),
         done_on=earliest(contacts(facts, ContactType.PROBATION_APPOINTMENT, start)),
         counts_from=start,
     )
@@ -218,9 +218,10 @@ def initial_sentence_plan_within_15_working_days_of_first_appointment(
     return due_item(
         r,
         today,
-        due_on=add_working_days(first, 15),
+        due_on=(due := add_working_days(first, 15)),
         inputs=inputs,
-        explanation=f"15 working days after the first probation appointment on {fmt(first)}",
+        explanation=f"15 working days after the first probation appointment on {fmt(first)}"
+        + holiday_note(due),
         done_on=earliest(milestones(facts, MilestoneKind.INITIAL_SENTENCE_PLAN, since)),
         counts_from=first,
     )

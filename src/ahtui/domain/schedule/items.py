@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..dates import MONTHS
 from ..enums import DueStatus
+from ..workdays import holidays_may_be_missing
 
 
 class DueItem(BaseModel):
@@ -47,6 +48,17 @@ _WINDOW = timedelta(days=14)
 def fmt(d: date) -> str:
     # Fixed month names rather than strftime, which follows the process locale.
     return f"{d.day} {MONTHS[d.month]} {d.year}"
+
+
+def holiday_note(due_on: date) -> str:
+    """For an explanation of a date counted in working days: a note when the bank holidays of
+    its year may not all be known yet."""
+    if not holidays_may_be_missing(due_on):
+        return ""
+    return (
+        f"; bank holidays in {due_on.year} may not all be known yet, so check the date "
+        "against the published list"
+    )
 
 
 def due_item(

@@ -110,10 +110,18 @@ def custody_release(facts: CaseFacts) -> tuple[str, date] | None:
         if rel is not None and (recall is None or rel > recall):
             return "release_date", rel
         return None
-    if facts.conditional_release_date is not None:
-        return "conditional_release_date", facts.conditional_release_date
-    if facts.release_date is not None:
-        return "release_date", facts.release_date
+    # The release dates the rules count back from, most certain first: the conditional or
+    # automatic release, then the earliest the parole board could release (PED, tariff).
+    for name in (
+        "conditional_release_date",
+        "automatic_release_date",
+        "parole_eligibility_date",
+        "tariff_expiry_date",
+        "release_date",
+    ):
+        value = getattr(facts, name)
+        if value is not None:
+            return name, value
     return None
 
 

@@ -1,7 +1,7 @@
 """Joined-up Planning Meetings 1 and 2: after sentence and after recall (Connections guide).
 
-Meeting 1 is due 10 weeks after sentence, or after recall, brought forward to an earlier
-release; Meeting 2, with the person, follows as soon as possible after Meeting 1.
+Meeting 1 is due 10 weeks after sentence, or 10 working days after recall, brought forward to
+an earlier release; Meeting 2, with the person, follows as soon as possible after Meeting 1.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from datetime import date
 
 from ..enums import MeetingType, Pathway
 from ..facts import CaseFacts
-from ..workdays import add_weeks
-from .items import DueItem, Rule, due_item, fmt, missing
+from ..workdays import add_weeks, add_working_days
+from .items import DueItem, Rule, due_item, fmt, holiday_note, missing
 from .phases import (
     SENTENCED,
     custody_release,
@@ -64,20 +64,25 @@ def meeting1_within_10_weeks_of_sentence(facts: CaseFacts, today: date) -> DueIt
     )
 
 
+RECALL_MEETING1_WORKING_DAYS = 10
+"""The guide says resettlement planning on recall "will begin immediately" and gives no number:
+ours, the 10 working days probation has for a standard recall's risk management plan (National
+Standards 10.2), so the team plans together while that plan is written."""
+
 _MEETING1_RECALL = Rule(
-    "meeting1_within_10_weeks_of_recall",
+    "meeting1_within_10_working_days_of_recall",
     "meeting1",
     "Hold Joined-up Planning Meeting 1",
     "Connections guide: Meeting 1 (recall)",
 )
 
 
-def meeting1_within_10_weeks_of_recall(facts: CaseFacts, today: date) -> DueItem | None:
-    """Meeting 1 within 10 weeks of recall.
+def meeting1_within_10_working_days_of_recall(facts: CaseFacts, today: date) -> DueItem | None:
+    """Meeting 1 soon after a recall: within 10 working days, and never after a known release.
 
-    Connections guide, recall: "resettlement planning will begin immediately". We hold it to
-    the same 10 weeks as sentence planning, counted from the recall date; only a Meeting 1 held
-    since the recall counts.
+    Connections guide, recall: "resettlement planning will begin immediately";
+    `RECALL_MEETING1_WORKING_DAYS` says why ten. Counted from the recall date; only a Meeting 1
+    held since the recall counts. A re-release expected sooner brings it forward to that day.
     """
     r = _MEETING1_RECALL
     if facts.pathway is not Pathway.RECALL:
@@ -85,14 +90,25 @@ def meeting1_within_10_weeks_of_recall(facts: CaseFacts, today: date) -> DueItem
     start, from_history = recall_start(facts)
     if start is None:
         return missing(r, "recall_date", "the recall date")
+    days = RECALL_MEETING1_WORKING_DAYS
     inputs = with_origin("recall_date", start, from_history)
-    inputs["weeks"] = "10"
+    inputs["working_days"] = str(days)
+    due = add_working_days(start, days)
+    explanation = (
+        f"{days} working days after the recall on {fmt(start)}: on recall resettlement planning "
+        "begins at once, alongside probation's risk management plan"
+    )
+    release = custody_release(facts)
+    if release is not None and start <= release[1] < due:
+        due = release[1]
+        inputs[release[0]] = due.isoformat()
+        explanation += f", brought forward to release on {fmt(due)}"
     return due_item(
         r,
         today,
-        due_on=add_weeks(start, 10),
+        due_on=due,
         inputs=inputs,
-        explanation=f"10 weeks after recall on {fmt(start)}; resettlement planning starts at once",
+        explanation=explanation + holiday_note(due),
         done_on=earliest(held(facts, _PLANNING_1, start)),
         counts_from=start,
     )

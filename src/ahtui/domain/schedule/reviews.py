@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..enums import MeetingType, Pathway
+from ..enums import DueStatus, MeetingType, Pathway
 from ..facts import CaseFacts
 from ..workdays import add_months
 from .items import DueItem, Rule, due_item, fmt, missing, not_applicable
@@ -157,9 +157,23 @@ def review_at_least_once_short_sentence_or_recall(facts: CaseFacts, today: date)
     if start is None:
         return missing(r, field, f"the {what} date")
     release = custody_release(facts)
-    if release is None:
-        return missing(r, "release_date", "the release date")
     inputs = with_origin(field, start, from_history)
+    done = earliest(held(facts, _REVIEW, start))
+    if release is None:
+        # Owed all the same: "at least once" does not wait for a release date to be set.
+        return DueItem(
+            key=r.key,
+            title=r.title,
+            rule=r.name,
+            source=r.source,
+            status=DueStatus.DONE if done is not None else DueStatus.DUE,
+            done_on=done,
+            inputs=inputs,
+            explanation=(
+                f"At least one review after the {what} on {fmt(start)}; no release date is "
+                "known yet, so it has no date but is owed now"
+            ),
+        )
     inputs[release[0]] = release[1].isoformat()
     return due_item(
         r,
@@ -167,57 +181,88 @@ def review_at_least_once_short_sentence_or_recall(facts: CaseFacts, today: date)
         due_on=release[1],
         inputs=inputs,
         explanation=(
-            f"At least one review after {what} on {fmt(start)}, before release on {fmt(release[1])}"
+            f"At least one review after the {what} on {fmt(start)}, before release on "
+            f"{fmt(release[1])}"
         ),
-        done_on=earliest(held(facts, _REVIEW, start)),
+        done_on=done,
         counts_from=start,
     )
 
 
-# --- 4. Final Review --------------------------------------------------------------------------
+# --- 4. Final Review, one per ending of statutory support ---------------------------------
 
 _FINAL_REVIEW_MEETING = frozenset({MeetingType.FINAL_REVIEW})
-_FINAL_REVIEW = Rule(
-    "final_review_1_month_before_end_of_support",
-    "final_review",
-    "Hold the Final Review",
-    "Always Hope manual: Integrated Final Review",
+_FINAL_SOURCE = "Always Hope manual: Integrated Final Review"
+_FINAL_REVIEW_PA = Rule(
+    "final_review_1_month_before_pa_support_ends",
+    "final_review:pa",
+    "Hold the Final Review (Personal Advisor support ends)",
+    _FINAL_SOURCE,
 )
+_FINAL_REVIEW_LICENCE = Rule(
+    "final_review_1_month_before_licence_ends",
+    "final_review:licence",
+    "Hold the Final Review (the licence ends)",
+    _FINAL_SOURCE,
+)
+FINAL_REVIEW_COUNTS_MONTHS = 3
+"""A Final Review held up to this many months before an ending counts for it: the manual asks
+for one "one month before" and gives no window, and one meeting may close both endings."""
 
 
-def final_review_1_month_before_end_of_support(facts: CaseFacts, today: date) -> DueItem | None:
-    """Final Review "one month before the end of statutory support".
-
-    Statutory support ends at the end of the licence or when the Personal Advisor's support
-    ends (at 25 unless the local authority has recorded otherwise), whichever comes first; one
-    Final Review, for the first. A PA's support that ended before this sentence began is not
-    part of it. Not on remand, which has no sentence.
-    """
-    r = _FINAL_REVIEW
-    if facts.pathway is Pathway.REMAND:
-        return None
+def _final_review(
+    r: Rule, facts: CaseFacts, today: date, end: date, inputs: dict[str, str], why: str
+) -> DueItem:
     start, _ = sentence_start(facts)
-    licence_end = facts.licence_end_date
-    pa_end, inputs, pa_why = pa_support_end(facts)
-    if pa_end is not None and start is not None and pa_end < start:
-        pa_end, inputs = None, {}
-    if pa_end is not None and (licence_end is None or pa_end < licence_end):
-        end, why = pa_end, pa_why
-        if licence_end is not None:
-            why += f", before the licence ends on {fmt(licence_end)}"
-    elif licence_end is not None:
-        end, why = licence_end, "the licence ends"
-    else:
-        return missing(r, "licence_end_date", "the licence end date or the date of birth")
-    if licence_end is not None:
-        inputs["licence_end_date"] = licence_end.isoformat()
-    inputs["support_ends_on"] = end.isoformat()
+    since = add_months(end, -FINAL_REVIEW_COUNTS_MONTHS)
+    if start is not None and since < start:
+        since = start
     inputs["months"] = "1"
+    done = [d for d in held(facts, _FINAL_REVIEW_MEETING, since) if d <= end]
     return due_item(
         r,
         today,
         due_on=add_months(end, -1),
         inputs=inputs,
-        explanation=f"1 month before statutory support ends on {fmt(end)}: {why}",
-        done_on=earliest(held(facts, _FINAL_REVIEW_MEETING, start)),
+        explanation=f"1 month before {why} on {fmt(end)}",
+        done_on=earliest(done),
+    )
+
+
+def final_review_1_month_before_pa_support_ends(facts: CaseFacts, today: date) -> DueItem | None:
+    """Final Review "one month before the end of statutory support": the Personal Advisor's.
+
+    The PA's support ends at 25 unless the local authority has recorded otherwise. Support that
+    ended before this sentence began is not part of it. Not on remand, which has no sentence.
+    """
+    r = _FINAL_REVIEW_PA
+    if facts.pathway is Pathway.REMAND:
+        return None
+    pa_end, inputs, _ = pa_support_end(facts)
+    if pa_end is None:
+        return missing(r, "date_of_birth", "the date of birth")
+    start, _ = sentence_start(facts)
+    if start is not None and pa_end < start:
+        return None
+    why = (
+        "the Personal Advisor's support ends"
+        if facts.pa_support_ends_on is not None
+        else "the Personal Advisor's support ends at 25"
+    )
+    return _final_review(r, facts, today, pa_end, inputs, why)
+
+
+def final_review_1_month_before_licence_ends(facts: CaseFacts, today: date) -> DueItem | None:
+    """Final Review "one month before the end of statutory support": the licence's end.
+
+    A separate Final Review from the Personal Advisor's, even when both fall in one licence.
+    """
+    r = _FINAL_REVIEW_LICENCE
+    if facts.pathway is Pathway.REMAND:
+        return None
+    end = facts.licence_end_date
+    if end is None:
+        return missing(r, "licence_end_date", "the licence end date")
+    return _final_review(
+        r, facts, today, end, {"licence_end_date": end.isoformat()}, "the licence ends"
     )
