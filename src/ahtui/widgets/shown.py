@@ -166,7 +166,12 @@ class ShownTable(DataTable[Any]):
         if isinstance(value, str):
             return Text(cell(value), no_wrap=no_wrap, end="")
         if isinstance(value, Text):
-            return _escape_text(value, multiline=False)
+            shown = _escape_text(value, multiline=True)
+            if "\n" in shown.plain or "\t" in shown.plain:
+                # As for a string: a space each, one for one, so the styles stay in place.
+                shown = shown.copy()
+                shown.plain = shown.plain.replace("\n", " ").replace("\t", " ")
+            return shown
         return safe(value)
 
 
