@@ -410,6 +410,16 @@ def test_cli_rekey_asks_about_users_it_cannot_reach(fresh: Path) -> None:
     assert _cli(fresh, "check", user="bob").returncode == 2
 
 
+def test_cli_user_list_shows_who_a_rekey_would_leave_out(fresh: Path) -> None:
+    _legacy(fresh, {**PASS, MALLORY: MALLORY_PASS})
+    r = _cli(fresh, "user", "list")  # the admin's own entry gains its key pair here
+    assert r.returncode == 0, r.stderr
+    flagged = {line.split()[0] for line in r.stdout.splitlines() if "rekey" in line}
+    assert flagged == {"alice", "bob", MALLORY}
+    listed = {a["username"]: a for a in json.loads(_cli(fresh, "user", "list", "--json").stdout)}
+    assert listed[ADMIN]["has_key_pair"] and not listed["bob"]["has_key_pair"]
+
+
 def test_cli_rekey_is_for_admins(fresh: Path) -> None:
     r = _cli(fresh, "rekey", user="alice")
     assert r.returncode == 2 and "administrator" in r.stderr
