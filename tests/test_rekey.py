@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import pty
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,7 +22,7 @@ from conftest import ADMIN, PASSPHRASE, copy_site
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlcipher3 import dbapi2 as sqlcipher
-from test_cli import run_sub
+from test_cli import run_sub, sub_env
 
 from ahtui.errors import AhtuiError, BadInput, KeyFileDamaged, NotAllowed, WrongPassphrase
 from ahtui.store import keyring, rekey, rows, users
@@ -406,7 +410,60 @@ def test_cli_rekey_asks_about_users_it_cannot_reach(fresh: Path) -> None:
     assert _cli(fresh, "check", user="bob").returncode == 2
 
 
+def test_cli_user_list_shows_who_a_rekey_would_leave_out(fresh: Path) -> None:
+    _legacy(fresh, {**PASS, MALLORY: MALLORY_PASS})
+    r = _cli(fresh, "user", "list")  # the admin's own entry gains its key pair here
+    assert r.returncode == 0, r.stderr
+    flagged = {line.split()[0] for line in r.stdout.splitlines() if "rekey" in line}
+    assert flagged == {"alice", "bob", MALLORY}
+    listed = {a["username"]: a for a in json.loads(_cli(fresh, "user", "list", "--json").stdout)}
+    assert listed[ADMIN]["has_key_pair"] and not listed["bob"]["has_key_pair"]
+
+
 def test_cli_rekey_is_for_admins(fresh: Path) -> None:
     r = _cli(fresh, "rekey", user="alice")
     assert r.returncode == 2 and "administrator" in r.stderr
     assert keyring.load_keyring(fresh).pending is None
+
+
+def _rekey_at_a_terminal(path: Path, answer: str) -> tuple[int, str]:
+    """`ahtui rekey` with a terminal for its input; `answer` typed at the question."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ahtui", "rekey", "--site", str(path), "--user", ADMIN],
+        env=sub_env(AHTUI_PASSPHRASE=PASSPHRASE),
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+    )
+    os.close(follower)
+    seen = b""
+    while b"[y/N]" not in seen:
+        chunk = os.read(leader, 1024)
+        assert chunk, seen
+        seen += chunk
+    os.write(leader, answer.encode() + b"\n")
+    while True:
+        try:
+            chunk = os.read(leader, 1024)
+        except OSError:  # the terminal closed with the program
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    return proc.wait(timeout=60), seen.decode(errors="replace")
+
+
+@pytest.mark.parametrize("answer", ["n", "y"])
+def test_cli_rekey_asks_at_a_terminal(fresh: Path, answer: str) -> None:
+    _legacy(fresh, {**PASS, MALLORY: MALLORY_PASS})
+    old_key = keyring.load_keyring(fresh).unwrap(ADMIN, PASSPHRASE)
+    code, out = _rekey_at_a_terminal(fresh, answer)
+    assert "alice, bob and mallory would lose access" in out
+    if answer == "n":
+        assert code == 2 and "Nothing was changed" in out
+        assert opens_with(fresh, old_key)
+    else:
+        assert code == 0 and "alice can no longer unlock" in out
+        assert not opens_with(fresh, old_key)

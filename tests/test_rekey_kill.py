@@ -141,7 +141,6 @@ def _run(template: Path, tmp_path: Path, points: int) -> None:
     rng = random.Random(seed)
     seen = {"old": 0, "new": 0}
     midway = {"old": 0, "new": 0}  # killed with the rekey under way: undone, or finished
-    cli_checked = 0
     for i in range(points):
         delay = rng.uniform(0, took * 1.1)
         what = f"seed {seed}, kill {i} after {delay:.4f} s of {took:.3f} s"
@@ -151,10 +150,9 @@ def _run(template: Path, tmp_path: Path, points: int) -> None:
         outcome = _check(path, old_key, old_keys, people, rng, what)
         seen[outcome] += 1
         midway[outcome] += stopped
-        if cli_checked < 3 and rng.random() < 0.2:
+        if i % 8 == 0:  # `ahtui check` itself, now and then (a subprocess is slow)
             r = run_sub("check", "--site", path, "--user", "alice", AHTUI_PASSPHRASE=PASS["alice"])
             assert r.returncode == 0, (what, r.stdout, r.stderr)
-            cli_checked += 1
     # A kill late enough finds the rekey done and an early one finds it not begun; make sure
     # both ends were seen.
     if seen["new"] == 0:

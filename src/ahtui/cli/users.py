@@ -21,6 +21,8 @@ def cmd_user(args: argparse.Namespace) -> int:
             else:
                 for a in accounts:
                     flag = "" if a.can_unlock else "  (cannot unlock: no key entry)"
+                    if a.can_unlock and not a.has_key_pair:
+                        flag = "  (a rekey would leave them out until they unlock once)"
                     say(f"{a.username:<20} {a.role:<13} {a.display_name}{flag}")
         elif args.user_command == "add":
             passphrase = new_passphrase("AHTUI_NEW_PASSPHRASE", args.name)

@@ -81,7 +81,10 @@ def rekey_site(site: Site, *, drop: tuple[str, ...] = ()) -> RekeyResult:
     if str(journal).lower() != "wal":
         # Only the write-ahead log makes the rewrite all-or-nothing without the old key (a
         # rollback journal would need the old key to roll back after a crash).
-        raise BadInput(f"The site file is in {journal} journal mode, not wal; run `ahtui check`.")
+        raise BadInput(
+            "The site file is not in the journal mode ahtui keeps it in (write-ahead log), so "
+            "it cannot be re-encrypted safely; run `ahtui check`."
+        )
     old_key = site.data_key
     with keys.locked_keyring(site.path):
         ring = keys.load_keyring(site.path)
@@ -117,6 +120,9 @@ def rekey_site(site: Site, *, drop: tuple[str, ...] = ()) -> RekeyResult:
             )
         pending = ring.begin_rekey(entries)
         keys.save_keyring(site.path, pending)  # step 1
+        # The commit must be on disk before step 3 drops the old entries: in WAL mode only FULL
+        # syncs the log at every commit (NORMAL could lose it to a power cut).
+        site.conn.execute("PRAGMA synchronous = FULL")
         try:
             site.conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")  # step 2
             problem = None

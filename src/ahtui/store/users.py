@@ -28,6 +28,8 @@ class Account:
     role: str
     practitioner_id: str | None
     can_unlock: bool
+    # False for an entry from before key pairs, until its user unlocks: a rekey cannot reach it.
+    has_key_pair: bool = True
 
 
 def _require_admin(site: Site) -> None:
@@ -49,6 +51,7 @@ def list_users(site: Site) -> list[Account]:
             r["role"],
             r["practitioner_id"],
             ring.has_user(r["username"]),
+            ring.has_key_pair(r["username"]),
         )
         for r in rows
     ]
