@@ -140,7 +140,7 @@ def _payload(
     hub = peer["agency"] == sharing.HUB
     same = peer["agency"] == site.agency
     for table in synced_tables(conn):
-        out = policy.outgoing(conn, rules, table, same_agency=same, hub=hub)
+        out = policy.sent_columns(conn, rules, table, same_agency=same, hub=hub)
         if out is None:
             continue
         rows = _table_rows(site, peer, table, out, rules, ack, upto, plan, withheld)
@@ -167,7 +167,7 @@ def _table_rows(
     site: Site,
     peer: Any,
     table: str,
-    out: policy.Outgoing,
+    out: policy.SentColumns,
     rules: SyncPolicy,
     ack: int,
     upto: int,

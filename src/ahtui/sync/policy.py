@@ -111,11 +111,10 @@ def site_policy(conn: Any, rules: SyncPolicy | None = None) -> SyncPolicy:
 
 
 @dataclass(frozen=True)
-class Outgoing:
+class SentColumns:
     """How one table goes to one peer: the columns it is sent, in table order, and which of
     them a hub is sent blank (with the blank) or as their month only (indexes into `names`)."""
 
-    rows: str
     names: list[str]
     blank: list[tuple[int, Any]]
     month_only: list[int]
@@ -125,9 +124,9 @@ def _goes(cls: str | None, same_agency: bool) -> bool:
     return cls is not None and cls != LOCAL and (cls != AGENCY or same_agency)
 
 
-def outgoing(
+def sent_columns(
     conn: Any, rules: SyncPolicy, table: str, *, same_agency: bool, hub: bool
-) -> Outgoing | None:
+) -> SentColumns | None:
     """What of `table` a peer is sent (None: nothing). A hub is never of this site's agency."""
     rows = rules.rows.get(table)
     if rows is None or rows == LOCAL:
@@ -146,7 +145,7 @@ def outgoing(
         elif hub and cls == HUB_MONTH:
             month_only.append(len(names))
         names.append(c)
-    return Outgoing(rows, names, blank, month_only)
+    return SentColumns(names, blank, month_only)
 
 
 def column_goes(
