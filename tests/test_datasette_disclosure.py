@@ -322,6 +322,8 @@ async def test_every_count_in_the_scorecard_chart_is_rounded(tmp_path) -> None:
             if i % 3 == 2 or value == "":  # the share column
                 continue
             assert value == "&lt;5" or int(value) % 5 == 0, value
+        home = await ds.client.get("/", cookies=cookie)
+        assert "Counts under 5 are shown as &lt;5" in home.text
         for query in BY_NAME:
             description = (await ds.client.get(f"/site/{query}", cookies=cookie)).text
             if _counts(query):
