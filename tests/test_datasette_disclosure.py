@@ -191,7 +191,27 @@ def seed() -> int:
 
 
 async def test_no_combination_of_published_figures_recovers_a_count_under_5(tmp_path, seed) -> None:
+    # People of new groups, then of the rare ones, then of both: a snapshot after each.
     rng = random.Random(seed)
+    rounds = [
+        {"Kurdish": 1},
+        {"Roma": rng.randint(1, 3), "Arab": rng.randint(1, 3), "Somali": 2},
+        {"Gypsy or Irish Traveller": rng.randint(1, 4), "Kurdish": rng.randint(1, 3)},
+    ]
+    await _run_attack(tmp_path, rng, rounds)
+
+
+@pytest.mark.slow
+async def test_many_snapshots_of_random_additions_recover_no_count_under_5(tmp_path, seed) -> None:
+    rng = random.Random(seed)
+    groups = [*RARE, "Kurdish", "Somali", "Irish", "Chinese"]
+    rounds = [
+        {g: rng.randint(1, 3) for g in rng.sample(groups, rng.randint(1, 3))} for _ in range(10)
+    ]
+    await _run_attack(tmp_path, rng, rounds)
+
+
+async def _run_attack(tmp_path, rng: random.Random, rounds: list[dict[str, int]]) -> None:
     today = date.today()
     path = tmp_path / "site.ahtui"
     site = init_site(path, name="HMP Rare", agency="prison", admin=ADMIN, passphrase=PASSPHRASE)
@@ -205,12 +225,7 @@ async def test_no_combination_of_published_figures_recovers_a_count_under_5(tmp_
     try:
         cookie = {"ds_actor": logins.start_session(ds, SUPERVISOR)}
         snapshots = [await _snapshot(ds, cookie)]
-        # People of new groups, then of the rare ones, then of both: a snapshot after each.
-        for additions in (
-            {"Kurdish": 1},
-            {"Roma": rng.randint(1, 3), "Arab": rng.randint(1, 3), "Somali": 2},
-            {"Gypsy or Irish Traveller": rng.randint(1, 4), "Kurdish": rng.randint(1, 3)},
-        ):
+        for additions in rounds:
             site = open_site(path, ADMIN, PASSPHRASE, audit_unlock=False)
             try:
                 for ethnicity, n in additions.items():
@@ -307,6 +322,8 @@ async def test_every_count_in_the_scorecard_chart_is_rounded(tmp_path) -> None:
             if i % 3 == 2 or value == "":  # the share column
                 continue
             assert value == "&lt;5" or int(value) % 5 == 0, value
+        home = await ds.client.get("/", cookies=cookie)
+        assert "Counts under 5 are shown as &lt;5" in home.text
         for query in BY_NAME:
             description = (await ds.client.get(f"/site/{query}", cookies=cookie)).text
             if _counts(query):

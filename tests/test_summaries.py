@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from ahtui_datasette import prepare
+from ahtui_datasette.disclosure import register
 from ahtui_datasette.queries import QUERIES
 from conftest import copy_site
 
@@ -75,11 +76,38 @@ def _check(site) -> None:
     conn.execute("RELEASE fresh")
     for table in TABLES:
         assert kept[table] == fresh[table], table
+    register(conn)  # the rounding functions the queries' SQL calls
     for today in TODAYS:
         for q in QUERIES:
-            got = [tuple(r) for r in conn.execute(_on(q.sql, today))]
-            want = [tuple(r) for r in conn.execute(_on(REFERENCE[q.name], today))]
-            assert got == want, (q.name, today)
+            got = _rows(conn, _on(q.exact_sql, today))
+            want = _rows(conn, _on(REFERENCE[q.name], today))
+            assert _same_figures(q.name, got, want), (q.name, today)
+
+
+def _rows(conn, sql: str) -> list[dict]:
+    cursor = conn.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor]
+
+
+def _same_figures(name: str, got: list[dict], want: list[dict]) -> bool:
+    """The exact figures (before rounding) agree with the reference on every column both have,
+    in any order (rows are now ordered by rounded counts); the reference blanked some equality
+    figures, which are then not compared."""
+    shared = [c for c in (got[0] if got else {}) if want and c in want[0]]
+    assert len(shared) >= 3 or not got, (name, shared)
+    if name == "equality_monitoring":
+        by_group = {(r["site"], r["ethnicity"]): r for r in want}
+        got = [
+            {c: (None if by_group[r["site"], r["ethnicity"]][c] is None else r[c]) for c in r}
+            for r in got
+            if (r["site"], r["ethnicity"]) in by_group
+        ]
+        if len(got) != len(want):
+            return False
+    return sorted(repr([r[c] for c in shared]) for r in got) == sorted(
+        repr([r[c] for c in shared]) for r in want
+    ) and len(got) == len(want)
 
 
 def _live(site, table: str) -> list[str]:

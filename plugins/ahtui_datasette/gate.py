@@ -5,7 +5,8 @@ Datasette sees the request.
 It also refuses (400) a request whose Host header names no host the server was started for
 (a page of another site that rebinds its own name to this address reaches nothing), adds the
 headers that keep every page out of frames and keep its address out of other sites' logs, marks
-cookies Secure behind HTTPS, and takes the queries' SQL out of every JSON answer.
+cookies Secure behind HTTPS, and takes the queries' SQL out of every JSON answer and every
+page (Datasette prints it in a query page's title and form even when told to hide it).
 """
 
 from __future__ import annotations
