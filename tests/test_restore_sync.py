@@ -103,8 +103,12 @@ def test_after_a_restore_two_exchanges_bring_both_sites_together(
     a, b, box = _story(tmp_path, monkeypatch)
     try:
         assert "says it was restored" in capsys.readouterr().out
+        assert main(["sync", "status", "--site", str(a.path)]) == 0
+        assert "restored from a backup: B sends again" in capsys.readouterr().out
         for _ in range(2):
             exchange(a, b, box)
+        assert main(["sync", "status", "--site", str(a.path)]) == 0
+        assert "restored from a backup" not in capsys.readouterr().out
         assert digest(a) == digest(b)
         assert notes(a) == notes(b) == EVERY_NOTE
         names = {r[0] for r in a.query("SELECT given_name FROM people")}

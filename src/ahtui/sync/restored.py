@@ -75,6 +75,11 @@ def mark_restored(site: Site, now_ms: int) -> int:
     return len(covers)
 
 
+def not_yet_heard(conn: Any) -> set[str]:
+    """The peers that have not yet answered this restored site having heard of its restore."""
+    return set(_own(conn)["covers"])
+
+
 def ack_for(conn: Any, peer_id: str, cover: int) -> int:
     """The acknowledgement to send the peer: how far this site holds its changes, except
     that a restored site says only what its backup held until the peer has answered with a

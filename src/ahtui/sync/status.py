@@ -12,7 +12,7 @@ from typing import Any
 
 from ..store import hlc as clock
 from ..store.site import Site
-from . import keys, leaving
+from . import keys, leaving, restored
 
 
 def local_clock(conn: Any) -> tuple[int, int]:
@@ -49,6 +49,7 @@ def status(site: Site) -> list[dict[str, Any]]:
         for q in w.peers:
             waiting[q] = waiting.get(q, 0) + 1
     out = []
+    unheard = restored.not_yet_heard(conn)
     for p in conn.execute("SELECT * FROM sync_peers ORDER BY name").fetchall():
         pending = conn.execute(
             "SELECT count(*) FROM sync_rows WHERE seq > ? AND (src IS NULL OR src <> ?)",
@@ -67,6 +68,7 @@ def status(site: Site) -> list[dict[str, Any]]:
                 "open_conflicts": conflicts,
                 "waiting_to_leave": waiting.get(p["site_id"], 0),
                 "clock_refused_at": p["clock_refused_at"],
+                "restore_unheard": p["site_id"] in unheard,
                 "clock_ahead_hours": round(p["clock_ahead_ms"] / 3_600_000)
                 if p["clock_ahead_ms"]
                 else None,
@@ -133,9 +135,14 @@ def peers(site: Site) -> list[Peer]:
 
 
 def peer_notes(p: dict[str, Any]) -> list[str]:
-    """Plain lines about one peer of `status`: records waiting for it before they leave this
-    site, and a bundle of its refused for its clock."""
+    """Plain lines about one peer of `status`: a restore it has not yet heard of, records
+    waiting for it before they leave this site, and a bundle of its refused for its clock."""
     out = []
+    if p.get("restore_unheard"):
+        out.append(
+            f"This site was restored from a backup: {p['name']} sends again what the backup "
+            "lacks once it has heard (exchange bundles with it twice)."
+        )
     if p["waiting_to_leave"]:
         out.append(
             f"{p['waiting_to_leave']} records this site may no longer hold wait until "
