@@ -29,10 +29,10 @@ import json
 from typing import Any
 
 from ..store.site import Site
-from .status import local_clock, received_cover
+from .status import RESTORED_KEY, local_clock, received_cover
 
 SEQ_JUMP = 1 << 32
-_OWN = "sync_restored"
+_OWN = RESTORED_KEY
 _PEER = "sync_peer_restored:"
 
 
@@ -73,11 +73,6 @@ def mark_restored(site: Site, now_ms: int) -> int:
         # So the next `sync run` writes a bundle to every peer even with nothing new in it.
         conn.execute("UPDATE sync_peers SET ack_sent = -1")
     return len(covers)
-
-
-def not_yet_heard(conn: Any) -> set[str]:
-    """The peers that have not yet answered this restored site having heard of its restore."""
-    return set(_own(conn)["covers"])
 
 
 def ack_for(conn: Any, peer_id: str, cover: int) -> int:

@@ -7,12 +7,13 @@ changes up to a sequence, and a peer's acknowledgement says how far it holds the
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from ..store import hlc as clock
 from ..store.site import Site
-from . import keys, leaving, restored
+from . import keys, leaving
 
 
 def local_clock(conn: Any) -> tuple[int, int]:
@@ -32,6 +33,17 @@ def received_cover(conn: Any, peer: str) -> int:
     return cover
 
 
+# Where a site restored from a backup keeps its restore (`restored.py` writes it): when, and
+# the peers yet to answer having heard of it, with what the backup held of their changes.
+RESTORED_KEY = "sync_restored"
+
+
+def restore_unheard(conn: Any) -> set[str]:
+    """The peers that have not yet answered this restored site having heard of its restore."""
+    row = conn.execute("SELECT value FROM site_meta WHERE key = ?", (RESTORED_KEY,)).fetchone()
+    return set(json.loads(row[0])["covers"]) if row else set()
+
+
 # An open conflict involves the site whose value lost and the site whose value won (the
 # current version of the field; of deleted_at for an edit made while the record was deleted).
 _CONFLICTS_WITH = """SELECT count(*) FROM sync_conflicts c
@@ -49,7 +61,7 @@ def status(site: Site) -> list[dict[str, Any]]:
         for q in w.peers:
             waiting[q] = waiting.get(q, 0) + 1
     out = []
-    unheard = restored.not_yet_heard(conn)
+    unheard = restore_unheard(conn)
     for p in conn.execute("SELECT * FROM sync_peers ORDER BY name").fetchall():
         pending = conn.execute(
             "SELECT count(*) FROM sync_rows WHERE seq > ? AND (src IS NULL OR src <> ?)",
