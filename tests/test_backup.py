@@ -26,8 +26,8 @@ USERS = {ADMIN: PASSPHRASE, "pat.one": "first practitioner pass", "pat.two": "se
          "pat.six": "third practitioner pass"}  # fmt: skip
 
 
-def ahtui(*args: str, user: str = ADMIN, passphrase: str = PASSPHRASE, **kw):
-    env = dict(os.environ, AHTUI_USER=user, AHTUI_PASSPHRASE=passphrase)
+def ahtui(*args: str, user: str = ADMIN, passphrase: str = PASSPHRASE, env_extra=None, **kw):
+    env = dict(os.environ, AHTUI_USER=user, AHTUI_PASSPHRASE=passphrase, **(env_extra or {}))
     return subprocess.run([sys.executable, "-m", "ahtui", *args], env=env, capture_output=True,
                           text=True, **kw)  # fmt: skip
 
@@ -316,3 +316,21 @@ def test_backup_info_names_people_size_and_last_change(demo_path: Path, tmp_path
         keys = tar.extractfile("site.ahtui.keys")
         assert keys is not None
         assert keys.read() == demo_path.with_name(demo_path.name + ".keys").read_bytes()
+
+
+def test_a_busy_site_is_waited_for_then_said_to_be_busy(demo_path: Path, tmp_path: Path) -> None:
+    holder = open_site(demo_path, ADMIN, PASSPHRASE)
+    out = tmp_path / "busy.ahtui-backup"
+    try:
+        holder.conn.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        done = ahtui("backup", "--site", str(demo_path), "--out", str(out),
+                     env_extra={"AHTUI_BUSY_TIMEOUT_MS": "700"})  # fmt: skip
+        waited = time.monotonic() - started
+        holder.conn.execute("ROLLBACK")
+    finally:
+        holder.close()
+    assert done.returncode == 2, done.stderr
+    assert "busy" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert waited >= 0.7
+    assert not out.exists()

@@ -103,8 +103,12 @@ def test_after_a_restore_two_exchanges_bring_both_sites_together(
     a, b, box = _story(tmp_path, monkeypatch)
     try:
         assert "says it was restored" in capsys.readouterr().out
+        assert main(["sync", "status", "--site", str(a.path)]) == 0
+        assert "restored from a backup: B sends again" in capsys.readouterr().out
         for _ in range(2):
             exchange(a, b, box)
+        assert main(["sync", "status", "--site", str(a.path)]) == 0
+        assert "restored from a backup" not in capsys.readouterr().out
         assert digest(a) == digest(b)
         assert notes(a) == notes(b) == EVERY_NOTE
         names = {r[0] for r in a.query("SELECT given_name FROM people")}
@@ -161,3 +165,35 @@ def test_without_telling_its_peers_a_restored_site_loses_changes_for_good(
     finally:
         a.close()
         b.close()
+
+
+def test_what_only_a_relay_holds_comes_back_to_the_restored_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A's changes after its backup went to B, which passed them on to C; the restored A
+    exchanges with C only, which gives them back."""
+    monkeypatch.setenv("AHTUI_USER", ADMIN)
+    monkeypatch.setenv("AHTUI_PASSPHRASE", PASSPHRASE)
+    sites = make_sites(tmp_path / "sites", [("A", "prison"), ("B", "probation"),
+                                            ("C", "local_authority")])  # fmt: skip
+    a, b, c = sites["A"], sites["B"], sites["C"]
+    box = tmp_path / "box"
+    box.mkdir()
+    ann = person(a, "Ann", **ALL)
+    for x, y in ((a, b), (a, c), (b, c)):
+        exchange(x, y, box)
+    archive = tmp_path / "a.ahtui-backup"
+    assert main(["backup", "--site", str(a.path), "--out", str(archive)]) == 0
+    note(a, ann, "A after the backup, by way of B")
+    send(a, b, box)
+    send(b, c, box)
+    note(c, ann, "C after the backup")
+    a = restore(a, archive)
+    try:
+        for _ in range(2):
+            exchange(a, c, box)
+        assert {"A after the backup, by way of B", "C after the backup"} <= notes(a)
+        assert digest(a) == digest(c)
+    finally:
+        for s in (a, b, c):
+            s.close()

@@ -81,14 +81,15 @@ def export(
             summaries.mark(conn, removed)
         _, upto = local_clock(conn)
         ack = int(peer["acked"])
-        cover = received_cover(conn, peer["site_id"])
+        # Less, on a site restored from a backup, until the peer has heard (`restored`).
+        cover = restored.ack_for(conn, peer["site_id"], received_cover(conn, peer["site_id"]))
         payload, shared_updates, notices = _payload(site, peer, ack, upto, rules)
         changes = sum(t["n"] for t in payload["tables"].values())
         empty = not changes and not notices and not payload["withheld"]
         if skip_if_empty and empty and cover == peer["ack_sent"]:
             return None
         payload["ack"] = cover
-        restored.stamp(conn, payload)
+        restored.stamp(conn, payload, peer["site_id"])
         seq = int(peer["next_bundle"])
         bundle_id = str(uuid.uuid4())
         header = {

@@ -7,6 +7,7 @@ changes up to a sequence, and a peer's acknowledgement says how far it holds the
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,17 @@ def received_cover(conn: Any, peer: str) -> int:
     return cover
 
 
+# Where a site restored from a backup keeps its restore (`restored.py` writes it): when, and
+# the peers yet to answer having heard of it, with what the backup held of their changes.
+RESTORED_KEY = "sync_restored"
+
+
+def restore_unheard(conn: Any) -> set[str]:
+    """The peers that have not yet answered this restored site having heard of its restore."""
+    row = conn.execute("SELECT value FROM site_meta WHERE key = ?", (RESTORED_KEY,)).fetchone()
+    return set(json.loads(row[0])["covers"]) if row else set()
+
+
 # An open conflict involves the site whose value lost and the site whose value won (the
 # current version of the field; of deleted_at for an edit made while the record was deleted).
 _CONFLICTS_WITH = """SELECT count(*) FROM sync_conflicts c
@@ -49,6 +61,7 @@ def status(site: Site) -> list[dict[str, Any]]:
         for q in w.peers:
             waiting[q] = waiting.get(q, 0) + 1
     out = []
+    unheard = restore_unheard(conn)
     for p in conn.execute("SELECT * FROM sync_peers ORDER BY name").fetchall():
         pending = conn.execute(
             "SELECT count(*) FROM sync_rows WHERE seq > ? AND (src IS NULL OR src <> ?)",
@@ -67,6 +80,7 @@ def status(site: Site) -> list[dict[str, Any]]:
                 "open_conflicts": conflicts,
                 "waiting_to_leave": waiting.get(p["site_id"], 0),
                 "clock_refused_at": p["clock_refused_at"],
+                "restore_unheard": p["site_id"] in unheard,
                 "clock_ahead_hours": round(p["clock_ahead_ms"] / 3_600_000)
                 if p["clock_ahead_ms"]
                 else None,
@@ -133,9 +147,14 @@ def peers(site: Site) -> list[Peer]:
 
 
 def peer_notes(p: dict[str, Any]) -> list[str]:
-    """Plain lines about one peer of `status`: records waiting for it before they leave this
-    site, and a bundle of its refused for its clock."""
+    """Plain lines about one peer of `status`: a restore it has not yet heard of, records
+    waiting for it before they leave this site, and a bundle of its refused for its clock."""
     out = []
+    if p.get("restore_unheard"):
+        out.append(
+            f"This site was restored from a backup: {p['name']} sends again what the backup "
+            "lacks once it has heard (exchange bundles with it twice)."
+        )
     if p["waiting_to_leave"]:
         out.append(
             f"{p['waiting_to_leave']} records this site may no longer hold wait until "
