@@ -217,7 +217,11 @@ async def test_the_change_lead_form_sets_a_lead_by_hand_and_hands_it_back(unlock
     lead = people.lead_today(app.site, pid, app.screen.today)
     assert lead.by_hand == "Agreed at the review"
     assert lead.practitioner_id == member["practitioner_id"]
-    shown = " ".join(str(app.screen.query_one("#person-content").render()).split())
+    from rich.console import Console
+
+    console = Console(width=100, record=True, color_system=None)
+    console.print(app.screen.body)
+    shown = " ".join(console.export_text().split())
     assert "Set by hand: Agreed at the review" in shown
     await pilot.press("l")
     await fill(pilot, {"lead": "rules", "reason": "Back to the rules"})
