@@ -343,10 +343,10 @@ async def test_a_review_and_a_final_review(unlocked) -> None:
     await pilot.press("f")
     await fill(pilot, {})
     await wait_for(pilot, lambda: isinstance(app.screen, MeetingsScreen))
-    final = next(i for i in schedule_for(app.site, pid, TODAY) if i.key == "final_review")
+    final = next(i for i in schedule_for(app.site, pid, TODAY) if i.key == "final_review:licence")
     assert (final.status.value, final.done_on) == ("done", date(2025, 3, 3))
-    due_now = {t.value for _item, t in app.screen.due}
-    assert not {"review", "final_review"} & due_now
+    due_now = {item.key for item, _t in app.screen.due}
+    assert not {"review", "final_review:licence"} & due_now
     # A held meeting is not finished twice.
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, MeetingRunnerScreen))

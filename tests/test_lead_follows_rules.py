@@ -217,8 +217,29 @@ async def test_the_change_lead_form_sets_a_lead_by_hand_and_hands_it_back(unlock
     lead = people.lead_today(app.site, pid, app.screen.today)
     assert lead.by_hand == "Agreed at the review"
     assert lead.practitioner_id == member["practitioner_id"]
-    shown = " ".join(str(app.screen.query_one("#person-content").render()).split())
+    from rich.console import Console
+
+    console = Console(width=100, record=True, color_system=None)
+    console.print(app.screen.body)
+    shown = " ".join(console.export_text().split())
     assert "Set by hand: Agreed at the review" in shown
     await pilot.press("l")
     await fill(pilot, {"lead": "rules", "reason": "Back to the rules"})
     assert people.lead_today(app.site, pid, app.screen.today).by_hand is None
+
+
+@pytest.mark.parametrize("kind", ["phone", "video", "email", "letter", "meeting", "other"])
+def test_late_recording_is_judged_for_every_contact_type(site, kind) -> None:
+    from ahtui.store import notes
+
+    pid = people.create_person(
+        site, {"given_name": "A", "family_name": "B", "pathway": "remand"}, on=D("2026-01-05")
+    )
+    # Written up today, about a contact weeks ago: more than one working day late.
+    contact_on = date.today() - timedelta(days=30)
+    notes.add_note(
+        site, pid, {"contact_type": kind, "contact_at": contact_on.isoformat(), "body": "Spoke."}
+    )
+    assert [c.type.value for c in facts_for(site, pid).contacts] == [kind]
+    late = [i for i in schedule_for(site, pid, date.today()) if i.key == "case_notes_late"]
+    assert late and late[0].inputs["late_count"] == "1"

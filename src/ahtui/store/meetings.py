@@ -73,7 +73,10 @@ DUE_MEETING_TYPES: dict[str, MeetingType] = {
     "handover": MeetingType.HANDOVER,
     "review": MeetingType.REVIEW,
     "review_before_release": MeetingType.REVIEW,
-    "final_review": MeetingType.FINAL_REVIEW,
+    # One Final Review per ending of statutory support.
+    "final_review:pa": MeetingType.FINAL_REVIEW,
+    "final_review:licence": MeetingType.FINAL_REVIEW,
+    "resettlement": MeetingType.RESETTLEMENT,
     "community_planning": MeetingType.COMMUNITY_PLANNING,
 }
 

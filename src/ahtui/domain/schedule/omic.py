@@ -201,8 +201,23 @@ def _short(facts: CaseFacts, erd: date) -> bool:
     return facts.pathway is Pathway.SHORT
 
 
+# The handover rules each ask for the same person and day in turn (`compute_schedule`): the
+# last answer is kept, with the facts themselves (frozen), so it is only reused for them.
+_last: tuple[CaseFacts, date, ResponsibilityToday] | None = None
+
+
 def responsibility(facts: CaseFacts, today: date) -> ResponsibilityToday:
     """Who is responsible for the case on `today`, and why, in a practitioner's words."""
+    global _last
+    last = _last
+    if last is not None and last[0] is facts and last[1] == today:
+        return last[2]
+    got = _responsibility(facts, today)
+    _last = (facts, today, got)
+    return got
+
+
+def _responsibility(facts: CaseFacts, today: date) -> ResponsibilityToday:
     pathway = facts.pathway
     if pathway is Pathway.REMAND:
         return ResponsibilityToday(
