@@ -19,6 +19,7 @@ from platformdirs import user_config_dir, user_data_dir
 from .errors import BadInput
 
 APP = "ahtui"
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
 
 def config_dir() -> Path:
@@ -47,6 +48,10 @@ class Settings:
     idle_lock_minutes: int = 15
     reply_wait_working_days: int = 10
     keys: dict[str, str] | None = None
+    # Printed at the top and bottom of every document meant for a statutory record.
+    protective_marking: str = DEFAULT_MARKING
+    # Calendar files name people by initials and CRN unless the site chooses full names.
+    calendar_full_names: bool = False
 
 
 _INT_KEYS = ("busy_timeout_ms", "idle_lock_minutes", "reply_wait_working_days")
@@ -76,9 +81,31 @@ def load_settings(*, site: str | None = None, user: str | None = None) -> Settin
     keys = raw.get("keys")
     if keys is not None and not isinstance(keys, dict):
         raise BadInput(f"[keys] in {path} must be a table of action = key.")
+    values.update(_document_settings(raw, path))
     return Settings(
         site=Path(site_value).expanduser() if site_value else None,
         user=user_value or None,
         keys={str(k): str(v) for k, v in (keys or {}).items()},
         **values,
     )
+
+
+def _document_settings(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """`protective_marking` (one line of text) and `calendar_full_names` (true or false)."""
+    out: dict[str, Any] = {}
+    marking = os.environ.get("AHTUI_PROTECTIVE_MARKING", raw.get("protective_marking"))
+    if marking is not None:
+        if not isinstance(marking, str) or not marking.strip() or "\n" in marking:
+            raise BadInput(
+                f"protective_marking in {path} must be one line of text, "
+                "such as OFFICIAL-SENSITIVE."
+            )
+        out["protective_marking"] = marking.strip()
+    names = os.environ.get("AHTUI_CALENDAR_FULL_NAMES", raw.get("calendar_full_names"))
+    if names is not None:
+        words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+        flag = names if isinstance(names, bool) else words.get(str(names).strip().lower())
+        if flag is None:
+            raise BadInput(f"calendar_full_names in {path} must be true or false (got {names!r}).")
+        out["calendar_full_names"] = flag
+    return out
