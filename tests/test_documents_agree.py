@@ -354,3 +354,41 @@ async def test_the_email_screen_says_who_you_are_and_refuses_off_the_team(unlock
     assert isinstance(app.screen, EmailsScreen)  # no form opened
     said = " ".join(str(n.message) for n in app._notifications)
     assert "who is not on" in said and "add yourself to the team" in said
+
+
+# -- the consent screen says what sync does with sensitive notes ------------------------------
+async def test_the_consent_screen_says_sensitive_notes_stay_with_their_agency(unlocked) -> None:
+    from test_app_screens import open_first_person, plain
+
+    from ahtui.screens.consent import ConsentScreen
+    from ahtui.sync.sharing import note_allowed
+
+    app, pilot = unlocked
+    await open_first_person(app, pilot)
+    await pilot.press("c")
+    assert isinstance(app.screen, ConsentScreen)
+    summary = plain(app.screen.summary)
+    assert "Sensitive case notes go only to sites of the agency that wrote them" in summary
+    assert "never shared" not in summary
+    # What sync does, which the words describe: the same agency's sites, nobody else.
+    assert note_allowed("prison", "prison", "prison")
+    assert not note_allowed("probation", "prison", "prison")
+
+
+# -- the README tells the truth about the demo ---------------------------------------------------
+def test_the_demo_opens_unlocked_as_the_readme_says(tmp_path: Path, monkeypatch) -> None:
+    from ahtui.cli import demo as cli_demo
+    from ahtui.cli import main
+    from ahtui.demo import DEMO_PASSPHRASE, DEMO_USER
+
+    monkeypatch.delenv("AHTUI_USER", raising=False)
+    monkeypatch.delenv("AHTUI_PASSPHRASE", raising=False)
+    opened: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(cli_demo, "run_app", lambda *a: opened.append(a) or 0)
+    assert main(["demo", "--people", "2", "--site", str(tmp_path / "d.ahtui")]) == 0
+    # The app is handed the user and passphrase, so it unlocks by itself.
+    (args,) = opened
+    assert args[2:] == (DEMO_USER, DEMO_PASSPHRASE)
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "`./dev demo` opens the app already unlocked" in readme
+    assert "passphrase to type into the unlock screen" not in readme
