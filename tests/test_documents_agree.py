@@ -149,7 +149,10 @@ def test_my_plan_html_carries_legal_name_crn_version_recorder_agreed_date_and_ma
     assert "Team: Morgan Hughes (Personal Advisor)" in text
     # The marking at the top and the bottom, and on every printed page with name and CRN.
     assert text.startswith("OFFICIAL-SENSITIVE") and text.endswith("OFFICIAL-SENSITIVE")
-    assert '@top-center { content: "OFFICIAL-SENSITIVE · Zak Roberts · CRN X100022' in html
+    assert (
+        '@top-center { content: "OFFICIAL-SENSITIVE · Zak Roberts · CRN X100022 · NOMIS A1234BC";'
+        in (html)
+    )
     assert "counter(page)" in html
     # Changed since: the version says so.
     from ahtui.store import myplan as store_myplan

@@ -24,6 +24,7 @@ from .text import (
     escape_markdown,
     html_lines,
     html_page,
+    legal_name,
     markdown_block,
     marking_html,
     person_refs,
@@ -285,5 +286,5 @@ def to_html(doc: dict[str, Any], today: date, *, marking: str = DEFAULT_MARKING)
         "allow.</p></footer>"
     )
     b.append(marking_html(marking))
-    css = running_header_css(marking, document_name(person), person_refs(person))
+    css = running_header_css(marking, legal_name(person), person_refs(person, born=False))
     return html_page(title, "\n".join(b), css)

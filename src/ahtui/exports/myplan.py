@@ -31,6 +31,7 @@ from .text import (
     escape_markdown,
     html_lines,
     html_page,
+    legal_name,
     markdown_block,
     markdown_cell,
     marking_html,
@@ -73,7 +74,7 @@ def gather(site: Any, person_id: str) -> dict[str, Any]:
 
 def legal_name_words(person: dict[str, Any]) -> str:
     """The legal name always, and the name the person goes by when it differs."""
-    legal = f"{person['given_name']} {person['family_name']}"
+    legal = legal_name(person)
     preferred = person["preferred_name"]
     if preferred and preferred != person["given_name"]:
         return f"Legal name: {legal} · known as {preferred}"
@@ -444,7 +445,5 @@ def to_html(doc: dict[str, Any], today: date, *, marking: str = DEFAULT_MARKING)
         "allow.</p></footer>"
     )
     b.append(marking_html(marking))
-    css = running_header_css(
-        marking, f"{person['given_name']} {person['family_name']}", person_refs(person)
-    )
+    css = running_header_css(marking, legal_name(person), person_refs(person, born=False))
     return html_page(f"My Plan: {name}", "\n".join(b), css)

@@ -57,14 +57,19 @@ def running_header_css(marking: str, name: str, refs: str) -> str:
     )
 
 
-def person_refs(person: Any) -> str:
-    """CRN, NOMIS number and date of birth, as available."""
+def legal_name(person: Any) -> str:
+    """The name on the person's legal record: given and family name, never a preferred name."""
+    return f"{person['given_name']} {person['family_name']}"
+
+
+def person_refs(person: Any, *, born: bool = True) -> str:
+    """CRN, NOMIS number and (unless `born` is false) date of birth, as available."""
     parts = []
     if person["crn"]:
         parts.append(f"CRN {person['crn']}")
     if person["nomis_number"]:
         parts.append(f"NOMIS {person['nomis_number']}")
-    if person["date_of_birth"]:
+    if born and person["date_of_birth"]:
         parts.append(f"born {fmt_date(person['date_of_birth'])}")
     return " · ".join(parts)
 
