@@ -371,7 +371,7 @@ async def test_the_consent_screen_says_sensitive_notes_stay_with_their_agency(un
     await pilot.press("c")
     assert isinstance(app.screen, ConsentScreen)
     summary = plain(app.screen.summary)
-    assert "Sensitive case notes go only to sites of the agency that wrote them" in summary
+    assert "Sensitive notes stay with the agency that wrote them, whatever the consent" in summary
     assert "never shared" not in summary
     # What sync does, which the words describe: the same agency's sites, nobody else.
     assert note_allowed("prison", "prison", "prison")

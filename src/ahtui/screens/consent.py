@@ -72,10 +72,7 @@ def consent_summary(states: dict[Any, Any], today: date) -> Table:
     grid.add_row(
         "Shared with",
         "",
-        Text(
-            f"{who}. Sensitive case notes go only to sites of the agency that wrote them, "
-            "whatever the consent."
-        ),
+        Text(f"{who}. Sensitive notes stay with the agency that wrote them, whatever the consent."),
     )
     return grid
 
