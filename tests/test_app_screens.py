@@ -442,7 +442,7 @@ async def test_email_missing_values_are_named(unlocked) -> None:
     first = form.query_one("#field-to")._options[1][1]
     form.set_value("to", first)
     await pilot.press("ctrl+s")
-    assert "date the unanswered email was sent" in error(form, "first_sent_on")
+    assert "Choose the unanswered email this follows up" in error(form, "first_email")
 
 
 # -- caseload filters ----------------------------------------------------------------------

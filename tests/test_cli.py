@@ -436,10 +436,40 @@ def test_people_json(demo_file, capsys):
 def test_people_text(demo_file, capsys):
     r = cli(capsys, "people", "--site", demo_file, "--user", DEMO_USER)
     assert r.code == 0, r.err
-    lines = r.out.strip().splitlines()
+    header, *lines = r.out.strip().splitlines()
     assert len(lines) == 12
-    assert all(line.split()[0].startswith("X1000") for line in lines)
-    assert any("OVERDUE" in line for line in lines)
+    assert header.split() == [
+        "ID",
+        "CRN",
+        "NOMIS",
+        "NAME",
+        "PATHWAY",
+        "LEAD",
+        "LATE",
+        "NEXT",
+        "DUE",
+    ]
+    assert all(line.split()[1].startswith("X1000") for line in lines)
+    assert any(line.split()[2].startswith("A") for line in lines)
+
+
+def test_people_list_fits_80_columns_and_marks_what_it_cuts(demo_file, capsys):
+    with open_site(demo_file, DEMO_USER, DEMO_PASSPHRASE) as s:
+        from ahtui.store import people
+
+        pid = s.query("SELECT id FROM people ORDER BY id LIMIT 1")[0][0]
+        people.update_person(s, pid, {"family_name": "Montgomery-Fitzwilliam"})
+    r = cli(capsys, "people", "--site", demo_file, "--user", DEMO_USER)
+    lines = r.out.rstrip("\n").splitlines()
+    assert max(len(line) for line in lines) <= 80
+    # Every id is shown by its start, marked as cut; the long name too.
+    assert all(line.split()[0].endswith("…") for line in lines[1:])
+    (long_name,) = [line for line in lines if "Montgomery" in line]
+    assert "Montgomery-Fi… " in long_name
+    assert pid[:8] in long_name
+    # Each shown id start finds one person in the JSON list, which has the id whole.
+    rows = json.loads(cli(capsys, "people", "--json", "--site", demo_file, "--user", DEMO_USER).out)
+    assert [r["id"] for r in rows if r["id"].startswith(pid[:8])] == [pid]
 
 
 def test_check_passes_on_a_good_site(site_file, capsys):
@@ -449,6 +479,20 @@ def test_check_passes_on_a_good_site(site_file, capsys):
     assert "Integrity: ok" in r.out
     assert r.out.strip().endswith("OK: the site is intact.")
     assert r.err == ""
+
+
+def test_check_names_each_thing_it_checked_on_its_own_line(site_file, capsys):
+    out = cli(capsys, "check", "--site", site_file, "--user", ADMIN).out
+    checked = out.split("Checked:\n", 1)[1].splitlines()[:-1]
+    assert [line.split(":")[0].split()[-1] for line in checked] == [
+        "encryption",
+        "authentication",
+        "integrity",
+        "schema",
+        "journal",
+        "audit",
+    ]
+    assert all(line.startswith("  ok  ") for line in checked)
 
 
 def test_check_reports_a_missing_audit_trigger(site_file, capsys):

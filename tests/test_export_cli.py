@@ -109,7 +109,7 @@ def test_existing_files_are_kept_unless_forced(cli_site, tmp_path: Path, capsys)
     assert "already exists" in capsys.readouterr().err
     assert target.read_text() == "someone's own notes\n"
     assert main([*args, "--force"]) == 0
-    assert target.read_text().startswith("# My Plan: Zak Roberts")
+    assert "\n# My Plan: Zak Roberts\n" in target.read_text()
     assert [p.name for p in target.parent.iterdir()] == ["plan.md"]  # no temporary files left
 
 

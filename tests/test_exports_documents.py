@@ -188,7 +188,7 @@ def test_myplan_markdown_has_wheel_goals_support_and_agreed_date(case) -> None:
     site, ids = case
     doc = myplan.gather(site, ids["person"])
     text = myplan.to_markdown(doc, TODAY)
-    assert text.startswith("# My Plan: Zak Roberts\n")
+    assert text.startswith("**OFFICIAL-SENSITIVE**\n\n# My Plan: Zak Roberts\n")
     assert "CRN X100022 · NOMIS A1234BC · born 17 May 2002" in text
     assert "Agreed with Zak on 01 Mar 2025. Earlier agreed versions: 01 Feb 2025." in text
     # The chart: a text bar with the number written, the date and the change in words.
@@ -333,7 +333,8 @@ def test_meetings_ics_is_read_by_a_calendar_parser(case) -> None:
     import icalendar
 
     site, ids = case
-    text = ics.to_ics(ics.gather(site, ids["person"]), site_name=site.name)
+    # A site that chose full names in its calendars (calendar_full_names = true).
+    text = ics.to_ics(ics.gather(site, ids["person"]), site_name=site.name, full_names=True)
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     assert text.endswith("END:VCALENDAR\r\n") and "\n" not in text.replace("\r\n", "")
     cal = icalendar.Calendar.from_ical(text)
@@ -413,7 +414,8 @@ def test_minutes_have_agenda_notes_attendance_and_actions(case) -> None:
     records = minutes.gather(site, ids["person"])
     assert [r["meeting"]["id"] for r in records] == [ids["held"]]  # held meetings only
     text = minutes.to_markdown(records, TODAY)
-    assert text.startswith("# Meeting minutes: Zak Roberts\n")
+    assert text.startswith("**OFFICIAL-SENSITIVE**\n\n# Meeting minutes: Zak Roberts\n")
+    assert text.endswith("\n\n**OFFICIAL-SENSITIVE**\n")
     assert "## Joined-up Planning Meeting 1, 10 Feb 2025 10:00" in text
     assert "- Status: **HELD**" in text and "- Mode: Video" in text
     assert "- Jo Patel (Prison Offender Manager): attended" in text

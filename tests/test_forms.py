@@ -607,6 +607,9 @@ VALUES = {
     "cc_name": "Pat Advisor",
     "cc_role": "Personal Advisor",
     "first_sent_on": "3 March 2025",
+    "first_email": "On 3 March 2025, Alex Officer wrote:\n> Dear Jo Advisor,",
+    "expectations": "expectations within prison",
+    "planning_for": "their resettlement",
 }
 
 
@@ -640,9 +643,24 @@ def test_render_email_fills_every_placeholder():
         assert "{" not in subject + body and "}" not in subject + body
         assert "Sam Example" in subject
         assert body.startswith("Dear Jo Advisor,")
-        assert body.rstrip().endswith(VALUES["sender_role"]) or "HMP Somewhere" in body
+        assert (
+            body.rstrip().endswith(VALUES["sender_role"])
+            or "HMP Somewhere" in body
+            or "> Dear Jo Advisor," in body
+        )
     _, body = render_email(email_template(EmailTemplate.PROFESSIONAL_CHALLENGE), VALUES)
     assert "sent on 3 March 2025" in body
+
+
+def test_no_template_email_leaves_a_choice_for_the_sender_to_make():
+    # The manual's "prison/licence conditions" and "sentence/resettlement" are chosen by the
+    # app from the record: no template keeps a slash choice or an unfilled gap.
+    for code in EmailTemplate:
+        _, body = render_email(email_template(code), VALUES)
+        assert not re.search(r"\b\w+/\w+\b", body), code
+        assert "prison/licence" not in body and "sentence/resettlement" not in body
+    _, body = render_email(email_template(EmailTemplate.PROFESSIONAL_CHALLENGE), VALUES)
+    assert body.rstrip().endswith("> Dear Jo Advisor,")
 
 
 def test_render_email_names_missing_values():

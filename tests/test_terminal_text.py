@@ -125,7 +125,8 @@ def test_a_hostile_name_that_arrives_by_sync_is_shown_escaped(sites) -> None:
         assert out.returncode == 0, out.stderr
         assert RAW.search(out.stdout) is None and RAW.search(out.stderr) is None, argv
     listed = _cli("people", "--site", b.path, "--user", ADMIN).stdout
-    assert "Evil\\x00\\x07" in listed and len(listed.splitlines()) == 1
+    # A header line, then the one person, their name escaped (and cut, with "…", at 80 columns).
+    assert "Evil\\x00\\x07" in listed and len(listed.splitlines()) == 2
 
 
 def test_a_spoofed_card_shows_the_true_fingerprint_first(sites, tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from .domain.workdays import add_bank_holidays
 from .errors import BadInput
 
 APP = "ahtui"
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
 
 def config_dir() -> Path:
@@ -58,6 +59,10 @@ class Settings:
     keys: dict[str, str] | None = None
     extra_bank_holidays: tuple[date, ...] = ()
     bank_holidays_known_through: int | None = None
+    # Printed at the top and bottom of every document meant for a statutory record.
+    protective_marking: str = DEFAULT_MARKING
+    # Calendar files name people by initials and CRN unless the site chooses full names.
+    calendar_full_names: bool = False
 
 
 _INT_KEYS = ("busy_timeout_ms", "idle_lock_minutes", "reply_wait_working_days")
@@ -90,6 +95,7 @@ def load_settings(*, site: str | None = None, user: str | None = None) -> Settin
     extra, known = _bank_holidays(raw, path)
     if extra or known is not None:
         add_bank_holidays(extra, known_through=known)
+    values.update(_document_settings(raw, path))
     return Settings(
         site=Path(site_value).expanduser() if site_value else None,
         user=user_value or None,
@@ -117,3 +123,22 @@ def _bank_holidays(raw: dict[str, Any], path: Path) -> tuple[tuple[date, ...], i
     if known is not None and (not isinstance(known, int) or isinstance(known, bool)):
         raise BadInput(f"bank_holidays_known_through in {path} must be a year, like 2027.")
     return tuple(days), known
+def _document_settings(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """`protective_marking` (one line of text) and `calendar_full_names` (true or false)."""
+    out: dict[str, Any] = {}
+    marking = os.environ.get("AHTUI_PROTECTIVE_MARKING", raw.get("protective_marking"))
+    if marking is not None:
+        if not isinstance(marking, str) or not marking.strip() or "\n" in marking:
+            raise BadInput(
+                f"protective_marking in {path} must be one line of text, "
+                "such as OFFICIAL-SENSITIVE."
+            )
+        out["protective_marking"] = marking.strip()
+    names = os.environ.get("AHTUI_CALENDAR_FULL_NAMES", raw.get("calendar_full_names"))
+    if names is not None:
+        words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+        flag = names if isinstance(names, bool) else words.get(str(names).strip().lower())
+        if flag is None:
+            raise BadInput(f"calendar_full_names in {path} must be true or false (got {names!r}).")
+        out["calendar_full_names"] = flag
+    return out

@@ -540,6 +540,9 @@ EMAIL_PLACEHOLDERS: Mapping[str, str] = {
     "cc_name": "name of the practitioner copied in",
     "cc_role": "role of the practitioner copied in",
     "first_sent_on": "date the unanswered email was sent (professional challenge)",
+    "first_email": "the unanswered email, quoted (professional challenge)",
+    "expectations": "what the person must keep to now: expectations in prison or licence conditions",
+    "planning_for": "what the team plans for now: the sentence, resettlement, remand or community",
 }
 
 

@@ -13,12 +13,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ..config import DEFAULT_MARKING
 from ..domain.dates import fmt_date
 from ..domain.names import document_name
 from ..forms_loader import load_assessment
 from ..store.assessment import assessment_snapshot
 from ..store.people import get_person
-from .text import escape_html, escape_markdown, html_lines, html_page, markdown_block, person_refs
+from .text import (
+    escape_html,
+    escape_markdown,
+    html_lines,
+    html_page,
+    legal_name,
+    markdown_block,
+    marking_html,
+    person_refs,
+    running_header_css,
+)
 
 NOT_ANSWERED = "Not answered"
 NOT_ASKED = "Not asked (depends on an earlier answer)"
@@ -176,9 +187,10 @@ def overall(doc: dict[str, Any]) -> str:
     )
 
 
-def to_markdown(doc: dict[str, Any], today: date) -> str:
+def to_markdown(doc: dict[str, Any], today: date, *, marking: str = DEFAULT_MARKING) -> str:
     person = doc["person"]
-    out = [f"# {escape_markdown(doc['title'])}: {escape_markdown(document_name(person))}", ""]
+    out = [f"**{escape_markdown(marking)}**", ""]
+    out += [f"# {escape_markdown(doc['title'])}: {escape_markdown(document_name(person))}", ""]
     if person_refs(person):
         out += [escape_markdown(person_refs(person)), ""]
     out += [
@@ -209,16 +221,17 @@ def to_markdown(doc: dict[str, Any], today: date) -> str:
             for title_, value in g["notes"]:
                 out += ["", f"**{escape_markdown(title_)}:** {markdown_block(value)}"]
             out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    out = [*"\n".join(out).rstrip().split("\n"), "", f"**{escape_markdown(marking)}**"]
+    return "\n".join(out) + "\n"
 
 
 # -- HTML ------------------------------------------------------------------------------------
 
 
-def to_html(doc: dict[str, Any], today: date) -> str:
+def to_html(doc: dict[str, Any], today: date, *, marking: str = DEFAULT_MARKING) -> str:
     person = doc["person"]
     title = f"{doc['title']}: {document_name(person)}"
-    b = [f"<header>\n<h1>{escape_html(title)}</h1>"]
+    b = [marking_html(marking), f"<header>\n<h1>{escape_html(title)}</h1>"]
     if person_refs(person):
         b.append(f'<p class="refs">{escape_html(person_refs(person))}</p>')
     b.append(
@@ -272,4 +285,6 @@ def to_html(doc: dict[str, Any], today: date) -> str:
         "This document holds personal information: keep it where your agency's rules "
         "allow.</p></footer>"
     )
-    return html_page(title, "\n".join(b))
+    b.append(marking_html(marking))
+    css = running_header_css(marking, legal_name(person), person_refs(person, born=False))
+    return html_page(title, "\n".join(b), css)

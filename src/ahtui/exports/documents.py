@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..config import load_settings
 from ..domain.names import document_name, listed_name
 from ..store import actions
 from ..store.people import find_person
@@ -43,22 +44,27 @@ class Exported:
 def render(
     site: Any, kind: str, fmt: str, person_id: str, today: date, meeting_id: str | None = None
 ) -> tuple[str, int | None]:
-    """The document's text, and how many meetings it covers (for meetings and minutes)."""
+    """The document's text, and how many meetings it covers (for meetings and minutes).
+
+    The protective marking and whether calendars carry full names come from the settings."""
+    settings = load_settings()
+    marking = settings.protective_marking
     if kind == "myplan":
         doc = myplan.gather(site, person_id)
-        return (
-            myplan.to_html(doc, today) if fmt == "html" else myplan.to_markdown(doc, today)
-        ), None
+        if fmt == "html":
+            return myplan.to_html(doc, today, marking=marking), None
+        return myplan.to_markdown(doc, today, marking=marking), None
     if kind == "assessment":
         doc = assessment.gather(site, person_id)
         if fmt == "html":
-            return assessment.to_html(doc, today), None
-        return assessment.to_markdown(doc, today), None
+            return assessment.to_html(doc, today, marking=marking), None
+        return assessment.to_markdown(doc, today, marking=marking), None
     if kind == "meetings":
         events = ics.gather(site, person_id, meeting_id)
-        return ics.to_ics(events, site_name=site.name), len(events)
+        text = ics.to_ics(events, site_name=site.name, full_names=settings.calendar_full_names)
+        return text, len(events)
     records = minutes.gather(site, person_id, meeting_id)
-    return minutes.to_markdown(records, today), len(records)
+    return minutes.to_markdown(records, today, marking=marking), len(records)
 
 
 def export_document(

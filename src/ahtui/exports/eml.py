@@ -29,9 +29,18 @@ def build_eml(
     from_name: str,
     from_address: str | None,
     cc: list[tuple[str, str | None]] | None = None,
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
 ) -> EmailMessage:
+    """The draft; `message_id` its own Message-ID, `in_reply_to` the Message-ID of the email
+    it answers (In-Reply-To and References, so mail clients thread the two)."""
     msg = EmailMessage()
     msg["Subject"] = subject
+    if message_id:
+        msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
     msg["To"] = formataddr((to_name, to_address or ""))
     msg["From"] = formataddr((from_name, from_address or ""))
     if cc:

@@ -4,7 +4,9 @@ One VEVENT per scheduled or held meeting (cancelled ones are left out), with a U
 the meeting's id, so importing the file again updates the same events instead of adding copies.
 Times are the meeting's wall-clock time in England and Wales (TZID Europe/London, with its
 VTIMEZONE, so summer time is right); a meeting lasts an hour unless its type usually runs
-longer. Who attends is named in the description, not as ATTENDEE entries, so no calendar sends
+longer; a meeting held on another day than planned is an all-day entry on the day it was
+held. The person is named by initials and CRN unless the site's configuration chooses full
+names (`calendar_full_names`), as calendars end up on phones. Who attends is named in the description, not as ATTENDEE entries, so no calendar sends
 invitations on import. Written by hand, with RFC 5545 escaping and line folding, so the
 program needs no calendar library (the tests read the files back with `icalendar`).
 """
@@ -148,7 +150,7 @@ def _role(code: str | None) -> str:
 
 def attendee_words(a: dict[str, Any]) -> str:
     if a["is_person"]:
-        return f"{a['name'] or 'the person'} (the person supported)"
+        return f"{a['name']} (the person supported)" if a["name"] else "the person supported"
     name = a.get("name") or "someone"
     role = _role(a.get("role"))
     return f"{name} ({role})" if role else name
@@ -161,22 +163,39 @@ def _who(a: dict[str, Any], held: bool) -> str:
     return words
 
 
-def event_lines(event: dict[str, Any], stamp: str | None = None) -> list[str]:
+def held_elsewhen(m: Any) -> bool:
+    """Whether a held meeting was held on another day than the one it was planned for."""
+    return bool(
+        m["status"] == "held" and m["held_on"] and m["held_on"][:10] != m["scheduled_at"][:10]
+    )
+
+
+def calendar_name(person: dict[str, Any], full_names: bool) -> str:
+    """How a calendar entry names the person: initials and CRN unless the site chose names.
+
+    Calendars sync to phones and shared mailboxes, so by default an entry says no more than a
+    practitioner needs to recognise the case.
+    """
+    if full_names:
+        return document_name(person)
+    initials = "".join(f"{w[0].upper()}." for w in document_name(person).split() if w)
+    return f"{initials} (CRN {person['crn']})" if person["crn"] else initials
+
+
+def event_lines(
+    event: dict[str, Any], stamp: str | None = None, *, full_names: bool = False
+) -> list[str]:
 
     m = event["meeting"]
     person = event["person"]
     start = datetime.fromisoformat(m["scheduled_at"][:16])
-    if m["status"] == "held" and m["held_on"]:
-        # Held on another day than planned: the calendar shows when it really happened.
-        held = datetime.fromisoformat(m["held_on"][:10])
-        start = start.replace(year=held.year, month=held.month, day=held.day)
-    end = start + timedelta(minutes=LENGTH_MINUTES.get(m["meeting_type"], DEFAULT_MINUTES))
     mode = MeetingMode(m["mode"]).label() if m["mode"] else ""
     title = event.get("title") or meeting_title(m["meeting_type"])
-    desc = [f"{title} for {document_name(person)}"]
+    who = calendar_name(person, full_names)
+    desc = [f"{title} for {who}"]
     refs = [
-        f"CRN {person['crn']}" if person["crn"] else "",
-        f"NOMIS {person['nomis_number']}" if person["nomis_number"] else "",
+        f"CRN {person['crn']}" if person["crn"] and full_names else "",
+        f"NOMIS {person['nomis_number']}" if person["nomis_number"] and full_names else "",
     ]
     if any(refs):
         desc.append(" · ".join(r for r in refs if r))
@@ -185,19 +204,34 @@ def event_lines(event: dict[str, Any], stamp: str | None = None) -> list[str]:
         desc.append(f"Chair: {m['chair_name']}")
     if event["attendees"]:
         held = m["status"] == "held"
-        desc.append("Attendees: " + "; ".join(_who(a, held) for a in event["attendees"]))
-    if m["status"] == "held":
+        named = [
+            a if full_names or not a["is_person"] else {**a, "name": ""} for a in event["attendees"]
+        ]
+        desc.append("Attendees: " + "; ".join(_who(a, held) for a in named))
+    if held_elsewhen(m):
+        desc.append(f"HELD on {fmt_date(m['held_on'])} (planned for {_planned(m)})")
+    elif m["status"] == "held":
         desc.append(f"HELD on {fmt_date(m['held_on'] or m['scheduled_at'])}")
-    if m["notes"]:
+    if m["notes"] and full_names:
         desc.append(f"Notes: {m['notes']}")
     location = m["location"] or {"video": "Video call", "phone": "Phone call"}.get(m["mode"], "")
+    if held_elsewhen(m):
+        # Held on another day, at a time nobody recorded: an all-day entry on the day it was
+        # held, never the planned time on a day it did not happen.
+        held_day = datetime.fromisoformat(m["held_on"][:10])
+        when = [
+            f"DTSTART;VALUE=DATE:{held_day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{held_day + timedelta(days=1):%Y%m%d}",
+        ]
+    else:
+        end = start + timedelta(minutes=LENGTH_MINUTES.get(m["meeting_type"], DEFAULT_MINUTES))
+        when = [f"DTSTART;TZID={TZID}:{_local(start)}", f"DTEND;TZID={TZID}:{_local(end)}"]
     lines = [
         "BEGIN:VEVENT",
         f"UID:meeting-{m['id']}@{UID_DOMAIN}",
         f"DTSTAMP:{stamp or _utc(m['updated_at'])}",
-        f"DTSTART;TZID={TZID}:{_local(start)}",
-        f"DTEND;TZID={TZID}:{_local(end)}",
-        f"SUMMARY:{escape_text(f'{title}: {document_name(person)}')}",
+        *when,
+        f"SUMMARY:{escape_text(f'{title}: {who}')}",
         f"DESCRIPTION:{escape_text(chr(10).join(desc))}",
         "STATUS:CANCELLED" if m["status"] == "cancelled" else "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",
@@ -213,6 +247,11 @@ def event_lines(event: dict[str, Any], stamp: str | None = None) -> list[str]:
     return lines
 
 
+def _planned(m: dict[str, Any]) -> str:
+    day = fmt_date(m["scheduled_at"])
+    return f"{day} {m['scheduled_at'][11:16]}" if len(m["scheduled_at"]) >= 16 else day
+
+
 def _sequence(m: dict[str, Any]) -> int:
     # The seconds between creation and the last change: it only grows, as SEQUENCE must.
     try:
@@ -223,8 +262,11 @@ def _sequence(m: dict[str, Any]) -> int:
     return max(0, int((changed - made).total_seconds()))
 
 
-def to_ics(events: list[dict[str, Any]], *, site_name: str = "") -> str:
-    """The calendar file's text, CRLF line endings and folded lines as RFC 5545 asks."""
+def to_ics(events: list[dict[str, Any]], *, site_name: str = "", full_names: bool = False) -> str:
+    """The calendar file's text, CRLF line endings and folded lines as RFC 5545 asks.
+
+    The person is named by initials and CRN, with no NOMIS number and no meeting notes, unless
+    `full_names` (the site's `calendar_full_names` setting)."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -236,6 +278,6 @@ def to_ics(events: list[dict[str, Any]], *, site_name: str = "") -> str:
         lines.append(f"X-WR-CALNAME:{escape_text(f'Meetings ({site_name})')}")
     lines += VTIMEZONE
     for event in events:
-        lines += event_lines(event)
+        lines += event_lines(event, full_names=full_names)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)

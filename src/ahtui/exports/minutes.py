@@ -2,7 +2,9 @@
 
 For one meeting, or for every held meeting of a person (oldest first). The agenda is the one for
 the meeting's type and pathway (schema/forms/agendas), in order; each item says in words whether
-it was covered, with its notes and outcome. Actions created at the meeting are listed with who
+it was covered, with its notes and outcome. A meeting held on another day than planned says
+both ("planned for 10 Dec 2026 14:00, held on 03 Dec 2026"); the protective marking chosen in
+the configuration heads and ends the document. Actions created at the meeting are listed with who
 is responsible, the due date and whether they are done (in words: OVERDUE, open, done).
 """
 
@@ -11,14 +13,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ..config import DEFAULT_MARKING
 from ..domain.dates import fmt_date
 from ..domain.enums import MeetingMode, MeetingStatus
 from ..domain.names import document_name
 from ..errors import BadInput
 from ..store.meetings import meetings_for
 from ..store.people import get_person
-from .ics import attendee_words, detail_record, meeting_title
-from .text import escape_markdown, fmt_when, markdown_block, markdown_cell, person_refs
+from .ics import attendee_words, detail_record, held_elsewhen, meeting_title
+from .text import (
+    dates_in_words,
+    escape_markdown,
+    fmt_when,
+    markdown_block,
+    markdown_cell,
+    person_refs,
+)
 
 
 def gather(site: Any, person_id: str, meeting_id: str | None = None) -> list[dict[str, Any]]:
@@ -67,8 +77,8 @@ def meeting_markdown(record: dict[str, Any], today: date) -> list[str]:
     held = m["status"] == "held"
     title = record["title"] or meeting_title(m["meeting_type"])
     when = fmt_when(m["scheduled_at"])
-    if held and m["held_on"] and m["held_on"][:10] != m["scheduled_at"][:10]:
-        when = f"{fmt_date(m['held_on'])} (planned for {when})"
+    if held_elsewhen(m):
+        when = f"planned for {when}, held on {fmt_date(m['held_on'])}"
     out = [f"## {escape_markdown(title)}, {when}", ""]
     facts = [
         f"Status: **{MeetingStatus(m['status']).label().upper()}**",
@@ -128,13 +138,16 @@ def meeting_markdown(record: dict[str, Any], today: date) -> list[str]:
         out.append("_No actions were created at this meeting._")
     out.append("")
     if m["next_meeting_note"]:
-        out += ["### Next meeting", "", markdown_block(m["next_meeting_note"]), ""]
+        out += ["### Next meeting", "", markdown_block(dates_in_words(m["next_meeting_note"])), ""]
     return out
 
 
-def to_markdown(records: list[dict[str, Any]], today: date) -> str:
+def to_markdown(
+    records: list[dict[str, Any]], today: date, *, marking: str = DEFAULT_MARKING
+) -> str:
     person = records[0]["person"]
-    out = [f"# Meeting minutes: {escape_markdown(document_name(person))}", ""]
+    out = [f"**{escape_markdown(marking)}**", ""]
+    out += [f"# Meeting minutes: {escape_markdown(document_name(person))}", ""]
     if person_refs(person):
         out += [escape_markdown(person_refs(person)), ""]
     count = len(records)
@@ -143,4 +156,5 @@ def to_markdown(records: list[dict[str, Any]], today: date) -> str:
         if n:
             out += ["---", ""]
         out += meeting_markdown(record, today)
-    return "\n".join(out).rstrip() + "\n"
+    out = [*"\n".join(out).rstrip().split("\n"), "", f"**{escape_markdown(marking)}**"]
+    return "\n".join(out) + "\n"

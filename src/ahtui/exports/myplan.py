@@ -4,6 +4,13 @@ About Me and what helps; the Wheel of Life (every area's scores with their dates
 drawn as a bar chart: text in Markdown, inline SVG in HTML, each bar labelled with its number
 so nothing depends on colour); the goals in the person's words with their steps, who helps,
 target dates and progress; the support and who gives it; and when the plan was agreed.
+
+Meant to be attached to a statutory record, so it heads with the legal name (and the name the
+person goes by), CRN and NOMIS number, the version (one more each time the plan is agreed),
+who recorded that version and when it was agreed, the lead and the team; the protective
+marking chosen in the configuration is at the top and the bottom. Printed from the HTML, every
+page carries the marking, legal name and references in its top margin (CSS `@page` margin
+boxes, text.running_header_css) and the marking with the page number at its foot.
 """
 
 from __future__ import annotations
@@ -12,18 +19,24 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from ..config import DEFAULT_MARKING
 from ..domain.dates import fmt_date
+from ..domain.enums import Role
 from ..domain.names import document_name
 from ..store.myplan import WHEEL_AREAS, plan_snapshot, plan_status, plan_versions
 from ..store.people import get_person
+from ..store.team import team
 from .text import (
     escape_html,
     escape_markdown,
     html_lines,
     html_page,
+    legal_name,
     markdown_block,
     markdown_cell,
+    marking_html,
     person_refs,
+    running_header_css,
 )
 
 BAR = 10  # a score of 10 fills the bar
@@ -38,8 +51,14 @@ def gather(site: Any, person_id: str) -> dict[str, Any]:
     for goal in snap["goals"]:
         goal["progress"] = [p for p in progress if p["goal_id"] == goal["id"]]
     goal_ids = {g["id"] for g in snap["goals"]}
-    agreed = [v["agreed_on"] for v in reversed(plan_versions(site, person_id))]
+    versions = plan_versions(site, person_id)
+    agreed = [v["agreed_on"] for v in reversed(versions)]
     return {
+        "versions": versions,
+        "team": [
+            {"name": m["name"], "role": m["role"], "leads": bool(m["leads"] or m["is_lead"])}
+            for m in team(site, person_id)
+        ],
         **snap,
         "person": dict(person),
         "site": site.name,
@@ -48,6 +67,66 @@ def gather(site: Any, person_id: str) -> dict[str, Any]:
         "changed_since_agreed": bool(agreed) and plan_status(site, person_id)["changed"],
         "wheel_table": wheel_table(snap["wheel"], WHEEL_AREAS),
     }
+
+
+# -- the record: who, which version, who recorded it -----------------------------------------
+
+
+def legal_name_words(person: dict[str, Any]) -> str:
+    """The legal name always, and the name the person goes by when it differs."""
+    legal = legal_name(person)
+    preferred = person["preferred_name"]
+    if preferred and preferred != person["given_name"]:
+        return f"Legal name: {legal} · known as {preferred}"
+    return f"Legal name: {legal}"
+
+
+def version_words(doc: dict[str, Any]) -> str:
+    """Which version of My Plan this is: one more each time it is agreed again."""
+    versions = doc["versions"]
+    if not versions:
+        return "Version: draft, not yet agreed"
+    latest = versions[-1]
+    text = f"Version {latest['number']}, agreed on {fmt_date(latest['agreed_on'])}"
+    if doc.get("changed_since_agreed"):
+        text += "; CHANGED since then, not yet agreed again"
+    return text
+
+
+def recorded_by_words(doc: dict[str, Any]) -> str:
+    versions = doc["versions"]
+    if not versions:
+        return "Recorded by: nobody yet (agree it with the person to record a version)"
+    who = versions[-1]["agreed_by"] or "a user of another site"
+    return f"Recorded by: {who}"
+
+
+def team_words(doc: dict[str, Any]) -> list[str]:
+    """`Lead: …` then `Team: …`, names with their roles on this person's team."""
+    members = doc["team"]
+    lead = next((m for m in members if m["leads"]), None)
+    out = [f"Lead: {_member(lead)}" if lead else "Lead: no lead recorded"]
+    others = [_member(m) for m in members if m is not lead]
+    out.append("Team: " + ("; ".join(others) if others else "no one else recorded"))
+    return out
+
+
+def _member(m: dict[str, Any]) -> str:
+    try:
+        role = Role(m["role"]).label()
+    except ValueError:
+        role = m["role"] or ""
+    return f"{m['name']} ({role})" if role else m["name"]
+
+
+def record_lines(doc: dict[str, Any]) -> list[str]:
+    """The lines a statutory record needs at the head of the document, in order."""
+    person = doc["person"]
+    lines = [legal_name_words(person)]
+    if person_refs(person):
+        lines.append(person_refs(person))
+    lines += [version_words(doc), recorded_by_words(doc), *team_words(doc)]
+    return lines
 
 
 # -- the Wheel of Life -----------------------------------------------------------------------
@@ -121,15 +200,19 @@ def agreed_words(doc: dict[str, Any], name: str) -> str:
 # -- Markdown --------------------------------------------------------------------------------
 
 
-def to_markdown(doc: dict[str, Any], today: date) -> str:
+def to_markdown(doc: dict[str, Any], today: date, *, marking: str = DEFAULT_MARKING) -> str:
     person = doc["person"]
     name = document_name(person)
     first = person["preferred_name"] or person["given_name"]
-    out: list[str] = [f"# My Plan: {escape_markdown(name)}", ""]
-    refs = person_refs(person)
-    if refs:
-        out += [escape_markdown(refs), ""]
+    out: list[str] = [
+        f"**{escape_markdown(marking)}**",
+        "",
+        f"# My Plan: {escape_markdown(name)}",
+        "",
+    ]
+    out += [f"- {escape_markdown(line)}" for line in record_lines(doc)]
     out += [
+        "",
         f"**{escape_markdown(agreed_words(doc, first))}**",
         "",
         f"Written on {fmt_date(today)} from {escape_markdown(doc['site'])}.",
@@ -215,7 +298,8 @@ def to_markdown(doc: dict[str, Any], today: date) -> str:
             for p in doc["progress"]
         ]
         out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    out = [*"\n".join(out).rstrip().split("\n"), "", f"**{escape_markdown(marking)}**"]
+    return "\n".join(out) + "\n"
 
 
 # -- HTML ------------------------------------------------------------------------------------
@@ -256,14 +340,16 @@ def wheel_svg(rows: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def to_html(doc: dict[str, Any], today: date) -> str:
+def to_html(doc: dict[str, Any], today: date, *, marking: str = DEFAULT_MARKING) -> str:
     person = doc["person"]
     name = document_name(person)
     first = person["preferred_name"] or person["given_name"]
-    b: list[str] = [f"<header>\n<h1>My Plan: {escape_html(name)}</h1>"]
-    refs = person_refs(person)
-    if refs:
-        b.append(f'<p class="refs">{escape_html(refs)}</p>')
+    b: list[str] = [marking_html(marking), f"<header>\n<h1>My Plan: {escape_html(name)}</h1>"]
+    b.append(
+        '<ul class="record">'
+        + "".join(f"<li>{escape_html(line)}</li>" for line in record_lines(doc))
+        + "</ul>"
+    )
     b.append(f'<p class="meta"><strong>{escape_html(agreed_words(doc, first))}</strong></p>')
     b.append("</header>\n<main>")
     b.append("<section>\n<h2>About me</h2>")
@@ -358,4 +444,6 @@ def to_html(doc: dict[str, Any], today: date) -> str:
         "This document holds personal information: keep it where your agency's rules "
         "allow.</p></footer>"
     )
-    return html_page(f"My Plan: {name}", "\n".join(b))
+    b.append(marking_html(marking))
+    css = running_header_css(marking, legal_name(person), person_refs(person, born=False))
+    return html_page(f"My Plan: {name}", "\n".join(b), css)

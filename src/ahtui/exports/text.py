@@ -21,14 +21,55 @@ def fmt_when(value: str | None) -> str:
     return f"{day} {value[11:16]}" if len(value) >= 16 else day
 
 
-def person_refs(person: Any) -> str:
-    """CRN, NOMIS number and date of birth, as available."""
+_ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+
+
+def dates_in_words(text: Any) -> str:
+    """Free text with any ISO date in it ("2027-01-10") written as people write dates
+    ("10 Jan 2027"); what only looks like a date stays as it is."""
+    return _ISO_DAY.sub(lambda m: fmt_date(m.group(1)), "" if text is None else str(text))
+
+
+def marking_html(marking: str) -> str:
+    """The protective marking as a block for the top or bottom of a printed document."""
+    return f'<p class="marking">{escape_html(marking)}</p>'
+
+
+def css_string(text: Any) -> str:
+    """User text as a quoted CSS string, safe inside a <style> element."""
+    out = []
+    for ch in "" if text is None else str(text):
+        if ch in '\\"<>&' or ord(ch) < 32:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def running_header_css(marking: str, name: str, refs: str) -> str:
+    """CSS `@page` margin boxes: marking, name and references at the top of every printed
+    page, the marking again at the bottom with the page number."""
+    top = " · ".join(w for w in (marking, name, refs) if w)
+    return (
+        f"@page {{ @top-center {{ content: {css_string(top)}; font-size: 9pt; }}\n"
+        f"  @bottom-center {{ content: {css_string(marking + ' · page ')} counter(page); "
+        "font-size: 9pt; } }\n"
+    )
+
+
+def legal_name(person: Any) -> str:
+    """The name on the person's legal record: given and family name, never a preferred name."""
+    return f"{person['given_name']} {person['family_name']}"
+
+
+def person_refs(person: Any, *, born: bool = True) -> str:
+    """CRN, NOMIS number and (unless `born` is false) date of birth, as available."""
     parts = []
     if person["crn"]:
         parts.append(f"CRN {person['crn']}")
     if person["nomis_number"]:
         parts.append(f"NOMIS {person['nomis_number']}")
-    if person["date_of_birth"]:
+    if born and person["date_of_birth"]:
         parts.append(f"born {fmt_date(person['date_of_birth'])}")
     return " · ".join(parts)
 
@@ -97,6 +138,8 @@ th { background: #eee; }
 .status { font-weight: bold; text-transform: uppercase; letter-spacing: .03em; }
 svg text { font-family: Arial, Helvetica, sans-serif; font-size: 13px; }
 footer { margin-top: 2em; border-top: 1px solid #999; font-size: .9em; }
+.marking { font-family: Arial, Helvetica, sans-serif; font-weight: bold; text-align: center;
+  letter-spacing: .08em; margin: .3em 0; }
 @page { size: A4; margin: 18mm; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 11pt; }
@@ -107,13 +150,13 @@ footer { margin-top: 2em; border-top: 1px solid #999; font-size: .9em; }
 """
 
 
-def html_page(title: str, body: str) -> str:
+def html_page(title: str, body: str, extra_css: str = "") -> str:
     """A complete, self-contained HTML document: no scripts, no outside files."""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="ahtui">\n'
-        f"<title>{escape_html(title)}</title>\n<style>{PRINT_CSS}</style>\n</head>\n"
+        f"<title>{escape_html(title)}</title>\n<style>{PRINT_CSS}{extra_css}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )

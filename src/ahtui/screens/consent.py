@@ -73,7 +73,7 @@ def consent_summary(states: dict[Any, Any], today: date) -> Table:
     grid.add_row(
         "Shared with",
         "",
-        Text(f"{who}. Sensitive case notes are never shared, whatever the consent."),
+        Text(f"{who}. Sensitive notes stay with the agency that wrote them, whatever the consent."),
     )
     return grid
 

@@ -1,7 +1,10 @@
 """Template emails: introduction, professional challenge, first contact with the PP.
 
 A template (schema/forms/emails.toml) is filled from the record: the person, you as sender
-(the practitioner your user is linked to) and the team member it goes to. It is saved as a
+(the practitioner your user is linked to, in the role you hold on this person's team) and the
+team member it goes to. The heading says who you are signed in as; when you are not on the
+person's team the form does not open and says why. A professional challenge quotes the
+unanswered email and threads with it. It is saved as a
 .eml draft that opens in a mail client; ahtui records it, and the date it was sent, so the
 caseload shows "awaiting reply". After `reply_wait_working_days` working days with no reply
 recorded, the screen says so and offers the professional challenge (c).
@@ -19,11 +22,10 @@ from ..domain import names
 from ..domain.enums import EmailTemplate, Role
 from ..domain.forms import EMAIL_PLACEHOLDERS, MissingEmailValuesError, render_email
 from ..domain.workdays import working_days_between
-from ..errors import AhtuiError, NotFound, ValidationFailed
+from ..errors import AhtuiError, ValidationFailed
 from ..exports.eml import build_eml, eml_filename, save_eml
 from ..forms_loader import email_template
 from ..store import emails, people, team
-from ..store.team import get_practitioner
 from ..widgets.form import Field
 from . import navigation
 from .base import fmt_date, label, parse_day, person_refs
@@ -46,49 +48,6 @@ def email_state(row: Any, today: date, wait: int) -> tuple[str, bool]:
     return f"AWAITING REPLY {days} working day{plural}", challenge
 
 
-def email_values(
-    site: Any, person: Any, recipient: Any | None, cc: Any | None, first_sent_on: str | None
-) -> dict[str, str]:
-    """Placeholder values from the record; missing ones are simply absent."""
-
-    values: dict[str, str] = {
-        "person_name": names.document_name(person),
-        "person_first_name": names.known_as(person),
-    }
-    for key, col in (
-        ("crn", "crn"),
-        ("nomis", "nomis_number"),
-        ("prison", "prison"),
-        ("local_authority", "responsible_local_authority"),
-    ):
-        if person[col]:
-            values[key] = person[col]
-    if person["date_of_birth"]:
-        values["date_of_birth"] = fmt_date(person["date_of_birth"])
-
-    me = None
-    if site.user.practitioner_id:
-        try:
-            me = get_practitioner(site, site.user.practitioner_id)
-        except NotFound:
-            me = None
-    values["sender_name"] = me["name"] if me else site.user.display_name
-    if me is not None:
-        values["sender_role"] = label(Role, me["role"])
-        for key in ("email", "phone"):
-            if me[key]:
-                values[f"sender_{key}"] = me[key]
-    if recipient is not None:
-        values["recipient_name"] = recipient["name"]
-        values["recipient_role"] = label(Role, recipient["role"])
-    if cc is not None:
-        values["cc_name"] = cc["name"]
-        values["cc_role"] = label(Role, cc["role"])
-    if first_sent_on:
-        values["first_sent_on"] = fmt_date(first_sent_on)
-    return values
-
-
 def missing_problems(names: list[str]) -> dict[str, str]:
     """Say in plain words which part of the record an email still needs, by form field."""
 
@@ -99,12 +58,15 @@ def missing_problems(names: list[str]) -> dict[str, str]:
             if name.startswith("recipient_")
             else "cc"
             if name.startswith("cc_")
-            else "first_sent_on"
-            if name == "first_sent_on"
+            else "first_email"
+            if name in ("first_sent_on", "first_email")
             else ""
         )
         problems.setdefault(field, []).append(EMAIL_PLACEHOLDERS.get(name, name))
-    return {f: "Needs " + "; ".join(v) + "." for f, v in problems.items()}
+    out = {f: "Needs " + "; ".join(v) + "." for f, v in problems.items()}
+    if "first_email" in out:
+        out["first_email"] = "Choose the unanswered email this follows up (it is quoted)."
+    return out
 
 
 @navigation.screen("emails")
@@ -135,7 +97,8 @@ class EmailsScreen(RecordTableScreen[Any]):
         states = [email_state(r, self.today, self.wait) for r in self.rows]
         waiting = sum(1 for s, _ in states if s.startswith("AWAITING"))
         return (
-            f"{person_refs(person)}\nTemplate emails: {waiting} awaiting reply"
+            f"{person_refs(person)}\n{emails.signed_in_words(self.site)}\n"
+            f"Template emails: {waiting} awaiting reply"
             f" (challenge after {self.wait} working days)"
         )
 
@@ -173,7 +136,7 @@ class EmailsScreen(RecordTableScreen[Any]):
         self._email_form(
             template="professional_challenge",
             to=r["to_practitioner_id"],
-            first_sent_on=r["sent_on"],
+            first_id=r["id"],
         )
 
     def _email_form(
@@ -181,10 +144,31 @@ class EmailsScreen(RecordTableScreen[Any]):
         *,
         template: str | None = None,
         to: str | None = None,
-        first_sent_on: str | None = None,
+        first_id: str | None = None,
     ) -> None:
         person = people.get_person(self.site, self.person_id)
+        sender = emails.sender_on_team(self.site, self.person_id)
+        if sender is None:
+            self.notify(
+                emails.not_on_team_words(self.site, person),
+                title="Not on the team",
+                severity="warning",
+                markup=False,
+            )
+            return
         members = team.team(self.site, self.person_id)
+        unanswered = [
+            r
+            for r in emails.emails_for(self.site, self.person_id)
+            if r["sent_on"] and not r["reply_on"] and r["template"] != "professional_challenge"
+        ]
+        first_options = [
+            (
+                f"{fmt_date(r['sent_on'])}: {r['subject'] or r['channel']} (to {r['to_name']})",
+                r["id"],
+            )
+            for r in unanswered
+        ]
         by_id = {m["practitioner_id"]: m for m in members}
         options = [
             (f"{m['name']} ({short_role(m['role'])})", m["practitioner_id"]) for m in members
@@ -200,11 +184,15 @@ class EmailsScreen(RecordTableScreen[Any]):
             cc = by_id.get(v["cc"]) if v["cc"] else None
             # The site as it is now: it may have been locked and unlocked since the form opened.
             site = self.site
-            values = email_values(site, person, recipient, cc, v["first_sent_on"])
+            first = emails.get_email(site, v["first_email"]) if v["first_email"] else None
+            values = emails.email_values(
+                site, person, sender, recipient, cc, first_email=first, today=today
+            )
             try:
                 subject, body = render_email(tpl, values)
             except MissingEmailValuesError as exc:
                 raise ValidationFailed(missing_problems(exc.names)) from None
+            email_id = emails.new_email_id(site)
             sent_on = parse_day(v["sent_on"], "sent_on")
             path = (
                 Path(v["path"]).expanduser()
@@ -219,6 +207,8 @@ class EmailsScreen(RecordTableScreen[Any]):
                 from_name=values["sender_name"],
                 from_address=values.get("sender_email"),
                 cc=[(cc["name"], cc["email"])] if cc else None,
+                message_id=emails.message_id(email_id),
+                in_reply_to=emails.message_id(first["id"]) if first is not None else None,
             )
             try:
                 save_eml(message, path, force=bool(v["replace"]))
@@ -235,6 +225,7 @@ class EmailsScreen(RecordTableScreen[Any]):
                 subject=subject,
                 sent_on=sent_on,
                 to_practitioner_id=recipient["practitioner_id"] if recipient else None,
+                email_id=email_id,
             )
             return str(path)
 
@@ -245,18 +236,22 @@ class EmailsScreen(RecordTableScreen[Any]):
                 Field("to", "To", "select", to, options, required=True),
                 Field("cc", "Copy to", "select", None, options),
                 Field(
-                    "first_sent_on",
-                    "First email sent",
-                    "date",
-                    first_sent_on,
-                    placeholder="for a professional challenge",
+                    "first_email",
+                    "Following up",
+                    "select",
+                    first_id,
+                    first_options,
                 ),
                 Field("sent_on", "Sent on", "date", placeholder="leave empty until sent (s)"),
                 Field("path", "Save .eml to", placeholder="empty: the ahtui emails folder"),
                 Field("replace", "Replace if there", "yesno", False),
             ],
             submit,
-            intro="Filled from the record and saved as a draft to send from your mail.",
+            intro=(
+                f"From {sender['name']}, {label(Role, sender['role'])} on "
+                f"{names.document_name(person)}'s team. Filled from the record and saved as "
+                "a draft to send from your mail."
+            ),
             done=lambda p: self.notify(f"Saved {p}", title="Email saved", markup=False),
         )
 

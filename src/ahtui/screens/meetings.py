@@ -21,6 +21,8 @@ from .. import keymap
 from ..domain import names
 from ..domain.enums import MeetingMode, MeetingType
 from ..errors import ValidationFailed
+from ..exports.ics import held_elsewhen
+from ..exports.text import dates_in_words
 from ..forms_loader import agenda
 from ..store import meetings, people, team
 from ..widgets.form import Field
@@ -117,7 +119,8 @@ class MeetingsScreen(RecordTableScreen[Any]):
 
     def cells(self, r: Any) -> list[Text]:
         cells = (
-            when_text(r["scheduled_at"]),
+            # Held on another day: the day it happened (its time was not recorded).
+            fmt_date(r["held_on"]) if held_elsewhen(r) else when_text(r["scheduled_at"]),
             short(label(MeetingType, r["meeting_type"]), 20),
             label(MeetingMode, r["mode"]),
             r["status"].upper(),
@@ -146,7 +149,11 @@ class MeetingsScreen(RecordTableScreen[Any]):
         covered = sum(1 for i in meetings.items(self.site, r["id"]) if i["covered"])
         actions = len(meetings.meeting_actions(self.site, r["id"]))
         parts = [f"{r['status'].upper()}: {label(MeetingType, r['meeting_type'])}"]
-        if r["held_on"]:
+        if held_elsewhen(r):
+            parts.append(
+                f"planned for {when_text(r['scheduled_at'])}, held on {fmt_date(r['held_on'])}"
+            )
+        elif r["held_on"]:
             parts.append(f"held {fmt_date(r['held_on'])}")
         if r["location"]:
             parts.append(r["location"])
@@ -155,7 +162,7 @@ class MeetingsScreen(RecordTableScreen[Any]):
         parts.append(f"{covered} items covered, {actions} actions")
         text = " · ".join(parts)
         if r["next_meeting_note"]:
-            text += f"\nNext: {r['next_meeting_note']}"
+            text += f"\nNext: {dates_in_words(r['next_meeting_note'])}"
         if r["notes"]:
             text += f"\n{r['notes']}"
         return text
