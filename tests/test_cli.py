@@ -491,6 +491,7 @@ def test_check_names_each_thing_it_checked_on_its_own_line(site_file, capsys):
         "schema",
         "journal",
         "audit",
+        "dates",
     ]
     assert all(line.startswith("  ok  ") for line in checked)
 

@@ -93,7 +93,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             warn(f"PROBLEM: {problem}")
         return EXIT_FAILURE
     say("Checked:")
-    for what in CHECKED:
+    for what in (
+        CHECKED + ((SUMMARIES_CHECKED,) if report.summaries_checked else ()) + (DUE_CHECKED,)
+    ):
         say(f"  ok  {what}")
     say("OK: the site is intact.")
     return EXIT_OK
@@ -108,3 +110,5 @@ CHECKED = (
     "journal: write-ahead logging, so readers never block a writer",
     "audit: every recorded table logs its changes",
 )
+SUMMARIES_CHECKED = "summaries: the supervisors' figures match working them out again"
+DUE_CHECKED = "due dates: today's cached due dates match the rules"

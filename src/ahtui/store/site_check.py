@@ -22,6 +22,8 @@ from .site import Site
 class CheckReport:
     lines: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Whether the site keeps supervisors' summaries, so that they were compared.
+    summaries_checked: bool = False
 
 
 def check_site(site: Site, *, repair: bool = False, today: date | None = None) -> CheckReport:
@@ -113,6 +115,7 @@ def check_summaries(site: Site, report: CheckReport, *, repair: bool) -> None:
     """Rebuild the supervisors' summaries, where the site keeps them, and compare."""
     if not summaries.has_summaries(site.conn) or not summaries.kept(site.conn):
         return
+    report.summaries_checked = True
     try:
         with site.write() as conn:
             found = summaries.rebuild_differences(conn)
