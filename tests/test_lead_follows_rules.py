@@ -207,7 +207,7 @@ def test_no_due_item_of_the_demo_caseload_explains_itself_in_code(site) -> None:
 
 
 async def test_the_change_lead_form_sets_a_lead_by_hand_and_hands_it_back(unlocked) -> None:
-    from test_app_screens import fill, open_first_person, screen_text
+    from test_app_screens import fill, open_first_person
 
     app, pilot = unlocked
     pid = await open_first_person(app, pilot)
