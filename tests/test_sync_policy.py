@@ -250,6 +250,10 @@ def test_who_gets_a_column_of_each_class(sites: dict[str, Site], cls: str | None
 def test_the_shipped_classes_of_a_persons_details(sites: dict[str, Site]) -> None:
     """Names and contact details blank for a hub, the day of birth cut to its month, the rest
     in full; nothing at all for a site without consent."""
+    from ahtui.store.actions import add_action
+    from ahtui.store.emails import record_email
+    from ahtui.store.myplan import add_support
+    from ahtui.store.people import record_identification
     from ahtui.store.team import add_contact
 
     p = sites["P"]
@@ -261,9 +265,31 @@ def test_the_shipped_classes_of_a_persons_details(sites: dict[str, Site]) -> Non
     net = networks.offer(p, pid, offer_type="lifelong_links", offered_on=date(2026, 1, 5))
     mid = networks.add_member(p, net, name="Sol Policy", relationship="cousin",
                               contact="sol@example.org")  # fmt: skip
+    # The names of the people around the person, typed as text where they appear.
+    around = {
+        ("identifications", "identified_by_name"): record_identification(
+            p, pid, {"identified_on": "2026-01-05", "method": "key_worker",
+                     "identified_by_name": "Kit Around"}),
+        ("actions", "responsible_name"): add_action(
+            p, pid, {"step": "Ring the hostel", "responsible_name": "Ash Around"}),
+        ("emails", "to_name"): record_email(
+            p, pid, template=None, to_name="Bo Around", to_address="bo@example.org"),
+        ("plan_support", "from_whom"): add_support(p, pid, "Lifts", from_whom="Cy Around"),
+    }  # fmt: skip
     for name in PEERS:
         r = sites[name]
         _send(p, r)
+        for (table, col), rid in around.items():
+            got = r.one(f"SELECT {col} FROM {table} WHERE id = ?", (rid,))
+            if name == "L":
+                assert got is None, table
+            else:
+                assert (got[0] is None) == (name == "H"), (name, table)
+        address = r.one(
+            "SELECT to_address FROM emails WHERE id = ?", (around["emails", "to_name"],)
+        )
+        if name != "L":
+            assert address[0] == (None if name == "H" else "bo@example.org")
         member = r.one("SELECT name, relationship, contact FROM network_members WHERE id = ?",
                        (mid,))  # fmt: skip
         who = r.one("SELECT given_name, family_name, date_of_birth, crn FROM people WHERE id = ?",

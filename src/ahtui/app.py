@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
@@ -25,9 +25,11 @@ from time import monotonic, perf_counter
 from typing import TYPE_CHECKING
 
 from textual import events
+from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, Keymap
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -363,6 +365,65 @@ class AhtuiApp(App[None]):
             await self.pop_screen()
         await self.push_screen(self._unlock_screen())
         self._close_site(site)
+
+    # -- a new key while open (a rekey by another program) ---------------------------------
+    def key_changed(self, error: BaseException) -> bool:
+        """Whether `error` (or what caused it) says the site file was given a new key since it
+        was unlocked here (store/site.py's SiteKeyChanged, or SQLCipher's own failure)."""
+        from .store.site import SiteKeyChanged  # loaded already whenever a site is open
+
+        seen: BaseException | None = error
+        for _ in range(10):
+            if seen is None:
+                return False
+            if isinstance(seen, SiteKeyChanged):
+                return True
+            if self.site is not None and self.site.key_changed(seen):
+                return True
+            seen = seen.__cause__ or seen.__context__
+        return False
+
+    def lock_for_new_key(self) -> None:
+        """Close the site and ask to unlock again, saying why. Nothing of the screens open
+        stays (one may have failed half-way through drawing): after unlocking, the caseload."""
+        self.call_later(self._lock_for_new_key)
+
+    async def _lock_for_new_key(self) -> None:
+        from .store.site import KEY_CHANGED
+
+        site, self.site = self.site, None
+        if site is not None:
+            # Not the same user coming back: `_unlocked` starts again from a new caseload.
+            self._locked_user = None
+            self.refresh_bindings()
+            self._close_site(site)
+        if isinstance(self.screen, UnlockScreen):
+            self.screen.show_failure(KEY_CHANGED, self.failed_attempts)
+        else:
+            await self.push_screen(self._unlock_screen(error=KEY_CHANGED))
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        # A key press whose read finds the site under a new key: the unlock screen, not a crash.
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as exc:
+            if not self.key_changed(exc):
+                raise
+            self.lock_for_new_key()
+            return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        # The same failure while a screen draws itself (after the key press that opened it):
+        # Textual would end the app here.
+        if self.key_changed(error):
+            self.lock_for_new_key()
+            return
+        super()._handle_exception(error)
 
     def _close_site(self, site: Site) -> None:
         def close() -> None:

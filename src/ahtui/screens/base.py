@@ -104,6 +104,11 @@ class SiteScreen(Screen[None]):
         try:
             result = fn()
         except AhtuiError as exc:
+            lock = getattr(self.app, "lock_for_new_key", None)
+            if lock is not None and self.app.key_changed(exc):  # type: ignore[attr-defined]
+                # A rekey elsewhere: nothing was saved, and only unlocking again helps.
+                lock()
+                return None
             self.notify(exc.message, title="Not saved", severity="error", markup=False)
             return None
         if success:

@@ -9,7 +9,9 @@ undone (store/rekey.py), and an entry from before key pairs gains one (store/key
 
 A `Site` is an open connection plus the signed-in user. Writes go through `Site.write()`,
 an IMMEDIATE transaction, so concurrent processes queue on the busy timeout instead of
-failing half-way through a read-then-write.
+failing half-way through a read-then-write. Its reads and writes meet SQLite's refusals as
+ours: a busy file (`SiteBusy`), a file given a new key by another program since it was
+unlocked (`SiteKeyChanged`: unlock again).
 """
 
 from __future__ import annotations
@@ -118,6 +120,14 @@ def _busy_message(path: Path) -> str:
     )
 
 
+class SiteKeyChanged(AhtuiError):
+    """The site file was given a new key (a rekey, by another program) since this site was
+    unlocked: the connection reads and writes nothing more, and the user must unlock again."""
+
+
+KEY_CHANGED = "This site was given a new key since you unlocked it; unlock again."
+
+
 class Site:
     """An unlocked site: the connection, the site's identity and the signed-in user."""
 
@@ -145,10 +155,8 @@ class Site:
     def query(self, sql: str, params: Any = ()) -> list[Any]:
         try:
             return self.conn.execute(sql, params).fetchall()
-        except OperationalError as exc:
-            if _is_busy(exc):
-                raise SiteBusy(_busy_message(self.path)) from exc
-            raise
+        except DatabaseError as exc:
+            raise self._plain(exc) from exc
 
     def tuples(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         """Like `query`, as plain tuples: cheaper than named rows when there are thousands."""
@@ -156,12 +164,29 @@ class Site:
         cursor.row_factory = None
         try:
             return cursor.execute(sql, params).fetchall()
-        except OperationalError as exc:
-            if _is_busy(exc):
-                raise SiteBusy(_busy_message(self.path)) from exc
-            raise
+        except DatabaseError as exc:
+            raise self._plain(exc) from exc
         finally:
             cursor.close()
+
+    def _plain(self, exc: Exception) -> Exception:
+        """SQLite's error as ours where there is one: the file busy, or its key changed."""
+        if isinstance(exc, OperationalError) and _is_busy(exc):
+            return SiteBusy(_busy_message(self.path))
+        if self.key_changed(exc):
+            return SiteKeyChanged(KEY_CHANGED)
+        return exc
+
+    def key_changed(self, exc: BaseException) -> bool:
+        """Whether `exc` is SQLCipher failing because the file is under another key now (it
+        reads as "file is not a database", or as a read-only file to a writer): the key this
+        site was unlocked with no longer opens it. Asked only on the way out of an error."""
+        if not isinstance(exc, DatabaseError) or isinstance(exc, IntegrityError):
+            return False
+        try:
+            return not opens_with(self.path, self.data_key, busy_timeout_ms=1000)
+        except AhtuiError:  # busy, or gone: not a question of keys
+            return False
 
     def one(self, sql: str, params: Any = ()) -> Any:
         rows = self.query(sql, params)
@@ -184,10 +209,8 @@ class Site:
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except OperationalError as exc:
-            if _is_busy(exc):
-                raise SiteBusy(_busy_message(self.path)) from exc
-            raise
+        except DatabaseError as exc:
+            raise self._plain(exc) from exc
         self._depth = 1
         wal = _size(self.path.with_name(self.path.name + "-wal"))
         try:
@@ -198,8 +221,16 @@ class Site:
             hlc.settle(self.conn)
             self.conn.execute("COMMIT")
         except BaseException as exc:
+            changed = isinstance(exc, DatabaseError) and self.key_changed(exc)
             if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+                try:
+                    self.conn.execute("ROLLBACK")
+                except DatabaseError:
+                    # Under a new key nothing of this transaction could reach the file anyway.
+                    if not changed:
+                        raise
+            if changed:
+                raise SiteKeyChanged(KEY_CHANGED) from exc
             if not isinstance(exc, AhtuiError) and is_disk_full(exc):
                 # The log had grown this much when the space ran out: it wants more than that.
                 grown = _size(self.path.with_name(self.path.name + "-wal")) - wal

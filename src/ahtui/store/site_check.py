@@ -15,6 +15,7 @@ from datetime import date
 
 from . import audit, keyring, migrations, summaries
 from .caseload import _compute_due, _store_due
+from .rekey import blocked_users, names
 from .site import Site
 
 
@@ -63,12 +64,7 @@ def check_site(site: Site, *, repair: bool = False, today: date | None = None) -
     if orphans:
         # Rows can arrive from other sites before their parents do: a warning, not a failure.
         report.lines.append(f"Note: {len(orphans)} row(s) refer to records not (yet) at this site.")
-    ring = keyring.load_keyring(site.path)
-    users = [r[0] for r in conn.execute("SELECT username FROM users WHERE deleted_at IS NULL")]
-    locked_out = [u for u in users if not ring.has_user(u)]
-    if locked_out:
-        report.lines.append(f"Note: no key entry for {', '.join(locked_out)} (they cannot unlock).")
-    report.lines.append(f"Users: {len(users)}; key entries: {len(ring.entries)}")
+    check_key_file(site, report)
     # sqlite-utils reads the schema for us; imported here, off every other command's start path.
     import sqlite_utils
 
@@ -81,6 +77,35 @@ def check_site(site: Site, *, repair: bool = False, today: date | None = None) -
     check_summaries(site, report, repair=repair)
     check_due_cache(site, report, today or date.today(), repair=repair)
     return report
+
+
+def check_key_file(site: Site, report: CheckReport) -> None:
+    """The key file as a rekey would find it: nothing left pending, and who it would leave out."""
+    ring = keyring.load_keyring(site.path)
+    if ring.pending is not None:
+        # Unlocking settles a stopped rekey before anything else, so one left here is a
+        # rekey running now in another program, or one unlocking could not settle.
+        report.problems.append(
+            "The key file holds a new key that was never finished or undone (a rekey stopped "
+            "part-way, or running now in another program). If no rekey is running, open the "
+            "site again (any command) to settle it, then run `ahtui check` again."
+        )
+    else:
+        report.lines.append("Key file: no rekey pending")
+    users = sorted(r[0] for r in site.tuples("SELECT username FROM users WHERE deleted_at IS NULL"))
+    locked_out = [u for u in users if not ring.has_user(u)]
+    if locked_out:
+        report.lines.append(
+            f"Note: no key entry for {names(locked_out)} (they cannot unlock; an administrator "
+            "can give them a new passphrase)."
+        )
+    no_pair = blocked_users(site)
+    if no_pair:
+        report.lines.append(
+            f"Note: {names(no_pair)} {'has' if len(no_pair) == 1 else 'have'} not unlocked since "
+            "key pairs came in, so a rekey would leave them out; ask them to unlock once first."
+        )
+    report.lines.append(f"Users: {len(users)}; key entries: {len(ring.entries)}")
 
 
 _LISTED = 10

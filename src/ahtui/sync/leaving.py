@@ -61,8 +61,29 @@ def purge_person(conn: Any, person_id: str, own_agency: str | None = None) -> No
 
 
 def forget_row(conn: Any, table: str, row_id: str) -> None:
+    """Give up one record, and the conflicts about it (they hold its values, lost ones)."""
     if table in synced_tables(conn):
         delete_rows(conn, table, [row_id])
+        _forget_conflicts(
+            conn,
+            "SELECT id FROM sync_conflicts WHERE tbl = ? AND row_id = ?",
+            (table, row_id),
+        )
+
+
+def _forget_conflicts(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> None:
+    ids = [r[0] for r in conn.execute(sql, params)]
+    if ids:
+        delete_rows(conn, "sync_conflicts", ids)
+
+
+# Conflicts about case notes withheld from this site that it does not hold: they came with a
+# copy of the note it refused (or from a site that did not yet know the note was sensitive).
+_WITHHELD_CONFLICTS = (
+    "SELECT c.id FROM sync_conflicts c JOIN sync_withheld w ON w.tbl = c.tbl "
+    "AND w.row_id = c.row_id WHERE c.tbl = 'case_notes' "
+    "AND NOT EXISTS (SELECT 1 FROM case_notes n WHERE n.id = c.row_id)"
+)
 
 
 def _peers(conn: Any) -> list[tuple[str, str, int]]:
@@ -132,6 +153,7 @@ def leaving(site: Site) -> list[Waiting]:
 def release(site: Site) -> set[str]:
     """Give up what may go now; return the people removed. Inside a write transaction."""
     removed: set[str] = set()
+    _forget_conflicts(site.conn, _WITHHELD_CONFLICTS)
     for w in _review(site, release=True):
         if w.peers:
             continue

@@ -190,7 +190,7 @@ def _table_rows(
     read = [
         "id",
         *(("sensitive", "agency") if notes else ()),
-        *(("tbl", "col") if conflicts else ()),
+        *(("tbl", "row_id", "col") if conflicts else ()),
     ]
     cols = out.names + [c for c in read if c not in out.names and c in table_columns(conn, table)]
     width = len(out.names)
@@ -219,7 +219,13 @@ def _table_rows(
     id_i = _V + cols.index("id")
     sens_i = _V + cols.index("sensitive") if notes else None
     agency_i = _V + cols.index("agency") if notes and "agency" in cols else None
-    about = (_V + cols.index("tbl"), _V + cols.index("col")) if conflicts else None
+    about = (
+        (_V + cols.index("tbl"), _V + cols.index("row_id"), _V + cols.index("col"))
+        if conflicts
+        else None
+    )
+    # The notes conflicts are about, as held here: a conflict about a note goes where it may.
+    about_notes = _notes_about(conn, found, about) if about is not None else {}
     kept: dict[str, Row] = {}
     seen: set[str] = set()
     for r in found:
@@ -231,18 +237,23 @@ def _table_rows(
         if about is not None:
             # A conflict goes where the column it is about goes, as that column's rows do:
             # about the team directory to everyone, else with its person.
-            goes = policy.column_goes(rules, r[about[0]], r[about[1]], same_agency=same, hub=hub)
+            goes = policy.column_goes(rules, r[about[0]], r[about[2]], same_agency=same, hub=hub)
             if goes is None or (goes != EVERYWHERE and (pid is None or pid not in plan.allowed)):
                 continue
+            if r[about[0]] == "case_notes":
+                # A note not held here is one this site gave up or never took: its conflicts
+                # stay here too.
+                note = about_notes.get(r[about[1]])
+                if note is None or not sharing.note_goes(conn, site, peer["agency"], *note):
+                    continue
         elif pexpr is not None and (pid is None or pid not in plan.allowed):
             continue
-        if sens_i is not None and r[sens_i]:
-            agency = sharing.note_agency(
-                conn, site, r[agency_i] if agency_i is not None else None, r[_INS_ORIGIN]
-            )
-            if hub or not sharing.note_allowed(peer["agency"], agency, site.agency):
-                withheld.append(rid)
-                continue
+        if sens_i is not None and not sharing.note_goes(
+            conn, site, peer["agency"], r[sens_i], r[agency_i] if agency_i is not None else None,
+            r[_INS_ORIGIN],
+        ):  # fmt: skip
+            withheld.append(rid)
+            continue
         values = list(r[_V : _V + width])
         for i, v in out.blank:
             values[i] = v
@@ -264,3 +275,22 @@ def _table_rows(
     for rid, versions in colvers.items():
         kept[rid] = as_row(kept[rid][:_COLVERS] + (versions,))
     return list(kept.values())
+
+
+def _notes_about(
+    conn: Any, found: list[Any], about: tuple[int, int, int]
+) -> dict[str, tuple[Any, str | None, str]]:
+    """The case notes some of these conflicts are about, held here: (sensitive, agency,
+    origin) by id."""
+    ids = sorted({r[about[1]] for r in found if r[about[0]] == "case_notes"})
+    if not ids:
+        return {}
+    return {
+        r[0]: (r[1], r[2], r[3])
+        for r in conn.execute(
+            "SELECT n.id, n.sensitive, n.agency, coalesce(s.ins_origin, '') FROM case_notes n "
+            "LEFT JOIN sync_rows s ON s.tbl = 'case_notes' AND s.row_id = n.id "
+            "WHERE n.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+    }

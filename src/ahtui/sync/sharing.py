@@ -272,6 +272,17 @@ def note_allowed(site_agency: str, note_agency: str | None, sender_agency: str) 
     return site_agency == note_agency
 
 
+def note_goes(
+    conn: Any, site: Site, peer_agency: str, sensitive: Any, agency: str | None, origin: str
+) -> bool:
+    """Whether a case note held here (and so the conflicts about it) may go to a peer of
+    `peer_agency`: any note not sensitive; a sensitive one only within its agency, never to a
+    hub."""
+    if not sensitive:
+        return True
+    return note_allowed(peer_agency, note_agency(conn, site, agency, origin), site.agency)
+
+
 # -- import ----------------------------------------------------------------------------------
 
 
