@@ -547,13 +547,9 @@ async def test_overdue_actions(served, expected, name) -> None:
     assert counts == expected[name]["overdue"]
 
 
-# Rules issue 14 changed (OMiC handover, recall Meeting 1 in 10 working days, a Final Review
-# per ending) that the supervisors' SQL (store/summaries.py) still states the old way: left
-# for the merge, and checked apart (strict xfail) so the gap stays visible.
-_NOT_MIRRORED_REASON = (
-    "the supervisors' SQL (store/summaries.py) states the meeting rules as before issue 14"
-)
-NOT_YET_MIRRORED = {
+# The rules as they were before issue 14 (handover 6 months before release, recall Meeting 1
+# within 10 weeks, one Final Review): the supervisors' figures state none of them now.
+BEFORE_ISSUE_14 = {
     "meeting1_within_10_weeks_of_recall",
     "handover_6_months_before_conditional_release",
     "final_review_1_month_before_end_of_support",
@@ -562,11 +558,7 @@ NOT_YET_MIRRORED = {
 
 @pytest.mark.parametrize("name", SITES)
 async def test_meeting_timescales(served, expected, name) -> None:
-    got = [
-        r
-        for r in await _exact(served["ds"], name, "meeting_timescales")
-        if r["rule"] not in NOT_YET_MIRRORED
-    ]
+    got = await _exact(served["ds"], name, "meeting_timescales")
     want = expected[name]["timescales"]
     assert {r["rule"] for r in got} == set(want)
     for r in got:
@@ -575,10 +567,15 @@ async def test_meeting_timescales(served, expected, name) -> None:
         assert figures == {k: want[r["rule"]][k] for k in figures}, r["rule"]
 
 
-@pytest.mark.xfail(strict=True, reason=_NOT_MIRRORED_REASON)
-async def test_supervisors_sql_states_the_rules_of_issue_14(served, expected) -> None:
-    got = await _json(served["ds"], "/north/meeting_timescales")
-    assert not {r["rule"] for r in got} & NOT_YET_MIRRORED
+@pytest.mark.parametrize("name", SITES)
+async def test_supervisors_sql_states_the_rules_of_issue_14(served, expected, name) -> None:
+    got = {r["rule"] for r in await _json(served["ds"], f"/{name}/meeting_timescales")}
+    assert not got & BEFORE_ISSUE_14
+    assert got <= set(MEETING_RULES) and not BEFORE_ISSUE_14 & set(MEETING_RULES)
+    assert {
+        "handover_meeting_by_handover_start",
+        "final_review_1_month_before_pa_support_ends",
+    } <= (got)
 
 
 @pytest.mark.parametrize("name", SITES)
@@ -616,7 +613,6 @@ async def test_near_release_with_no_gate_plan(served, expected, name) -> None:
     assert {"given_name", "family_name", "name", "date_of_birth"}.isdisjoint(got[0])
 
 
-@pytest.mark.xfail(strict=True, reason=_NOT_MIRRORED_REASON)
 @pytest.mark.parametrize("name", SITES)
 async def test_monthly_scorecard(served, expected, name) -> None:
     got = await _exact(served["ds"], name, "monthly_scorecard")
@@ -629,7 +625,6 @@ async def test_monthly_scorecard(served, expected, name) -> None:
     assert sum(w["a_due"] for w in want.values()) > 0
 
 
-@pytest.mark.xfail(strict=True, reason=_NOT_MIRRORED_REASON)
 @pytest.mark.parametrize("name", SITES)
 async def test_equality_monitoring(served, expected, name) -> None:
     got = await _exact(served["ds"], name, "equality_monitoring")
@@ -829,7 +824,6 @@ async def _summed_by_site(
     return {k: +c for k, c in summed.items()}
 
 
-@pytest.mark.xfail(strict=True, reason=_NOT_MIRRORED_REASON)
 async def test_a_file_with_several_sites_reports_each_and_counts_everything_once(tmp_path) -> None:
     """Per-site rows come from each practitioner's site (a deleted site counts as the file's
     own); summed over the sites, every figure is the one worked out for the whole file."""

@@ -18,12 +18,14 @@ from pathlib import Path
 import pytest
 from ahtui_datasette import prepare
 from ahtui_datasette.disclosure import register
-from ahtui_datasette.queries import QUERIES
+from ahtui_datasette.queries import MEETING_RULES, QUERIES
 from conftest import copy_site
 
 from ahtui.demo import build_demo
+from ahtui.domain.schedule import compute_schedule
 from ahtui.errors import AhtuiError
 from ahtui.store import actions, consent, migrations, people, rows, summaries
+from ahtui.store.facts_loader import load_facts
 from ahtui.store.site import init_site, open_site
 
 ADMIN = "admin"
@@ -77,11 +79,32 @@ def _check(site) -> None:
     for table in TABLES:
         assert kept[table] == fresh[table], table
     register(conn)  # the rounding functions the queries' SQL calls
+    _domain_items(site)
     for today in TODAYS:
         for q in QUERIES:
             got = _rows(conn, _on(q.exact_sql, today))
             want = _rows(conn, _on(REFERENCE[q.name], today))
             assert _same_figures(q.name, got, want), (q.name, today)
+
+
+def _domain_items(site) -> None:
+    """Every live person's dated meeting timescales straight from the rules, for the day the
+    summaries were worked out (what the reference's SQL once restated)."""
+    day = date.fromisoformat(
+        site.one("SELECT value FROM site_meta WHERE key = ?", (summaries.DAY,))[0]
+    )
+    conn = site.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS domain_items (person_id, rule, due_on, done_on)")
+    conn.execute("DELETE FROM temp.domain_items")
+    conn.executemany(
+        "INSERT INTO temp.domain_items VALUES (?, ?, ?, ?)",
+        [
+            (pid, i.rule, i.due_on.isoformat(), i.done_on and i.done_on.isoformat())
+            for pid, f in load_facts(site).items()
+            for i in compute_schedule(f, day)
+            if i.rule in MEETING_RULES and i.due_on is not None
+        ],
+    )
 
 
 def _rows(conn, sql: str) -> list[dict]:
@@ -474,15 +497,19 @@ class Query:
 
 
 # Plain names for the rules, in the order a case meets them.
+# (Issue 14 renamed three rules and split the Final Review in two.)
 MEETING_RULES: dict[str, str] = {
     "meeting1_within_10_weeks_of_sentence": "Meeting 1 within 10 weeks of sentence",
-    "meeting1_within_10_weeks_of_recall": "Meeting 1 within 10 weeks of recall",
-    "handover_6_months_before_conditional_release": "Handover 6 months before release",
+    "meeting1_within_10_working_days_of_recall": "Meeting 1 within 10 working days of recall",
+    "handover_meeting_by_handover_start": "Handover meeting by the handover (OMiC)",
     "review_every_2_years_long_sentence": "Review every 2 years (long sentence)",
     "review_every_3_years_life_sentence": "Review every 3 years (life sentence)",
     "review_10_months_before_release_long_sentence": "Review 10 months before release",
     "review_at_least_once_short_sentence_or_recall": "Review at least once (short or recall)",
-    "final_review_1_month_before_end_of_support": "Final Review 1 month before support ends",
+    "final_review_1_month_before_pa_support_ends": (
+        "Final Review 1 month before Personal Advisor support ends"
+    ),
+    "final_review_1_month_before_licence_ends": "Final Review 1 month before the licence ends",
 }
 # Repeating reviews are never "done" (the next one is always ahead), so the scorecard's share of
 # meetings on time counts only the one-off timescales.
@@ -595,102 +622,17 @@ _HELD = """held AS (
 )"""
 
 
-def _first_held(kind: str, since: str) -> str:
-    """The first meeting of a kind held on or after `since`: from the per-person first and last
-    when they settle it, else (two or more straddling `since`) looked up."""
-    k = next(k for k, v in _MEETING_KINDS.items() if v == kind)
-    return (
-        f"(CASE WHEN x.{k}_lo IS NULL THEN NULL WHEN x.{k}_lo >= {since} THEN x.{k}_lo "
-        f"WHEN x.{k}_hi < {since} THEN NULL ELSE "
-        f"(SELECT min(h.on_date) FROM held h WHERE h.person_id = x.id "
-        f"AND h.meeting_type = '{kind}' AND h.on_date >= {since}) END)"
-    )
-
-
-_S70 = "date(x.sentence_start, '+70 days')"
-_REL_M10 = "date(x.custody_release, '-10 months', 'floor')"
-# Support that ended before this sentence began is not part of it.
-_SUPPORT_ENDS = """CASE WHEN x.pa_end IS NULL
-              OR (x.sentence_start IS NOT NULL AND x.pa_end < x.sentence_start)
-            THEN x.licence_end_date
-          WHEN x.licence_end_date IS NULL OR x.pa_end < x.licence_end_date THEN x.pa_end
-          ELSE x.licence_end_date END"""
-_EVERY_DUE = """date(coalesce(CASE WHEN x.rv_hi >= x.sentence_start THEN x.rv_hi END,
-                        x.sentence_start),
-                CASE WHEN x.sentence_type IN ('life', 'ipp') THEN '+36 months' ELSE '+24 months' END,
-                'floor')"""
-
-# Each meeting timescale a person is owed: (rule, due date, when held, which people owe it).
-_RULE_ITEMS: dict[str, tuple[str, str, str]] = {
-    "meeting1_within_10_weeks_of_sentence": (
-        # Due 10 weeks after sentence, or at release if that comes first.
-        f"CASE WHEN x.custody_release >= x.sentence_start THEN min(x.custody_release, {_S70}) "
-        f"ELSE {_S70} END",
-        _first_held("planning_1", "x.sentence_start"),
-        "x.pathway IN ('long', 'short') AND x.sentence_start IS NOT NULL",
-    ),
-    "meeting1_within_10_weeks_of_recall": (
-        "date(x.recall_start, '+70 days')",
-        _first_held("planning_1", "x.recall_start"),
-        "x.pathway = 'recall' AND x.recall_start IS NOT NULL",
-    ),
-    "handover_6_months_before_conditional_release": (
-        "date(x.custody_release, '-6 months', 'floor')",
-        _first_held("handover", "coalesce(x.sentence_start, '')"),
-        "x.pathway = 'long' AND x.custody_release IS NOT NULL",
-    ),
-    "review_10_months_before_release_long_sentence": (
-        _REL_M10,
-        _first_held(
-            "review",
-            "max(date(x.custody_release, '-11 months', 'floor'), coalesce(x.sentence_start, ''))",
-        ),
-        f"x.pathway = 'long' AND x.custody_release IS NOT NULL "
-        f"AND (x.sentence_start IS NULL OR {_REL_M10} >= x.sentence_start)",
-    ),
-    "review_at_least_once_short_sentence_or_recall": (
-        "x.custody_release",
-        _first_held(
-            "review",
-            "CASE WHEN x.pathway = 'short' THEN x.sentence_start ELSE x.recall_start END",
-        ),
-        "x.custody_release IS NOT NULL AND ((x.pathway = 'short' AND x.sentence_start IS NOT NULL)"
-        " OR (x.pathway = 'recall' AND x.recall_start IS NOT NULL))",
-    ),
-    # The next repeating review, while the person is still in custody; never "done".
-    "review_every_N_years": (
-        _EVERY_DUE,
-        "NULL",
-        f"x.pathway = 'long' AND x.sentence_start IS NOT NULL "
-        f"AND (x.custody_release IS NULL OR {_EVERY_DUE} < x.custody_release)",
-    ),
-    "final_review_1_month_before_end_of_support": (
-        f"date({_SUPPORT_ENDS}, '-1 months', 'floor')",
-        _first_held("final_review", "coalesce(x.sentence_start, '')"),
-        f"({_SUPPORT_ENDS}) IS NOT NULL",
-    ),
-}
-_EVERY_RULE = """CASE WHEN x.sentence_type IN ('life', 'ipp')
-              THEN 'review_every_3_years_life_sentence'
-              ELSE 'review_every_2_years_long_sentence' END"""
-
-
 def _items(one_off_only: bool = False) -> str:
     """One row per meeting timescale a person is owed, with its status: the rule, the due date
-    and when it was held, one pass over `person` per rule. The scorecard leaves out repeating
-    reviews (`one_off_only`)."""
-    arms = []
-    for rule, (due, done, where) in _RULE_ITEMS.items():
-        if one_off_only and rule not in ONE_OFF_RULES:
-            continue
-        name = _EVERY_RULE if rule == "review_every_N_years" else f"'{rule}'"
-        arms.append(
-            f"  SELECT x.site, x.ethnicity, {name} AS rule, {due} AS due_on, {done} AS done_on\n"
-            f"  FROM person x WHERE {where}"
-        )
+    and when it was held, as the rules of `ahtui.domain.schedule` give them (worked out in
+    Python by the test into `temp.domain_items`: the reference no longer restates the rules).
+    The scorecard leaves out repeating reviews (`one_off_only`)."""
+    one_off = ", ".join(f"'{r}'" for r in ONE_OFF_RULES)
     return (
         "items AS (\n"
-        + "\n  UNION ALL\n".join(arms)
+        + "  SELECT x.site, x.ethnicity, r.rule, r.due_on, r.done_on\n"
+        + "  FROM person x JOIN temp.domain_items r ON r.person_id = x.id"
+        + (f"\n  WHERE r.rule IN ({one_off})" if one_off_only else "")
         + """
 ),
 item_status AS (

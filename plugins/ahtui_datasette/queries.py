@@ -13,8 +13,9 @@ be sensitive. Every query keeps to live rows (`deleted_at IS NULL`).
 
 Dates: "today" is the server's local date, and month arithmetic uses SQLite's `floor` modifier
 so that, like `ahtui.domain.workdays.add_months`, 31 August less 6 months is the end of February.
-The meeting timescales follow the rules in `ahtui.domain.schedule` (rule names are shared);
-what does not depend on today is summarised at write time (`ahtui.store.summaries`).
+The meeting timescales are the rules of `ahtui.domain.schedule` themselves (rule names are
+shared): their due dates are worked out by those rules at write time and summarised
+(`ahtui.store.summaries`); the queries only compare them with today.
 """
 
 from __future__ import annotations
@@ -52,13 +53,16 @@ def _counts(*names: str) -> dict[str, str]:
 # Plain names for the rules, in the order a case meets them.
 MEETING_RULES: dict[str, str] = {
     "meeting1_within_10_weeks_of_sentence": "Meeting 1 within 10 weeks of sentence",
-    "meeting1_within_10_weeks_of_recall": "Meeting 1 within 10 weeks of recall",
-    "handover_6_months_before_conditional_release": "Handover 6 months before release",
+    "meeting1_within_10_working_days_of_recall": "Meeting 1 within 10 working days of recall",
+    "handover_meeting_by_handover_start": "Handover meeting by the handover (OMiC)",
     "review_every_2_years_long_sentence": "Review every 2 years (long sentence)",
     "review_every_3_years_life_sentence": "Review every 3 years (life sentence)",
     "review_10_months_before_release_long_sentence": "Review 10 months before release",
     "review_at_least_once_short_sentence_or_recall": "Review at least once (short or recall)",
-    "final_review_1_month_before_end_of_support": "Final Review 1 month before support ends",
+    "final_review_1_month_before_pa_support_ends": (
+        "Final Review 1 month before Personal Advisor support ends"
+    ),
+    "final_review_1_month_before_licence_ends": "Final Review 1 month before the licence ends",
 }
 # Repeating reviews are never "done" (the next one is always ahead), so the scorecard's share of
 # meetings on time counts only the one-off timescales.
@@ -98,8 +102,8 @@ site_count AS MATERIALIZED (
 # What does not depend on today is kept at write time (ahtui.store.summaries, migration 0015),
 # so a query reads small rows and compares them with today: per person, their site key (their
 # lead practitioner's live site id, '' if none), ethnicity, each meeting timescale they are owed
-# (the rules of `ahtui.domain.schedule`, stated in SQL there) and their latest consent step per
-# agency; and totals by day: timescales by site and rule, actions by site and ethnicity, open
+# (due dates from the rules of `ahtui.domain.schedule`, run there) and their latest consent
+# step per agency; and totals by day: timescales by site and rule, actions by site and ethnicity, open
 # actions by practitioner, latest consent steps by site and agency. Summaries hold live people
 # only. Site names are looked up when the query runs, so renaming a site needs no refresh.
 
@@ -232,8 +236,10 @@ ORDER BY ahtui_order(overdue_actions) DESC, days_overdue DESC, site, team, pract
 MEETING_TIMESCALES = Query(
     "meeting_timescales",
     "Meetings against their timescales",
-    "For each timescale (Meeting 1 within 10 weeks of sentence or recall, the handover 6 months "
-    "before release, reviews, the Final Review 1 month before support ends): how many were held "
+    "For each timescale (Meeting 1 within 10 weeks of sentence or 10 working days of recall, "
+    "the handover meeting by the day the handover to probation starts under OMiC, reviews, a "
+    "Final Review 1 month before each end of support: the Personal Advisor's and the "
+    "licence's): how many were held "
     "on time, held late, are overdue (not held, past due) or are not yet due. 'On time %' is "
     "on time out of all that are held or past due. Repeating reviews show only the next one.",
     _with(_TODAY, _SITE, _PRAC)
@@ -434,8 +440,9 @@ MONTHLY_SCORECARD = Query(
     "monthly_scorecard",
     "Monthly scorecard",
     "Month by month for the last 12 months, site by site: of the meetings whose timescale fell "
-    "due that month (Meeting 1, handover, the review before release, the review owed on a "
-    "short sentence or recall, the Final Review), the share held on time; of the actions due "
+    "due that month (Meeting 1, the handover meeting, the review before release, the review "
+    "owed on a short sentence or recall, the Final Reviews), the share held on time; of the "
+    "actions due "
     "that month, the share completed by their due date. Counts only what fell due before today.",
     _with(
         _TODAY,

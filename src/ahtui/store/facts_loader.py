@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from ..domain import enums, facts
 from ..errors import NotFound
-from .site import Site
+
+
+class Site(Protocol):
+    """What the loader reads through: a `store.site.Site`, or the supervisors' summaries'
+    reader over the connection of a write in progress (which `store.site` itself imports, so
+    naming the class here would be an import cycle)."""
+
+    def query(self, sql: str, params: Any = ...) -> list[Any]: ...
 
 
 @lru_cache(maxsize=65536)

@@ -9,8 +9,15 @@ few rows per day and compare them with today. Only live people are summarised.
 
 Writes mark people stale (`summary_stale`, filled by triggers for local writes and by `mark`
 for a sync import); `refresh` runs before every outermost commit (`Site._write`) and recomputes
-the stale people, so summaries are committed with the data they summarise. The rules are those
-of `ahtui.domain.schedule` as the supervisors' queries have always stated them in SQL.
+the stale people, so summaries are committed with the data they summarise.
+
+The meeting timescales are not restated here: each stale person's facts are loaded
+(`facts_loader`) and the rules of `ahtui.domain.schedule` themselves give every due date and
+the day it was held (`MEETING_TIMESCALES`), so the supervisors count what a practitioner sees
+and the two cannot disagree. Only OMiC's handover for an indeterminate sentence moves with the
+day alone (the tariff expiry date passing); the first refresh of each day (the day is kept in
+`site_meta`) recomputes those people, so a served site is right from its first write of the day
+(a practitioner's save, a sync import) and from `ahtui serve` starting (`keep`).
 
 Only a site that is served keeps them (`keep`, called by `ahtui serve` on each file): keeping
 them costs a write a few milliseconds and a sync import of 50,000 people over half a second,
@@ -22,9 +29,15 @@ file, so every process writing to it keeps them, whichever started first.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from ..domain import schedule
+from ..domain.facts import CaseFacts
+from ..domain.schedule import DueItem
+from .facts_loader import load_facts
 
 _STALE = "(SELECT person_id FROM summary_stale)"
 
@@ -33,148 +46,70 @@ _SITE_ID = """coalesce((SELECT pr.site_id FROM practitioners pr
                   WHERE pr.id = p.lead_practitioner_id AND pr.deleted_at IS NULL), '')"""
 _ETHNICITY = "coalesce(nullif(trim(p.ethnicity), ''), 'Not recorded')"
 
-_SENTENCE_START = """coalesce(p.sentence_date, (
-           SELECT max(h.from_date) FROM pathway_history h
-           WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway IN ('long', 'short')
-         ))"""
-_RECALL_START = """coalesce(p.recall_date, (
-           SELECT max(h.from_date) FROM pathway_history h
-           WHERE h.person_id = p.id AND h.deleted_at IS NULL AND h.pathway = 'recall'
-         ))"""
-_MEETING_KINDS = {"p1": "planning_1", "ho": "handover", "rv": "review", "fr": "final_review"}
-
-_PERSON = (
-    """held_person AS MATERIALIZED (
-  SELECT person_id, """
-    + ",\n    ".join(
-        f"min(CASE WHEN t = '{kind}' THEN d END) AS {k}_lo, "
-        f"max(CASE WHEN t = '{kind}' THEN d END) AS {k}_hi"
-        for k, kind in _MEETING_KINDS.items()
-    )
-    + f"""
-  FROM (SELECT person_id, meeting_type AS t, substr(coalesce(held_on, scheduled_at), 1, 10) AS d
-        FROM meetings
-        WHERE status = 'held' AND deleted_at IS NULL AND person_id IN {_STALE}
-          AND meeting_type IN ('planning_1', 'handover', 'review', 'final_review'))
-  GROUP BY person_id
-),
-held AS (
-  SELECT person_id, meeting_type, substr(coalesce(held_on, scheduled_at), 1, 10) AS on_date
-  FROM meetings
-  WHERE status = 'held' AND deleted_at IS NULL AND person_id IN {_STALE}
-),
-person AS MATERIALIZED (
-  SELECT p.id, p.pathway, p.sentence_type, p.licence_end_date,
-         {_ETHNICITY} AS ethnicity, {_SITE_ID} AS site_id,
-         {_SENTENCE_START} AS sentence_start,
-         CASE WHEN p.pathway = 'recall' THEN {_RECALL_START} END AS recall_start,
-         CASE WHEN p.pathway = 'recall' THEN
-           CASE WHEN p.release_date IS NOT NULL
-                     AND coalesce(p.release_date > {_RECALL_START}, 1)
-                THEN p.release_date END
-         ELSE coalesce(p.conditional_release_date, p.release_date) END AS custody_release,
-         -- The Personal Advisor's support ends on the recorded date, else at 25.
-         coalesce(p.pa_support_ends_on, date(p.date_of_birth, '+25 years')) AS pa_end,
-         hp.p1_lo, hp.p1_hi, hp.ho_lo, hp.ho_hi, hp.rv_lo, hp.rv_hi, hp.fr_lo, hp.fr_hi
-  FROM people p
-  LEFT JOIN held_person hp ON hp.person_id = p.id
-  -- Remand has no sentence, so none of the meeting timescales.
-  WHERE p.id IN {_STALE} AND p.deleted_at IS NULL AND p.pathway <> 'remand'
-)"""
+# The meeting timescales the supervisors count, as the rules work them out: each rule's dated
+# item (due date, and the day it was held) is what a practitioner sees for the person.
+MEETING_TIMESCALES: tuple[Callable[[CaseFacts, date], DueItem | list[DueItem] | None], ...] = (
+    schedule.meeting1_within_10_weeks_of_sentence,
+    schedule.meeting1_within_10_working_days_of_recall,
+    schedule.handover_meeting_by_handover_start,
+    schedule.review_every_3_years_life_sentence,
+    schedule.review_every_2_years_long_sentence,
+    schedule.review_10_months_before_release_long_sentence,
+    schedule.review_at_least_once_short_sentence_or_recall,
+    schedule.final_review_1_month_before_pa_support_ends,
+    schedule.final_review_1_month_before_licence_ends,
 )
-
-
-def _first_held(kind: str, since: str) -> str:
-    """The first meeting of a kind held on or after `since`."""
-    k = next(k for k, v in _MEETING_KINDS.items() if v == kind)
-    return (
-        f"(CASE WHEN x.{k}_lo IS NULL THEN NULL WHEN x.{k}_lo >= {since} THEN x.{k}_lo "
-        f"WHEN x.{k}_hi < {since} THEN NULL ELSE "
-        f"(SELECT min(h.on_date) FROM held h WHERE h.person_id = x.id "
-        f"AND h.meeting_type = '{kind}' AND h.on_date >= {since}) END)"
-    )
-
-
-_S70 = "date(x.sentence_start, '+70 days')"
-_REL_M10 = "date(x.custody_release, '-10 months', 'floor')"
-# Support that ended before this sentence began is not part of it.
-_SUPPORT_ENDS = """CASE WHEN x.pa_end IS NULL
-              OR (x.sentence_start IS NOT NULL AND x.pa_end < x.sentence_start)
-            THEN x.licence_end_date
-          WHEN x.licence_end_date IS NULL OR x.pa_end < x.licence_end_date THEN x.pa_end
-          ELSE x.licence_end_date END"""
-_EVERY_DUE = """date(coalesce(CASE WHEN x.rv_hi >= x.sentence_start THEN x.rv_hi END,
-                        x.sentence_start),
-                CASE WHEN x.sentence_type IN ('life', 'ipp') THEN '+36 months' ELSE '+24 months' END,
-                'floor')"""
-
-# Each meeting timescale a person is owed: (rule, due date, when held, which people owe it).
-RULE_ITEMS: dict[str, tuple[str, str, str]] = {
-    "meeting1_within_10_weeks_of_sentence": (
-        # Due 10 weeks after sentence, or at release if that comes first.
-        f"CASE WHEN x.custody_release >= x.sentence_start THEN min(x.custody_release, {_S70}) "
-        f"ELSE {_S70} END",
-        _first_held("planning_1", "x.sentence_start"),
-        "x.pathway IN ('long', 'short') AND x.sentence_start IS NOT NULL",
-    ),
-    "meeting1_within_10_weeks_of_recall": (
-        "date(x.recall_start, '+70 days')",
-        _first_held("planning_1", "x.recall_start"),
-        "x.pathway = 'recall' AND x.recall_start IS NOT NULL",
-    ),
-    "handover_6_months_before_conditional_release": (
-        "date(x.custody_release, '-6 months', 'floor')",
-        _first_held("handover", "coalesce(x.sentence_start, '')"),
-        "x.pathway = 'long' AND x.custody_release IS NOT NULL",
-    ),
-    "review_10_months_before_release_long_sentence": (
-        _REL_M10,
-        _first_held(
-            "review",
-            "max(date(x.custody_release, '-11 months', 'floor'), coalesce(x.sentence_start, ''))",
-        ),
-        f"x.pathway = 'long' AND x.custody_release IS NOT NULL "
-        f"AND (x.sentence_start IS NULL OR {_REL_M10} >= x.sentence_start)",
-    ),
-    "review_at_least_once_short_sentence_or_recall": (
-        "x.custody_release",
-        _first_held(
-            "review",
-            "CASE WHEN x.pathway = 'short' THEN x.sentence_start ELSE x.recall_start END",
-        ),
-        "x.custody_release IS NOT NULL AND ((x.pathway = 'short' AND x.sentence_start IS NOT NULL)"
-        " OR (x.pathway = 'recall' AND x.recall_start IS NOT NULL))",
-    ),
-    # The next repeating review, while the person is still in custody; never "done".
-    "review_every_N_years": (
-        _EVERY_DUE,
-        "NULL",
-        f"x.pathway = 'long' AND x.sentence_start IS NOT NULL "
-        f"AND (x.custody_release IS NULL OR {_EVERY_DUE} < x.custody_release)",
-    ),
-    "final_review_1_month_before_end_of_support": (
-        f"date({_SUPPORT_ENDS}, '-1 months', 'floor')",
-        _first_held("final_review", "coalesce(x.sentence_start, '')"),
-        f"({_SUPPORT_ENDS}) IS NOT NULL",
-    ),
-}
 # The repeating reviews: never "done", so left out of the one-off timescales' totals.
 REPEATING_RULES = ("review_every_2_years_long_sentence", "review_every_3_years_life_sentence")
-_EVERY_RULE = """CASE WHEN x.sentence_type IN ('life', 'ipp')
-              THEN 'review_every_3_years_life_sentence'
-              ELSE 'review_every_2_years_long_sentence' END"""
+
+# The people whose timescales can move with the day alone, nothing recorded: OMiC counts an
+# indeterminate sentence's handover from the tariff expiry date while it is ahead, else the
+# target hearing date, else the nearer of the two, and a parole refusal counts only while the
+# next hearing is a year away. Recomputed on the first refresh of each day (`DAY`).
+_DAY_DEPENDENT = (
+    "SELECT id FROM people WHERE deleted_at IS NULL AND sentence_type IN ('life', 'ipp')"
+)
+DAY = "summaries_day"
+# Above this many stale people, reading every table whole beats an IN list (as the caseload).
+_BULK = 2000
 
 
-def _items_sql() -> str:
-    arms = []
-    for rule, (due, done, where) in RULE_ITEMS.items():
-        name = _EVERY_RULE if rule == "review_every_N_years" else f"'{rule}'"
-        arms.append(
-            f"SELECT x.id, {name}, {due}, {done}, x.site_id, x.ethnicity\nFROM person x WHERE {where}"
-        )
-    return (
-        "INSERT INTO summary_items (person_id, rule, due_on, done_on, site_id, ethnicity)\n"
-        "WITH " + _PERSON + "\n" + "\nUNION ALL\n".join(arms)
+class _Reader:
+    """The facts loader's view of a connection in the middle of a write."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        return list(self.conn.execute(sql, params).fetchall())
+
+
+def _insert_items(conn: Any, today: date) -> None:
+    """Each stale live person's meeting timescales, from the rules for `today`."""
+    who = conn.execute(
+        "SELECT sp.person_id, sp.site_id, sp.ethnicity FROM summary_people sp "
+        f"WHERE sp.person_id IN {_STALE}"
+    ).fetchall()
+    if not who:
+        return
+    ids = [r[0] for r in who]
+    facts = load_facts(_Reader(conn), None if len(ids) > _BULK else ids)
+    found = []
+    for pid, site_id, ethnicity in who:
+        f = facts.get(pid)
+        if f is None:
+            continue
+        for rule in MEETING_TIMESCALES:
+            got = rule(f, today)
+            for item in got if isinstance(got, list) else (got,):
+                if item is None or item.due_on is None:
+                    continue  # not owed, or owed with no date yet: nothing to count by day
+                done = item.done_on.isoformat() if item.done_on else None
+                found.append((pid, item.rule, item.due_on.isoformat(), done, site_id, ethnicity))
+    conn.executemany(
+        "INSERT INTO summary_items (person_id, rule, due_on, done_on, site_id, ethnicity) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        found,
     )
 
 
@@ -329,12 +264,14 @@ def _emptied(t: Total) -> str:
 
 _PER_PERSON = ("summary_items", "summary_consents", "summary_person_actions", "summary_people")
 
-_REFRESH: tuple[str, ...] = (
+# Before the timescales (worked out in Python, `_insert_items`), then after.
+_REFRESH_BEFORE: tuple[str, ...] = (
     *(_delta(t, "-") for t in TOTALS),
     *(_emptied(t) for t in TOTALS),
     *(f"DELETE FROM {t} WHERE person_id IN {_STALE}" for t in _PER_PERSON),
     _PEOPLE_SQL,
-    _items_sql(),
+)
+_REFRESH_AFTER: tuple[str, ...] = (
     _CONSENTS_SQL,
     _ACTIONS_SQL,
     *(_delta(t, "") for t in TOTALS),
@@ -420,11 +357,26 @@ def mark(conn: Any, person_ids: Iterable[str]) -> None:
         )
 
 
-def refresh(conn: Any) -> int:
+def refresh(conn: Any, today: date | None = None) -> int:
     """Recompute every stale person's summary rows; return how many people were stale.
 
-    Call inside a write transaction. A site not yet at migration 0015 has nothing to do."""
+    The first refresh of a day (`today`, by default the machine's date) also recomputes the
+    people whose timescales move with the day (`_DAY_DEPENDENT`). Call inside a write
+    transaction. A site not yet at migration 0015 has nothing to do."""
+    day = (today or date.today()).isoformat()
     try:
+        meta = dict(
+            conn.execute(
+                "SELECT key, value FROM site_meta WHERE key IN (?, ?)", (KEPT, DAY)
+            ).fetchall()
+        )
+        if KEPT in meta and meta.get(DAY) != day:
+            conn.execute(f"INSERT OR IGNORE INTO summary_stale {_DAY_DEPENDENT}")
+            conn.execute(
+                "INSERT INTO site_meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (DAY, day),
+            )
         stale = conn.execute("SELECT count(*) FROM summary_stale").fetchone()[0]
     except Exception as exc:  # the table is missing until migration 0015
         if "no such table" in str(exc):
@@ -432,18 +384,21 @@ def refresh(conn: Any) -> int:
         raise
     if not stale:
         return 0
-    for statement in _REFRESH:
+    for statement in _REFRESH_BEFORE:
+        conn.execute(statement)
+    _insert_items(conn, date.fromisoformat(day))
+    for statement in _REFRESH_AFTER:
         conn.execute(statement)
     return int(stale)
 
 
-def rebuild(conn: Any) -> int:
+def rebuild(conn: Any, today: date | None = None) -> int:
     """Recompute every summary from scratch (inside a write transaction); return how many
     people are summarised."""
     for table in (*_PER_PERSON, *(t.table for t in TOTALS)):
         conn.execute(f"DELETE FROM {table}")
     conn.execute("INSERT OR IGNORE INTO summary_stale SELECT id FROM people")
-    refresh(conn)
+    refresh(conn, today)
     return int(conn.execute("SELECT count(*) FROM summary_people").fetchone()[0])
 
 
@@ -471,7 +426,9 @@ def _held(conn: Any) -> tuple[dict[str, set[tuple[Any, ...]]], dict[str, set[tup
 
 def rebuild_differences(conn: Any) -> Differences:
     """Rebuild every summary (inside a write transaction) and say what that changed. The
-    rebuilt summaries stay: roll back to keep the old ones, commit to repair them."""
+    rebuilt summaries stay: roll back to keep the old ones, commit to repair them. Those a new
+    day moves are brought to the day first, as any write would: that is no damage."""
+    refresh(conn)
     before_people, before_totals = _held(conn)
     rebuild(conn)
     after_people, after_totals = _held(conn)
