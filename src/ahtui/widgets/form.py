@@ -87,6 +87,19 @@ def field_problems(fields: Sequence[Field], values: dict[str, Any]) -> dict[str,
     return problems
 
 
+def _stand_in(f: Field) -> Any:
+    """A value that passes the form's own checks for `f`, to check the other fields with."""
+    if not f.required:
+        return None
+    if f.kind == "select":
+        return f.options[0][1] if f.options else None
+    if f.kind == "yesno":
+        return False
+    if f.kind == "date":
+        return date.today().isoformat()
+    return "-"
+
+
 class _Choice(Select[Any], inherit_bindings=False):
     """A drop-down whose Enter moves on to the next field, as Enter does in every field."""
 
@@ -335,7 +348,9 @@ class FormScreen(ModalScreen[Any]):
         if widget is None:
             return
         for box in self.query(".form-field"):
-            box.query_one(".form-mark", Static).update(_MARK if box is widget else " ")
+            here = box is widget
+            box.query_one(".form-mark", Static).update(_MARK if here else " ")
+            box.query_one(".form-label", Label).set_class(here, "-focused")
         # Arriving in a filled field puts the cursor after what is there.
         field_widget = event.widget
         if isinstance(field_widget, Input):
@@ -352,9 +367,18 @@ class FormScreen(ModalScreen[Any]):
     def problems_for(self, values: dict[str, Any]) -> dict[str, str]:
         """Every problem with `values` found without saving: the form's own, then `check`'s."""
         problems = field_problems(self.fields, values)
-        if self._check is not None:
-            for name, msg in self._check(values).items():
-                problems.setdefault(name, msg)
+        if self._check is None:
+            return problems
+        for name, msg in self._check(values).items():
+            problems.setdefault(name, msg)
+        if problems:
+            # A model stops at a missing or malformed field before its rules over the rest (a
+            # CRN's pattern, one date before another), so it is asked again with those fields
+            # stood in for; what it then says about the other fields is shown too.
+            stood = {f.name: _stand_in(f) for f in self.fields if f.name in problems}
+            for name, msg in self._check({**values, **stood}).items():
+                if name not in stood:
+                    problems.setdefault(name, msg)
         return problems
 
     def action_save(self) -> None:
@@ -386,7 +410,7 @@ class FormScreen(ModalScreen[Any]):
         self.app.push_screen(
             QuestionScreen(
                 "Unsaved input",
-                "You have typed into this form and not saved it. Discard what you typed?",
+                "You have typed into this form and not saved it.\nDiscard what you typed?",
                 [("keep", "Keep editing", "escape"), ("discard", "Discard", "d")],
             ),
             answered,
