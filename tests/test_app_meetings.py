@@ -239,13 +239,13 @@ async def test_planning_meeting_1_for_a_long_sentence_with_three_actions(unlocke
         assert app.screen is runner
     assert sum(r.kind == "action" for r in runner.rows) == 3
 
-    # Two outcomes ticked achieved: o jumps to them, Space ticks one and moves to the next.
+    # Two outcomes ticked achieved: o jumps to them, Space ticks one (staying on it).
     await pilot.press("o")
     assert runner.current.key == "outcome:1"
-    await pilot.press("space", "space")
+    await pilot.press("space", "down", "space")
     await pilot.pause()
     assert len(meetings.meeting_detail(app.site, mid).outcomes) == 2
-    assert runner.current.key == "outcome:3"
+    assert runner.current.key == "outcome:2"
     # j goes back to the first item still open.
     await pilot.press("j")
     assert runner.current.kind == "item"

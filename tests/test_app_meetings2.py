@@ -138,9 +138,9 @@ async def test_planning_meeting_2_completes_my_plan_and_two_assessment_areas(unl
     await pilot.press("enter")
     await fill(pilot, {"notes": "Tunde met the team; round table, no desk."})
     assert app.screen is runner and runner.current.key == "start.support"
-    for _ in range(3):  # support, hopes, check-in: covered, ticked in turn
-        await pilot.press("space")
-        await pilot.pause()
+    await pilot.press("space", "down", "space", "down", "space")  # support, hopes, check-in
+    await pilot.pause()
+    await pilot.press("j")
     assert runner.current.key == "my_plan.complete"
     started = meetings.meeting_detail(app.site, mid).items
     assert all(started[k]["covered"] for k in keys if k.startswith("start."))
@@ -208,7 +208,7 @@ async def test_planning_meeting_2_completes_my_plan_and_two_assessment_areas(unl
     # Two outcomes achieved: My Plan completed; OASys and Pathway Plans aligned.
     await pilot.press("o")
     assert runner.current.key == "outcome:1"
-    await pilot.press("space", "space")
+    await pilot.press("space", "down", "space")
     await pilot.pause()
 
     # Attendance (everyone came, as the form offers) and an action from the meeting.

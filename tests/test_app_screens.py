@@ -27,7 +27,7 @@ from ahtui.screens.notes import NotesScreen
 from ahtui.screens.person import PersonScreen
 from ahtui.screens.team import TeamScreen
 from ahtui.screens.unlock import UnlockScreen
-from ahtui.widgets.form import FormScreen
+from ahtui.widgets.form import FormScreen, QuestionScreen
 
 SIZE = (80, 24)
 
@@ -139,9 +139,11 @@ async def test_escape_asks_before_dropping_typed_input(unlocked) -> None:
     await pilot.press("n")
     await fill(pilot, {"family_name": "Draft"}, save=False)
     await pilot.press("escape")
-    assert isinstance(app.screen, FormScreen)
-    assert "unsaved input" in text(app, "#form-status")
-    await pilot.press("escape")
+    assert isinstance(app.screen, QuestionScreen)
+    assert "Discard what you typed?" in text(app, "#question-text")
+    await pilot.press("escape")  # keep editing
+    assert isinstance(app.screen, FormScreen) and app.screen.values()["family_name"] == "Draft"
+    await pilot.press("escape", "d")
     assert isinstance(app.screen, CaseloadScreen)
 
 
@@ -493,7 +495,9 @@ async def test_lock_keeps_unsaved_input_for_the_same_user(unlocked) -> None:
     await open_first_person(app, pilot)
     await pilot.press("n", "n")
     await fill(pilot, {"body": "Half-written note"}, save=False)
-    await app.action_lock()
+    await pilot.press("ctrl+l")
+    assert isinstance(app.screen, QuestionScreen)  # asked first; l locks, keeping the form
+    await pilot.press("l")
     await wait_for(pilot, lambda: isinstance(app.screen, UnlockScreen))
     assert app.site is None
     app.screen.query_one("#passphrase").value = PASSPHRASE

@@ -175,7 +175,7 @@ async def test_import_form_names_a_missing_path_and_keeps_the_form(
         form.set_value("path", str(empty))
         await pilot.press("ctrl+s")
         assert "holds no bundles" in str(form.query_one("#error-path").render())
-        await pilot.press("escape", "escape")
+        await pilot.press("escape", "d")  # Esc asks about the typed path; d discards it
         assert isinstance(app.screen, SyncScreen)
 
 

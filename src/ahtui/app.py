@@ -352,16 +352,66 @@ class AhtuiApp(App[None]):
         return True
 
     # -- lock and quit -------------------------------------------------------------------
+    def _unsaved_forms(self) -> list[Screen]:
+        """The open forms holding input not yet saved (under the unlock screen too)."""
+        from .widgets.form import FormScreen
+
+        return [s for s in self.screen_stack if isinstance(s, FormScreen) and s.dirty]
+
+    def _ask(self, answer: str, title: str, text: str, label: str, key: str) -> bool:
+        """Ask before `answer` (lock or quit) throws typed input at risk; True when asked.
+
+        Pressing the same key again with its question up means yes.
+        """
+        from .widgets.form import QuestionScreen
+
+        if isinstance(self.screen, QuestionScreen):
+            if self.screen.answers[-1][0] == answer:
+                return False
+            # Another question (a form's own): it holds nothing, this one replaces it.
+            self.pop_screen()
+        if not self._unsaved_forms():
+            return False
+
+        def answered(result: str | None) -> None:
+            if result == "lock":
+                self.call_later(self._lock)
+            elif result == "quit":
+                self.call_later(self._quit)
+
+        question = QuestionScreen(
+            title, text, [("keep", "Back to the form", "escape"), (answer, label, key)]
+        )
+        self.push_screen(question, answered)
+        return True
+
     async def action_lock(self) -> None:
+        if self.site is None:
+            return
+        user = self.site.user.username
+        if not self._ask(
+            "lock",
+            "Lock with unsaved input?",
+            f"A form has input not yet saved. Locking keeps it in the form, under the lock, "
+            f"for {user} to carry on after unlocking; if someone else unlocks, it is discarded.",
+            "Lock",
+            "l",
+        ):
+            await self._lock()
+
+    async def _lock(self) -> None:
+        from .widgets.form import QuestionScreen
+
         site = self.site
         if site is None:
             return
         self.site = None
         self._locked_user = site.user.username
         self.refresh_bindings()
-        # Help and the palette hold nothing worth keeping; every other screen stays under the
-        # unlock screen (which hides it), so unsaved input is there after unlocking again.
-        while len(self.screen_stack) > 1 and isinstance(self.screen, HelpScreen | CommandPalette):
+        # Help, the palette and a question hold nothing worth keeping; every other screen stays
+        # under the unlock screen (which hides it), so unsaved input is there after unlocking.
+        transient = HelpScreen | CommandPalette | QuestionScreen
+        while len(self.screen_stack) > 1 and isinstance(self.screen, transient):
             await self.pop_screen()
         await self.push_screen(self._unlock_screen())
         self._close_site(site)
@@ -434,6 +484,16 @@ class AhtuiApp(App[None]):
         self.run_worker(close, thread=True, group="close", description="close site")
 
     async def action_quit(self) -> None:
+        if not self._ask(
+            "quit",
+            "Quit with unsaved input?",
+            "A form has input not yet saved. Quitting now discards it.",
+            "Quit and discard",
+            "q",
+        ):
+            await self._quit()
+
+    async def _quit(self) -> None:
         site, self.site = self.site, None
         if site is not None:
             with self.site_lock:
@@ -454,7 +514,7 @@ class AhtuiApp(App[None]):
     async def _check_idle(self) -> None:
         limit = self.idle_lock_seconds
         if limit and self.site is not None and monotonic() - self._last_activity >= limit:
-            await self.action_lock()
+            await self._lock()
             idle = f"{limit // 60} minutes" if limit >= 120 else f"{limit} seconds"
             self.notify(
                 f"Locked after {idle} without a key press. Anything you had typed is kept: "

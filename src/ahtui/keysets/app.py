@@ -75,6 +75,52 @@ ACTIONS: tuple[KeyAction, ...] = (
         keys="escape",
         help="Close the form (asks first when something has been typed).",
     ),
+    # A drop-down in a form: Enter moves on like every other field; the arrows or Space open it.
+    KeyAction(
+        id="form.choice.next",
+        action="next_field",
+        description="Next field",
+        keys="enter",
+        help="On a drop-down: go to the next field (the arrows or Space open the choices).",
+        show=False,
+        palette=False,
+    ),
+    KeyAction(
+        id="form.choice.open",
+        action="show_overlay",
+        description="Open choices",
+        keys="down,space,up",
+        help="On a drop-down: show its choices; Enter picks one.",
+        show=False,
+        palette=False,
+    ),
+    # -- a question (unsaved input before cancel, quit or lock) -------------------------------
+    KeyAction(
+        id="question.keep",
+        action="keep",
+        description="Back",
+        keys="escape",
+        help="Go back, changing nothing.",
+        palette=False,
+    ),
+    KeyAction(
+        id="question.previous",
+        action="previous_answer",
+        description="Previous answer",
+        keys="left",
+        help="Move to the answer on the left.",
+        show=False,
+        palette=False,
+    ),
+    KeyAction(
+        id="question.next",
+        action="next_answer",
+        description="Next answer",
+        keys="right",
+        help="Move to the answer on the right.",
+        show=False,
+        palette=False,
+    ),
     # -- help --------------------------------------------------------------------------------
     KeyAction(
         id="help.close",

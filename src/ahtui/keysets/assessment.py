@@ -1,7 +1,8 @@
 """Keys for the Combined Assessment: the nine areas, their questions and OASys items.
 
 Scope "assessment" is the list of areas with their completion; "assessment.area" one area's
-questions. Answers are saved one at a time as they are entered, so a sitting can stop at any
+questions. Home and End go to the first and last row (a table's own Home and End only scroll
+sideways). Answers are saved one at a time as they are entered, so a sitting can stop at any
 key press and the next sitting carries on from the first unanswered question.
 """
 
@@ -24,6 +25,26 @@ ACTIONS: tuple[KeyAction, ...] = (
         description="Fill in turn",
         keys="f",
         help="Open the highlighted area and answer its unanswered questions one after another.",
+    ),
+    KeyAction(
+        id="assessment.first",
+        action="first_row",
+        description="First area",
+        keys="home",
+        help="Move to the first area.",
+        show=False,
+        priority=True,
+        palette=False,
+    ),
+    KeyAction(
+        id="assessment.last",
+        action="last_row",
+        description="Last area",
+        keys="end",
+        help="Move to the last area.",
+        show=False,
+        priority=True,
+        palette=False,
     ),
     back("assessment.area", "Back to the list of areas."),
     KeyAction(
@@ -54,5 +75,25 @@ ACTIONS: tuple[KeyAction, ...] = (
         keys="x",
         help="Remove the answer to the highlighted question.",
         show=False,
+    ),
+    KeyAction(
+        id="assessment.area.first",
+        action="first_row",
+        description="First question",
+        keys="home",
+        help="Move to the first question.",
+        show=False,
+        priority=True,
+        palette=False,
+    ),
+    KeyAction(
+        id="assessment.area.last",
+        action="last_row",
+        description="Last question",
+        keys="end",
+        help="Move to the last question.",
+        show=False,
+        priority=True,
+        palette=False,
     ),
 )

@@ -49,7 +49,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         action="tick",
         description="Tick",
         keys="space",
-        help="Tick the highlighted item covered (or an outcome achieved) and go on; again to untick.",
+        help="Tick the highlighted item covered (or an outcome achieved); again to untick.",
     ),
     KeyAction(
         id="meetings.runner.attendance",

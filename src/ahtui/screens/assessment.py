@@ -79,8 +79,19 @@ def _cell(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+class _HomeEnd(SiteScreen):
+    """Home and End to the first and last row of the screen's table (its own only scroll)."""
+
+    def action_first_row(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=table.row_count - 1)
+
+
 @navigation.screen("assessment")
-class AssessmentScreen(RecordTableScreen[Any]):
+class AssessmentScreen(_HomeEnd, RecordTableScreen[Any]):
     """The nine areas and how far each is filled in."""
 
     KEY_SCOPES = ("assessment",)
@@ -173,7 +184,7 @@ class AssessmentScreen(RecordTableScreen[Any]):
             self.app.push_screen(AssessmentAreaScreen(self.person_id, code, fill=True))
 
 
-class AssessmentAreaScreen(SiteScreen):
+class AssessmentAreaScreen(_HomeEnd, SiteScreen):
     """One area's questions, with the answers so far; each answer saved as it is entered."""
 
     KEY_SCOPES = ("assessment.area",)

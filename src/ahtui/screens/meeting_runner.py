@@ -3,8 +3,8 @@
 The agenda is the one for the meeting's type and pathway (schema/forms/agendas), with the
 conditional parts the rules add: recall questions and the Recall Officer on recall, progress in
 custody and network outcomes for a long sentence in resettlement planning. Each item is a row
-ticked [x] when covered; Enter writes notes and an outcome against it. Below the items come the
-outcomes the agenda expects (Space ticks one achieved) and the Team Actions Log steps created in
+ticked [x] when covered (Space, the cursor staying on it); Enter writes notes and an outcome
+against it. Below the items come the outcomes the agenda expects (Space ticks one achieved) and the Team Actions Log steps created in
 this meeting (n adds one: step, who, by when). t records who attended and who sent apologies.
 Everything is saved as it is entered, so a run can stop and be picked up later. f records the
 meeting as held, which updates the person's schedule.
@@ -248,15 +248,15 @@ class MeetingRunnerScreen(RecordTableScreen[_Row]):
         table.move_cursor(row=self._next_open(table.cursor_row))
 
     def action_tick(self) -> None:
+        # The redraw keeps the cursor on the row ticked (see `after_fill`), so Down goes to the
+        # very next row and nothing is skipped; j jumps to the next item still open.
         r = self.current
         if r is None:
             return
         if r.kind == "item":
             rec = self.record.items.get(r.key)
             on = not (rec and rec["covered"])
-            done = self.call_service(
-                lambda: meetings.tick_item(self.site, self.meeting_id, r.key, on)
-            )
+            self.call_service(lambda: meetings.tick_item(self.site, self.meeting_id, r.key, on))
         elif r.kind == "outcome":
             achieved = list(self.record.outcomes)
             on = r.data not in achieved
@@ -264,22 +264,7 @@ class MeetingRunnerScreen(RecordTableScreen[_Row]):
                 achieved.append(r.data)
             else:
                 achieved.remove(r.data)
-            done = self.call_service(
-                lambda: meetings.set_outcomes(self.site, self.meeting_id, achieved)
-            )
-        else:
-            return
-        if done and on:
-            # Ticked: on to the next row, so a run of covered items is one key each.
-            self._move_to_next(r.kind)
-
-    def _move_to_next(self, kind: str) -> None:
-        table = self.query_one(DataTable)
-        after = table.cursor_row
-        for n in range(after + 1, len(self.rows)):
-            if self.rows[n].kind == kind:
-                table.move_cursor(row=n)
-                return
+            self.call_service(lambda: meetings.set_outcomes(self.site, self.meeting_id, achieved))
 
     def action_outcomes(self) -> None:
         table = self.query_one(DataTable)

@@ -123,26 +123,33 @@ def person_fields(today_iso: str) -> list[Field]:
     ]
 
 
-def create_from_form(site: Any, values: dict[str, Any]) -> str:
-    """Split the form into person and identification and create the person; returns the id."""
-
+def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     person = {k: values[k] for k in _PERSON if values.get(k) is not None}
     ident = {k: values[k] for k in _IDENT if values.get(k) is not None}
     if values.get("ident_notes"):
         ident["notes"] = values["ident_notes"]
-    problems: dict[str, str] = {}
-    # Both halves are checked before anything is written, so all messages show at once.
+    return person, ident
 
-    for model, data in ((PersonIn, person), (IdentificationIn, ident)):
+
+def person_problems(values: dict[str, Any]) -> dict[str, str]:
+    """Every problem with the form's values, by field, found without writing anything."""
+    problems: dict[str, str] = {}
+    # Both halves are checked, so all messages show at once.
+    for model, data in zip((PersonIn, IdentificationIn), _split(values), strict=True):
         try:
             parse(model, data)
         except ValidationFailed as exc:
             problems.update(
                 {("ident_notes" if k == "notes" else k): v for k, v in exc.problems.items()}
             )
-    if problems:
+    return problems
+
+
+def create_from_form(site: Any, values: dict[str, Any]) -> str:
+    """Split the form into person and identification and create the person; returns the id."""
+    if problems := person_problems(values):
         raise ValidationFailed(problems)
-    return people.create_person(site, person, ident)
+    return people.create_person(site, *_split(values))
 
 
 def new_person_form(screen: SiteScreen | Any) -> None:
@@ -160,6 +167,7 @@ def new_person_form(screen: SiteScreen | Any) -> None:
             person_fields(today_iso),
             lambda v: create_from_form(screen.app.site, v),
             intro="Who they are, their dates and pathway, then who identified them and how.",
+            check=person_problems,
         ),
         lambda result: opened(result) if result is not None else None,
     )
