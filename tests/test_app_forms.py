@@ -129,7 +129,9 @@ async def test_a_service_check_is_shown_with_the_forms_own_on_the_first_save(unl
         },
     )
     assert set(form.problems) == {"date_of_birth", "release_date", "pathway", "method"}
-    assert form.problems["release_date"] == "The release date is before the sentence date."
+    assert form.problems["release_date"] == (
+        "The release date (01 Jan 2024) is before the sentence date (01 May 2024)."
+    )
     # Fixed, the next ctrl+s saves.
     await fill(
         pilot,

@@ -12,6 +12,8 @@ terminal is sent none of them, whatever widget draws them (an input being edited
 
 from __future__ import annotations
 
+import json
+
 import ast
 import re
 from datetime import date
@@ -146,9 +148,13 @@ def test_the_cli_shows_the_synced_name_escaped(hostile_site: Path) -> None:
     status = _cli("sync", "status", "--site", hostile_site, "--user", ADMIN).stdout
     assert status.startswith(f"Site A{SHOWN_CONTROLS}")
     listed = _cli("people", "--site", hostile_site, "--user", ADMIN).stdout
-    # Cut to its column, on one line, the markup as typed (the CLI reads none).
-    assert "Evil\\x1b]0;pwned\\x07\\x1b" in listed and len(listed.splitlines()) == 1
-    assert "Pat\\x1b[8m[bold re" in listed
+    # A header, then the person on one line, cut to its columns with "…" after the escapes.
+    header, row = listed.splitlines()
+    assert header.split()[:4] == ["ID", "CRN", "NOMIS", "NAME"]
+    assert "Evil\\x1b]0;pw…" in row and "Pat\\x1b[8m…" in row
+    # Whole in the JSON, the markup as typed (the CLI reads none).
+    whole = _cli("people", "--json", "--site", hostile_site, "--user", ADMIN).stdout
+    assert "[bold red]" in json.loads(whole)[0]["lead"]
 
 
 async def test_caseload_and_person_screens_show_it_escaped_and_as_typed(
