@@ -12,9 +12,8 @@ terminal is sent none of them, whatever widget draws them (an input being edited
 
 from __future__ import annotations
 
-import json
-
 import ast
+import json
 import re
 from datetime import date
 from pathlib import Path
