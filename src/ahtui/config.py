@@ -123,6 +123,8 @@ def _bank_holidays(raw: dict[str, Any], path: Path) -> tuple[tuple[date, ...], i
     if known is not None and (not isinstance(known, int) or isinstance(known, bool)):
         raise BadInput(f"bank_holidays_known_through in {path} must be a year, like 2027.")
     return tuple(days), known
+
+
 def _document_settings(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     """`protective_marking` (one line of text) and `calendar_full_names` (true or false)."""
     out: dict[str, Any] = {}
