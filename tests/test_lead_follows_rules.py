@@ -108,6 +108,18 @@ def test_no_probation_practitioner_in_the_team_shows_no_one_in_the_lead_role(sit
     assert row.lead_role == "pp" and row.lead_practitioner_id is None and row.lead_name is None
     keys = {i.key for i in schedule_for(site, pid, HANDOVER)}
     assert "handover_no_pp" in keys
+    # A Probation Practitioner joins the team (no allocation date written down): the alarm
+    # goes, the lead is theirs, and they are taken as allocated from the day they joined.
+    pp = team.add_practitioner(site, {"name": "Robin Probation", "role": "pp"})
+    team.add_to_team(site, pid, pp, from_date=HANDOVER + timedelta(days=3))
+    later = HANDOVER + timedelta(days=20)
+    assert "handover_no_pp" not in {i.key for i in schedule_for(site, pid, later)}
+    assert _row(site, pid, later).lead_practitioner_id == pp
+    assert facts_for(site, pid).pp_allocated_on == HANDOVER + timedelta(days=3)
+    # They leave the team: no one is on it again, and the alarm is back.
+    member = next(m for m in team.team(site, pid) if m["practitioner_id"] == pp)
+    team.leave_team(site, member["id"], on=later)
+    assert "handover_no_pp" in {i.key for i in schedule_for(site, pid, later)}
 
 
 def test_the_omic_inputs_are_stored_and_read_back(site) -> None:

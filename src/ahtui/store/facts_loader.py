@@ -111,6 +111,16 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
             params,
         )
     }
+    # A Probation Practitioner on the team now is allocated from the day they joined it, when
+    # no allocation date was written down (Manage POM Cases looks at who is on the case).
+    pp_joined = {
+        r[0]: r[1]
+        for r in site.query(
+            f"SELECT person_id, min(from_date) FROM team_members WHERE {where} "
+            "AND role = 'pp' AND to_date IS NULL GROUP BY person_id",
+            params,
+        )
+    }
     out: dict[str, facts.CaseFacts] = {}
     # A file not yet migrated to 0018 (opened by a process that knows fewer migrations) has no
     # OMiC columns: they read as unknown.
@@ -132,7 +142,7 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
             release_date=_d(p["release_date"]),
             licence_end_date=_d(p["licence_end_date"]),
             pom_allocated_on=_d(p["pom_allocated_on"]),
-            pp_allocated_on=_d(p["pp_allocated_on"]),
+            pp_allocated_on=_d(p["pp_allocated_on"] or pp_joined.get(pid)),
             pa_support_ends_on=_d(p["pa_support_ends_on"]),
             parole_eligibility_date=_d(o["parole_eligibility_date"]),
             automatic_release_date=_d(o["automatic_release_date"]),

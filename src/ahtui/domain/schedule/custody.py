@@ -222,7 +222,7 @@ def probation_practitioner_allocated_14_days_after_handover(
         inputs=inputs,
         explanation=(
             f"The handover to probation was on {fmt(h.on)} and no Probation Practitioner is "
-            "allocated yet; Manage POM Cases raises it 14 days after the handover"
+            "on the team or allocated yet; Manage POM Cases raises it 14 days after the handover"
         ),
     )
 
