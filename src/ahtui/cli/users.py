@@ -100,7 +100,8 @@ def _rekey(site: Site, drop: tuple[str, ...]) -> None:
     result = rekey.rekey_site(site, drop=drop)
     say(
         "Gave the site a new key: the site file is re-encrypted, and "
-        f"{rekey.names(result.kept)} unlock with their own passphrases as before."
+        f"{rekey.names(result.kept)} "
+        f"{'unlocks' if len(result.kept) == 1 else 'unlock'} with their own passphrase as before."
     )
     say("Older copies of the key file no longer open the site file.")
     for name in result.dropped:

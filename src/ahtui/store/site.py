@@ -301,17 +301,13 @@ def _tune(conn: Any) -> None:
 def _check_decrypts(conn: Any, path: Path) -> None:
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except OperationalError as exc:
-        if _is_busy(exc):
+    except DatabaseError as exc:  # OperationalError included
+        if isinstance(exc, OperationalError) and _is_busy(exc):
             raise SiteBusy(_busy_message(path)) from exc
         raise NotASite(
-            f"{path} could not be decrypted with its key file: it is not an ahtui site "
-            "or it is damaged."
-        ) from exc
-    except DatabaseError as exc:
-        raise NotASite(
-            f"{path} could not be decrypted with its key file: it is not an ahtui site "
-            "or it is damaged."
+            f"{path} could not be decrypted with its key file: the key file is older than "
+            "the site's key (a copy from before `ahtui rekey`: use the current one), or the "
+            "file is not an ahtui site or is damaged."
         ) from exc
 
 
