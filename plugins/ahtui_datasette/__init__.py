@@ -37,14 +37,14 @@ from . import cache, gate, sqlcipher
 from .disclosure import with_rule
 from .instance import ConfigError, plugin_config, sign_in, site_names
 from .logins import is_supervisor, supervisors
-from .queries import BY_NAME, QUERIES
+from .queries import BY_NAME, MEETING1_QUARTER, QUERIES
 from .routes import ROUTES, SCORECARD_PATH
 from .sites import key_for, monitor, prepare, register_key, require_summaries
 
 # The only Datasette permissions a signed-in supervisor is ever given.
 ALLOWED_ACTIONS = frozenset({"view-instance", "view-database", "view-query"})
 # The configured queries' SQL: only these results are ever cached.
-CACHEABLE = frozenset(q.sql for q in QUERIES)
+CACHEABLE = frozenset(q.sql for q in (*QUERIES, MEETING1_QUARTER))
 
 
 @hookimpl
@@ -111,7 +111,10 @@ def canned_queries(datasette, database):
 def menu_links(datasette, actor):
     if plugin_config(datasette) is None or not is_supervisor(datasette, actor):
         return None
-    return [{"href": datasette.urls.path(SCORECARD_PATH), "label": "Monthly scorecard chart"}]
+    return [
+        {"href": datasette.urls.instance(), "label": "All sites"},
+        {"href": datasette.urls.path(SCORECARD_PATH), "label": "Charts"},
+    ]
 
 
 @hookimpl

@@ -114,8 +114,10 @@ def install(db: Any, cache: ResultCache) -> None:
         hit = current.get(key, stamp)
         if hit is not None:
             return hit
-        made = time.monotonic()
+        made, made_at = time.monotonic(), time.time()
         results = await original(sql, params, **kwargs)
+        # The pages' "Figures as of": when these figures were worked out, not when served.
+        results.ahtui_made_at = made_at
         current.put(key, stamp, made, results)
         return results
 

@@ -536,3 +536,35 @@ QUERIES: tuple[Query, ...] = (
     EQUALITY,
 )
 BY_NAME: dict[str, Query] = {q.name: q for q in QUERIES}
+
+# Not a list of its own: the home page's "Meeting 1 on time this quarter", published by the
+# same rule as every figure (rounded counts, the share worked out from them).
+MEETING1_RULES = (
+    "meeting1_within_10_weeks_of_sentence",
+    "meeting1_within_10_working_days_of_recall",
+)
+MEETING1_QUARTER = Query(
+    "meeting1_this_quarter",
+    "Meeting 1 on time this quarter",
+    "Of the Meeting 1 timescales (10 weeks from sentence, 10 working days from recall) that "
+    "fell due since the quarter began and before today, how many were held on time.",
+    _with(_TODAY, _SITE, _PRAC)
+    + f""", quarter AS MATERIALIZED (
+  SELECT date(d, 'start of month',
+              '-' || ((CAST(strftime('%m', d) AS INTEGER) - 1) % 3) || ' months') AS first_day
+  FROM today
+)
+SELECT {_site_of("d.site_id")} AS site, (SELECT first_day FROM quarter) AS quarter_from,
+       sum(d.n_all) AS meeting1_due, sum(d.n_on_time) AS meeting1_on_time
+FROM summary_item_days d
+WHERE d.rule IN ({", ".join(f"'{r}'" for r in MEETING1_RULES)})
+  AND d.due_on >= (SELECT first_day FROM quarter) AND d.due_on < (SELECT d FROM today)
+GROUP BY 1
+ORDER BY 1""",
+    {
+        **_labels("site"),
+        "quarter_from": DATE,
+        **_counts("meeting1_due", "meeting1_on_time"),
+        "meeting1_on_time_pct": share("meeting1_on_time", "meeting1_due"),
+    },
+)

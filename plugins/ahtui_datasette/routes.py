@@ -1,4 +1,4 @@
-"""The plugin's own pages: signing in and out, and the scorecard chart.
+"""The plugin's own addresses: signing in and out, the charts, and the pages of `pages`.
 
 Signing in: the form's CSRF token must match its cookie on every post (Datasette's own check
 lets a post with no cookies through, which would let another site sign a browser in); the
@@ -19,16 +19,16 @@ from urllib.parse import quote
 from datasette.utils.asgi import Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from . import charts, logins
-from .disclosure import RULE
-from .instance import site_names, throttle
-from .queries import MONTHLY_SCORECARD
+from . import logins
+from .instance import throttle
+from .pages import CHARTS_PATH, charts_page
+from .pages import ROUTES as PAGE_ROUTES
 
 # The salt Datasette's CSRF layer (asgi-csrf) signs its token cookie with.
 CSRF_NAMESPACE = "csrftoken"
 LOGIN_PATH = "/-/ahtui/login"
 LOGOUT_PATH = "/-/ahtui/logout"
-SCORECARD_PATH = "/-/ahtui/scorecard"
+SCORECARD_PATH = CHARTS_PATH
 # Printable ASCII but the backslash: what a local path may hold (the rest is percent-encoded).
 _SAFE_IN_PATH = "".join(c for c in string.punctuation if c != "\\")
 
@@ -130,37 +130,12 @@ async def logout(request, datasette):
     return Response.html(await datasette.render_template("ahtui_logout.html", {}, request=request))
 
 
-async def scorecard(request, datasette):
-    if not logins.is_supervisor(datasette, request.actor):
-        return Response.html(page("Sign in to continue", ""), status=403)
-    sections = []
-    for name in sorted(site_names(datasette)):
-        db = datasette.get_database(name)
-        result = await db.execute(MONTHLY_SCORECARD.sql)
-        by_site: dict[str, list[dict]] = {}
-        for row in result.rows:
-            by_site.setdefault(row["site"], []).append(dict(row))
-        query_url = datasette.urls.path(f"/{db.route}/{MONTHLY_SCORECARD.name}")
-        for site, months in by_site.items():
-            sections.append(
-                {
-                    "site": site,
-                    "svg": charts.scorecard_svg(site, months),
-                    "rows": months,
-                    "query_url": query_url,
-                }
-            )
-    return Response.html(
-        await datasette.render_template(
-            "ahtui_scorecard.html", {"sections": sections, "rule": RULE}, request=request
-        )
-    )
-
-
 ROUTES = [
     (r"^/-/ahtui/login$", login),
     (r"^/-/ahtui/logout$", logout),
     # Datasette's own sign-out button posts here: it ends the session too.
     (r"^/-/logout$", logout),
-    (r"^/-/ahtui/scorecard$", scorecard),
+    # The charts: the scorecard's, the timescales' and equality monitoring's.
+    (r"^/-/ahtui/scorecard$", charts_page),
+    *PAGE_ROUTES,
 ]
