@@ -70,7 +70,11 @@ async def figures(datasette: Any, database: str, query: Query) -> Figures:
     """A query's published rows, and when they were worked out (the cache keeps that time)."""
     asked = time.time()
     result = await datasette.get_database(database).execute(query.sql)
-    return Figures([dict(r) for r in result.rows], getattr(result, "ahtui_made_at", asked))
+    # A cached result is shared and never changed: its rows as dicts are kept with it.
+    rows = getattr(result, "ahtui_dicts", None)
+    if rows is None:
+        rows = result.ahtui_dicts = [dict(r) for r in result.rows]
+    return Figures(rows, getattr(result, "ahtui_made_at", asked))
 
 
 def title_of(datasette: Any, database: str) -> str:
@@ -227,6 +231,8 @@ def _page_number(raw: str | None, pages: int) -> int | None:
 
 
 def _chart_sections(query: Query, rows: list[dict], today: date) -> list[dict]:
+    if query.name not in (MEETING_TIMESCALES.name, EQUALITY.name, MONTHLY_SCORECARD.name):
+        return []
     partial = f"{today:%Y-%m}"
     out = []
     for site, group in _by_site(rows).items():
