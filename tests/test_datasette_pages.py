@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import ahtui_datasette
 import pytest
-from ahtui_datasette import present
+from ahtui_datasette import charts, present
 from ahtui_datasette.disclosure import COUNT, RULE
 from ahtui_datasette.pages import PAGE_SIZE
 from ahtui_datasette.queries import BY_NAME, MEETING1_QUARTER, MEETING1_RULES, QUERIES
@@ -414,13 +414,25 @@ async def test_long_lists_are_paged_with_the_total_at_the_top(served, query) -> 
 
 
 @pytest.mark.parametrize(
-    ("page", "status"), [("0", 404), ("99", 404), ("abc", 400), ("-1", 400), ("1.5", 400)]
+    ("page", "status"),
+    [
+        ("0", 404),
+        ("99", 404),
+        ("abc", 400),
+        ("-1", 400),
+        ("1.5", 400),
+        ("²", 400),
+        ("9" * 5000, 400),
+        ("1%0a2", 400),
+        ("%00", 400),
+    ],  # fmt: skip
 )
 async def test_a_page_that_is_not_there_says_so(served, page, status) -> None:
     ds = served["ds"]
     response = await ds.client.get(f"/north/overdue_actions?page={page}", cookies=_cookie(ds))
     assert response.status_code == status
     assert "This list has " in response.text and "Back to the home page" in response.text
+    assert len(response.text) < 20_000  # the page asked for is not echoed at length
 
 
 async def test_an_unknown_site_or_list_is_not_found(served) -> None:
@@ -499,3 +511,15 @@ async def test_every_list_keeps_its_csv_and_json(served) -> None:
             assert len(csv.text.strip().splitlines()) == len(rows) + 1
             total = re.search(r'class="ahtui-total">([\d,]+) ', html)
             assert total and int(total.group(1).replace(",", "")) == len(rows), q.name
+
+
+def test_chart_labels_are_text_never_markup() -> None:
+    hostile = "<script>alert(1)</script>&"
+    row = {"ethnicity": hostile, "people": "<5", "meetings_due": 10, "meetings_on_time": "<5",
+           "meetings_on_time_pct": None, "actions_due": 0, "actions_on_time": 0,
+           "actions_on_time_pct": None}  # fmt: skip
+    timescale = {"timescale": hostile, "held_on_time": 5, "held_late": "<5", "overdue": 0,
+                 "not_yet_due": 10}  # fmt: skip
+    for svg in (charts.equality_svg(hostile, [row]), charts.timescales_svg(hostile, [timescale]),
+                charts.scorecard_svg(hostile, [], None)):  # fmt: skip
+        assert "<script>" not in svg and "&lt;script&gt;" in svg

@@ -133,7 +133,7 @@ def scorecard_svg(site: str, months: list[dict], partial: str | None = None) -> 
 
 # A "<5" has no length of its own: drawn this long (hatched, so it reads as not a measure).
 SMALL_LENGTH = 2.5
-BAR_WIDTH, LABEL_W, BAR_H, GAP = 860, 330, 18, 8
+BAR_WIDTH, LABEL_W, BAR_H, GAP = 940, 390, 18, 8
 TIMESCALE_SERIES = (
     # column, label, colour (an order from good to bad that also reads in greyscale)
     ("held_on_time", "Held on time", "#1d5fa6"),
@@ -204,13 +204,19 @@ def timescales_svg(site: str, rows: list[dict]) -> str:
             if not value:
                 continue
             w = max(_length(value) * scale, 3.0)
-            fill = "url(#ahtui-small)" if value == "<5" else colour
             tip = f"{row['timescale']}: {label.lower()} {_value_text(value)}"
-            parts.append(
-                f'<g><rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="{fill}" '
-                f'stroke="white" stroke-width="1"/><title>{escape(tip)}</title></g>'
+            # A "<5" keeps its colour, hatched over, so it reads as a piece without a length.
+            hatch = (
+                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR_H}" '
+                'fill="url(#ahtui-small)"/>'
+                if value == "<5"
+                else ""
             )
-            if w >= 34:
+            parts.append(
+                f'<g><rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="{colour}" '
+                f'stroke="white" stroke-width="1"/>{hatch}<title>{escape(tip)}</title></g>'
+            )
+            if w >= 34 and value != "<5":
                 ink = "#222" if colour in ("#c8c8c8", "#7fa7d4") else "white"
                 parts.append(
                     f'<text x="{x + w / 2:.1f}" y="{y + BAR_H - 5}" text-anchor="middle" '

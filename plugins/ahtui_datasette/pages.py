@@ -20,7 +20,9 @@ it says nothing the list does not; Meeting 1's tile is a share of rounded counts
 
 from __future__ import annotations
 
+import asyncio
 import math
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -103,7 +105,11 @@ def _tiles(url: Any, overdue: list, quarter: list, reoffers: list, near: list) -
     if q is None or not q["meeting1_due"]:
         m1, m1_detail = "None due", "No Meeting 1 has fallen due yet this quarter."
     elif q["meeting1_on_time_pct"] is None:
-        m1, m1_detail = present.NO_SHARE, f"{_shown(q['meeting1_due'])} fell due this quarter."
+        m1 = present.NO_SHARE
+        m1_detail = (
+            f"Of {_shown(q['meeting1_due'])} due since {present.day(q['quarter_from'])}, "
+            f"{_shown(q['meeting1_on_time'])} held on time: too few to give a share."
+        )
     else:
         m1 = f"{q['meeting1_on_time_pct']}%"
         m1_detail = (
@@ -144,10 +150,13 @@ def _tiles(url: Any, overdue: list, quarter: list, reoffers: list, near: list) -
 
 async def site_summary(datasette: Any, database: str) -> dict:
     """One served file: its name, links, and the tiles of each site its rows report."""
-    got = [
-        await figures(datasette, database, q)
-        for q in (OVERDUE_ACTIONS, MEETING1_QUARTER, CONSENT_REOFFERS, NEAR_RELEASE)
-    ]
+    # At once: Datasette runs each on a connection of its own, in its own thread.
+    got = await asyncio.gather(
+        *(
+            figures(datasette, database, q)
+            for q in (OVERDUE_ACTIONS, MEETING1_QUARTER, CONSENT_REOFFERS, NEAR_RELEASE)
+        )
+    )
     title = title_of(datasette, database)
     parts = [_by_site(f.rows) for f in got]
     names = sorted(set().union(*parts)) or [title]
@@ -206,7 +215,7 @@ def supervisors_only(view):
 
 @supervisors_only
 async def home(request, datasette):
-    summaries = [await site_summary(datasette, name) for name in _sites(datasette)]
+    summaries = await asyncio.gather(*(site_summary(datasette, n) for n in _sites(datasette)))
     return await _render(datasette, request, "ahtui_home.html", {"summaries": summaries})
 
 
@@ -222,10 +231,15 @@ async def site_home(request, datasette):
     )
 
 
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
 def _page_number(raw: str | None, pages: int) -> int | None:
+    """The page asked for, or None for one that is not there. Only ASCII digits, and few of
+    them: `str.isdigit` takes "²", which `int` refuses, and `int` refuses thousands of digits."""
     if raw is None or raw == "":
         return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= pages:
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= pages:
         return None
     return int(raw)
 
@@ -264,7 +278,7 @@ async def list_page(request, datasette):
             datasette, request,
             f"This list has {pages} page{'s' if pages != 1 else ''}; there is no page "
             f"{request.args.get('page')!r}.",
-            status=400 if not (request.args.get("page") or "").isdigit() else 404,
+            status=404 if _DIGITS.fullmatch(request.args.get("page") or "") else 400,
         )  # fmt: skip
     today = date.today()
     shown = present.shown_columns(query.columns, got.rows)

@@ -25,7 +25,7 @@ MONTH_NAMES = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep"
                "Dec")  # fmt: skip
 # What a page says about a share it does not give.
 NO_SHARE = "–"
-NO_SHARE_NOTE = "– means no share is given: a count behind it is under 5, or nothing was due."
+NO_SHARE_NOTE = "A share shown as – is not given: a count behind it is under 5, or nothing was due."
 
 HEADINGS: dict[str, str] = {
     "site": "Site",
