@@ -523,3 +523,34 @@ def test_chart_labels_are_text_never_markup() -> None:
     for svg in (charts.equality_svg(hostile, [row]), charts.timescales_svg(hostile, [timescale]),
                 charts.scorecard_svg(hostile, [], None)):  # fmt: skip
         assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+async def test_a_file_with_several_sites_shows_each_on_the_home_page_and_in_its_lists(
+    tmp_path,
+) -> None:
+    from ahtui.store import rows as store_rows
+
+    path = tmp_path / "hub.ahtui"
+    site = init_site(path, name="Hub North", agency="hub", admin=ADMIN, passphrase=PASSPHRASE)
+    build_demo(site, people=40, seed=21, actions_per_person=6, today=date.today())
+    with site.write():
+        other = store_rows.insert(site, "sites", {"name": "Other Prison", "agency": "prison"})
+        for n, p in enumerate(team.list_practitioners(site)):
+            if n % 2:
+                store_rows.update(site, "practitioners", p["id"], {"site_id": other})
+    site.close()
+    auth = tmp_path / "supervisors.toml"
+    serve.add_supervisor(auth, SUPERVISOR, "a manager's password")
+    ds = make_datasette(unlock_sites((path,), ADMIN, PASSPHRASE), auth)
+    try:
+        home = read((await _get(ds, "/hub")).text)
+        assert "Hub North" in home.visible and "Other Prison" in home.visible
+        assert sum(bool(re.match(r"Overdue actions \d", t)) for _h, t in home.links) == 2
+        page = read((await _get(ds, "/hub/overdue_actions")).text)
+        assert "Site" in [c for t, c in page.cells if t == "th"]
+        sites = {c for t, c in page.cells if t == "td"} & {"Hub North", "Other Prison"}
+        assert sites == {"Hub North", "Other Prison"}
+        assert "Overdue actions by site, team and practitioner: " not in page.visible
+    finally:
+        for db in ds.databases.values():
+            db.close()

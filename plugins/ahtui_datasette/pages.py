@@ -98,6 +98,10 @@ def _shown(value: Any) -> str:
     return present.number(value)
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
 def _tiles(url: Any, overdue: list, quarter: list, reoffers: list, near: list) -> list[dict]:
     """The four headline tiles of one site, from its rows of the four queries."""
     oldest = max((r["days_overdue"] or 0 for r in overdue), default=0)
@@ -122,8 +126,13 @@ def _tiles(url: Any, overdue: list, quarter: list, reoffers: list, near: list) -
         {
             "label": "Overdue actions",
             "figure": _shown(len(overdue)),
-            "detail": "practitioners with overdue actions"
-            + (f"; the oldest is {oldest:,} days overdue." if overdue else "."),
+            "detail": _plural(len(overdue), "practitioner", "practitioners")
+            + " with overdue actions"
+            + (
+                f"; the oldest is {oldest:,} {_plural(oldest, 'day', 'days')} overdue."
+                if overdue
+                else "."
+            ),
             "href": url(OVERDUE_ACTIONS),
         },
         {
@@ -141,8 +150,13 @@ def _tiles(url: Any, overdue: list, quarter: list, reoffers: list, near: list) -
         {
             "label": "Near release with no gate plan",
             "figure": _shown(len(near)),
-            "detail": f"people released in the next {NEAR_RELEASE_DAYS} days"
-            + (f"; the soonest in {soonest} days." if soonest is not None else "."),
+            "detail": f"{_plural(len(near), 'person', 'people')} due for release in the next "
+            f"{NEAR_RELEASE_DAYS} days with no one named to meet them"
+            + (
+                f"; the soonest in {soonest} {_plural(soonest, 'day', 'days')}."
+                if soonest is not None
+                else "."
+            ),
             "href": url(NEAR_RELEASE),
         },
     ]
