@@ -554,3 +554,18 @@ async def test_a_file_with_several_sites_shows_each_on_the_home_page_and_in_its_
     finally:
         for db in ds.databases.values():
             db.close()
+
+
+async def test_a_list_longer_than_datasette_answers_in_csv_says_so(served, monkeypatch) -> None:
+    ds = served["ds"]
+    await ds.invoke_startup()
+    ds.get_database("north")._ahtui_cache.clear()
+    monkeypatch.setattr(ds, "max_returned_rows", 150)
+    try:
+        rows = await _rows(ds, "north", "caseload_by_pathway_and_lead")
+        assert len(rows) == 150
+        page = read((await _get(ds, "/north/caseload_by_pathway_and_lead")).text)
+        assert "(the first 150 rows, with the stored column names and codes)" in page.visible
+        assert "showing 1 to 50" in page.visible  # the page itself still has every row
+    finally:
+        ds.get_database("north")._ahtui_cache.clear()

@@ -328,6 +328,10 @@ async def list_page(request, datasette):
             "next": page_url(number + 1) if number < pages else None,
             "last": page_url(pages) if number < pages else None,
         },
+        # Datasette answers CSV and JSON up to its max_returned_rows; say so when it cuts.
+        "download_limit": (
+            f"{limit:,}" if (limit := datasette.max_returned_rows) < total else None
+        ),
         "csv_url": f"{base}.csv",
         "json_url": f"{base}.json",
         "charts": _chart_sections(query, got.rows, today),
