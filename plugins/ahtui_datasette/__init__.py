@@ -19,6 +19,9 @@ metadata, as `ahtui serve` writes it), so installing ahtui never changes another
   sees the request.
 - Disclosure: every count a query or chart publishes is rounded to the nearest 5, 1-4 shown as
   <5 (`disclosure.py`), and every page publishing counts says so.
+- Pages: the home pages, the lists (50 rows a page, in words) and the charts are the plugin's
+  own routes in Datasette's templates (`pages.py`, `present.py`, `charts.py`); Datasette still
+  answers each list's CSV and JSON.
 - Summaries: the queries read what a served site keeps at write time (ahtui.store.summaries);
   `ahtui serve` makes a file keep them, and startup refuses a file that does not.
 - Speed: the queries' results are kept a short while per site file and checked against its
