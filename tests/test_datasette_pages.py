@@ -311,8 +311,15 @@ async def test_every_page_is_reached_from_the_home_page(pages) -> None:
     assert "/north/caseload_by_pathway_and_lead?page=2" in html
 
 
-async def test_no_page_shows_sql_or_datasettes_sql_furniture(pages) -> None:
+async def test_no_page_shows_sql_or_datasettes_sql_furniture(served, pages) -> None:
     html, _ = pages
+    ds = served["ds"]
+    # And the pages no link leads to: signing in and out, a page that is not there.
+    for path in ("/-/ahtui/login", "/-/ahtui/logout", "/north/overdue_actions?page=99"):
+        response = await ds.client.get(path, cookies=_cookie(ds))
+        assert response.status_code in (200, 404), path
+        html = {**html, path: response.text}
+    assert len(html) > 20
     for path, text in html.items():
         for needle in FORBIDDEN:
             assert needle not in text, (needle, path)
