@@ -144,6 +144,7 @@ def chromium_browser() -> Iterator:
 class Served:
     url: str
     log: Path
+    seconds: float
 
     def server_log(self) -> str:
         return self.log.read_text(errors="replace")
@@ -172,6 +173,7 @@ def build_sites(folder: Path) -> tuple[list[Path], Path]:
 @contextlib.contextmanager
 def serving(folder: Path) -> Iterator[Served]:
     """The real `ahtui serve` over fresh sites, on a free loopback port."""
+    started = time.monotonic()
     paths, auth = build_sites(folder)
     env = dict(os.environ, AHTUI_PASSPHRASE=PASSPHRASE, AHTUI_USER=ADMIN)
     command = [sys.executable, "-m", "ahtui", "serve", "--port", "0", "--auth", str(auth)]
@@ -186,7 +188,7 @@ def serving(folder: Path) -> Iterator[Served]:
             assert match, f"ahtui serve did not start: {line}{log.read_text()}"
             url = match.group(0)
             _wait_until_answering(url)
-            yield Served(url=url, log=log)
+            yield Served(url=url, log=log, seconds=time.monotonic() - started)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -309,7 +311,7 @@ const all = [...document.querySelectorAll(sel)].filter(e =>
 return all.map(e => {
     if (!e.hasAttribute('data-probe')) e.setAttribute('data-probe', 'p' + (window.__probe = (window.__probe || 0) + 1));
     return [e.getAttribute('data-probe'), e.tagName.toLowerCase(),
-            (e.innerText || e.value || e.getAttribute('aria-label') || e.getAttribute('href') || '').trim().slice(0, 60)];
+            (e.innerText || e.value || e.getAttribute('aria-label') || e.textContent || e.getAttribute('href') || '').trim().slice(0, 60)];
 });
 """
 _AT_REST_JS = (
@@ -472,7 +474,9 @@ def page_report(browser, url: str, shot: Path, started: float) -> PageReport:
     )
     # Links, and forms' targets (Datasette's sign-out is a button in a form).
     hrefs = browser.execute_script(
-        "return [...document.querySelectorAll('a[href]')].map(a => a.href).concat("
+        # (An SVG chart's link has no string `href`: resolved from its attribute.)
+        "return [...document.querySelectorAll('a[href]')]"
+        ".map(a => new URL(a.getAttribute('href'), document.baseURI).href).concat("
         "[...document.querySelectorAll('form[action]')].map(f => f.action))"
     )
     for href in hrefs:
@@ -541,6 +545,8 @@ def crawl(browser, base: str, folder: Path) -> Crawl:
         report = page_report(browser, url, shot, t)
         report.status = statuses.setdefault(url, status_of(url, cookie))
         pages.append(report)
+        # Where a redirect led is not opened again.
+        queued.add(urldefrag(browser.current_url)[0])
         return report
 
     while queue:

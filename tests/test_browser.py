@@ -18,8 +18,10 @@ import time
 from urllib.parse import quote, urlsplit
 
 import pytest
+from ahtui_datasette.queries import QUERIES
 from browser_support import (
     MOST_PAGES,
+    SITES,
     SUPERVISOR,
     SUPERVISOR_PASSWORD,
     WIDTH,
@@ -44,6 +46,7 @@ from browser_support import (
 def view(tmp_path_factory):
     require_chromium()
     with serving(tmp_path_factory.mktemp("browser")) as served:
+        print(f"Sites built and served in {served.seconds:.1f} s")
         yield served
     log = served.server_log()
     assert "Traceback" not in log, f"The server logged a traceback:\n{log}"
@@ -83,12 +86,16 @@ def crawled(browser, view, artefacts, request) -> Crawl:
     )
     result = crawl(browser, view.url, artefacts)
     result.pages.insert(0, sign_in_page)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.ensure_newline()
-        reporter.write_line(
-            f"Browser screenshots of {len(result.pages)} pages ({result.seconds:.1f} s): {artefacts}"
-        )
+    # Said on the terminal even with -q and output captured: where to look.
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.ensure_newline()
+            reporter.write_line(
+                f"Browser screenshots of {len(result.pages)} pages "
+                f"(crawled in {result.seconds:.1f} s): {artefacts}"
+            )
     return result
 
 
@@ -105,11 +112,16 @@ def _fail_on(problems: list[str], what: str) -> None:
     assert not problems, f"{what} on {len(problems)} page(s):\n" + "\n".join(problems)
 
 
-def test_the_crawl_reaches_the_home_page_every_site_and_the_scorecard(crawled, view) -> None:
+def test_the_crawl_reaches_every_site_every_list_and_the_scorecard(crawled, view) -> None:
+    """From the home page, links lead to each site, each site's every list, and the chart."""
     paths = {urlsplit(p.url).path for p in crawled.pages}
     assert "/" in paths
-    for site in ("/north", "/south", "/-/ahtui/scorecard"):
-        assert site in paths, f"No link leads to {site}; the crawl reached {sorted(paths)}"
+    headings = " ".join(h for p in crawled.pages for h in p.headings)
+    for name, (title, *_rest) in SITES.items():
+        assert title in headings, f"No page is headed with {title}; the crawl reached {paths}"
+        for query in QUERIES:
+            assert f"/{name}/{query.name}" in paths, f"No link leads to {title}: {query.title}"
+    assert "scorecard" in headings.lower()
     assert crawled.logout_links, "No page offers a way to sign out"
     assert not crawled.stopped_early, f"The crawl found more than {MOST_PAGES} pages: a loop?"
 
@@ -236,6 +248,7 @@ BAD_PAGE = """<!DOCTYPE html><html><head><title>Bad</title><style>
 GOOD_PAGE = """<!DOCTYPE html><html><head><title>Good</title></head><body>
 <h1>A heading</h1><p><input aria-label="Name" autofocus> <a href="#a">One</a> <button>Two</button></p>
 <details><summary>More</summary><p><a href="#b">Three, inside</a></p></details>
+<svg width="200" height="40"><a href="#c"><text x="5" y="20">Four, in a chart</text></a></svg>
 </body></html>"""
 
 
@@ -263,8 +276,9 @@ def test_the_checks_pass_a_plain_page_and_open_its_disclosures(browser, tmp_path
     assert report.overflow == [] and report.headings == ["A heading"]
     assert report.forbidden == [] and not report.traceback and report.field_names == []
     assert report.walk.unreached == [] and report.walk.no_visible_focus == []
-    # The field that had autofocus, One, Two, the summary, and the link its Enter revealed.
-    assert len(report.walk.reached) == 5
+    # The field that had autofocus, One, Two, the summary, the link its Enter revealed, Four.
+    assert len(report.walk.reached) == 6
+    assert len(report.links) == 3 and all(isinstance(link, str) for link in report.links)
 
 
 def test_without_chromium_the_test_fails_saying_what_to_install(monkeypatch) -> None:
