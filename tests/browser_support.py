@@ -353,8 +353,10 @@ def tab_walk(browser) -> TabWalk:
     at_rest = browser.execute_script(_AT_REST_JS)
     walk = TabWalk()
     seen: set[str] = set()
-    limit = 3 * len(listed) + 20
-    for _ in range(limit):
+    steps = 0
+    # Bounded, in case focus is trapped; disclosures opened on the way add to the bound.
+    while steps < 3 * len(listed) + 20:
+        steps += 1
         press(browser, Keys.TAB)
         probe = browser.execute_script(
             "const e = document.activeElement; if (!e || e === document.body) return null;"
