@@ -181,15 +181,25 @@ def _peak_rss(folder: Path, changes: int) -> float:
     return float(peak)
 
 
+def _high_water_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: after a fork, ru_maxrss
+    carries the parent's peak (here the exporter's, gigabytes) into the child."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child_import(site_path: str, bundle: str) -> int:
     from ahtui.store.site import open_site
 
     site = open_site(Path(site_path), USER, PASSPHRASE)
     result = incoming.import_file(site, Path(bundle))
     site.close()
-    # ru_maxrss is in kilobytes on Linux.
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(result.changes, f"{peak:.1f}")
+    print(result.changes, f"{_high_water_mb():.1f}")
     return 0
 
 

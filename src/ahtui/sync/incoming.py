@@ -199,9 +199,10 @@ def _hub_refused(name: str, sender: str) -> BundleRefused:
     )
 
 
-# A bundle of at most this many rows is kept whole in memory from reading it to applying it;
-# a larger one is read twice, a part at a time: once to check and judge it, then to apply it.
-KEEP_ROWS = 250_000
+# A bundle of at most this many rows (about 100 MB of them decoded) is kept in memory from
+# reading it to applying it; a larger one is read twice, a part at a time: once to check and
+# judge it, then to apply it.
+KEEP_ROWS = 100_000
 # What of a case note judging it needs (sharing.judge_notes).
 _NOTE_COLS = ["id", "sensitive", "agency"]
 
@@ -215,7 +216,7 @@ class _Read:
     meta: dict[str, Any]
     notices: dict[tuple[str, str], Decision | None]
     withheld: list[tuple[str, int, str]]
-    brought: sharing.Brought
+    brought: sharing.Brought | None
     notes: list[Row] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     newest: int = 0
@@ -259,6 +260,7 @@ def _scan(site: Site, peer: Any, parsed: Any, name: str) -> _Read:
         cols, rows, empty = _decoded(table, block, sites, name)
         read.rows[table] = read.rows.get(table, 0) + len(rows)
         read.newest = max(read.newest, _newest(rows, name))
+        assert read.brought is not None
         read.brought.add(table, cols, rows)
         if table == "case_notes" and rows:
             at = [cols.index(c) if c in cols else None for c in _NOTE_COLS]
@@ -419,7 +421,10 @@ def _apply(
             merger = Merger(conn, peer["site_id"], seq)
             purged: set[str] = set()
             try:
+                assert read.brought is not None
                 judged = sharing.judge_brought(site, peer, read.brought, read.notices)
+                # Judged: what it took to judge goes before the rows come again.
+                read.brought = None
                 sharing.judge_notes(site, peer, _NOTE_COLS, read.notes, read.withheld, judged)
                 payload = read.meta
                 # Bundles of format 2 or older say "purge" and "forget" instead: as then.

@@ -21,7 +21,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice, repeat
-from operator import attrgetter, itemgetter, le
+from operator import add, attrgetter, itemgetter, le
 from typing import Any, NamedTuple
 
 from ..store.capture import META_COLUMNS, VV, synced_tables
@@ -246,7 +246,8 @@ class Merger:
                 else map(pick, (r.values for r in fresh))
             )
             if unsent:
-                params = (tuple(v) + tuple(unsent.values()) for v in params)
+                # In C, row by row: a generator here showed in the import's time.
+                params = map(add, map(tuple, params), repeat(tuple(unsent.values())))
             if total is not None and total > len(rows):
                 self._bulk_for(table, total)
             with (

@@ -349,18 +349,22 @@ class Brought:
     people: set[str] = field(default_factory=set)
     consents: dict[str, Decision] = field(default_factory=dict)
     created: set[str] = field(default_factory=set)
+    _same: dict[str, str] = field(default_factory=dict, repr=False)
 
     def add(self, table: str, cols: list[str], rows: Sequence[Row]) -> None:
         self.people.update(filter(None, map(attrgetter("person"), rows)))
         if table == "consents":
-            found = _consent_decisions(cols, rows, self.about)
-            if not self.consents:
-                self.consents = found
-            else:
-                for p, d in found.items():
-                    old = self.consents.get(p)
-                    if old is None or d[:4] > old[:4]:
-                        self.consents[p] = d
+            # A date and an event recur in nearly every decision: one copy of each is kept
+            # (a large bundle brings hundreds of thousands of decisions, held until judged).
+            same = self._same
+            for p, d in _consent_decisions(cols, rows, self.about).items():
+                old = self.consents.get(p)
+                if old is None or d[:4] > old[:4]:
+                    day, rank, created, event_id, event = d
+                    self.consents[p] = (
+                        same.setdefault(day, day), rank, created, event_id,
+                        same.setdefault(event, event),
+                    )  # fmt: skip
         elif table == "people":
             self.created.update(
                 r.person for r in rows if r.ins_origin == self.sender and r.person is not None
