@@ -316,7 +316,7 @@ def _longest(values: Sequence[Any]) -> int:
     try:
         return max(map(len, values), default=0)  # a column of text only: in C
     except TypeError:
-        return max((len(v) for v in values if isinstance(v, str)), default=0)
+        return max(map(len, filter(str.__instancecheck__, values)), default=0)
 
 
 def _check_lengths(

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -312,7 +313,7 @@ def _consent_decisions(cols: list[str], rows: Sequence[Row], agency: str) -> dic
         and len(set(pids)) == len(pids)
     ):
         # One event each, all for this agency (a first exchange): no comparing needed.
-        ranks = [RANK.get(e, 1) for e in map(itemgetter(ie), values)]
+        ranks = list(map(RANK.get, map(itemgetter(ie), values), repeat(1)))
         return dict(
             zip(
                 pids,
@@ -346,6 +347,7 @@ class Brought:
 
     about: str  # the agency whose decisions count
     sender: str  # the sending site's id
+    hub: bool = False  # judged at a hub, which needs `created`
     people: set[str] = field(default_factory=set)
     consents: dict[str, Decision] = field(default_factory=dict)
     created: set[str] = field(default_factory=set)
@@ -356,16 +358,33 @@ class Brought:
         if table == "consents":
             # A date and an event recur in nearly every decision: one copy of each is kept
             # (a large bundle brings hundreds of thousands of decisions, held until judged).
-            same = self._same
-            for p, d in _consent_decisions(cols, rows, self.about).items():
+            found = _consent_decisions(cols, rows, self.about)
+            if not found:
+                return
+            days, ranks, created, ids, events = map(list, zip(*found.values(), strict=True))
+            same = self._same.setdefault
+            found = dict(
+                zip(
+                    found,
+                    zip(
+                        map(same, days, days),
+                        ranks,
+                        created,
+                        ids,
+                        map(same, events, events),
+                        strict=True,
+                    ),
+                    strict=True,
+                )
+            )
+            if self.consents.keys().isdisjoint(found):
+                self.consents.update(found)
+                return
+            for p, d in found.items():
                 old = self.consents.get(p)
                 if old is None or d[:4] > old[:4]:
-                    day, rank, created, event_id, event = d
-                    self.consents[p] = (
-                        same.setdefault(day, day), rank, created, event_id,
-                        same.setdefault(event, event),
-                    )  # fmt: skip
-        elif table == "people":
+                    self.consents[p] = d
+        elif table == "people" and self.hub:
             self.created.update(
                 r.person for r in rows if r.ins_origin == self.sender and r.person is not None
             )
@@ -373,7 +392,8 @@ class Brought:
 
 def brought_by(site: Site, peer: Any) -> Brought:
     """An empty Brought for a bundle from `peer` to this site."""
-    return Brought(peer["agency"] if site.agency == HUB else site.agency, peer["site_id"])
+    hub = site.agency == HUB
+    return Brought(peer["agency"] if hub else site.agency, peer["site_id"], hub)
 
 
 def judge(
@@ -428,7 +448,10 @@ def judge_brought(
     else:
         # Nothing known here yet (a first exchange): the bundle's own decisions are all.
         merged = dict.fromkeys(people)
-        merged.update((p, d) for p, d in brought.items() if p in people)
+        if brought.keys() <= people:
+            merged.update(brought)  # in C: a first exchange brings only its own people
+        else:
+            merged.update((p, d) for p, d in brought.items() if p in people)
     undecided = [p for p, d in merged.items() if d is None]
     if hub_here:
         # A hub takes from a person's home site (the creator of their record) what that site
