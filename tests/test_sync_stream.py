@@ -91,6 +91,25 @@ def test_a_streamed_bundle_read_from_a_file_applies(sites, chunked, tmp_path: Pa
     assert digest(a) == digest(b)
 
 
+@pytest.mark.parametrize("size", ["small", "chunked"])
+def test_a_damaged_file_is_refused_with_the_plain_message(sites, tmp_path: Path, size, request):
+    if size == "chunked":
+        request.getfixturevalue("chunked")
+    a, b = sites["A"], sites["B"]
+    _people(a, 5)
+    data = bytearray(outgoing.export(a, b.site_id).data)
+    data[len(data) // 2] ^= 0x01
+    path = tmp_path / "zz-tampered.ahtuib"
+    path.write_bytes(bytes(data))
+    before = full_digest(b)
+    with pytest.raises(BundleRefused, match="changed or damaged since it was signed"):
+        incoming.import_file(b, path)
+    path.write_bytes(bytes(data[:-30]))
+    with pytest.raises(BundleRefused, match="truncated or damaged"):
+        incoming.import_file(b, path)
+    assert full_digest(b) == before
+
+
 def test_a_small_bundle_stays_in_the_format_older_ahtui_reads(sites) -> None:
     a, b = sites["A"], sites["B"]
     _people(a, 2)

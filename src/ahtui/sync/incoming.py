@@ -136,7 +136,12 @@ def import_file(site: Site, path: Path) -> Imported:
     try:
         return import_bundle(site, data, name)
     finally:
-        data.close()
+        try:
+            data.close()
+        except BufferError:
+            # A refusal's traceback still holds views of the mapping: it is unmapped when
+            # they go, and the refusal itself is what the caller must see.
+            pass
 
 
 def import_bundle(site: Site, data: Any, name: str = "the bundle") -> Imported:
