@@ -10,6 +10,7 @@ too far ahead. `sharing` then judges whose rows this site may take, and `merge` 
 from __future__ import annotations
 
 import gc
+import mmap
 import os
 import stat
 from collections.abc import Iterator, Sequence
@@ -29,7 +30,7 @@ from ..store.capture import synced_tables
 from ..store.migrations import latest_version
 from ..store.site import IntegrityError, Site, utc_now
 from . import leaving, policy, restored, sharing
-from .bundle import FORMAT, open_body, parse, read_head, signed_by, verify
+from .bundle import FORMAT, parse, parts, read_head, signed_by, verify
 from .errors import BundleRefused
 from .keys import decryption_keys, replace_peer_keys, retired_key_date, rotated_keys
 from .labels import table_label
@@ -126,15 +127,26 @@ def import_file(site: Site, path: Path) -> Imported:
         if already_imported(site, header):
             return Imported(str(header.get("bundle_id")), peer["name"], already=True)
         try:
-            f.seek(0)
-            data = f.read()
-        except OSError as exc:
-            raise Unreadable(f"{name} cannot be read: {exc.strerror}; it was skipped.") from exc
-    return import_bundle(site, data, name)
+            # Mapped, not read: a large bundle is verified and opened a part at a time
+            # without a copy of it in memory.
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as exc:
+            raise Unreadable(f"{name} cannot be read: it changed while it was read; it was "
+                             "skipped.") from exc  # fmt: skip
+    try:
+        return import_bundle(site, data, name)
+    finally:
+        try:
+            data.close()
+        except BufferError:
+            # A refusal's traceback still holds views of the mapping: it is unmapped when
+            # they go, and the refusal itself is what the caller must see.
+            pass
 
 
-def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported:
-    """Verify, decrypt and apply one bundle in one transaction (or refuse it, changing nothing)."""
+def import_bundle(site: Site, data: Any, name: str = "the bundle") -> Imported:
+    """Verify, decrypt and apply one bundle in one transaction (or refuse it, changing nothing).
+    `data` is the bundle's bytes, or a buffer such as a mapped file."""
     if len(data) > policy.MAX_BUNDLE_BYTES:
         raise BundleRefused(_too_big(name, len(data)))
     parsed = parse(data, name)
@@ -167,19 +179,11 @@ def import_bundle(site: Site, data: bytes, name: str = "the bundle") -> Imported
         result.already = True
         return result
     with _collector_paused():
-        payload = open_body(parsed, decryption_keys(site), name, policy.MAX_PAYLOAD_BYTES)
-        if peer["agency"] == sharing.HUB:
-            _hub_sends_nothing(payload, name, peer["name"])
-        blocks = _blocks(payload, name)
-        notices, withheld = _sharing_parts(payload, name)
-        newest = _check_drift(site, blocks, name, peer)
-        _apply(
-            site, peer, h, payload, blocks, notices, withheld, since, upto, len(data), result,
-            newest, rotated,
-        )  # fmt: skip
+        read = _scan(site, peer, parsed, name)
+        _apply(site, peer, h, read, since, upto, len(data), result, rotated)
         # Freed while the collector is paused: alive when it restarts, the next collection
         # would walk every one of these objects once more.
-        del payload, blocks
+        del read
     return result
 
 
@@ -191,24 +195,104 @@ def _too_big(name: str, size: int) -> str:
     )
 
 
-def _hub_sends_nothing(payload: dict[str, Any], name: str, sender: str) -> None:
+def _hub_refused(name: str, sender: str) -> BundleRefused:
     """A supervisors' hub only acknowledges: anything else it sends is refused, whatever it is."""
-    tables = payload.get("tables") or {}
-    carried = (
-        any(
-            (b.get("n") if isinstance(b, dict) and "n" in b else len(b.get("rows") or []))
-            for b in tables.values()
-            if isinstance(b, dict)
-        )
-        or bool(tables and not isinstance(tables, dict))
-        or any(payload.get(k) for k in ("notices", "withheld", "purge", "forget"))
+    return BundleRefused(
+        f"{name} comes from {sender}, a supervisors' hub, but carries records. A hub "
+        "only acknowledges what it received, so the bundle was refused and nothing was "
+        "applied. Check the hub's software and keys with its administrator."
     )
-    if carried:
-        raise BundleRefused(
-            f"{name} comes from {sender}, a supervisors' hub, but carries records. A hub "
-            "only acknowledges what it received, so the bundle was refused and nothing was "
-            "applied. Check the hub's software and keys with its administrator."
-        )
+
+
+# A bundle of at most this many rows (about 100 MB of them decoded) is kept in memory from
+# reading it to applying it; a larger one is read twice, a part at a time: once to check and
+# judge it, then to apply it.
+KEEP_ROWS = 100_000
+# What of a case note judging it needs (sharing.judge_notes).
+_NOTE_COLS = ["id", "sensitive", "agency"]
+
+
+@dataclass
+class _Read:
+    """A bundle read through once, a part at a time: what must be known of all of it before
+    any of it is applied, and its blocks (while few enough to keep)."""
+
+    name: str
+    meta: dict[str, Any]
+    notices: dict[tuple[str, str], Decision | None]
+    withheld: list[tuple[str, int, str]]
+    brought: sharing.Brought | None
+    notes: list[Row] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    newest: int = 0
+    kept: list[tuple[str, Block]] | None = field(default_factory=list)
+    again: Any = None  # reads the parts again, when they were not kept
+
+    def blocks(self) -> Iterator[tuple[str, Block]]:
+        if self.kept is not None:
+            yield from self.kept
+            return
+        for table, block in self.again():
+            if table is not None:
+                yield table, _decoded(table, block, self.meta["sites"], self.name)
+
+
+def _scan(site: Site, peer: Any, parsed: Any, name: str) -> _Read:
+    """Decrypt and check every part of a signed bundle: refused here (nothing applied) if a
+    part does not open, cannot be read, holds a text too long or a clock too far ahead, or a
+    hub sends more than acknowledgements."""
+    hub = peer["agency"] == sharing.HUB
+    keys = decryption_keys(site)
+
+    def again() -> Iterator[tuple[str | None, Any]]:
+        return parts(parsed, keys, name, policy.MAX_PAYLOAD_BYTES)
+
+    stream = again()
+    _, meta = next(stream)
+    if hub and any(meta.get(k) for k in ("notices", "withheld", "purge", "forget")):
+        raise _hub_refused(name, peer["name"])
+    sites = meta.get("sites", [])
+    if not isinstance(sites, list) or not all(isinstance(x, str) for x in sites):
+        raise BundleRefused(f"{name} is damaged: its contents cannot be read.")
+    meta["sites"] = sites
+    notices, withheld = _sharing_parts(meta, name)
+    read = _Read(name, meta, notices, withheld, sharing.brought_by(site, peer), again=again)
+    kept = 0
+    for table, block in stream:
+        assert table is not None
+        if hub and isinstance(block, dict) and (block.get("n") or block.get("rows")):
+            raise _hub_refused(name, peer["name"])
+        cols, rows, empty = _decoded(table, block, sites, name)
+        read.rows[table] = read.rows.get(table, 0) + len(rows)
+        read.newest = max(read.newest, _newest(rows, name))
+        assert read.brought is not None
+        read.brought.add(table, cols, rows)
+        if table == "case_notes" and rows:
+            at = [cols.index(c) if c in cols else None for c in _NOTE_COLS]
+            read.notes.extend(
+                r._replace(values=[None if i is None else r.values[i] for i in at]) for r in rows
+            )
+        kept += len(rows)
+        if read.kept is not None:
+            if kept > KEEP_ROWS:
+                read.kept = None
+            else:
+                read.kept.append((table, (cols, rows, empty)))
+        del rows
+    _check_drift(site, read.newest, name, peer)
+    return read
+
+
+def _decoded(table: str, block: Any, sites: list[str], name: str) -> Block:
+    """One table's (or slice's) columns, rows and all-empty columns, or a refusal if they
+    cannot be read or hold a text longer than the services would have accepted."""
+    try:
+        rows, empty = decode_block(block, sites)
+        cols = block["cols"]
+        _check_lengths(table, cols, block.get("values"), rows, name)
+        return cols, rows, empty
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
+        raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
 
 
 def _sharing_parts(
@@ -233,30 +317,11 @@ def _sharing_parts(
         raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
 
 
-def _blocks(payload: dict[str, Any], name: str) -> dict[str, Block]:
-    """Each table's columns, rows and all-empty columns, or a refusal if they cannot be read
-    or hold a text longer than the services would have accepted."""
-    try:
-        tables = payload.get("tables", {})
-        sites = payload.get("sites", [])
-        if not isinstance(tables, dict) or not all(isinstance(x, str) for x in sites):
-            raise ValueError("not a payload")
-        out = {}
-        for table, block in tables.items():
-            rows, empty = decode_block(block, sites)
-            cols = block["cols"]
-            _check_lengths(table, cols, block.get("values"), rows, name)
-            out[table] = (cols, rows, empty)
-        return out
-    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
-        raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
-
-
 def _longest(values: Sequence[Any]) -> int:
     try:
         return max(map(len, values), default=0)  # a column of text only: in C
     except TypeError:
-        return max((len(v) for v in values if isinstance(v, str)), default=0)
+        return max(map(len, filter(str.__instancecheck__, values)), default=0)
 
 
 def _check_lengths(
@@ -291,24 +356,26 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _max_hlc(blocks: dict[str, Block]) -> int:
-    best = 0
-    for _, rows, _ in blocks.values():
-        if not rows:
-            continue
-        best = max(best, max(map(attrgetter("ins_hlc"), rows)), max(map(attrgetter("hlc"), rows)))
+def _newest(rows: list[Row], name: str) -> int:
+    """The newest clock among some rows."""
+    if not rows:
+        return 0
+    try:
+        best = max(max(map(attrgetter("ins_hlc"), rows)), max(map(attrgetter("hlc"), rows)))
         for colv in filter(None, map(attrgetter("colvers"), rows)):
             best = max(best, *(h for h, _origin, _ctx in colv.values()))
-    return best
-
-
-def _check_drift(site: Site, blocks: dict[str, Block], name: str, peer: Any) -> int:
-    """The newest clock in the bundle, refusing one too far ahead of this computer's clock
-    (and noting the refusal for `ahtui sync status`)."""
-    try:
-        newest = _max_hlc(blocks)
     except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
         raise BundleRefused(f"{name} is damaged: its contents cannot be read.") from exc
+    return int(best) if isinstance(best, int) else _not_a_clock(name)
+
+
+def _not_a_clock(name: str) -> int:
+    raise BundleRefused(f"{name} is damaged: its contents cannot be read.")
+
+
+def _check_drift(site: Site, newest: int, name: str, peer: Any) -> None:
+    """Refuse a bundle whose newest clock is too far ahead of this computer's clock (and note
+    the refusal for `ahtui sync status`)."""
     now_ms = clock.physical_ms(clock.state(site.conn).now())
     ahead = clock.physical_ms(newest) - now_ms
     if ahead > policy.MAX_DRIFT_MS:
@@ -323,7 +390,6 @@ def _check_drift(site: Site, blocks: dict[str, Block], name: str, peer: Any) -> 
             "applied. Check the date and time on both computers. Once the other site's clock "
             "is right, its next bundle is accepted."
         )
-    return newest
 
 
 def _days(ms: int) -> str:
@@ -337,15 +403,11 @@ def _apply(
     site: Site,
     peer: Any,
     header: dict[str, Any],
-    payload: dict[str, Any],
-    blocks: dict[str, Block],
-    notices: dict[tuple[str, str], Decision | None],
-    withheld: list[tuple[str, int, str]],
+    read: _Read,
     since: int,
     upto: int,
     size: int,
     result: Imported,
-    newest: int,
     rotated: tuple[bytes, bytes] | None = None,
 ) -> None:
     conn = site.conn
@@ -364,13 +426,12 @@ def _apply(
             merger = Merger(conn, peer["site_id"], seq)
             purged: set[str] = set()
             try:
-                judged = sharing.judge(site, peer, blocks, notices)
-                notes = blocks.get("case_notes")
-                sharing.judge_notes(
-                    site, peer, notes[0] if notes else None, notes[1] if notes else [],
-                    withheld, judged,
-                )  # fmt: skip
-                blocks = _without(blocks, judged, result)
+                assert read.brought is not None
+                judged = sharing.judge_brought(site, peer, read.brought, read.notices)
+                # Judged: what it took to judge goes before the rows come again.
+                read.brought = None
+                sharing.judge_notes(site, peer, _NOTE_COLS, read.notes, read.withheld, judged)
+                payload = read.meta
                 # Bundles of format 2 or older say "purge" and "forget" instead: as then.
                 for pid in payload.get("purge", []):
                     leaving.purge_person(conn, str(pid), site.agency)
@@ -378,10 +439,21 @@ def _apply(
                 for table, rid in payload.get("forget", []):
                     leaving.forget_row(conn, str(table), str(rid))
                 tables = set(synced_tables(conn))
-                for table, (cols, rows, empty) in blocks.items():
+                dropped = 0
+                for table, (cols, rows, empty) in read.blocks():
                     if table not in tables:
                         continue
-                    merger.merge_table(table, cols, rows, empty)
+                    kept = _without(table, cols, rows, judged)
+                    dropped += len(rows) - len(kept)
+                    merger.merge_table(table, cols, kept, empty, total=read.rows[table])
+                    del rows, kept
+                merger.end_bulk()
+                if dropped:
+                    result.notes.append(
+                        f"{dropped} records were not taken: consent or sensitivity does not "
+                        "allow this site to hold them (a later decision than the sender's is "
+                        "known here)."
+                    )
                 merger.check_deletes()
                 merger.clear_due_cache()
                 sharing.after_merge(conn, judged)
@@ -405,7 +477,7 @@ def _apply(
             result.conflicts = merger.conflicts
             conn.execute(
                 "UPDATE sync_clock SET hlc = ?, seq = ? WHERE id = 1",
-                (max(hlc, newest), seq if merger.applied or merger.conflicts else seq - 1),
+                (max(hlc, read.newest), seq if merger.applied or merger.conflicts else seq - 1),
             )
             # The sender's clock when it wrote the bundle is evidence of the time here too.
             written = clock.iso_ms(header.get("created_at"))
@@ -468,33 +540,16 @@ def _apply(
             state.local = 1
 
 
-def _without(
-    blocks: dict[str, Block], judged: sharing.Judged, result: Imported
-) -> dict[str, Block]:
-    """The blocks less the rows this site may not take (judged by `sharing`)."""
-    if not judged.drop and not judged.drop_notes:
-        return blocks
-    out = {}
-    dropped = 0
-    for table, (cols, rows, empty) in blocks.items():
-        kept = (
-            [
-                r
-                for r in rows
-                if r.person not in judged.drop
-                or sharing.takes_while_leaving(table, r.person, judged)
-            ]
-            if judged.drop
-            else rows
-        )
-        if table == "case_notes" and judged.drop_notes:
-            i = cols.index("id")
-            kept = [r for r in kept if r.values[i] not in judged.drop_notes]
-        dropped += len(rows) - len(kept)
-        out[table] = (cols, kept, empty)
-    if dropped:
-        result.notes.append(
-            f"{dropped} records were not taken: consent or sensitivity does not allow this "
-            "site to hold them (a later decision than the sender's is known here)."
-        )
-    return out
+def _without(table: str, cols: list[str], rows: list[Row], judged: sharing.Judged) -> list[Row]:
+    """The rows less those this site may not take (judged by `sharing`)."""
+    kept = rows
+    if judged.drop:
+        kept = [
+            r
+            for r in rows
+            if r.person not in judged.drop or sharing.takes_while_leaving(table, r.person, judged)
+        ]
+    if table == "case_notes" and judged.drop_notes:
+        i = cols.index("id")
+        kept = [r for r in kept if r.values[i] not in judged.drop_notes]
+    return kept

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -312,7 +313,7 @@ def _consent_decisions(cols: list[str], rows: Sequence[Row], agency: str) -> dic
         and len(set(pids)) == len(pids)
     ):
         # One event each, all for this agency (a first exchange): no comparing needed.
-        ranks = [RANK.get(e, 1) for e in map(itemgetter(ie), values)]
+        ranks = list(map(RANK.get, map(itemgetter(ie), values), repeat(1)))
         return dict(
             zip(
                 pids,
@@ -338,10 +339,81 @@ def _consent_decisions(cols: list[str], rows: Sequence[Row], agency: str) -> dic
     return found
 
 
+@dataclass
+class Brought:
+    """What judging a bundle needs of its rows, gathered table by table (or a slice of one at
+    a time, so a large bundle need not be held whole): whose rows it carries, the latest
+    consent decision it brings for each, and (for a hub) who the sender created."""
+
+    about: str  # the agency whose decisions count
+    sender: str  # the sending site's id
+    hub: bool = False  # judged at a hub, which needs `created`
+    people: set[str] = field(default_factory=set)
+    consents: dict[str, Decision] = field(default_factory=dict)
+    created: set[str] = field(default_factory=set)
+    _same: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def add(self, table: str, cols: list[str], rows: Sequence[Row]) -> None:
+        self.people.update(filter(None, map(attrgetter("person"), rows)))
+        if table == "consents":
+            # A date and an event recur in nearly every decision: one copy of each is kept
+            # (a large bundle brings hundreds of thousands of decisions, held until judged).
+            found = _consent_decisions(cols, rows, self.about)
+            if not found:
+                return
+            days, ranks, created, ids, events = map(list, zip(*found.values(), strict=True))
+            same = self._same.setdefault
+            found = dict(
+                zip(
+                    found,
+                    zip(
+                        map(same, days, days),
+                        ranks,
+                        created,
+                        ids,
+                        map(same, events, events),
+                        strict=True,
+                    ),
+                    strict=True,
+                )
+            )
+            if self.consents.keys().isdisjoint(found):
+                self.consents.update(found)
+                return
+            for p, d in found.items():
+                old = self.consents.get(p)
+                if old is None or d[:4] > old[:4]:
+                    self.consents[p] = d
+        elif table == "people" and self.hub:
+            self.created.update(
+                r.person for r in rows if r.ins_origin == self.sender and r.person is not None
+            )
+
+
+def brought_by(site: Site, peer: Any) -> Brought:
+    """An empty Brought for a bundle from `peer` to this site."""
+    hub = site.agency == HUB
+    return Brought(peer["agency"] if hub else site.agency, peer["site_id"], hub)
+
+
 def judge(
     site: Site,
     peer: Any,
     blocks: dict[str, Block],
+    notices: dict[tuple[str, str], Decision | None],
+) -> Judged:
+    """Decide, before anything is merged, whose rows in a bundle this site may take (the
+    bundle's blocks whole; `judge_brought` for one gathered a part at a time)."""
+    brought = brought_by(site, peer)
+    for table, (cols, rows, _) in blocks.items():
+        brought.add(table, cols, rows)
+    return judge_brought(site, peer, brought, notices)
+
+
+def judge_brought(
+    site: Site,
+    peer: Any,
+    bundle: Brought,
     notices: dict[tuple[str, str], Decision | None],
 ) -> Judged:
     """Decide, before anything is merged, whose rows in a bundle this site may take.
@@ -354,13 +426,11 @@ def judge(
     conn = site.conn
     out = Judged()
     hub_here = site.agency == HUB
-    about = peer["agency"] if hub_here else site.agency
+    about = bundle.about
     for (p, agency), d in notices.items():
         keep_decision(conn, p, agency, d)
     told = {p: d for (p, agency), d in notices.items() if agency == about}
-    people: set[str] = set(told)
-    for _, rows, _ in blocks.values():
-        people.update(filter(None, map(attrgetter("person"), rows)))
+    people: set[str] = set(told) | bundle.people if told else bundle.people
     if not people:
         return out
     known: dict[str, Decision] = {}
@@ -369,10 +439,7 @@ def judge(
         or conn.execute("SELECT 1 FROM sync_decisions LIMIT 1").fetchone()
     ):
         known = decisions(conn, about)
-    brought: dict[str, Decision] = {}
-    if "consents" in blocks:
-        cols, rows, _ = blocks["consents"]
-        brought = _consent_decisions(cols, rows, about)
+    brought = bundle.consents
     if known or told:
         merged: dict[str, Decision | None] = {}
         for p in people:
@@ -381,18 +448,16 @@ def judge(
     else:
         # Nothing known here yet (a first exchange): the bundle's own decisions are all.
         merged = dict.fromkeys(people)
-        merged.update((p, d) for p, d in brought.items() if p in people)
+        if brought.keys() <= people:
+            merged.update(brought)  # in C: a first exchange brings only its own people
+        else:
+            merged.update((p, d) for p, d in brought.items() if p in people)
     undecided = [p for p, d in merged.items() if d is None]
     if hub_here:
         # A hub takes from a person's home site (the creator of their record) what that site
         # may hold before anyone decided about its own agency.
         home = homes(conn, peer["site_id"], undecided) if undecided else set()
-        if "people" in blocks:
-            home |= {
-                r.person
-                for r in blocks["people"][1]
-                if r.ins_origin == peer["site_id"] and r.person is not None
-            }
+        home |= bundle.created
     else:
         home = homes(conn, site.site_id, undecided) if undecided else set()
     if not (known or told) and set(map(itemgetter(4), brought.values())) <= {"given"}:
