@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from test_app_shell import caseload_ready, wait_for
+from test_app_shell import TODAY, caseload_ready, wait_for
 from textual.widgets import DataTable
 
 from ahtui.app import AhtuiApp
 from ahtui.screens.caseload import CaseloadList, layout, row_cells
 from ahtui.screens.person import PersonScreen
+from ahtui.store import consent, myplan, notes
 from ahtui.widgets.form import FormScreen
 from ahtui.widgets.shown import ShownTable, fit_widths
 
@@ -127,6 +128,46 @@ async def back_to(pilot, screen: Any) -> None:
         await pilot.pause()
 
 
+def long_records(site: Any, person_id: str) -> None:
+    """What the demo lacks: My Plan goals and steps, long consent notes, a long place."""
+    goal = myplan.add_goal(
+        site,
+        person_id,
+        "Find a place of my own near my sister and keep it for a year",
+        target_on=TODAY,
+    )
+    step = myplan.add_goal_step(
+        site,
+        goal,
+        "Fill in the housing register form with the PA",
+        who_helps="Personal Advisor and the leaving-care team",
+    )
+    myplan.update_goal_step(site, step, done_on=TODAY)
+    myplan.add_goal_step(site, goal, "Visit the flat", target_on=TODAY)
+    consent.record_consent(
+        site,
+        person_id,
+        {
+            "agency": "ces",
+            "event": "given",
+            "on_date": TODAY,
+            "method": "verbal",
+            "notes": "Asked in the visits hall with the PA present; happy for the CES worker to see everything",
+        },
+    )
+    notes.add_note(
+        site,
+        person_id,
+        {
+            "contact_type": "pa_visit",
+            "contact_at": TODAY.isoformat(),
+            "location": "Visits hall, the far end by the children's play area",
+            "kind": "fact",
+            "body": "Talked about the flat.",
+        },
+    )
+
+
 PERSON_KEYS = ["t", "c", "m", "a", "n", "e", "g", "y", "s", "w", "r", "x", "f"]
 DEEPER = {
     "m": ["tab"],  # the personal contacts
@@ -159,8 +200,10 @@ async def test_no_table_cell_is_cut_without_an_ellipsis_on_any_screen_at_80x24(u
     # People of each pathway, and those whose lead's name or next item is longest.
     shown = list(listing.shown)
     chosen = {r.pathway: r for r in reversed(shown)}
+    chosen["first"] = shown[0]
     chosen["lead"] = max(shown, key=lambda r: len(r.lead_name or ""))
     chosen["next"] = max(shown, key=lambda r: len(r.next_due_title or ""))
+    long_records(app.site, shown[0].person_id)
     for row in {r.person_id: r for r in chosen.values()}.values():
         listing.move_to(shown.index(row))
         await pilot.press("enter")

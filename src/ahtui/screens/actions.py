@@ -49,6 +49,8 @@ class ActionsScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("actions",)
     BINDINGS = keymap.bindings("actions")
     HELP_TITLE = "Actions log"
+    # The step and who it is for are whole below the list; dates and statuses never cut.
+    SHRINK = ("Step", "Person", "Who")
     HEAD_ID = "actions-head"
     TABLE_ID = "actions-table"
     DETAIL_ID = "actions-detail"

@@ -185,9 +185,9 @@ class NetworkScreen(SiteScreen):
                 vetted = "NOT VETTED"
             table.add_row(
                 m["name"],
-                (m["relationship"] or "")[:24],
+                m["relationship"] or "",
                 vetted,
-                (m["vetting_outcome"] or "")[:20],
+                m["vetting_outcome"] or "",
                 key=m["id"],
             )
         if not self.members:

@@ -43,6 +43,7 @@ class NotesScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("notes",)
     BINDINGS = keymap.bindings("notes")
     HELP_TITLE = "Case notes"
+    SHRINK = ("Contact", "Where")
     HEAD_ID = "notes-head"
     TABLE_ID = "notes-table"
     DETAIL_ID = "note-body"
@@ -81,7 +82,7 @@ class NotesScreen(RecordTableScreen[Any]):
             label(ContactType, r["contact_type"]),
             r["kind"],
             " ".join(note_flags(r)),
-            (r["location"] or "")[:20],
+            r["location"] or "",
         ]
 
     def empty_detail(self) -> str:

@@ -24,7 +24,7 @@ import dataclasses
 import re
 from typing import Any
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.console import Group, RenderableType
 from rich.segment import Segment
 from rich.table import Table
@@ -71,6 +71,14 @@ def cell(value: object) -> str:
     if not _UNSAFE.search(text):
         return text
     return for_terminal(_BREAKS.sub(" ", text.replace("\r\n", "\n")))
+
+
+def clip(value: object, width: int) -> str:
+    """A stored value on one line at most `width` cells, a cut marked with "…" (a choice's label)."""
+    text = one_line(value)
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + "…"
 
 
 def plain(value: object) -> Text:
