@@ -84,9 +84,7 @@ class RecordTableScreen(SiteScreen, Generic[Row]):
     def compose(self) -> ComposeResult:
         yield Shown("", id=self.HEAD_ID, classes="screen-head")
         yield from self.compose_above_table()
-        table: DataTable[Any] = ShownTable(
-            id=self.TABLE_ID, cursor_type="row", shrink=self.SHRINK
-        )
+        table: DataTable[Any] = ShownTable(id=self.TABLE_ID, cursor_type="row", shrink=self.SHRINK)
         for column in self.columns():
             if isinstance(column, tuple):
                 table.add_column(column[0], width=column[1])
