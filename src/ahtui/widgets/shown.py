@@ -15,6 +15,9 @@ a Select option, a border title or a notification given "[bold red]x" draws it r
 - `ControlFilter` is the net under all of it: the app draws every line through it, and it
   drops any control character a widget still holds (an input being edited, Textual's own
   widgets), so none reaches the terminal whatever a screen forgets.
+
+Scrollbars are drawn here too (`WholeCellScrollBar`, every scrollbar of the app once this
+module is imported), in whole cells of █ a reader sees without colour.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Group, RenderableType
-from rich.segment import Segment
+from rich.segment import Segment, Segments
+from rich.style import Style
 from rich.table import Table
 from rich.text import Span, Text, TextType
 from textual.color import Color
@@ -34,6 +38,7 @@ from textual.content import Content
 from textual.events import Resize
 from textual.filter import LineFilter
 from textual.geometry import Size
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
 
@@ -308,3 +313,36 @@ class ControlFilter(LineFilter):
             s if s.control else Segment(_UNSAFE.sub("", s.text), s.style, s.control)
             for s in segments
         ]
+
+
+class WholeCellScrollBar(ScrollBarRender):
+    """A scrollbar whose thumb is whole cells of █ over a blank track.
+
+    Textual draws the thumb as reversed blanks (colour alone) with a part-cell block (▂, ▆) at
+    each end for finer steps. Without colour (NO_COLOR, a monochrome terminal, tmux's text)
+    only those end blocks show, the lower one while at the top and the upper one at the end,
+    so the one mark in sight seemed to move against the scrolling. Whole cells of █ move with
+    the text, in colour or not.
+    """
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
+
+    @classmethod
+    def render_bar(cls, *args: Any, **kwargs: Any) -> Segments:
+        drawn = super().render_bar(*args, **kwargs)
+        vertical = kwargs.get("vertical", args[5] if len(args) > 5 else True)
+        segments = [
+            Segment(
+                "█" * len(s.text),
+                Style(color=s.style.color, bgcolor=s.style.bgcolor, meta=s.style.meta),
+            )
+            if s.style is not None and s.style.reverse and s.text.strip() == ""
+            else s
+            for s in drawn.segments
+        ]
+        return Segments(segments, new_lines=vertical)
+
+
+# Every scrollbar the app draws (set once, here, where the app's drawing rules live).
+ScrollBar.renderer = WholeCellScrollBar
