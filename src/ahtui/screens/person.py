@@ -149,9 +149,12 @@ def overview_text(
             # The rules name the role that should lead; no one in it was on the team.
             lead = "no one leading" + (f" (the {role}'s to lead)" if role else "")
         text = Text(f"{label(Pathway, h['pathway'])}, {lead}")
-        text.append(f"\nuntil {fmt_date(h['to_date'])}" if h["to_date"] else "\nstill so today")
+        # The latest has no end; who leads today is the Lead line above (the rules may have
+        # moved it since, at the OMiC handover), so nothing here says "now".
+        if h["to_date"]:
+            text.append(f", until {fmt_date(h['to_date'])}")
         if h["reason"]:
-            text.append(f". {h['reason']}")
+            text.append(f"\nWhy: {h['reason']}")
         hist.add_row(fmt_date(h["from_date"]), text)
     parts.append(hist)
     return Group(*parts)

@@ -322,7 +322,8 @@ class FormScreen(ModalScreen[Any]):
     def _show_error(self, name: str) -> None:
         msg = self.problems.get(name, "")
         box = self.query_one(f"#error-{name}", Static)
-        box.update(f"  ↳ {msg}" if msg else "")
+        # Indented by the CSS, so a message of two lines keeps its second under the first.
+        box.update(f"↳ {msg}" if msg else "")
         box.display = bool(msg)
 
     def _show_summary(self) -> None:
