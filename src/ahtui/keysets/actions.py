@@ -25,7 +25,16 @@ ACTIONS: tuple[KeyAction, ...] = (
         action="complete",
         description="Done",
         keys="d",
-        help="Mark the highlighted step complete today.",
+        help="Mark the highlighted step complete today (asks first); on a done step, mark it "
+        "not done.",
+    ),
+    KeyAction(
+        id="actions.undo",
+        action="undo_done",
+        description="Undo done",
+        keys="u",
+        help="Mark the step you last marked done not done again.",
+        show=False,
     ),
     KeyAction(
         id="actions.follow_up",

@@ -21,7 +21,8 @@ from ..exports.actions_csv import action_status, actions_filename, write_actions
 from ..store import actions, people, team
 from ..store.team import get_practitioner
 from ..store.worklists import worklist
-from ..widgets.form import Field
+from ..widgets.form import Field, QuestionScreen
+from ..widgets.shown import one_line
 from . import navigation
 from .base import fmt_date, label, person_refs
 from .record_table import Column, RecordTableScreen
@@ -49,6 +50,8 @@ class ActionsScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("actions",)
     BINDINGS = keymap.bindings("actions")
     HELP_TITLE = "Actions log"
+    # The step and who it is for are whole below the list; dates and statuses never cut.
+    SHRINK = ("Step", "Person", "Who")
     HEAD_ID = "actions-head"
     TABLE_ID = "actions-table"
     DETAIL_ID = "actions-detail"
@@ -60,6 +63,8 @@ class ActionsScreen(RecordTableScreen[Any]):
         self.practitioner_id: str | None = None
         self.total = 0
         self._keep = 0
+        # The step last marked done here, which u marks not done again.
+        self._last_done: str | None = None
         # One person's log: how deep each step is under the step it follows up.
         self._depth: dict[str, int] = {}
         self._head = ""
@@ -258,17 +263,52 @@ class ActionsScreen(RecordTableScreen[Any]):
         )
 
     def action_complete(self) -> None:
+        """Asks first: a stray d must not close a step. On a done step, offers to reopen it."""
         row = self.current
         if row is None:
             return
         if row["completed_on"]:
-            self.notify(f"Already done on {fmt_date(row['completed_on'])}.", markup=False)
+            self.app.push_screen(
+                QuestionScreen(
+                    "Mark not done?",
+                    f"“{one_line(row['step'])}” was marked done on "
+                    f"{fmt_date(row['completed_on'])}. Mark it not done?",
+                    [("keep", "Keep it done", "escape"), ("reopen", "Mark not done", "n")],
+                ),
+                lambda answer: self._reopen(row) if answer == "reopen" else None,
+            )
             return
         today = min(self.today, date.today())
-        self.call_service(
-            lambda: actions.complete_action(self.site, row["id"], on=today),
-            f"Done: {row['step']}",
+        self.app.push_screen(
+            QuestionScreen(
+                "Mark done?",
+                f"Mark “{one_line(row['step'])}” done today, {fmt_date(today)}?",
+                [("keep", "Not yet", "escape"), ("done", "Mark done", "d")],
+            ),
+            lambda answer: self._complete(row, today) if answer == "done" else None,
         )
+
+    def _complete(self, row: Any, on: date) -> None:
+        if self.call_service(
+            lambda: actions.complete_action(self.site, row["id"], on=on),
+            f"Done: {row['step']} (u undoes it)",
+        ):
+            self._last_done = row["id"]
+
+    def _reopen(self, row: Any) -> None:
+        if self.call_service(
+            lambda: actions.reopen_action(self.site, row["id"]),
+            f"Not done: {row['step']}",
+        ):
+            self._last_done = None
+
+    def action_undo_done(self) -> None:
+        """Undo the last step marked done here: the step is open again, as it was."""
+        row = next((r for r in self.rows if r["id"] == self._last_done), None)
+        if row is None or not row["completed_on"]:
+            self.notify("Nothing to undo: no step was marked done here.", markup=False)
+            return
+        self._reopen(row)
 
     def action_next_view(self) -> None:
         if self.person_id:

@@ -9,7 +9,7 @@ opened site, keeping whatever was typed into them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
@@ -73,6 +73,12 @@ class SiteScreen(Screen[None]):
     def today(self) -> date:
         return getattr(self.app, "today", None) or date.today()
 
+    def time_now(self) -> str:
+        """The time now as HH:MM, for a form to start from; blank when the app is set to
+        another day (a test, a demo on a fixed date), where the clock's time means nothing."""
+        now = datetime.now()
+        return now.strftime("%H:%M") if self.today == now.date() else ""
+
     def reload(self) -> None:  # pragma: no cover - each screen draws itself
         pass
 
@@ -92,12 +98,15 @@ class SiteScreen(Screen[None]):
         *,
         intro: str = "",
         done: Callable[[Any], None] | None = None,
+        check: Callable[[dict[str, Any]], dict[str, str]] | None = None,
     ) -> None:
+        """Push a `FormScreen`; `check` finds the service's problems with nothing written."""
+
         def after(result: Any) -> None:
             if result is not None and done is not None:
                 done(result)
 
-        self.app.push_screen(FormScreen(title, fields, on_submit, intro=intro), after)
+        self.app.push_screen(FormScreen(title, fields, on_submit, intro=intro, check=check), after)
 
     def call_service(self, fn: Callable[[], Any], success: str = "") -> Any:
         """Run a service call for a key press, then redraw: a refusal is shown, never raised."""

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 # Short role names for the lead column; other roles use their on-screen label.
 _ROLE_ABBREVIATIONS = {"pom": "POM", "pp": "PP", "pa": "PA", "ces": "CES"}
-# Below this width the CRN/NOMIS column is left out so names keep enough room.
+# From this width the CRN column is titled "CRN/NOMIS" (the room for it is there).
 _WIDE = 100
 
 
@@ -103,7 +103,10 @@ def _matching(
 
 
 def detail_text(row: CaseloadRow | None) -> str:
-    """Two lines about one person, uncut: who they are, then what is next and what is late."""
+    """Three lines about one person, uncut: who they are, what is next, what is late.
+
+    Everything the list cuts at 80 columns (the name, the lead, the next item) is here whole.
+    """
     if row is None:
         return ""
 
@@ -122,25 +125,23 @@ def detail_text(row: CaseloadRow | None) -> str:
                 role = row.lead_role
         who.append(f"Lead: {one_line(row.lead_name)}{f' ({one_line(role)})' if role else ''}")
     else:
-        who.append("NO LEAD")
+        who.append(lead_text(row))
     if row.next_due_title:
-        status = ""
-        if row.next_due_status:
-            try:
-                status = f" ({DueStatus(row.next_due_status).label().lower()})"
-            except ValueError:
-                status = ""
-        when = f", {date_text(row.next_due_on)}" if row.next_due_on else ""
-        what = [f"Next: {one_line(row.next_due_title)}{when}{status}"]
+        what = f"Next: {one_line(row.next_due_title)}"
+        when = []
+        if row.next_due_on:
+            when.append(f"due {date_text(row.next_due_on)}")
+        if row.next_due_status and not (row.overdue_count and row.next_due_status == "overdue"):
+            with contextlib.suppress(ValueError):
+                when.append(DueStatus(row.next_due_status).label().lower())
     else:
-        what = ["Nothing due"]
-    # Overdue first, so a narrow terminal cuts the title rather than the count.
+        what, when = "Nothing due", []
     if row.overdue_count:
-        what.insert(0, f"OVERDUE {row.overdue_count}")
+        when.insert(0, f"OVERDUE {row.overdue_count}")
     awaiting = getattr(row, "awaiting_reply", 0)
     if awaiting:
-        what.append(f"{awaiting} awaiting reply")
-    return " · ".join(who) + "\n" + " · ".join(what)
+        when.append(f"{awaiting} awaiting reply")
+    return " · ".join(who) + "\n" + what + "\n" + " · ".join(when)
 
 
 class Column(NamedTuple):
@@ -153,12 +154,15 @@ class Column(NamedTuple):
 
 
 _GUTTER = Column("gutter", "", 2)
+# At 80 columns the list is 79 cells wide (a 1-cell scrollbar): the fixed columns take what
+# they need never cut (a CRN, a pathway, a date, "OVERDUE 13"), the name gets most of what is
+# left, and the lead and the next item are cut with "…" (whole in the detail lines below).
 _COLUMNS = (
     _GUTTER,
-    Column("name", "Name", 10, 4),
-    Column("ids", "CRN/NOMIS", 9),
+    Column("name", "Name", 14, 6),
+    Column("ids", "CRN", 7),
     Column("pathway", "Pathway", 9),
-    Column("lead", "Lead", 8, 3),
+    Column("lead", "Lead", 12, 2),
     Column("next", "Next due", 8, 3),
     Column("date", "Date", 11),
     Column("overdue", "Overdue", 7),
@@ -174,12 +178,13 @@ def layout(width: int, overdue_width: int = 7) -> list[tuple[Column, int]]:
     """Columns and their widths for a list `width` cells wide (one space between columns).
 
     `overdue_width` is the longest overdue text in the rows, so "OVERDUE 13" is never cut.
+    From `_WIDE` cells on, the CRN column also names the NOMIS number of anyone without a CRN.
     """
     columns = [
-        c._replace(width=max(c.width, overdue_width)) if c.key == "overdue" else c
-        for c in _COLUMNS
-        if c.key != "ids" or width >= _WIDE
+        c._replace(width=max(c.width, overdue_width)) if c.key == "overdue" else c for c in _COLUMNS
     ]
+    if width >= _WIDE:
+        columns = [c._replace(title="CRN/NOMIS", width=9) if c.key == "ids" else c for c in columns]
     # The gutter carries its own spacing.
     gaps = len(columns) - 2
     spare = width - gaps - sum(c.width for c in columns)
@@ -197,6 +202,20 @@ def layout(width: int, overdue_width: int = 7) -> list[tuple[Column, int]]:
                 given += extra
         widths.append(column.width + extra)
     return list(zip(columns, widths, strict=True))
+
+
+def row_cells(row: CaseloadRow) -> dict[str, str]:
+    """What each column says for `row`, uncut (the list cuts it to the column's width)."""
+    return {
+        "name": row.name,
+        # A person with no CRN yet is told apart by their NOMIS number (A1234BC, another form).
+        "ids": row.crn or row.nomis_number or "",
+        "pathway": pathway_text(row.pathway),
+        "lead": lead_text(row),
+        "next": row.next_due_title or "nothing due",
+        "date": date_text(row.next_due_on),
+        "overdue": overdue_text(row.overdue_count),
+    }
 
 
 def _fit(text: str, width: int) -> str:
@@ -411,16 +430,7 @@ class CaseloadList(ScrollView, can_focus=True):
         style, alert_style = (cursor_style, cursor_alert) if selected else (base, alert)
         # The marker shows the cursor without colour; hollow when the list is not focused.
         marker = ("▶ " if self.has_focus else "▷ ") if selected else ""
-        cells = {
-            "gutter": marker,
-            "name": row.name,
-            "ids": row.crn or row.nomis_number or "",
-            "pathway": pathway_text(row.pathway),
-            "lead": lead_text(row),
-            "next": row.next_due_title or "nothing due",
-            "date": date_text(row.next_due_on),
-            "overdue": overdue_text(row.overdue_count),
-        }
+        cells = {"gutter": marker, **row_cells(row)}
         texts = [cells[c.key] for c, _ in columns]
         alerts = {"overdue"} if row.overdue_count else set()
         if not row.lead_name:

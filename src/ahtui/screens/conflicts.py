@@ -83,8 +83,8 @@ class ConflictsScreen(SiteScreen):
         for v in self.views:
             mine, theirs = v.sides()
             table.add_row(
-                v.person_name[:18],
-                v.field_words()[:26],
+                v.person_name,
+                v.field_words(),
                 _cell(mine, v.kind, mine is v.current),
                 _cell(theirs, v.kind, theirs is v.current),
                 key=v.id,

@@ -89,6 +89,7 @@ class ConsentScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("consent",)
     BINDINGS = keymap.bindings("consent")
     HELP_TITLE = "Consent"
+    SHRINK = ("Notes", "How")
     HEAD_ID = "consent-head"
     TABLE_ID = "consent-history"
 
@@ -123,7 +124,7 @@ class ConsentScreen(RecordTableScreen[Any]):
             r["event"].upper(),
             label(ConsentMethod, r["method"]),
             fmt_date(r["reoffer_on"]),
-            (r["notes"] or "")[:30],
+            r["notes"] or "",
         ]
 
     def action_record(self) -> None:

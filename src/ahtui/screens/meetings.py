@@ -66,6 +66,7 @@ class MeetingsScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("meetings",)
     BINDINGS = keymap.bindings("meetings")
     HELP_TITLE = "Meetings"
+    SHRINK = ("Meeting", "Chair", "Mode")
     HEAD_ID = "meetings-head"
     TABLE_ID = "meetings-table"
     DETAIL_ID = "meetings-detail"

@@ -24,7 +24,7 @@ from .. import keymap
 from ..errors import ValidationFailed
 from ..store import myplan, people
 from ..widgets.form import Field
-from ..widgets.shown import Shown, ShownTable
+from ..widgets.shown import Shown, ShownTable, clip
 from ..widgets.wheel import wheel_chart, wheel_rows
 from . import navigation
 from .base import SiteScreen, fmt_date, parse_day, person_refs
@@ -176,7 +176,9 @@ class MyPlanScreen(SiteScreen):
             with VerticalScroll(id="plan-body"):
                 yield Shown("", id="plan-content")
             with Vertical(id="plan-goals-view"):
-                table: DataTable[str] = ShownTable(id="plan-goals", cursor_type="row")
+                table: DataTable[str] = ShownTable(
+                    id="plan-goals", cursor_type="row", shrink=("Goal / step", "Who helps")
+                )
                 table.add_columns("Goal / step", "Who helps", "Target", "Status")
                 yield table
                 yield Shown("", id="plan-goal-detail")
@@ -206,7 +208,7 @@ class MyPlanScreen(SiteScreen):
         table.clear()
         for n, goal in enumerate(self.goals, 1):
             table.add_row(
-                f"{n}. {goal['goal']}"[:40],
+                f"{n}. {goal['goal']}",
                 "",
                 fmt_date(goal["target_on"]),
                 _goal_status(goal),
@@ -214,8 +216,8 @@ class MyPlanScreen(SiteScreen):
             )
             for step in goal["steps"]:
                 table.add_row(
-                    f"  ↳ {step['step']}"[:40],
-                    (step["who_helps"] or "")[:16],
+                    f"  ↳ {step['step']}",
+                    step["who_helps"] or "",
                     fmt_date(step["target_on"]),
                     _step_status(step, self.today),
                     key=_STEP_PREFIX + step["id"],
@@ -333,7 +335,7 @@ class MyPlanScreen(SiteScreen):
             [
                 # Scores first, so typing starts at the first area; the date is usually today.
                 *(
-                    Field(name, area[:20], placeholder=placeholder(area))
+                    Field(name, clip(area, 20), placeholder=placeholder(area))
                     for name, area in fields.items()
                 ),
                 Field("other_area", "Another area", placeholder="the person's own words"),
@@ -371,7 +373,7 @@ class MyPlanScreen(SiteScreen):
             return
         chosen = self._chosen() if self.view == "goals" else None
         goal_id = chosen[2]["id"] if chosen else self.goals[-1]["id"]
-        options = [(f"{n}. {g['goal']}"[:50], g["id"]) for n, g in enumerate(self.goals, 1)]
+        options = [(clip(f"{n}. {g['goal']}", 50), g["id"]) for n, g in enumerate(self.goals, 1)]
         self.open_form(
             "Add a step",
             [
@@ -482,7 +484,7 @@ class MyPlanScreen(SiteScreen):
         )
 
     def action_add_progress(self) -> None:
-        options = [(f"{n}. {g['goal']}"[:50], g["id"]) for n, g in enumerate(self.goals, 1)]
+        options = [(clip(f"{n}. {g['goal']}", 50), g["id"]) for n, g in enumerate(self.goals, 1)]
         self.open_form(
             "Progress note",
             [

@@ -52,6 +52,15 @@ def next_step(n: Any, members: list[Any]) -> str:
     return "Refer the person (f)."
 
 
+def stage_words(n: Any) -> str:
+    """How far a network has got; an offer says its answer, as the Offer line below does."""
+    stage = networks.stage(n)
+    if stage != "offered":
+        return stage
+    answer = networks.outcome_label(n["offer_outcome"])
+    return f"offered, {answer.lower()}" if answer else "offered, answer not recorded"
+
+
 def network_text(n: Any, members: list[Any], review: Any, position: str) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=11, no_wrap=True, style="bold")
@@ -166,7 +175,7 @@ class NetworkScreen(SiteScreen):
         self.members = networks.members_for(site, n["id"])
         # The review says more than the stage once the plan has started; the head has 2 lines.
         status = f"{networks.offer_label(n['offer_type'])}: " + (
-            review.words if review is not None else networks.stage(n)
+            review.words if review is not None else stage_words(n)
         )
         self.query_one("#network-head", Static).update(
             f"{person_refs(person)}\nSupport network · {status}"
@@ -185,9 +194,9 @@ class NetworkScreen(SiteScreen):
                 vetted = "NOT VETTED"
             table.add_row(
                 m["name"],
-                (m["relationship"] or "")[:24],
+                m["relationship"] or "",
                 vetted,
-                (m["vetting_outcome"] or "")[:20],
+                m["vetting_outcome"] or "",
                 key=m["id"],
             )
         if not self.members:

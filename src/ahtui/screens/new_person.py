@@ -70,7 +70,7 @@ def omic_fields() -> list[Field]:
         Field("tariff_expiry_date", "Tariff expiry", "date"),
         Field("target_hearing_date", "Target hearing", "date"),
         Field("early_allocation", "Early allocation", "yesno"),
-        Field("open_conditions_since", "Open conditions from", "date"),
+        Field("open_conditions_since", "Open conditions on", "date"),
         Field(
             "mappa_level",
             "MAPPA level",

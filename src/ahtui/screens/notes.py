@@ -1,4 +1,5 @@
-"""Case notes (contacts): what kind of contact, when, where, fact or opinion, sensitive.
+"""Case notes (contacts): what kind of contact, when (day and time), who wrote it, where,
+fact or opinion, sensitive.
 
 A note written down more than one working day after the contact is flagged LATE (National
 Standard 1.1, `schedule.note_is_late`); sensitive notes are flagged SENSITIVE. Both are words
@@ -38,11 +39,17 @@ def note_flags(row: Any) -> list[str]:
     return flags
 
 
+def when_text(contact_at: str) -> str:
+    """The contact's day, and its time when the note has one ("03 Mar 2025 14:30")."""
+    return fmt_date(contact_at) + (f" {contact_at[11:16]}" if len(contact_at) > 10 else "")
+
+
 @navigation.screen("notes")
 class NotesScreen(RecordTableScreen[Any]):
     KEY_SCOPES = ("notes",)
     BINDINGS = keymap.bindings("notes")
     HELP_TITLE = "Case notes"
+    SHRINK = ("Contact", "By", "Where")
     HEAD_ID = "notes-head"
     TABLE_ID = "notes-table"
     DETAIL_ID = "note-body"
@@ -53,7 +60,7 @@ class NotesScreen(RecordTableScreen[Any]):
         self.person_id = person_id
 
     def columns(self) -> list[Column]:
-        return ["When", "Contact", "Kind", "Flags", "Where"]
+        return ["When", "Contact", "By", "Kind", "Flags", "Where"]
 
     def compose_detail(self) -> ComposeResult:
         with VerticalScroll(id="note-body-box"):
@@ -73,22 +80,22 @@ class NotesScreen(RecordTableScreen[Any]):
         return f"{person_refs(person)}\nCase notes: {len(self.rows)}, {late} recorded LATE"
 
     def cells(self, r: Any) -> list[str]:
-        when = fmt_date(r["contact_at"]) + (
-            f" {r['contact_at'][11:16]}" if len(r["contact_at"]) > 10 else ""
-        )
         return [
-            when,
+            when_text(r["contact_at"]),
             label(ContactType, r["contact_type"]),
+            r["author_name"] or "",
             r["kind"],
             " ".join(note_flags(r)),
-            (r["location"] or "")[:20],
+            r["location"] or "",
         ]
 
     def empty_detail(self) -> str:
         return "No case notes yet: n writes one."
 
     def detail(self, r: Any) -> str:
-        head = [label(ContactType, r["contact_type"]), fmt_date(r["contact_at"]), r["kind"].upper()]
+        head = [label(ContactType, r["contact_type"]), when_text(r["contact_at"])]
+        head.append(f"by {r['author_name']}" if r["author_name"] else "writer not known")
+        head.append(r["kind"].upper())
         if r["location"]:
             head.append(r["location"])
         # The recording date stays out: LATE already says what matters about it.
@@ -122,6 +129,8 @@ class NotesScreen(RecordTableScreen[Any]):
             return [(e.label(), e.value) for e in enum]
 
         def submit(v: dict[str, Any]) -> str:
+            v = dict(v)
+            v["contact_at"] = notes.contact_at(v["contact_at"], v.pop("contact_time", None))
             return notes.add_note(
                 self.site, self.person_id, {k: x for k, x in v.items() if x is not None}
             )
@@ -134,10 +143,18 @@ class NotesScreen(RecordTableScreen[Any]):
                 ),
                 Field(
                     "contact_at",
-                    "When",
+                    "Day",
                     "date",
                     self.today.isoformat(),
-                    placeholder="YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+                    placeholder="YYYY-MM-DD",
+                    required=True,
+                ),
+                Field(
+                    "contact_time",
+                    "Time",
+                    "time",
+                    self.time_now(),
+                    placeholder="HH:MM, e.g. 14:30",
                     required=True,
                 ),
                 Field("location", "Where"),

@@ -142,12 +142,19 @@ def overview_text(
     hist.add_column(width=11, no_wrap=True)
     hist.add_column(ratio=1)
     for h in reversed(history):
-        who = h["lead_name"] or "no lead"
         role = label(Role, h["lead_role"])
-        text = Text(f"{label(Pathway, h['pathway'])}, lead {who}" + (f" ({role})" if role else ""))
-        text.append(f"\nuntil {fmt_date(h['to_date'])}" if h["to_date"] else "\nnow")
+        if h["lead_name"]:
+            lead = f"led by {h['lead_name']}" + (f" ({role})" if role else "")
+        else:
+            # The rules name the role that should lead; no one in it was on the team.
+            lead = "no one leading" + (f" (the {role}'s to lead)" if role else "")
+        text = Text(f"{label(Pathway, h['pathway'])}, {lead}")
+        # The latest has no end; who leads today is the Lead line above (the rules may have
+        # moved it since, at the OMiC handover), so nothing here says "now".
+        if h["to_date"]:
+            text.append(f", until {fmt_date(h['to_date'])}")
         if h["reason"]:
-            text.append(f". {h['reason']}")
+            text.append(f"\nWhy: {h['reason']}")
         hist.add_row(fmt_date(h["from_date"]), text)
     parts.append(hist)
     return Group(*parts)
@@ -172,16 +179,31 @@ def _lead_text(lead: Any, team_rows: list[Any]) -> Text:
     return text
 
 
-def timeline_text(entries: list[Any]) -> Table | Text:
+def timeline_text(entries: list[Any]) -> Group | Text:
+    """The timeline in its two parts, each under its heading: what is coming up, soonest
+    first, then what has happened, newest first (the order `store.timeline` gives)."""
     if not entries:
         return Text("Nothing recorded yet.")
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(width=11, no_wrap=True, style="bold")
-    grid.add_column(width=10, no_wrap=True)
-    grid.add_column(ratio=1)
-    for e in entries:
-        grid.add_row(fmt_date(e.on), e.kind, Text(e.text, style="bold" if e.sensitive else ""))
-    return grid
+    parts: list[Any] = []
+    coming = [e for e in entries if e.upcoming]
+    past = [e for e in entries if not e.upcoming]
+    for title, part in (
+        ("Coming up (soonest first)", coming),
+        ("What has happened (newest first)", past),
+    ):
+        if not part:
+            continue
+        if parts:
+            parts.append(Text(""))
+        parts.append(Text(title, style="bold underline"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=11, no_wrap=True, style="bold")
+        grid.add_column(width=10, no_wrap=True)
+        grid.add_column(ratio=1)
+        for e in part:
+            grid.add_row(fmt_date(e.on), e.kind, Text(e.text, style="bold" if e.sensitive else ""))
+        parts.append(grid)
+    return Group(*parts)
 
 
 @navigation.screen("person")
@@ -211,7 +233,7 @@ class PersonScreen(SiteScreen):
         site = self.site
         person = people.get_person(site, self.person_id)
         self.person = person
-        view = "Overview" if self.view == "overview" else "Timeline (newest first)"
+        view = "Overview" if self.view == "overview" else "Timeline"
         self.query_one("#person-head", Static).update(
             f"{person_refs(person)}\n{label(Pathway, person['pathway'])} · {view}"
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.enums import Pathway, RecallType, Role
+from ..domain.models import PersonIn, parse
 from ..errors import ValidationFailed
 from ..store import people, team
 from ..widgets.form import Field
@@ -78,6 +79,27 @@ def changed_values(fields: list[Field], values: dict[str, Any]) -> dict[str, Any
     return out
 
 
+def details_problems(
+    site: Any, person_id: str, fields: list[Field], values: dict[str, Any]
+) -> dict[str, str]:
+    """What `people.update_person` would refuse in these values, by field, with nothing
+    written: the record's rules over the changed and unchanged fields together (a release
+    date before the sentence date), and a CRN or NOMIS number someone else has."""
+    changes = changed_values(fields, values)
+    if not changes:
+        return {}
+    current = people.get_person(site, person_id)
+    merged = {k: current[k] for k in PersonIn.model_fields if current[k] is not None}
+    merged.update(changes)
+    problems: dict[str, str] = {}
+    try:
+        parse(PersonIn, merged)
+    except ValidationFailed as exc:
+        problems.update(exc.problems)
+    problems.update(people.refs_used_by_others(site, person_id, changes))
+    return problems
+
+
 def edit_details_form(screen: SiteScreen | Any, person_id: str) -> None:
     """Open the form; on save, the changes are written and the person screen redraws."""
 
@@ -104,6 +126,7 @@ def edit_details_form(screen: SiteScreen | Any, person_id: str) -> None:
         intro="Correct what is wrong; only the fields you change are saved. "
         "Pathway (p) and lead (l) have their own actions.",
         done=done,
+        check=lambda values: details_problems(screen.site, person_id, fields, values),
     )
 
 

@@ -36,6 +36,9 @@ class RecordTableScreen(SiteScreen, Generic[Row]):
     """The Static the detail of the highlighted row is written to (None: no detail panel)."""
     DETAIL_BY_KEY: ClassVar[bool] = False
     """Show the row the highlight event names, rather than the row under the cursor now."""
+    SHRINK: ClassVar[tuple[str, ...]] = ()
+    """The titles of the columns cut (with "…") when the table is too wide for the screen;
+    none named: any column the screen did not give a width (see `ShownTable`)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -81,7 +84,7 @@ class RecordTableScreen(SiteScreen, Generic[Row]):
     def compose(self) -> ComposeResult:
         yield Shown("", id=self.HEAD_ID, classes="screen-head")
         yield from self.compose_above_table()
-        table: DataTable[Any] = ShownTable(id=self.TABLE_ID, cursor_type="row")
+        table: DataTable[Any] = ShownTable(id=self.TABLE_ID, cursor_type="row", shrink=self.SHRINK)
         for column in self.columns():
             if isinstance(column, tuple):
                 table.add_column(column[0], width=column[1])

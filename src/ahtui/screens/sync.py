@@ -132,7 +132,7 @@ class SyncScreen(SiteScreen):
         for p in self.peers:
             revoked = p.status != "trusted"
             table.add_row(
-                p.name[:13],
+                p.name,
                 AGENCY_SHORT.get(p.agency, p.agency),
                 p.fingerprint_short,
                 short_when(p.last_sent),
@@ -152,7 +152,7 @@ class SyncScreen(SiteScreen):
             history.add_row(
                 short_when(b["at"]),
                 "Sent to" if b["direction"] == "sent" else "Received from",
-                (b["peer_name"] or b["peer"][:8])[:14],
+                b["peer_name"] or b["peer"][:8],
                 str(b["sequence"]),
                 str(b["changes"]),
                 size_words(int(b["bytes"] or 0)),

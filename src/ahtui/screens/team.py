@@ -33,6 +33,18 @@ def short_role(code: str) -> str:
     return _SHORT.get(code) or label(Role, code)
 
 
+def lead_words(now: Any, members: list[Any]) -> str:
+    """Who leads, in words for the screen's head: "led by Jo Patel (POM)", or who should."""
+    role = short_role(now.role.value) if now.role else ""
+    if not now.practitioner_id:
+        return f"no one leads: no {role} on the team" if role else "no one leads"
+    name = next(
+        (m["name"] for m in members if m["practitioner_id"] == now.practitioner_id), "someone"
+    )
+    by_hand = ", set by hand" if now.by_hand else ""
+    return f"led by {name}" + (f" ({role}{by_hand})" if role or by_hand else "")
+
+
 def _save_changes(
     fields: list[Any], values: dict[str, Any], save: Callable[[dict[str, Any]], None]
 ) -> bool:
@@ -88,16 +100,13 @@ class TeamScreen(SiteScreen):
         # The lead the rules give today (or one set by hand), as on the caseload.
         now = people.lead_today(self.site, self.person_id, self.today)
         self.lead_id = now.practitioner_id
-        lead = "no lead" if not now.practitioner_id else "lead marked LEAD"
-        if now.by_hand:
-            lead += " (set by hand)"
+        self.members = team.team(self.site, self.person_id, include_past=True)
         self.query_one("#team-head", Static).update(
             f"{person_refs(person)}\nTeam and contacts · {label(Pathway, person['pathway'])}"
-            f" · {lead}"
+            f" · {lead_words(now, self.members)}"
         )
         table = self.query_one("#team-table", DataTable)
         table.clear()
-        self.members = team.team(self.site, self.person_id, include_past=True)
         for m in self.members:
             table.add_row(
                 short_role(m["role"]),

@@ -74,12 +74,26 @@ def set_sensitive(site: Site, note_id: str, sensitive: bool = True) -> None:
 
 
 def notes_for(site: Site, person_id: str, *, include_sensitive: bool = True) -> list[Any]:
-    sensitive = "" if include_sensitive else "AND sensitive = 0"
+    """A person's notes, latest contact first, each with `author_name`: who wrote it (the
+    practitioner, blank when that is not known)."""
+    sensitive = "" if include_sensitive else "AND n.sensitive = 0"
     return site.query(
-        f"SELECT * FROM case_notes WHERE person_id = ? AND deleted_at IS NULL {sensitive} "
-        "ORDER BY contact_at DESC",
+        "SELECT n.*, p.name AS author_name FROM case_notes n "
+        "LEFT JOIN practitioners p ON p.id = n.author_practitioner_id "
+        f"WHERE n.person_id = ? AND n.deleted_at IS NULL {sensitive} "
+        "ORDER BY n.contact_at DESC",
         (person_id,),
     )
+
+
+def contact_at(on: str, time: str | None) -> str:
+    """A contact's moment as stored: the day, and the time of day after it when one is given
+    ("2025-03-03T14:30")."""
+    time = (time or "").strip()
+    if not time:
+        return on
+    hours, _, minutes = time.partition(":")
+    return f"{on[:10]}T{int(hours):02d}:{minutes}"
 
 
 def record_milestone(site: Site, person_id: str, milestone: MilestoneIn | dict[str, Any]) -> str:

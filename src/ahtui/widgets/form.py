@@ -39,7 +39,7 @@ _MARK = "▶"
 
 @dataclass
 class Field:
-    """One field: `kind` is text, date, select, yesno or area (several lines)."""
+    """One field: `kind` is text, date, time (HH:MM), select, yesno or area (several lines)."""
 
     name: str
     label: str
@@ -76,6 +76,25 @@ def date_problem(value: Any) -> str | None:
     return None
 
 
+def time_problem(value: Any) -> str | None:
+    """What is wrong with a typed time of day (HH:MM, 24-hour), or None when it is fine."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    hours, colon, minutes = text.partition(":")
+    if (
+        colon
+        and hours.isdigit()
+        and minutes.isdigit()
+        and len(minutes) == 2
+        and len(hours) <= 2
+        and int(hours) < 24
+        and int(minutes) < 60
+    ):
+        return None
+    return f"{text} is not a time of day; write it as HH:MM, e.g. 14:30."
+
+
 def field_problems(fields: Sequence[Field], values: dict[str, Any]) -> dict[str, str]:
     """The problems the form finds by itself: a required field left empty, a date not real."""
     problems: dict[str, str] = {}
@@ -84,6 +103,8 @@ def field_problems(fields: Sequence[Field], values: dict[str, Any]) -> dict[str,
         if f.required and (value is None or value == ""):
             problems[f.name] = REQUIRED
         elif f.kind == "date" and (bad := date_problem(value)):
+            problems[f.name] = bad
+        elif f.kind == "time" and (bad := time_problem(value)):
             problems[f.name] = bad
     return problems
 
@@ -98,6 +119,8 @@ def _stand_in(f: Field) -> Any:
         return False
     if f.kind == "date":
         return date.today().isoformat()
+    if f.kind == "time":
+        return "12:00"
     return "-"
 
 
@@ -299,7 +322,8 @@ class FormScreen(ModalScreen[Any]):
     def _show_error(self, name: str) -> None:
         msg = self.problems.get(name, "")
         box = self.query_one(f"#error-{name}", Static)
-        box.update(f"  ↳ {msg}" if msg else "")
+        # Indented by the CSS, so a message of two lines keeps its second under the first.
+        box.update(f"↳ {msg}" if msg else "")
         box.display = bool(msg)
 
     def _show_summary(self) -> None:

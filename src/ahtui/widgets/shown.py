@@ -15,6 +15,9 @@ a Select option, a border title or a notification given "[bold red]x" draws it r
 - `ControlFilter` is the net under all of it: the app draws every line through it, and it
   drops any control character a widget still holds (an input being edited, Textual's own
   widgets), so none reaches the terminal whatever a screen forgets.
+
+Scrollbars are drawn here too (`WholeCellScrollBar`, every scrollbar of the app once this
+module is imported), in whole cells of █ a reader sees without colour.
 """
 
 from __future__ import annotations
@@ -22,15 +25,20 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from typing import Any
+from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Group, RenderableType
-from rich.segment import Segment
+from rich.segment import Segment, Segments
+from rich.style import Style
 from rich.table import Table
 from rich.text import Span, Text, TextType
 from textual.color import Color
 from textual.content import Content
+from textual.events import Resize
 from textual.filter import LineFilter
+from textual.geometry import Size
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
 
@@ -68,6 +76,14 @@ def cell(value: object) -> str:
     if not _UNSAFE.search(text):
         return text
     return for_terminal(_BREAKS.sub(" ", text.replace("\r\n", "\n")))
+
+
+def clip(value: object, width: int) -> str:
+    """A stored value on one line at most `width` cells, a cut marked with "…" (a choice's label)."""
+    text = one_line(value)
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + "…"
 
 
 def plain(value: object) -> Text:
@@ -145,8 +161,111 @@ class Shown(Static):
         super().update(safe(content), layout=layout)
 
 
+# The narrowest a shrinking column is cut to (its title never cut): "Fo…" says little less.
+_LEAST_WIDTH = 6
+
+
+def fit_widths(natural: list[int], least: list[int], room: int) -> list[int] | None:
+    """Widths for columns whose text is `natural` wide, together at most `room` wide.
+
+    The widest are cut first, to one common width (no column cut below its `least`, nor
+    below that width while another is wider): what each column keeps is as much as the room
+    allows. None when even every column at its least does not fit.
+    """
+    if sum(natural) <= room:
+        return list(natural)
+    if sum(min(n, lo) for n, lo in zip(natural, least, strict=True)) > room:
+        return None
+    cap = max(natural)
+    while (
+        cap > 0 and sum(min(n, max(cap, lo)) for n, lo in zip(natural, least, strict=True)) > room
+    ):
+        cap -= 1
+    return [min(n, max(cap, lo)) for n, lo in zip(natural, least, strict=True)]
+
+
 class ShownTable(DataTable[Any]):
-    """A DataTable whose cells are stored values: one line each, no markup, controls escaped."""
+    """A DataTable whose cells are stored values: one line each, no markup, controls escaped.
+
+    It fits the width it is given: when its columns are wider than that, the columns it was
+    told may shrink (`shrink`, titles; every column not given a width when none is named)
+    are cut, the widest first, and a cut cell ends in "…". The screen shows each row in full
+    elsewhere (its detail panel), so nothing is lost by the cut.
+    """
+
+    def __init__(self, *args: Any, shrink: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shrink = shrink
+        # Columns given a width by the screen: drawn at that width, never shrunk.
+        self._given: set[Any] = set()
+
+    def add_column(
+        self,
+        label: TextType,
+        *,
+        width: int | None = None,
+        key: str | None = None,
+        default: Any = None,
+    ) -> Any:
+        column_key = super().add_column(label, width=width, key=key, default=default)
+        if width is not None:
+            self._given.add(column_key)
+        return column_key
+
+    def _room(self) -> int:
+        # The vertical scrollbar's cells are kept free whether it shows yet or not: rows arrive
+        # after the first fit, and a bar appearing later would push the last column off.
+        bar = 0 if self.styles.overflow_y == "hidden" else self.styles.scrollbar_size_vertical
+        return self.content_region.width - bar
+
+    def fit_columns(self) -> None:
+        """Choose each column's width for the room there is (see the class docstring)."""
+        room = self._room()
+        if room <= 0 or not self.columns:
+            return
+        pad = 2 * self.cell_padding
+        columns = self.ordered_columns
+        flexible = [
+            c
+            for c in columns
+            if c.key not in self._given and (not self._shrink or c.label.plain in self._shrink)
+        ]
+        rigid = sum(
+            (c.width if c.key in self._given else c.content_width) + pad
+            for c in columns
+            if c not in flexible
+        )
+        room -= rigid + pad * len(flexible) + self._row_label_column_width
+        natural = [c.content_width for c in flexible]
+        least = [
+            min(n, max(_LEAST_WIDTH, cell_len(c.label.plain)))
+            for n, c in zip(natural, flexible, strict=True)
+        ]
+        widths = fit_widths(natural, least, room) or least
+        changed = False
+        for column, natural_width, width in zip(flexible, natural, widths, strict=True):
+            auto = width >= natural_width
+            if column.auto_width != auto or (not auto and column.width != width):
+                column.auto_width = auto
+                column.width = width
+                changed = True
+        if changed:
+            total = sum(c.get_render_width(self) for c in columns) + self._row_label_column_width
+            self.virtual_size = Size(total, self.virtual_size.height)
+            self._update_count += 1
+            self._clear_caches()
+
+    def _update_dimensions(self, new_rows: Any) -> None:
+        super()._update_dimensions(new_rows)
+        self.fit_columns()
+
+    def _update_column_widths(self, updated_cells: Any) -> None:
+        super()._update_column_widths(updated_cells)
+        self.fit_columns()
+
+    def _on_resize(self, event: Resize) -> None:
+        super()._on_resize(event)
+        self.fit_columns()
 
     def add_row(
         self,
@@ -164,13 +283,17 @@ class ShownTable(DataTable[Any]):
     @staticmethod
     def _cell(value: Any, *, no_wrap: bool) -> Any:
         if isinstance(value, str):
-            return Text(cell(value), no_wrap=no_wrap, end="")
+            return Text(cell(value), no_wrap=no_wrap, end="", overflow="ellipsis")
         if isinstance(value, Text):
             shown = _escape_text(value, multiline=True)
             if "\n" in shown.plain or "\t" in shown.plain:
                 # As for a string: a space each, one for one, so the styles stay in place.
                 shown = shown.copy()
                 shown.plain = shown.plain.replace("\n", " ").replace("\t", " ")
+            if shown.overflow is None:
+                # A cut cell ends in "…", so it is never taken for the whole value.
+                shown = shown.copy() if shown is value else shown
+                shown.overflow = "ellipsis"
             return shown
         return safe(value)
 
@@ -190,3 +313,36 @@ class ControlFilter(LineFilter):
             s if s.control else Segment(_UNSAFE.sub("", s.text), s.style, s.control)
             for s in segments
         ]
+
+
+class WholeCellScrollBar(ScrollBarRender):
+    """A scrollbar whose thumb is whole cells of █ over a blank track.
+
+    Textual draws the thumb as reversed blanks (colour alone) with a part-cell block (▂, ▆) at
+    each end for finer steps. Without colour (NO_COLOR, a monochrome terminal, tmux's text)
+    only those end blocks show, the lower one while at the top and the upper one at the end,
+    so the one mark in sight seemed to move against the scrolling. Whole cells of █ move with
+    the text, in colour or not.
+    """
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
+
+    @classmethod
+    def render_bar(cls, *args: Any, **kwargs: Any) -> Segments:
+        drawn = super().render_bar(*args, **kwargs)
+        vertical = kwargs.get("vertical", args[5] if len(args) > 5 else True)
+        segments = [
+            Segment(
+                "█" * len(s.text),
+                Style(color=s.style.color, bgcolor=s.style.bgcolor, meta=s.style.meta),
+            )
+            if s.style is not None and s.style.reverse and s.text.strip() == ""
+            else s
+            for s in drawn.segments
+        ]
+        return Segments(segments, new_lines=vertical)
+
+
+# Every scrollbar the app draws (set once, here, where the app's drawing rules live).
+ScrollBar.renderer = WholeCellScrollBar
