@@ -119,6 +119,21 @@ async def test_a_command_goes_back_to_a_screen_already_open(unlocked) -> None:
     assert app.screen.filters == {"overdue"}
 
 
+async def test_the_person_in_context_is_the_one_under_the_screen(unlocked) -> None:
+    app, pilot = unlocked
+    pid = await to_consent(app, pilot)
+    await choose(app, pilot, "Caseload: open sync")
+    await wait_for(pilot, lambda: isinstance(app.screen, SyncScreen))
+    # The sync screen is about no one: the person is the one whose consent it was opened over.
+    found = {h.display: h.help async for h in AhtuiCommands(app.screen).discover()}
+    assert found["Notes: write a case note"].endswith("(n on the Notes screen)")
+    assert found["Sync: import bundles"].endswith("(i)")
+    await choose(app, pilot, "Notes: write a case note")
+    await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+    assert app.screen.form_title == "New case note"
+    assert app.screen_stack[-2].person_id == pid
+
+
 async def test_a_person_command_with_no_one_selected_says_why(unlocked) -> None:
     app, pilot = unlocked
     await pilot.press("slash", *"zzzzqq", "enter")

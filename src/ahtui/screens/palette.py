@@ -28,7 +28,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 
 from .. import keymap
-from ..keyspec import KeyAction
+from ..keyspec import AREA_TITLES, KeyAction
 from . import navigation
 
 NO_PERSON = "Open a person first (Enter on the caseload), then choose this again."
@@ -83,7 +83,19 @@ def runs_here(screen: Screen[Any], action: KeyAction) -> bool:
 
 
 def person_in_context(screen: Screen[Any]) -> str | None:
-    """The person the screen is about, or the one highlighted on it; None when there is none."""
+    """The person of the screen, else of the nearest screen under it that has one (the sync
+    screen opened from a person's consent: that person); None when there is none."""
+    stack = screen.app.screen_stack
+    under = stack[: stack.index(screen)] if screen in stack else []
+    for seen in (screen, *reversed(under)):
+        person_id = _person_of(seen)
+        if person_id:
+            return person_id
+    return None
+
+
+def _person_of(screen: Screen[Any]) -> str | None:
+    """The person the screen is about, or the one highlighted on it."""
     from .caseload import CaseloadList, CaseloadScreen
 
     if isinstance(screen, CaseloadScreen):
@@ -199,7 +211,10 @@ def match_score(words: list[str], name: str, help_text: str = "") -> float:
     folded = name.casefold()
     if all(w in folded for w in words):
         at_start = sum(bool(re.search(rf"(?:^|\W){re.escape(w)}", folded)) for w in words)
-        return 0.5 + 0.5 * at_start / len(words)
+        # "sync" puts the Sync screen's commands before the caseload's way to it.
+        area = folded.split(":", 1)[0]
+        in_area = any(area.startswith(w) for w in words)
+        return 0.5 + 0.4 * at_start / len(words) + 0.1 * in_area
     if all(w in f"{folded} {help_text.casefold()}" for w in words):
         return 0.25
     return 0.0
@@ -217,6 +232,10 @@ class AhtuiCommands(Provider):
         found = []
         for action in commands(self.app, self.screen):
             shown = key_shown(self.app, action)
+            if shown and not runs_here(self.screen, action) and action.area != "app":
+                # The key works on its own screen, not on this one.
+                title = AREA_TITLES.get(action.area, action.area)
+                shown += " in a form" if action.area == "form" else f" on the {title} screen"
             found.append((action, f"{action.help} ({shown})" if shown else action.help))
         return found
 
