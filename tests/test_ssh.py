@@ -74,6 +74,9 @@ PubkeyAuthentication yes
 PermitRootLogin prohibit-password
 UsePAM no
 PermitUserEnvironment no
+# Only the account under test, and only with the keys the test made (the Match block's file).
+AllowUsers {login}
+AuthorizedKeysFile none
 # The test's files are in a temporary folder that sshd would find too open.
 StrictModes no
 LogLevel ERROR
@@ -97,7 +100,7 @@ def sshd_config(d: Path, port: int, login: str) -> str:
         .replace("/etc/ssh/ahtui_authorized_keys", str(d / "authorized_keys"))
         .replace("/usr/local/bin/ahtui-over-ssh", str(d / "ahtui-over-ssh"))
     )
-    return SSHD_CONFIG.format(port=port, dir=d) + account
+    return SSHD_CONFIG.format(port=port, dir=d, login=login) + account
 
 
 def wrapper(d: Path, site: Path) -> str:

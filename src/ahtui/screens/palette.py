@@ -189,7 +189,7 @@ async def run(app: App[Any], screen: Screen[Any], action: KeyAction) -> None:
     if action.row:
         key = key_shown(app, action)
         app.notify(
-            f"Highlight the one it is for, then press {key} (or choose it here again).",
+            f"Highlight the one it is for, then press {key} (or choose this command again).",
             title=action.palette_name,
         )
         return
