@@ -272,7 +272,7 @@ def test_two_practitioners_over_ssh_share_one_site(served) -> None:
     # Both open the first person's case notes.
     for name in ("sam", "bea"):
         tmux.keys(name, "Enter")
-        tmux.wait_for(name, lambda s: "CRN" in s and "Timeline" not in s, "the person")
+        tmux.wait_for(name, lambda s: "· Overview" in s, "the person")
         tmux.keys(name, "n")
         tmux.wait_for(name, lambda s: "Case notes" in s, "the case notes")
     assert "Written over SSH" not in tmux.screen("bea")

@@ -109,7 +109,8 @@ def _person_of(screen: Screen[Any]) -> str | None:
     if meeting is not None:
         return str(meeting["person_id"])
     row = getattr(screen, "current", None)  # the actions log across everyone: its row's
-    if row is not None and "person_id" in row.keys() and row["person_id"]:
+    keys = getattr(row, "keys", None)
+    if callable(keys) and "person_id" in keys() and row["person_id"]:
         return str(row["person_id"])
     return None
 
@@ -141,8 +142,8 @@ async def _go(app: App[Any], screen: Screen[Any], action: KeyAction) -> Screen[A
     if scope in _OPEN_FIRST:
         return _OPEN_FIRST[scope]
     if scope in ("caseload", "caseload.list"):
-        caseload = next(s for s in app.screen_stack if isinstance(s, CaseloadScreen))
-        return await _back_to(app, caseload)
+        caseload = next((s for s in app.screen_stack if isinstance(s, CaseloadScreen)), None)
+        return await _back_to(app, caseload) if caseload else "Unlock the site first."
     if scope == "sync":
         return await _open(app, scope, None, "sync")
     person_id = person_in_context(screen)
