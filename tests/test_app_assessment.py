@@ -243,7 +243,7 @@ async def test_palette_lists_assessment_commands(unlocked) -> None:
     from ahtui.app import AhtuiCommands
 
     names = {a.palette_name for a, _ in AhtuiCommands(app.screen)._commands()}
-    assert {"assessment: open area", "assessment: fill in turn"} <= names
+    assert {"Assessment: open an area", "Assessment: fill an area in turn"} <= names
 
 
 # -- snapshots at 80x24 ------------------------------------------------------------------------

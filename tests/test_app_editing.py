@@ -189,7 +189,7 @@ async def test_team_keys_in_help_and_palette(unlocked) -> None:
     await pilot.pause()
     assert isinstance(app.screen, TeamScreen)
     found = {hit.display async for hit in AhtuiCommands(app.screen).discover()}
-    assert {"team: edit", "team: end contact"} <= found
+    assert {"Team: edit a member or contact", "Team: end a personal contact"} <= found
     await pilot.press("f1")
     assert isinstance(app.screen, HelpScreen)
     assert {"Edit", "End contact"} <= {row[2] for row in app.screen.rows}

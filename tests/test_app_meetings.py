@@ -363,7 +363,11 @@ async def test_keys_are_in_help_and_the_palette(unlocked) -> None:
     pid, members = long_sentence_person(app.site)
     await open_meetings(app, pilot, pid)
     found = {hit.display async for hit in AhtuiCommands(app.screen).discover()}
-    assert {"meetings: schedule", "meetings: run", "meetings: cancel meeting"} <= found
+    assert {
+        "Meetings: schedule a meeting",
+        "Meetings: run a meeting",
+        "Meetings: cancel a meeting",
+    } <= found
     await pilot.press("f1")
     assert isinstance(app.screen, HelpScreen)
     assert {"Schedule", "Run", "Cancel meeting"} <= {row[2] for row in app.screen.rows}
@@ -374,17 +378,17 @@ async def test_keys_are_in_help_and_the_palette(unlocked) -> None:
     runner = app.screen
     found = {hit.display async for hit in AhtuiCommands(runner).discover()}
     assert {
-        "meetings: notes",
-        "meetings: tick",
-        "meetings: attendance",
-        "meetings: action",
-        "meetings: finish",
-        "meetings: outcomes",
-        "app: lock",
+        "Meetings: notes on an agenda item",
+        "Meetings: tick an agenda item",
+        "Meetings: attendance",
+        "Meetings: add an action from the meeting",
+        "Meetings: finish the meeting",
+        "Meetings: outcomes",
+        "App: lock",
     } <= found
     # A palette command runs on the runner: attendance opens its form.
     hits = [h async for h in AhtuiCommands(runner).discover()]
-    hit = next(h for h in hits if h.display == "meetings: attendance")
+    hit = next(h for h in hits if h.display == "Meetings: attendance")
     await hit.command()
     await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
     assert app.screen.form_title == "Attendance"

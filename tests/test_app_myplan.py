@@ -204,7 +204,12 @@ async def test_palette_lists_my_plan_commands(unlocked) -> None:
 
     provider = AhtuiCommands(app.screen)
     names = {a.palette_name for a, _ in provider._commands()}
-    assert {"plan: agree", "plan: wheel", "plan: goal", "plan: versions"} <= names
+    assert {
+        "My Plan: mark the plan agreed",
+        "My Plan: score the Wheel of Life",
+        "My Plan: add a goal",
+        "My Plan: agreed versions",
+    } <= names
 
 
 # -- snapshots at 80x24 ------------------------------------------------------------------------

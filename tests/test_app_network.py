@@ -136,15 +136,15 @@ async def test_steps_need_a_network_and_keys_are_in_the_palette(unlocked) -> Non
     provider = AhtuiCommands(app.screen)
     found = {hit.display async for hit in provider.discover()}
     assert {
-        "network: offer",
-        "network: referral",
-        "network: coordinator",
-        "network: member",
-        "network: vet",
-        "network: conference",
-        "network: plan",
-        "network: review",
-        "network: next network",
+        "Support network: record an offer",
+        "Support network: record the referral",
+        "Support network: record the coordinator",
+        "Support network: add a member",
+        "Support network: record a member's vetting",
+        "Support network: record the conference",
+        "Support network: record the network plan",
+        "Support network: record a review",
+        "Support network: next network",
     } <= found
     await pilot.press("f1")
     assert isinstance(app.screen, HelpScreen)

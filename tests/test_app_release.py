@@ -126,7 +126,11 @@ async def test_release_plan_from_the_meeting_on_the_overview(demo_path: Path) ->
         assert isinstance(app.screen, ReleaseScreen)
         assert "NO GATE PLAN" in screen_text(app) and "NOT BOOKED" in screen_text(app)
         found = {hit.display async for hit in AhtuiCommands(app.screen).discover()}
-        assert {"release: release plan", "release: check-in", "release: remand support"} <= found
+        assert {
+            "Release: release plan",
+            "Release: check-in after release",
+            "Release: remand support",
+        } <= found
         # Before release there is nothing to check in on.
         await pilot.press("c")
         await pilot.pause()

@@ -487,7 +487,12 @@ async def test_help_and_palette_on_the_person_screen(unlocked) -> None:
     await open_first_person(app, pilot)
     provider = AhtuiCommands(app.screen)
     found = {hit.display async for hit in provider.discover()}
-    assert {"person: consent", "person: team", "person: change lead", "app: lock"} <= found
+    assert {
+        "Person: open consent",
+        "Person: open the team",
+        "Person: change lead",
+        "App: lock",
+    } <= found
     await pilot.press("f1")
     assert isinstance(app.screen, HelpScreen)
     actions = {row[2] for row in app.screen.rows}

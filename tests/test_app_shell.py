@@ -328,13 +328,18 @@ async def test_palette_names_every_action_area_first(unlocked) -> None:
     app, pilot = unlocked
     provider = AhtuiCommands(app.screen)
     found = [hit.display async for hit in provider.discover()]
-    assert {"caseload: search", "caseload: open person", "app: lock", "app: help"} <= set(found)
+    assert {
+        "Caseload: search by name, CRN or NOMIS number",
+        "Caseload: open the highlighted person",
+        "App: lock",
+        "App: help",
+    } <= set(found)
     # And a command runs through the palette.
     from textual.command import CommandInput
 
     await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: bool(app.screen.query(CommandInput)))
-    app.screen.query_one(CommandInput).value = "caseload: search"
+    app.screen.query_one(CommandInput).value = "Caseload: search by name"
     await pilot.pause(0.3)
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, CaseloadScreen))

@@ -202,7 +202,7 @@ async def test_sync_keys_are_in_the_palette_and_a_revoked_site_says_so(
         assert isinstance(app.screen, SyncScreen)  # no form: there is no site to export to
         provider = AhtuiCommands(app.screen)
         names = {a.palette_name for a, _ in provider._commands()}
-        assert {"sync: export", "sync: import", "sync: conflicts"} <= names
+        assert {"Sync: export a bundle", "Sync: import bundles", "Sync: open conflicts"} <= names
         await pilot.press("f1")
         await pilot.pause()
         shown = "\n".join(s.text for s in app.screen._compositor.render_strips())
@@ -211,7 +211,11 @@ async def test_sync_keys_are_in_the_palette_and_a_revoked_site_says_so(
         await pilot.press("f")
         assert isinstance(app.screen, ConflictsScreen)
         names = {a.palette_name for a, _ in AhtuiCommands(app.screen)._commands()}
-        assert {"conflicts: mine", "conflicts: theirs", "conflicts: combine"} <= names
+        assert {
+            "Conflicts: keep this site's value",
+            "Conflicts: take the other site's value",
+            "Conflicts: combine both values",
+        } <= names
         assert "No open conflicts" in str(app.screen.query_one("#conflict-detail").render())
         # With nothing to resolve, the keys do nothing (and say nothing is highlighted).
         await pilot.press("m", "c")

@@ -324,41 +324,6 @@ def test_the_challenge_quotes_the_first_email_and_threads_with_it(site) -> None:
     assert emails.message_id(first_id) == emails.message_id(emails.get_email(site, first_id)["id"])
 
 
-async def test_the_email_screen_says_who_you_are_and_refuses_off_the_team(unlocked) -> None:
-    from test_app_screens import screen_text
-    from test_app_shell import wait_for
-
-    from ahtui.screens.caseload import CaseloadList
-    from ahtui.screens.emails import EmailsScreen
-    from ahtui.screens.person import PersonScreen
-
-    app, pilot = unlocked
-    mine = app.site.user.practitioner_id
-    table = app.screen.query_one(CaseloadList)
-    # The second person in the demo caseload has a team without the demo user's practitioner.
-    row = next(
-        r
-        for r in table.shown
-        if not app.site.one(
-            "SELECT 1 FROM team_members WHERE person_id = ? AND practitioner_id = ? "
-            "AND to_date IS NULL AND deleted_at IS NULL",
-            (r.person_id, mine),
-        )
-    )
-    table.move_to(table.shown.index(row))
-    await pilot.pause()
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, PersonScreen))
-    await pilot.press("e")
-    assert isinstance(app.screen, EmailsScreen)
-    assert "Signed in as Sam Admin (" in screen_text(app)
-    await pilot.press("n")
-    await pilot.pause()
-    assert isinstance(app.screen, EmailsScreen)  # no form opened
-    said = " ".join(str(n.message) for n in app._notifications)
-    assert "who is not on" in said and "add yourself to the team" in said
-
-
 # -- the consent screen says what sync does with sensitive notes ------------------------------
 async def test_the_consent_screen_says_sensitive_notes_stay_with_their_agency(unlocked) -> None:
     from test_app_screens import open_first_person, plain

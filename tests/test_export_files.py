@@ -317,7 +317,9 @@ async def test_the_email_screen_saves_owner_only_named_without_the_name(unlocked
     await pilot.press("e")
     assert isinstance(app.screen, EmailsScreen)
     to = app.site.one(
-        "SELECT practitioner_id FROM team_members WHERE person_id = ? AND to_date IS NULL", (pid,)
+        "SELECT practitioner_id FROM team_members WHERE person_id = ? AND to_date IS NULL "
+        "AND role = 'pa'",  # the introduction goes to the Personal Advisor
+        (pid,),
     )["practitioner_id"]
     await pilot.press("n")
     await fill(pilot, {"template": "introduction", "to": to})

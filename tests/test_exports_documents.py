@@ -568,7 +568,11 @@ async def test_export_screen_writes_each_kind(case_path, tmp_path: Path) -> None
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
         names = {a.palette_name for a in keymap.actions(keymap.screen_scopes(app.screen))}
-        assert {"exports: export", "exports: my plan html", "exports: minutes"} <= names
+        assert {
+            "Export: export the highlighted document",
+            "Export: My Plan as HTML",
+            "Export: minutes as Markdown",
+        } <= names
 
 
 def test_snapshot_export_screen(snap_compare, case_path, monkeypatch: pytest.MonkeyPatch) -> None:

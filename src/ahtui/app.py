@@ -1,8 +1,8 @@
 """The Textual app: unlocks one site file, then shows its caseload.
 
 `AhtuiApp` owns the open `Site` and the screens around it: the unlock screen, the caseload, the
-help modal (F1) and the command palette (ctrl+p), whose commands come from the keymap registry
-so every key is also a named command. Unlocking runs the slow key derivation in a thread.
+help modal (F1) and the command palette (ctrl+p, screens/palette.py), whose commands come from
+the keymap registry so every key of every screen is also a named command. Unlocking runs the slow key derivation in a thread.
 Lock (ctrl+l, or after `idle_lock_seconds` without a key press) closes the site and returns
 to the unlock screen.
 
@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 from time import monotonic, perf_counter
 from typing import TYPE_CHECKING
@@ -27,8 +26,8 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, Keymap
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.binding import Keymap
+from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
@@ -40,17 +39,13 @@ from . import keymap
 from .config import load_settings
 from .errors import AhtuiError
 from .screens.help import HelpScreen
+from .screens.palette import AhtuiCommands
 from .screens.unlock import UnlockScreen
 from .widgets.shown import ControlFilter, lines, one_line
 
 if TYPE_CHECKING:
     from .store.caseload import CaseloadRow
     from .store.site import Site
-
-# System commands we do not offer: ours replace Quit and Keys, and a screenshot would write
-# people's details to disk unencrypted.
-_HIDDEN_SYSTEM_COMMANDS = {"Quit", "Keys", "Screenshot"}
-
 
 # Drops any control character a widget still holds from every line drawn (widgets/shown.py).
 _CONTROL_FILTER = ControlFilter()
@@ -76,39 +71,6 @@ def _configured_reply_wait() -> int:
         return 10
 
 
-class AhtuiCommands(Provider):
-    """Palette commands for the screen the palette was opened on, named `area: action`."""
-
-    def _commands(self) -> list[tuple[keymap.KeyAction, str]]:
-        found = []
-        for action in keymap.actions(keymap.screen_scopes(self.screen)):
-            if action.palette:
-                keys = keymap.effective_keys(self.app, action)
-                shown = self.app.get_key_display(Binding(keys[0], action.action)) if keys else ""
-                found.append((action, f"{action.help} ({shown})" if shown else action.help))
-        return found
-
-    async def _run(self, action: keymap.KeyAction) -> None:
-        namespace = self.app if action.area == "app" else self.screen
-        await self.app.run_action(action.action, default_namespace=namespace)
-
-    async def discover(self) -> Hits:
-        for action, help_text in self._commands():
-            yield DiscoveryHit(action.palette_name, partial(self._run, action), help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for action, help_text in self._commands():
-            score = matcher.match(action.palette_name)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(action.palette_name),
-                    partial(self._run, action),
-                    help=help_text,
-                )
-
-
 class _WaitScreen(Screen[None]):
     """The bottom of the screen stack: seen only while credentials from the environment are checked."""
 
@@ -122,7 +84,8 @@ class AhtuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "ahtui"
     BINDINGS = keymap.bindings("app")
-    COMMANDS = App.COMMANDS | {AhtuiCommands}
+    # Ours only: Textual's own (theme, screenshot, …) are left out (screens/palette.py).
+    COMMANDS = {AhtuiCommands}
 
     def __init__(
         self,
@@ -559,6 +522,5 @@ class AhtuiApp(App[None]):
         )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        for command in super().get_system_commands(screen):
-            if command.title not in _HIDDEN_SYSTEM_COMMANDS:
-                yield command
+        # None of Textual's: help, lock and quit are the palette's own "App:" commands.
+        return iter(())

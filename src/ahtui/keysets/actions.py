@@ -8,6 +8,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("actions", "Back to the previous screen."),
     KeyAction(
         id="actions.add",
+        command="add a step",
+        reach="person",
         action="add",
         description="Add",
         keys="n",
@@ -15,6 +17,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="actions.edit",
+        command="edit a step",
+        row=True,
         action="edit",
         description="Edit",
         keys="e",
@@ -22,6 +26,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="actions.complete",
+        command="mark done",
+        row=True,
         action="complete",
         description="Done",
         keys="d",
@@ -38,6 +44,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="actions.follow_up",
+        command="add a follow-up step",
+        row=True,
         action="follow_up",
         description="Follow-up",
         keys="f",
@@ -45,6 +53,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="actions.view",
+        command="next view (mine, overdue, this week…)",
+        reach="site",
         action="next_view",
         description="View",
         keys="v",
@@ -52,6 +62,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="actions.practitioner",
+        command="one practitioner's actions",
+        reach="site",
         action="by_practitioner",
         description="By practitioner",
         keys="b",
@@ -60,6 +72,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="actions.open_person",
+        command="open the person an action is for",
+        row=True,
         action="open_person",
         description="Open person",
         keys="o",
@@ -68,6 +82,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="actions.export",
+        command="export as CSV",
         action="export",
         description="Export CSV",
         keys="x",

@@ -62,6 +62,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     # -- forms -------------------------------------------------------------------------------
     KeyAction(
         id="form.save",
+        command="save the form",
         action="save",
         description="Save",
         keys="ctrl+s",
@@ -70,6 +71,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="form.cancel",
+        command="close the form",
         action="cancel",
         description="Cancel",
         keys="escape",

@@ -14,6 +14,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("assessment", "Back to the person.", show=False),
     KeyAction(
         id="assessment.open",
+        command="open an area",
+        row=True,
         action="open_area",
         description="Open area",
         keys="enter",
@@ -21,6 +23,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="assessment.fill",
+        command="fill an area in turn",
+        row=True,
         action="fill_area",
         description="Fill in turn",
         keys="f",
@@ -49,6 +53,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("assessment.area", "Back to the list of areas."),
     KeyAction(
         id="assessment.area.answer",
+        command="answer a question",
+        row=True,
         action="answer",
         description="Answer",
         keys="enter,e",
@@ -56,6 +62,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="assessment.area.fill",
+        command="answer this area in turn",
         action="fill",
         description="Fill in turn",
         keys="f",
@@ -63,6 +70,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="assessment.area.next",
+        command="next unanswered question",
         action="next_unanswered",
         description="Next unanswered",
         keys="u",
@@ -70,6 +78,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="assessment.area.clear",
+        command="clear an answer",
+        row=True,
         action="clear",
         description="Clear answer",
         keys="x",

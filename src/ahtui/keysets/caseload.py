@@ -14,6 +14,7 @@ from ..keyspec import KeyAction
 ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
         id="caseload.search",
+        command="search by name, CRN or NOMIS number",
         action="focus_search",
         description="Search",
         keys="slash",
@@ -22,6 +23,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="caseload.clear_search",
+        command="clear the search",
         action="clear_search",
         description="Clear search",
         keys="escape",
@@ -31,6 +33,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="caseload.open",
+        command="open the highlighted person",
+        row=True,
         action="open_person",
         description="Open person",
         keys="enter",
@@ -94,6 +98,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="caseload.mine",
+        command="only my cases",
         action="toggle_filter('mine')",
         description="My cases",
         keys="m",
@@ -102,6 +107,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="caseload.overdue",
+        command="only people with overdue items",
         action="toggle_filter('overdue')",
         description="Overdue",
         keys="o",
@@ -109,6 +115,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="caseload.awaiting",
+        command="only people awaiting a reply",
         action="toggle_filter('awaiting')",
         description="Awaiting reply",
         keys="w",
@@ -117,6 +124,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="caseload.pathway",
+        command="one pathway at a time",
         action="cycle_pathway",
         description="Pathway",
         keys="p",
@@ -125,6 +133,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="caseload.new_person",
+        command="record a new person",
         action="new_person",
         description="New person",
         keys="n",
@@ -132,6 +141,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="caseload.actions",
+        command="actions log across everyone",
         action="actions_log",
         description="Actions",
         keys="a",
@@ -139,6 +149,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="caseload.sync",
+        command="open sync",
         action="open_sync",
         description="Sync",
         keys="s",
@@ -147,6 +158,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="caseload.conflicts",
+        command="open every conflict",
         action="open_conflicts",
         description="Conflicts",
         keys="f",

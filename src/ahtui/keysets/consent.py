@@ -8,6 +8,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("consent", "Back to the person."),
     KeyAction(
         id="consent.record",
+        command="record consent",
         action="record",
         description="Record",
         keys="r",

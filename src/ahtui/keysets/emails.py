@@ -8,6 +8,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("emails", "Back to the person."),
     KeyAction(
         id="emails.new",
+        command="write a template email",
         action="new_email",
         description="New email",
         keys="n",
@@ -15,6 +16,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="emails.challenge",
+        command="professional challenge",
+        row=True,
         action="challenge",
         description="Challenge",
         keys="c",
@@ -22,6 +25,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="emails.sent",
+        command="record the day it was sent",
+        row=True,
         action="mark_sent",
         description="Sent",
         keys="s",
@@ -29,6 +34,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="emails.reply",
+        command="record a reply",
+        row=True,
         action="record_reply",
         description="Reply",
         keys="r",

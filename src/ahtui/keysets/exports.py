@@ -9,6 +9,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     # Checked before the list's own Enter, so the footer shows it and a keymap can move it.
     KeyAction(
         id="exports.write",
+        command="export the highlighted document",
+        row=True,
         action="export",
         description="Export",
         keys="enter",
@@ -17,6 +19,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="exports.myplan_html",
+        command="My Plan as HTML",
         action="quick('myplan', 'html')",
         description="My Plan HTML",
         keys="p",
@@ -25,6 +28,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="exports.assessment_html",
+        command="assessment as HTML",
         action="quick('assessment', 'html')",
         description="Assessment HTML",
         keys="a",
@@ -33,6 +37,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="exports.meetings_ics",
+        command="meetings as a calendar (.ics)",
         action="quick('meetings', 'ics')",
         description="Meetings .ics",
         keys="c",
@@ -41,6 +46,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="exports.minutes_md",
+        command="minutes as Markdown",
         action="quick('minutes', 'md')",
         description="Minutes",
         keys="m",

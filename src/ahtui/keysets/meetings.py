@@ -14,6 +14,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("meetings", "Back to the person."),
     KeyAction(
         id="meetings.schedule",
+        command="schedule a meeting",
         action="schedule",
         description="Schedule",
         keys="n",
@@ -21,6 +22,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="meetings.run",
+        command="run a meeting",
+        row=True,
         action="run",
         description="Run",
         keys="enter,r",
@@ -29,6 +32,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="meetings.cancel",
+        command="cancel a meeting",
+        row=True,
         action="cancel_meeting",
         description="Cancel meeting",
         keys="x",
@@ -38,6 +43,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("meetings.runner", "Back to the meetings list."),
     KeyAction(
         id="meetings.runner.notes",
+        command="notes on an agenda item",
+        row=True,
         action="edit_item",
         description="Notes",
         keys="enter,e",
@@ -46,6 +53,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="meetings.runner.tick",
+        command="tick an agenda item",
+        row=True,
         action="tick",
         description="Tick",
         keys="space",
@@ -53,6 +62,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="meetings.runner.attendance",
+        command="attendance",
         action="attendance",
         description="Attendance",
         keys="t",
@@ -60,6 +70,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="meetings.runner.action",
+        command="add an action from the meeting",
         action="new_action",
         description="Action",
         keys="n",
@@ -67,6 +78,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="meetings.runner.finish",
+        command="finish the meeting",
         action="finish",
         description="Finish",
         keys="f",
@@ -74,6 +86,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="meetings.runner.next_open",
+        command="next open agenda item",
         action="next_open",
         description="Next open item",
         keys="j",
@@ -82,6 +95,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="meetings.runner.outcomes",
+        command="outcomes",
         action="outcomes",
         description="Outcomes",
         keys="o",

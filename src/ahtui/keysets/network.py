@@ -8,6 +8,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("network", "Back to the person.", show=False),
     KeyAction(
         id="network.offer",
+        command="record an offer",
         action="new_offer",
         description="Offer",
         keys="n",
@@ -15,6 +16,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="network.edit_offer",
+        command="change the offer's answer",
         action="edit_offer",
         description="Offer answer",
         keys="o",
@@ -23,6 +25,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="network.referral",
+        command="record the referral",
         action="referral",
         description="Referral",
         keys="f",
@@ -30,6 +33,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="network.coordinator",
+        command="record the coordinator",
         action="coordinator",
         description="Coordinator",
         keys="c",
@@ -38,6 +42,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="network.member",
+        command="add a member",
         action="add_member",
         description="Member",
         keys="m",
@@ -45,6 +50,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="network.vet",
+        command="record a member's vetting",
+        row=True,
         action="vet_member",
         description="Vet",
         keys="v",
@@ -52,6 +59,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="network.conference",
+        command="record the conference",
         action="conference",
         description="Conference",
         keys="k",
@@ -60,6 +68,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="network.plan",
+        command="record the network plan",
         action="network_plan",
         description="Plan",
         keys="p",
@@ -67,6 +76,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="network.review",
+        command="record a review",
         action="review",
         description="Review",
         keys="r",
@@ -74,6 +84,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="network.next",
+        command="next network",
         action="next_network",
         description="Next network",
         keys="s",

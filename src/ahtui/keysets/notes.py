@@ -8,6 +8,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("notes", "Back to the person."),
     KeyAction(
         id="notes.add",
+        command="write a case note",
         action="add",
         description="New note",
         keys="n",
@@ -15,6 +16,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="notes.sensitive",
+        command="mark a note sensitive, or clear it",
+        row=True,
         action="toggle_sensitive",
         description="Sensitive",
         keys="s",

@@ -36,6 +36,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("person", "Back to the previous screen.", show=False),
     KeyAction(
         id="person.overview",
+        command="overview",
         action="show_view('overview')",
         description="Overview",
         keys="o",
@@ -44,6 +45,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.timeline",
+        command="timeline",
         action="show_view('timeline')",
         description="Timeline",
         keys="t",
@@ -51,6 +53,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.consent",
+        command="open consent",
         action="open_consent",
         description="Consent",
         keys="c",
@@ -58,6 +61,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.team",
+        command="open the team",
         action="open_team",
         description="Team",
         keys="m",
@@ -65,6 +69,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.actions",
+        command="open their actions log",
         action="open_actions",
         description="Actions",
         keys="a",
@@ -72,6 +77,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.notes",
+        command="open case notes",
         action="open_notes",
         description="Notes",
         keys="n",
@@ -79,6 +85,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.emails",
+        command="open template emails",
         action="open_emails",
         description="Emails",
         keys="e",
@@ -86,6 +93,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.meetings",
+        command="open meetings",
         action="open_meetings",
         description="Meetings",
         keys="g",
@@ -94,6 +102,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.plan",
+        command="open My Plan",
         action="open_plan",
         description="My Plan",
         keys="y",
@@ -102,6 +111,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.assessment",
+        command="open the assessment",
         action="open_assessment",
         description="Assessment",
         keys="s",
@@ -110,6 +120,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.network",
+        command="open the support network",
         action="open_network",
         description="Support network",
         keys="w",
@@ -118,6 +129,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.release",
+        command="open release day and remand",
         action="open_release",
         description="Release / remand",
         keys="r",
@@ -126,6 +138,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.export",
+        command="export documents",
         action="open_exports",
         description="Export",
         keys="x",
@@ -134,6 +147,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.conflicts",
+        command="open their conflicts",
         action="open_conflicts",
         description="Conflicts",
         keys="f",
@@ -142,6 +156,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="person.details",
+        command="edit details",
         action="edit_details",
         description="Edit details",
         keys="d",

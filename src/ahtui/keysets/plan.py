@@ -13,6 +13,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("plan", "Back to the person.", show=False),
     KeyAction(
         id="plan.plan_view",
+        command="whole plan",
         action="show_view('plan')",
         description="Whole plan",
         keys="o",
@@ -21,6 +22,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.goals_view",
+        command="goals list",
         action="show_view('goals')",
         description="Goals list",
         keys="l",
@@ -29,6 +31,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.about",
+        command="About Me",
         action="about_me",
         description="About Me",
         keys="a",
@@ -36,6 +39,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.wheel",
+        command="score the Wheel of Life",
         action="score_wheel",
         description="Wheel",
         keys="w",
@@ -43,6 +47,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.goal",
+        command="add a goal",
         action="add_goal",
         description="Goal",
         keys="g",
@@ -50,6 +55,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.step",
+        command="add a step to a goal",
         action="add_step",
         description="Step",
         keys="t",
@@ -58,6 +64,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.edit",
+        command="edit a goal or step",
+        row=True,
         action="edit",
         description="Edit",
         keys="e",
@@ -66,6 +74,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.done",
+        command="mark a step done or a goal achieved",
+        row=True,
         action="done",
         description="Done",
         keys="d",
@@ -74,6 +84,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.support",
+        command="record support",
         action="add_support",
         description="Support",
         keys="s",
@@ -81,6 +92,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.progress",
+        command="write a progress note",
         action="add_progress",
         description="Progress",
         keys="n",
@@ -88,6 +100,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.agree",
+        command="mark the plan agreed",
         action="agree",
         description="Agree",
         keys="m",
@@ -95,6 +108,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="plan.versions",
+        command="agreed versions",
         action="versions",
         description="Versions",
         keys="v",

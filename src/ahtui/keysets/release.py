@@ -8,6 +8,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("release", "Back to the person.", show=False),
     KeyAction(
         id="release.plan",
+        command="release plan",
         action="release_plan",
         description="Release plan",
         keys="p",
@@ -15,6 +16,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="release.checkin",
+        command="check-in after release",
         action="checkin",
         description="Check-in",
         keys="c",
@@ -22,6 +24,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="release.remand",
+        command="remand support",
         action="remand",
         description="Remand support",
         keys="m",

@@ -9,6 +9,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("sync", "Back to the caseload."),
     KeyAction(
         id="sync.export",
+        command="export a bundle",
         action="export",
         description="Export",
         keys="e",
@@ -16,6 +17,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="sync.import",
+        command="import bundles",
         action="import_bundles",
         description="Import",
         keys="i",
@@ -23,6 +25,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="sync.conflicts",
+        command="open conflicts",
         action="open_conflicts",
         description="Conflicts",
         keys="f",
@@ -30,6 +33,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="sync.refresh",
+        command="read peers and history again",
         action="refresh",
         description="Refresh",
         keys="r",
@@ -40,6 +44,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("conflicts", "Back to where you came from."),
     KeyAction(
         id="conflicts.mine",
+        command="keep this site's value",
+        row=True,
         action="choose('mine')",
         description="Mine",
         keys="m",
@@ -47,6 +53,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="conflicts.theirs",
+        command="take the other site's value",
+        row=True,
         action="choose('theirs')",
         description="Theirs",
         keys="t",
@@ -54,6 +62,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="conflicts.combine",
+        command="combine both values",
+        row=True,
         action="combine",
         description="Combine",
         keys="c",
@@ -61,6 +71,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="conflicts.restore",
+        command="restore a deleted record with its edit",
+        row=True,
         action="choose('restore')",
         description="Keep edit",
         keys="k",
@@ -68,6 +80,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="conflicts.accept_delete",
+        command="leave a deleted record deleted",
+        row=True,
         action="choose('delete')",
         description="Accept delete",
         keys="d",

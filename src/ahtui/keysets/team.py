@@ -12,6 +12,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     back("team", "Back to the person.", show=False),
     KeyAction(
         id="team.add",
+        command="add a practitioner",
         action="add_member",
         description="Add member",
         keys="t",
@@ -19,6 +20,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="team.contact",
+        command="add a personal contact",
         action="add_contact",
         description="Add contact",
         keys="k",
@@ -26,6 +28,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="team.leave",
+        command="a practitioner left the team",
+        row=True,
         action="leave",
         description="Left team",
         keys="x",
@@ -33,6 +37,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="team.edit",
+        command="edit a member or contact",
+        row=True,
         action="edit",
         description="Edit",
         keys="e",
@@ -40,6 +46,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     ),
     KeyAction(
         id="team.end_contact",
+        command="end a personal contact",
+        row=True,
         action="end_contact",
         description="End contact",
         keys="z",

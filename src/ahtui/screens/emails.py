@@ -3,8 +3,9 @@
 A template (schema/forms/emails.toml) is filled from the record: the person, you as sender
 (the practitioner your user is linked to, in the role you hold on this person's team) and the
 team member it goes to. The heading says who you are signed in as; when you are not on the
-person's team the form does not open and says why. A professional challenge quotes the
-unanswered email and threads with it. It is saved as a
+person's team it asks whether to join the team first (or, for a user linked to no
+practitioner, says why it cannot), and a template is sent only by and to the roles it is worded
+for. A professional challenge quotes your unanswered email and threads with it. It is saved as a
 .eml draft that opens in a mail client; ahtui records it, and the date it was sent, so the
 caseload shows "awaiting reply". After `reply_wait_working_days` working days with no reply
 recorded, the screen says so and offers the professional challenge (c).
@@ -12,7 +13,9 @@ recorded, the screen says so and offers the professional challenge (c).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,7 @@ from ..errors import AhtuiError, ValidationFailed
 from ..exports.eml import build_eml, eml_filename, save_eml
 from ..forms_loader import email_template
 from ..store import emails, people, team
-from ..widgets.form import Field
+from ..widgets.form import Field, QuestionScreen
 from . import navigation
 from .base import fmt_date, label, parse_day, person_refs
 from .record_table import Column, RecordTableScreen
@@ -133,6 +136,9 @@ class EmailsScreen(RecordTableScreen[Any]):
         if r is None or not r["sent_on"] or r["reply_on"]:
             self.notify("Highlight a sent email that has had no reply.", markup=False)
             return
+        if why := emails.not_yours_words(self.site, r):
+            self.notify(why, title="Not your email", severity="warning", markup=False)
+            return
         self._email_form(
             template="professional_challenge",
             to=r["to_practitioner_id"],
@@ -149,18 +155,19 @@ class EmailsScreen(RecordTableScreen[Any]):
         person = people.get_person(self.site, self.person_id)
         sender = emails.sender_on_team(self.site, self.person_id)
         if sender is None:
-            self.notify(
-                emails.not_on_team_words(self.site, person),
-                title="Not on the team",
-                severity="warning",
-                markup=False,
+            self._ask_to_join(
+                person, partial(self._email_form, template=template, to=to, first_id=first_id)
             )
             return
         members = team.team(self.site, self.person_id)
+        # Only your own: the challenge says "my email below".
         unanswered = [
             r
             for r in emails.emails_for(self.site, self.person_id)
-            if r["sent_on"] and not r["reply_on"] and r["template"] != "professional_challenge"
+            if r["sent_on"]
+            and not r["reply_on"]
+            and r["template"] != "professional_challenge"
+            and not emails.not_yours_words(self.site, r)
         ]
         first_options = [
             (
@@ -185,6 +192,9 @@ class EmailsScreen(RecordTableScreen[Any]):
             # The site as it is now: it may have been locked and unlocked since the form opened.
             site = self.site
             first = emails.get_email(site, v["first_email"]) if v["first_email"] else None
+            problems = emails.role_problems(tpl, sender, recipient, cc)
+            if problems:
+                raise ValidationFailed(problems)
             values = emails.email_values(
                 site, person, sender, recipient, cc, first_email=first, today=today
             )
@@ -253,6 +263,37 @@ class EmailsScreen(RecordTableScreen[Any]):
                 "a draft to send from your mail."
             ),
             done=lambda p: self.notify(f"Saved {p}", title="Email saved", markup=False),
+        )
+
+    def _ask_to_join(self, person: Any, then: Callable[[], None]) -> None:
+        """Not on the person's team: ask to join it in your role, then go on to the email."""
+        question = emails.join_question_words(self.site, person)
+        if question is None:
+            self.notify(
+                emails.not_on_team_words(self.site, person),
+                title="Not on the team",
+                severity="warning",
+                markup=False,
+            )
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer != "join":
+                return
+            joined = self.call_service(
+                lambda: emails.join_team(self.site, self.person_id, self.today),
+                success=f"You joined {names.document_name(person)}'s team.",
+            )
+            if joined:
+                then()
+
+        self.app.push_screen(
+            QuestionScreen(
+                "Not on the team",
+                question,
+                [("keep", "Back", "escape"), ("join", "Join the team", "j")],
+            ),
+            answered,
         )
 
     def action_mark_sent(self) -> None:

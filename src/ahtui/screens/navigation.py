@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from textual.app import App
 from textual.screen import Screen
+from textual.widget import AwaitMount
 
 _S = TypeVar("_S", bound=type[Screen[Any]])
 
@@ -31,14 +32,20 @@ def screen(name: str) -> Callable[[_S], _S]:
     return register
 
 
-def _open(app: App[Any], name: str, *args: Any, **kwargs: Any) -> None:
+def push(app: App[Any], name: str, *args: Any, **kwargs: Any) -> AwaitMount:
+    """Open the screen registered as `name`; awaiting the result waits until it is mounted
+    (the command palette then runs a key's action on it)."""
     try:
         make = _SCREENS[name]
     except KeyError:
         raise LookupError(
             f"No screen registered as {name!r}: import ahtui.screens.catalogue first."
         ) from None
-    app.push_screen(make(*args, **kwargs))
+    return app.push_screen(make(*args, **kwargs))
+
+
+def _open(app: App[Any], name: str, *args: Any, **kwargs: Any) -> None:
+    push(app, name, *args, **kwargs)
 
 
 def open_person(app: App[Any], person_id: str) -> None:

@@ -4,11 +4,13 @@ The emails screen records an email written from a template (or a call or letter)
 day it was sent and the day the reply came, so an email awaiting its reply shows as such.
 
 A template email is written as the signed-in user's practitioner in their role on this
-person's team (`sender_on_team`); a caller whose practitioner is not on the team is told so
-(`not_on_team_words`) and decides what to do. Each email's Message-ID is made from its row id
-(`message_id`), so it is the same in the draft, in every copy of the site and in the
-professional challenge that answers it (In-Reply-To, References), which also quotes it
-(`quoted_email`).
+person's team (`sender_on_team`), and only a template meant for that role, to a team member in
+a role it is meant for (`role_problems`); a caller whose practitioner is not on the team is
+asked whether to join it (`join_question_words`), or told why not (`not_on_team_words`). Each
+email's Message-ID is made from its row id (`message_id`), so it is the same in the draft, in
+every copy of the site and in the professional challenge that answers it (In-Reply-To,
+References). The challenge quotes the email (`quoted_email`) as the practitioner who wrote it
+(`written_by`), and only they send it: it says "my email below" (`not_yours_words`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from ..domain.dates import fmt_date
 from ..domain.enums import EmailTemplate, Pathway, Role
-from ..domain.forms import render_email
+from ..domain.forms import TemplateEmail, render_email
 from ..domain.models import EmailIn, parse
 from ..domain.names import document_name, known_as
 from ..errors import BadInput, NotFound
@@ -26,7 +28,7 @@ from ..forms_loader import email_template
 from . import rows
 from .people import get_person
 from .site import Site
-from .team import get_practitioner, team
+from .team import add_to_team, get_practitioner, team
 
 MESSAGE_ID_DOMAIN = "ahtui.invalid"
 
@@ -149,6 +151,85 @@ def not_on_team_words(site: Site, person: Any) -> str:
     )
 
 
+def join_question_words(site: Site, person: Any) -> str | None:
+    """The question for a linked practitioner not on the person's team; None when the user is
+    linked to no practitioner (nothing to join as: `not_on_team_words` says why)."""
+    me = signed_in_practitioner(site)
+    if me is None:
+        return None
+    return (
+        f"You are signed in as {me['name']}, who is not on {document_name(person)}'s team. "
+        f"Template emails are written in your role on the team: join it from today as "
+        f"{Role.label_of(me['role'])}, then write the email?"
+    )
+
+
+def join_team(site: Site, person_id: str, on: date) -> str:
+    """Put the signed-in user's practitioner on the person's team, in their role at the site."""
+    me = signed_in_practitioner(site)
+    if me is None:
+        raise BadInput(not_on_team_words(site, get_person(site, person_id)))
+    return add_to_team(site, person_id, me["id"], role=me["role"], from_date=on)
+
+
+def _roles_words(roles: tuple[Role, ...]) -> str:
+    return " or ".join(f"a {r.label()}" for r in roles)
+
+
+def role_problems(
+    template: TemplateEmail, sender: Any, recipient: Any | None, cc: Any | None
+) -> dict[str, str]:
+    """What is wrong with who writes, receives and is copied, by form field: each template is
+    worded for the roles it names ("I am the Prison Offender Manager for…")."""
+    problems: dict[str, str] = {}
+    if sender["role"] not in template.from_roles:
+        problems["template"] = (
+            f"{template.title} is written by {_roles_words(template.from_roles)}; you are on "
+            f"this team as {Role.label_of(sender['role'])}."
+        )
+    for field, member, roles in (
+        ("to", recipient, template.to_roles),
+        ("cc", cc, template.cc_roles),
+    ):
+        if member is not None and roles and member["role"] not in roles:
+            problems[field] = (
+                f"It goes to {_roles_words(roles)}; {member['name']} is on this team as "
+                f"{Role.label_of(member['role'])}."
+            )
+    if cc is not None and not template.cc_roles:
+        problems["cc"] = f"{template.title} copies nobody in."
+    return problems
+
+
+def written_by(site: Site, email_id: str) -> str | None:
+    """The practitioner an email was written as: the one linked to the user who recorded it at
+    this site (a template email is always written as the signed-in user's practitioner). None
+    for one recorded at another site, or by a user linked to no practitioner."""
+    row = site.one(
+        "SELECT u.practitioner_id FROM audit a JOIN users u ON u.id = a.user_id "
+        "WHERE a.table_name = 'emails' AND a.row_id = ? AND a.action = 'insert' "
+        "ORDER BY a.id LIMIT 1",
+        (email_id,),
+    )
+    return row["practitioner_id"] if row and row["practitioner_id"] else None
+
+
+def not_yours_words(site: Site, email: Any) -> str | None:
+    """Why the signed-in user cannot send the challenge to `email` (someone else wrote it, and
+    the challenge says "my email below"); None when they can."""
+    author = written_by(site, email["id"])
+    if author is None or author == site.user.practitioner_id:
+        return None
+    try:
+        name = get_practitioner(site, author)["name"]
+    except NotFound:
+        name = "another practitioner"
+    return (
+        f'{name} wrote this email, and the challenge follows up "my email below": it is '
+        f"theirs to send."
+    )
+
+
 def _custody_words(person: Any, today: date) -> tuple[str, str]:
     # The template's "prison/licence conditions" and "sentence/resettlement", chosen from facts.
     released = bool(person["release_date"]) and person["release_date"] <= today.isoformat()
@@ -218,14 +299,19 @@ def quoted_email(site: Site, person: Any, sender: Any | None, first: Any, today:
 
     Its text is written again from its template and the record (ahtui keeps the subject and
     the date, not the body), by the same sender to the same team member."""
-    who = sender["name"] if sender is not None else "I"
+    members = {m["practitioner_id"]: m for m in team(site, person["id"], include_past=True)}
+    # Signed as its writer signed it, in their role on the team; the sender's when the email
+    # came from another site (no record here of who wrote it).
+    author = written_by(site, first["id"])
+    writer = members.get(author) if author else None
+    writer = writer if writer is not None else sender
+    who = writer["name"] if writer is not None else "I"
     head = f"On {fmt_date(first['sent_on'])}, {who} wrote:" if first["sent_on"] else f"{who} wrote:"
     lines = [f"Subject: {first['subject'] or ''}", ""]
     body = ""
     if first["template"]:
-        members = {m["practitioner_id"]: m for m in team(site, person["id"], include_past=True)}
         recipient = members.get(first["to_practitioner_id"])
-        values = email_values(site, person, sender, recipient, None, today=today)
+        values = email_values(site, person, writer, recipient, None, today=today)
         try:
             _subject, body = render_email(email_template(EmailTemplate(first["template"])), values)
         except ValueError:
