@@ -298,3 +298,52 @@ async def test_the_app_on_the_next_day_shows_todays_rows(demo_path: Path) -> Non
         shown = screen.query_one(CaseloadList).shown
     with open_site(demo_path, ADMIN, PASSPHRASE) as site:
         assert shown == _from_scratch(site, tomorrow)
+
+
+def test_a_big_site_draws_its_first_page_from_the_cache(demo, monkeypatch) -> None:
+    """The first page is the head of the whole caseload, as long as the cache holds today."""
+    monkeypatch.setattr(caseload_module, "PAGE_ABOVE", 10)
+    monkeypatch.setattr(caseload_module, "PAGE", 7)
+    whole = caseload(demo, TODAY)
+    page = caseload_module.first_page(demo, TODAY)
+    assert isinstance(page, caseload_module.FirstPage)
+    assert page.total == len(whole) == 30
+    assert list(page) == whole[:7]
+    # A day on, rows not known to hold are marked, for the whole caseload to follow.
+    later = caseload_module.first_page(demo, TODAY + timedelta(days=400))
+    assert any(r.stale for r in later)
+    monkeypatch.setattr(caseload_module, "PAGE_ABOVE", 30)
+    assert caseload_module.first_page(demo, TODAY) == whole
+
+
+async def test_the_app_draws_a_first_page_then_everyone(demo_path: Path, monkeypatch) -> None:
+    from conftest import ADMIN, APP_TODAY, PASSPHRASE
+    from test_app_shell import caseload_ready, text_of, wait_for
+
+    from ahtui.app import AhtuiApp
+    from ahtui.screens.caseload import CaseloadList, CaseloadScreen
+    from ahtui.store.site import open_site
+
+    monkeypatch.setattr(caseload_module, "PAGE_ABOVE", 10)
+    monkeypatch.setattr(caseload_module, "PAGE", 5)
+    pages: list[int] = []
+    real = caseload_module.first_page
+
+    def watched_page(*args, **kwargs):
+        got = real(*args, **kwargs)
+        pages.append(len(got) if isinstance(got, caseload_module.FirstPage) else -1)
+        return got
+
+    monkeypatch.setattr(caseload_module, "first_page", watched_page)
+    with open_site(demo_path, ADMIN, PASSPHRASE) as site:
+        whole = caseload(site, APP_TODAY)
+    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=APP_TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: caseload_ready(app))
+        await wait_for(pilot, lambda: "caseload_current" in app.timings)
+        screen = app.screen
+        assert isinstance(screen, CaseloadScreen)
+        assert pages == [5]
+        assert screen.query_one(CaseloadList).shown == whole
+        assert screen.stale_draws == 0
+        assert text_of(app, "#caseload-count") == f"{len(whole)} people"

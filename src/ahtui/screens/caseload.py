@@ -32,7 +32,7 @@ from textual.worker import Worker, WorkerState
 from .. import keymap
 from ..domain.dates import fmt_date
 from ..domain.enums import Agency, DueStatus, Pathway, Role
-from ..store.caseload import caseload
+from ..store.caseload import FirstPage, caseload
 from ..store.team import people_with_practitioner
 from ..widgets.shown import Shown, cell, one_line
 from . import navigation
@@ -476,6 +476,7 @@ class CaseloadScreen(Screen[None]):
         self._loads = 0
         self._updating = False
         self.stale_draws = 0  # how often yesterday's figures were drawn first (for tests)
+        self._page_total: int | None = None  # while only the first page is drawn
         self._count_text = ""
         self._detail_text = ""
 
@@ -541,13 +542,18 @@ class CaseloadScreen(Screen[None]):
             rows = event.worker.result or []
             self.app.mark("caseload_loaded")  # type: ignore[attr-defined]
             table.set_rows(rows)
-            # The first open of a day draws yesterday's due items at once, then works out
+            # A big site draws its most urgent rows first, then reads the rest. The first open
+            # of a day draws yesterday's due items at once when many moved, then works out
             # today's in the background and redraws (the count line says so meanwhile).
-            self._updating = any(r.stale for r in rows)
-            self.stale_draws += self._updating
+            page = isinstance(rows, FirstPage)
+            self._page_total = rows.total if page else None
+            self._updating = page or any(r.stale for r in rows)
+            self.stale_draws += self._updating and not page
             self._update_count()
             self.call_after_refresh(self.app.mark, "caseload_drawn")  # type: ignore[attr-defined]
-            if self._updating:
+            if page:
+                self._start_load(stale_ok=True)
+            elif self._updating:
                 self._start_load(stale_ok=False)
             else:
                 self.call_after_refresh(self.app.mark, "caseload_current")  # type: ignore[attr-defined]
@@ -560,6 +566,8 @@ class CaseloadScreen(Screen[None]):
         table = self.query_one(CaseloadList)
         if not table.loaded:
             text = ""
+        elif self._page_total is not None:
+            text = f"reading all {self._page_total:,} people…"
         elif table.query_text.strip() or table.predicate is not None:
             text = f"{len(table.shown):,} of {table.total:,}"
         else:
@@ -575,7 +583,7 @@ class CaseloadScreen(Screen[None]):
             names.append("awaiting reply")
         if names and table.loaded:
             text = f"{len(table.shown):,} of {table.total:,} · {', '.join(names)}"
-        if self._updating:
+        if self._updating and self._page_total is None:
             text = f"updating due dates… · {text}"
         if text != self._count_text:
             # A new width moves the site line over; the same width needs no new layout.

@@ -285,34 +285,7 @@ def caseload(site: Site, today: date | None = None, *, stale_ok: bool = False) -
         # Rows of other days go only once none is left to show.
         _store_due(site, today, fresh, prune=every_day)
     leads = dict(site.tuples(_LEADS_SQL))
-    awaiting = Counter(r[0] for r in site.tuples(_AWAITING_SQL))
-    make = tuple.__new__
-    # Many people share a due date: each text is turned into a date once.
-    days: dict[str, date] = {}
-    rows = [
-        make(
-            CaseloadRow,
-            (
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                leads.get(r[11]),
-                r[5],
-                r[6],
-                (days.get(r[7]) or days.setdefault(r[7], date.fromisoformat(r[7])))
-                if r[7]
-                else None,
-                r[8],
-                r[9],
-                awaiting.get(r[0], 0),
-                r[11],
-                r[10] == 0,
-            ),
-        )
-        for r in found
-    ]
+    rows = _make_rows(site, found, leads, everyone=True)
     if fresh:
         # The recomputed people take their new place, in the query's order (the order recorded
         # last), whatever their rows were before.
@@ -341,6 +314,83 @@ def caseload(site: Site, today: date | None = None, *, stale_ok: bool = False) -
             )
         )
     return rows
+
+
+class FirstPage(list[CaseloadRow]):
+    """The most urgent rows of a big caseload as last worked out, to draw while the whole of it
+    is read (`first_page`); `total` says how many people the caseload has."""
+
+    total: int = 0
+
+
+# Above this many people, the first draw shows a page of rows while the rest are read.
+PAGE_ABOVE = 5000
+PAGE = 200
+
+
+def first_page(site: Site, today: date | None = None) -> list[CaseloadRow]:
+    """What the first draw of the caseload shows: on a big site, the `PAGE` most urgent rows
+    as the cache holds them (a `FirstPage`, rows not known to hold today marked `stale`), read
+    in a fraction of the time the whole caseload takes; else `caseload(stale_ok=True)`."""
+    total = site.one("SELECT count(*) FROM people WHERE deleted_at IS NULL")[0]
+    if total <= PAGE_ABOVE:
+        return caseload(site, today, stale_ok=True)
+    day = (today or date.today()).isoformat()
+    trusted = _fingerprint_held(site)
+    found = site.tuples(_ROWS_SQL + " LIMIT ?3", (day, day if trusted else "~", PAGE))
+    leads = dict(
+        site.tuples(
+            "SELECT id, name FROM practitioners WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted({r[11] for r in found if r[11]})),),
+        )
+    )
+    page = FirstPage(_make_rows(site, found, leads, everyone=False))
+    page.total = int(total)
+    return page
+
+
+def _make_rows(
+    site: Site, found: list[tuple[Any, ...]], leads: dict[str, str], *, everyone: bool
+) -> list[CaseloadRow]:
+    """Caseload rows from the rows of `_ROWS_SQL`, as cached (stale: not known to hold today;
+    in a whole caseload, those never computed have been)."""
+    if everyone:
+        awaiting = Counter(r[0] for r in site.tuples(_AWAITING_SQL))
+    else:
+        awaiting = Counter(
+            r[0]
+            for r in site.tuples(
+                f"{_AWAITING_SQL} AND person_id IN (SELECT value FROM json_each(?))",
+                (json.dumps([r[0] for r in found]),),
+            )
+        )
+    make = tuple.__new__
+    # Many people share a due date: each text is turned into a date once.
+    days: dict[str, date] = {}
+    return [
+        make(
+            CaseloadRow,
+            (
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                leads.get(r[11]),
+                r[5],
+                r[6],
+                (days.get(r[7]) or days.setdefault(r[7], date.fromisoformat(r[7])))
+                if r[7]
+                else None,
+                r[8],
+                r[9],
+                awaiting.get(r[0], 0),
+                r[11],
+                r[10] == 0 if everyone else r[10] != 1,
+            ),
+        )
+        for r in found
+    ]
 
 
 # What the rules alone give one person: the next due item (title, due on, status), how many
