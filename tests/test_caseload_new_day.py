@@ -347,3 +347,16 @@ async def test_the_app_draws_a_first_page_then_everyone(demo_path: Path, monkeyp
         assert screen.query_one(CaseloadList).shown == whole
         assert screen.stale_draws == 0
         assert text_of(app, "#caseload-count") == f"{len(whole)} people"
+
+
+@settings(max_examples=300, deadline=None, print_blob=True)
+@given(_cases(), _DAYS)
+def test_the_meeting_timescales_never_look_at_what_the_summaries_leave_unread(facts, start) -> None:
+    """The supervisors' summaries do not read consents, case notes, milestones or networks
+    (`summaries.UNREAD`): the meeting timescales must answer the same without them."""
+    from ahtui.store import summaries
+
+    day = _BASE + timedelta(days=start)
+    bare = facts.model_copy(update={name: [] for name in summaries.UNREAD})
+    for rule in summaries.MEETING_TIMESCALES:
+        assert rule(bare, day) == rule(facts, day), rule.__name__

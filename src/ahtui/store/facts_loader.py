@@ -73,8 +73,20 @@ def _grouped(site: Site, sql: str, params: tuple[Any, ...] = ()) -> dict[str, li
     return out
 
 
-def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, facts.CaseFacts]:
-    """facts.CaseFacts for the given people (all live people when None), keyed by person id."""
+# The facts read from a table of their own, which a caller that runs only some rules may leave
+# out (`load_facts(leave_out=...)`): those lists stay empty.
+OPTIONAL = frozenset({"consents", "contacts", "milestones", "networks"})
+
+
+def load_facts(
+    site: Site, person_ids: list[str] | None = None, *, leave_out: frozenset[str] = frozenset()
+) -> dict[str, facts.CaseFacts]:
+    """facts.CaseFacts for the given people (all live people when None), keyed by person id.
+
+    `leave_out` names facts of `OPTIONAL` not to read, for rules that do not look at them (the
+    supervisors' meeting timescales): the biggest tables are the consents and case notes."""
+    if not leave_out <= OPTIONAL:
+        raise ValueError(f"only these facts can be left out: {sorted(OPTIONAL)}")
     params: tuple[str, ...] = ()
     if person_ids is None:
         where = "deleted_at IS NULL"
@@ -97,26 +109,27 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
         f"WHERE {where}",
         params,
     )
-    consents = _grouped(
-        site,
+
+    def read(name: str, sql: str) -> dict[str, list[Any]]:
+        return {} if name in leave_out else _grouped(site, sql, params)
+
+    consents = read(
+        "consents",
         f"SELECT person_id, agency, event, on_date, reoffer_on FROM consents WHERE {where} "
         # rowid breaks ties between events recorded in the same millisecond: insertion order.
         "ORDER BY on_date, created_at, rowid",
-        params,
     )
     # Every contact type: late recording (NS 1.1) is judged for all of them.
-    contacts = _grouped(
-        site,
+    contacts = read(
+        "contacts",
         f"SELECT person_id, id, contact_type, contact_at, created_at FROM case_notes WHERE {where}",
-        params,
     )
-    milestones = _grouped(
-        site, f"SELECT person_id, kind, on_date FROM milestones WHERE {where}", params
+    milestones = read(
+        "milestones", f"SELECT person_id, kind, on_date FROM milestones WHERE {where}"
     )
-    networks = _grouped(
-        site,
+    networks = read(
+        "networks",
         f"SELECT person_id, id, plan_started_on, reviewed_on FROM support_networks WHERE {where}",
-        params,
     )
     identified = {
         r[0]: r[1]
