@@ -360,3 +360,27 @@ def test_the_meeting_timescales_never_look_at_what_the_summaries_leave_unread(fa
     bare = facts.model_copy(update={name: [] for name in summaries.UNREAD})
     for rule in summaries.MEETING_TIMESCALES:
         assert rule(bare, day) == rule(facts, day), rule.__name__
+
+
+async def test_deleting_back_to_an_earlier_search_shows_what_it_found(unlocked) -> None:
+    """Searches are kept for a deletion back to them (a scan of 50,000 people is a frame's
+    time): what a kept search shows is what searching afresh finds, filters included."""
+    from ahtui.screens.caseload import CaseloadList, _matching
+
+    app, pilot = unlocked
+    table = app.screen.query_one(CaseloadList)
+    everyone = list(table.shown)
+    keys = [f"{r.name}\n{r.crn or ''}\n{r.nomis_number or ''}".casefold() for r in everyone]
+
+    def afresh(text: str) -> list[Any]:
+        rows = [r for r in everyone if table.predicate is None or table.predicate(r)]
+        kept = [keys[everyone.index(r)] for r in rows]
+        return _matching(rows, kept, text.casefold().split())[0]
+
+    await pilot.press("slash", "a", "r", "backspace", "e", "backspace", "backspace", "a")
+    assert table.shown == afresh("a")
+    await pilot.press("escape", "o", "slash", "a", "r", "backspace")  # only the overdue
+    assert table.predicate is not None
+    assert table.shown == afresh("a")
+    await pilot.press("backspace")
+    assert table.shown == afresh("")

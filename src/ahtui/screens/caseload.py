@@ -245,6 +245,8 @@ class CaseloadList(ScrollView, can_focus=True):
         self._shown: list[CaseloadRow] = []
         self._shown_keys: list[str] = []
         self._shown_predicate: Callable[[CaseloadRow], bool] | None = None
+        # The rows each search (its words) found, under the same filters and rows.
+        self._searched: dict[tuple[str, ...], tuple[list[CaseloadRow], list[str]]] = {}
         # Everyone the filters (my cases, overdue...) keep, before the search narrows them.
         self._kept: tuple[list[CaseloadRow], list[str]] = ([], [])
         self.query_text = ""
@@ -282,6 +284,7 @@ class CaseloadList(ScrollView, can_focus=True):
         self.message = ""
         self._shown, self._shown_keys = self._rows, self._keys
         self._shown_predicate = None
+        self._searched.clear()
         text, self.query_text = self.query_text, ""
         self.filter(text)
 
@@ -305,10 +308,20 @@ class CaseloadList(ScrollView, can_focus=True):
                 picked = [i for i, r in enumerate(rows) if keep(r)]
                 self._kept = [rows[i] for i in picked], [keys[i] for i in picked]
             rows, keys = self._kept
+        if not same_filters:
+            self._searched.clear()
         if same_filters and terms and before.strip() and folded.startswith(before.casefold()):
             # Typing on narrows what is shown already: scan only that (most keystrokes).
             rows, keys = self._shown, self._shown_keys
-        self._shown, self._shown_keys = _matching(rows, keys, terms)
+        found = self._searched.get(tuple(terms))
+        if found is None:
+            found = _matching(rows, keys, terms)
+            if terms:
+                # Kept for a deletion back to them: on 50,000 people a scan is a frame's time.
+                if len(self._searched) >= 32:
+                    self._searched.clear()
+                self._searched[tuple(terms)] = found
+        self._shown, self._shown_keys = found
         self._shown_predicate = keep
         # Stay on the same person when they are still listed.
         self.cursor = 0
