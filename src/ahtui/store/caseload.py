@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-from .. import domain
+from .. import __version__, domain
 from ..domain import workdays
 from ..domain.enums import DueStatus
 from ..domain.schedule import DueItem, compute_schedule
@@ -190,7 +190,8 @@ class WatchedDay:
 @cache
 def _rules_source() -> str:
     """A digest of the rules' code: rows worked out by other rules are not trusted."""
-    digest = hashlib.sha256()
+    # The version too, for an install that ships no sources.
+    digest = hashlib.sha256(__version__.encode())
     for path in sorted(Path(domain.__file__).parent.rglob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()
