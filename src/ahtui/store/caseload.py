@@ -286,26 +286,12 @@ def caseload(site: Site, today: date | None = None, *, stale_ok: bool = False) -
         # Rows of other days go only once none is left to show.
         _store_due(site, today, fresh, prune=every_day)
     leads = dict(site.tuples(_LEADS_SQL))
-    rows = _make_rows(site, found, leads, everyone=True)
+    rows = _make_rows(site, found, leads, everyone=True, fresh=fresh)
     if fresh:
         # The recomputed people take their new place, in the query's order (the order recorded
         # last), whatever their rows were before.
         recorded = {r[0]: r[12] for r in found}
-        rows = [
-            r._replace(
-                next_due_title=due[0],
-                next_due_on=due[1],
-                next_due_status=due[2],
-                overdue_count=due[3],
-                stale=False,
-                lead_role=due[5],
-                lead_practitioner_id=due[6],
-                lead_name=leads.get(due[6]),
-            )
-            if (due := fresh.get(r.person_id)) is not None
-            else r
-            for r in rows
-        ]
+        del found
         rows.sort(
             key=lambda r: (
                 -r.overdue_count,
@@ -351,10 +337,15 @@ def first_page(site: Site, today: date | None = None) -> list[CaseloadRow]:
 
 
 def _make_rows(
-    site: Site, found: list[tuple[Any, ...]], leads: dict[str, str], *, everyone: bool
+    site: Site,
+    found: list[tuple[Any, ...]],
+    leads: dict[str, str],
+    *,
+    everyone: bool,
+    fresh: dict[str, _Due] | None = None,
 ) -> list[CaseloadRow]:
     """Caseload rows from the rows of `_ROWS_SQL`, as cached (stale: not known to hold today;
-    in a whole caseload, those never computed have been)."""
+    in a whole caseload, those never computed have been) or as `fresh` worked them out."""
     if everyone:
         awaiting = Counter(r[0] for r in site.tuples(_AWAITING_SQL))
     else:
@@ -365,33 +356,45 @@ def _make_rows(
                 (json.dumps([r[0] for r in found]),),
             )
         )
+    fresh = fresh or {}
     make = tuple.__new__
-    # Many people share a due date: each text is turned into a date once.
+    # Many people share a due date, a title, a pathway, a lead: each is held once (50,000
+    # rows of separate copies are tens of megabytes).
     days: dict[str, date] = {}
-    return [
-        make(
-            CaseloadRow,
-            (
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                leads.get(r[11]),
-                r[5],
-                r[6],
-                (days.get(r[7]) or days.setdefault(r[7], date.fromisoformat(r[7])))
-                if r[7]
-                else None,
-                r[8],
-                r[9],
-                awaiting.get(r[0], 0),
-                r[11],
-                r[10] == 0 if everyone else r[10] != 1,
-            ),
+    shared: dict[Any, Any] = {}
+    one = shared.setdefault
+    rows = []
+    for r in found:
+        due = fresh.get(r[0])
+        if due is None:
+            title, on, status, overdue = r[6], r[7], r[8], r[9]
+            role, lead, stale = r[5], r[11], (r[10] == 0 if everyone else r[10] != 1)
+            day = (days.get(on) or days.setdefault(on, date.fromisoformat(on))) if on else None
+        else:
+            title, day, status, overdue, _, role, lead = due[:7]
+            stale = False
+        rows.append(
+            make(
+                CaseloadRow,
+                (
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    one(r[4], r[4]),
+                    leads.get(lead),
+                    one(role, role),
+                    one(title, title),
+                    day,
+                    one(status, status),
+                    overdue,
+                    awaiting.get(r[0], 0),
+                    one(lead, lead),
+                    stale,
+                ),
+            )
         )
-        for r in found
-    ]
+    return rows
 
 
 # What the rules alone give one person: the next due item (title, due on, status), how many
@@ -405,9 +408,15 @@ _Due = tuple[str | None, date | None, str | None, int, bool, str | None, str | N
 def _compute_due(site: Site, today: date, person_ids: list[str] | None) -> dict[str, _Due]:
     """Next due item and overdue count from the rules and the Team Actions Log, and the last
     day they hold (for these people, everyone when None)."""
-    rules = _rules_due(site, today, person_ids)
-    actions = _actions_due(site, today, person_ids if person_ids is None else list(rules))
-    return {pid: _combine(r, actions.get(pid), today) for pid, r in rules.items()}
+    if person_ids is None:
+        person_ids = [r[0] for r in site.tuples("SELECT id FROM people WHERE deleted_at IS NULL")]
+    out: dict[str, _Due] = {}
+    # A batch at a time, so that 50,000 people's facts are never all held at once.
+    for start in range(0, len(person_ids), _BATCH):
+        rules = _rules_batch(site, today, person_ids[start : start + _BATCH])
+        actions = _actions_due(site, today, list(rules))
+        out.update((pid, _combine(r, actions.get(pid), today)) for pid, r in rules.items())
+    return out
 
 
 def _recount_actions(site: Site, today: date, person_ids: list[str]) -> dict[str, _Due]:
@@ -430,16 +439,6 @@ def _recount_actions(site: Site, today: date, person_ids: list[str]) -> dict[str
         )
     actions = _actions_due(site, today, list(rules))
     return {pid: _combine(r, actions.get(pid), today) for pid, r in rules.items()}
-
-
-def _rules_due(site: Site, today: date, person_ids: list[str] | None) -> dict[str, _Rules]:
-    if person_ids is None:
-        person_ids = [r[0] for r in site.tuples("SELECT id FROM people WHERE deleted_at IS NULL")]
-    out: dict[str, _Rules] = {}
-    # A batch at a time, so that 50,000 people's facts are never all held at once.
-    for start in range(0, len(person_ids), _BATCH):
-        out.update(_rules_batch(site, today, person_ids[start : start + _BATCH]))
-    return out
 
 
 def _rules_batch(site: Site, today: date, person_ids: list[str]) -> dict[str, _Rules]:
