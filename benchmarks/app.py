@@ -1,17 +1,25 @@
 """App benchmark: unlock to caseload drawn, and search-as-you-type latency, on a big site.
 
-Builds (or reuses, with --site) a demo site of 10,000 people with 10 actions each (100,000
-actions) through the CLI, then runs the real app headless at 80x24 and prints one figure per
-line as `name: number unit`:
+Builds (or reuses, with --site: kept there, built once) a demo site of 10,000 people with 10
+actions each (100,000 actions) through the CLI, then runs the real app headless at 80x24 and
+prints one figure per line as `name: number unit`. The app is opened on a day D (within two
+months of today, where the demo's dates are), then on D+1 and D+8, then on D+9 with the
+caseload's cache emptied:
 
-  caseload_drawn_cold  site open to caseload drawn, first open of a day: the last day's due
-                       items are drawn at once (all computed if the site never had any)
-  caseload_current_cold  the same, to today's due items drawn (every schedule computed)
-  caseload_drawn       the same, warm (the day's due cache already filled)
-  unlock_total         Enter on the unlock screen to caseload drawn, warm, key derivation
-                       (scrypt, deliberately slow) included
-  keystroke_median     a key typed into the caseload search, to the filtered list redrawn
+  caseload_drawn_cold    site open to caseload drawn, first open of the day after D: whatever
+                         is known is drawn at once (a big site's most urgent rows first)
+  caseload_current_cold  the same, to today's due items drawn: the new-day figure (only the
+                         people whose row the new day changes are worked out again)
+  caseload_current_week  the same, a week later (D+8)
+  caseload_current_uncached  the same with no cache (a first open, or after an upgrade of the
+                         rules): every schedule worked out
+  caseload_drawn         site open to caseload drawn, warm (the day's due cache already filled)
+  unlock_total           Enter on the unlock screen to caseload drawn, warm, key derivation
+                         (scrypt, deliberately slow) included
+  keystroke_median       a key typed into the caseload search, to the filtered list redrawn
   keystroke_p95
+  app_peak_rss           the benchmark process's peak resident memory (the app runs in it),
+                         after all the opens
 
 Usage: python benchmarks/app.py [--quick] [--people N] [--site PATH] [--keys N]
 """
@@ -20,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import statistics
 import tempfile
 import time
@@ -83,6 +92,14 @@ async def open_app(path: Path, today: date, keys: int) -> dict[str, float]:
     return out
 
 
+def empty_cache(path: Path) -> None:
+    """As on a first open, or after the rules changed: nothing known of anyone's due items."""
+    from ahtui.store.site import open_site
+
+    with open_site(path, USER, PASSPHRASE) as site, site.write() as conn:
+        conn.execute("DELETE FROM due_cache")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run (500 people)")
@@ -97,17 +114,26 @@ def main() -> int:
         path = args.site or Path(tmp) / "bench.ahtui"
         if not path.exists():
             figure("demo_build_time", build(path, people, args.actions_per_person), "s")
-        # A day no caseload has been computed for: the first open of that day is cold.
-        fresh_day = date.today() + timedelta(days=int(time.time()) % 3000 + 1)
-        cold = asyncio.run(open_app(path, fresh_day, 0))
-        warm = asyncio.run(open_app(path, fresh_day, args.keys))
+        # A day near the demo's dates (where the rows still move), then the days after it.
+        day = date.today() + timedelta(days=int(time.time()) % 60)
+        asyncio.run(open_app(path, day, 0))
+        cold = asyncio.run(open_app(path, day + timedelta(days=1), 0))
+        warm = asyncio.run(open_app(path, day + timedelta(days=1), args.keys))
+        week = asyncio.run(open_app(path, day + timedelta(days=8), 0))
+        empty_cache(path)
+        uncached = asyncio.run(open_app(path, day + timedelta(days=9), 0))
         print(f"people: {int(cold['rows'])} people", flush=True)
         figure("caseload_drawn_cold", cold["caseload_drawn"], "s")
         figure("caseload_current_cold", cold["caseload_current"], "s")
+        figure("caseload_current_week", week["caseload_current"], "s")
+        figure("caseload_current_uncached", uncached["caseload_current"], "s")
         figure("caseload_drawn", warm["caseload_drawn"], "s")
         figure("unlock_total", warm["unlock_total"], "s")
         figure("keystroke_median", warm["keystroke_median"] * 1000, "ms")
         figure("keystroke_p95", warm["keystroke_p95"] * 1000, "ms")
+        # ru_maxrss is in kilobytes on Linux.
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        figure("app_peak_rss", peak, "MB")
     return 0
 
 

@@ -236,12 +236,12 @@ class AhtuiApp(App[None]):
 
         def load() -> None:
             # Loaded by `_preload` already in all but a race; never at the app's start.
-            from .store.caseload import caseload
+            from .store.caseload import first_page
 
             try:
                 # Held while reading so a lock (ctrl+l) closes the site only after the read.
                 with self.site_lock:
-                    future.set_result(caseload(site, today=today, stale_ok=True))
+                    future.set_result(first_page(site, today=today))
             except BaseException as exc:  # handed to the screen, which shows it
                 future.set_exception(exc)
 

@@ -32,7 +32,7 @@ from textual.worker import Worker, WorkerState
 from .. import keymap
 from ..domain.dates import fmt_date
 from ..domain.enums import Agency, DueStatus, Pathway, Role
-from ..store.caseload import caseload
+from ..store.caseload import FirstPage, caseload
 from ..store.team import people_with_practitioner
 from ..widgets.shown import Shown, cell, one_line
 from . import navigation
@@ -264,6 +264,8 @@ class CaseloadList(ScrollView, can_focus=True):
         self._shown: list[CaseloadRow] = []
         self._shown_keys: list[str] = []
         self._shown_predicate: Callable[[CaseloadRow], bool] | None = None
+        # The rows each search (its words) found, under the same filters and rows.
+        self._searched: dict[tuple[str, ...], tuple[list[CaseloadRow], list[str]]] = {}
         # Everyone the filters (my cases, overdue...) keep, before the search narrows them.
         self._kept: tuple[list[CaseloadRow], list[str]] = ([], [])
         self.query_text = ""
@@ -301,6 +303,7 @@ class CaseloadList(ScrollView, can_focus=True):
         self.message = ""
         self._shown, self._shown_keys = self._rows, self._keys
         self._shown_predicate = None
+        self._searched.clear()
         text, self.query_text = self.query_text, ""
         self.filter(text)
 
@@ -324,10 +327,20 @@ class CaseloadList(ScrollView, can_focus=True):
                 picked = [i for i, r in enumerate(rows) if keep(r)]
                 self._kept = [rows[i] for i in picked], [keys[i] for i in picked]
             rows, keys = self._kept
+        if not same_filters:
+            self._searched.clear()
         if same_filters and terms and before.strip() and folded.startswith(before.casefold()):
             # Typing on narrows what is shown already: scan only that (most keystrokes).
             rows, keys = self._shown, self._shown_keys
-        self._shown, self._shown_keys = _matching(rows, keys, terms)
+        found = self._searched.get(tuple(terms))
+        if found is None:
+            found = _matching(rows, keys, terms)
+            if terms:
+                # Kept for a deletion back to them: on 50,000 people a scan is a frame's time.
+                if len(self._searched) >= 32:
+                    self._searched.clear()
+                self._searched[tuple(terms)] = found
+        self._shown, self._shown_keys = found
         self._shown_predicate = keep
         # Stay on the same person when they are still listed.
         self.cursor = 0
@@ -486,6 +499,7 @@ class CaseloadScreen(Screen[None]):
         self._loads = 0
         self._updating = False
         self.stale_draws = 0  # how often yesterday's figures were drawn first (for tests)
+        self._page_total: int | None = None  # while only the first page is drawn
         self._count_text = ""
         self._detail_text = ""
 
@@ -551,13 +565,18 @@ class CaseloadScreen(Screen[None]):
             rows = event.worker.result or []
             self.app.mark("caseload_loaded")  # type: ignore[attr-defined]
             table.set_rows(rows)
-            # The first open of a day draws yesterday's due items at once, then works out
+            # A big site draws its most urgent rows first, then reads the rest. The first open
+            # of a day draws yesterday's due items at once when many moved, then works out
             # today's in the background and redraws (the count line says so meanwhile).
-            self._updating = any(r.stale for r in rows)
-            self.stale_draws += self._updating
+            page = isinstance(rows, FirstPage)
+            self._page_total = rows.total if page else None
+            self._updating = page or any(r.stale for r in rows)
+            self.stale_draws += self._updating and not page
             self._update_count()
             self.call_after_refresh(self.app.mark, "caseload_drawn")  # type: ignore[attr-defined]
-            if self._updating:
+            if page:
+                self._start_load(stale_ok=True)
+            elif self._updating:
                 self._start_load(stale_ok=False)
             else:
                 self.call_after_refresh(self.app.mark, "caseload_current")  # type: ignore[attr-defined]
@@ -570,6 +589,8 @@ class CaseloadScreen(Screen[None]):
         table = self.query_one(CaseloadList)
         if not table.loaded:
             text = ""
+        elif self._page_total is not None:
+            text = f"reading all {self._page_total:,} people…"
         elif table.query_text.strip() or table.predicate is not None:
             text = f"{len(table.shown):,} of {table.total:,}"
         else:
@@ -585,7 +606,7 @@ class CaseloadScreen(Screen[None]):
             names.append("awaiting reply")
         if names and table.loaded:
             text = f"{len(table.shown):,} of {table.total:,} · {', '.join(names)}"
-        if self._updating:
+        if self._updating and self._page_total is None:
             text = f"updating due dates… · {text}"
         if text != self._count_text:
             # A new width moves the site line over; the same width needs no new layout.

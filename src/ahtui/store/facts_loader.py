@@ -51,6 +51,21 @@ _NO_OMIC: dict[str, Any] = {
 }
 
 
+def _members(enum: type[Any]) -> Any:
+    # Looking a member up by its value through the enum's call is slow enough to show across
+    # a caseload (hundreds of thousands of calls); a plain dict is not.
+    return {m.value: m for m in enum}.__getitem__
+
+
+_PATHWAY = _members(enums.Pathway)
+_MEETING_TYPE = _members(enums.MeetingType)
+_MEETING_STATUS = _members(enums.MeetingStatus)
+_AGENCY = _members(enums.ConsentAgency)
+_EVENT = _members(enums.ConsentEvent)
+_CONTACT_TYPE = _members(enums.ContactType)
+_MILESTONE = _members(enums.MilestoneKind)
+
+
 def _grouped(site: Site, sql: str, params: tuple[Any, ...] = ()) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = defaultdict(list)
     for row in site.query(sql, params):
@@ -58,8 +73,20 @@ def _grouped(site: Site, sql: str, params: tuple[Any, ...] = ()) -> dict[str, li
     return out
 
 
-def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, facts.CaseFacts]:
-    """facts.CaseFacts for the given people (all live people when None), keyed by person id."""
+# The facts read from a table of their own, which a caller that runs only some rules may leave
+# out (`load_facts(leave_out=...)`): those lists stay empty.
+OPTIONAL = frozenset({"consents", "contacts", "milestones", "networks"})
+
+
+def load_facts(
+    site: Site, person_ids: list[str] | None = None, *, leave_out: frozenset[str] = frozenset()
+) -> dict[str, facts.CaseFacts]:
+    """facts.CaseFacts for the given people (all live people when None), keyed by person id.
+
+    `leave_out` names facts of `OPTIONAL` not to read, for rules that do not look at them (the
+    supervisors' meeting timescales): the biggest tables are the consents and case notes."""
+    if not leave_out <= OPTIONAL:
+        raise ValueError(f"only these facts can be left out: {sorted(OPTIONAL)}")
     params: tuple[str, ...] = ()
     if person_ids is None:
         where = "deleted_at IS NULL"
@@ -82,26 +109,27 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
         f"WHERE {where}",
         params,
     )
-    consents = _grouped(
-        site,
+
+    def read(name: str, sql: str) -> dict[str, list[Any]]:
+        return {} if name in leave_out else _grouped(site, sql, params)
+
+    consents = read(
+        "consents",
         f"SELECT person_id, agency, event, on_date, reoffer_on FROM consents WHERE {where} "
         # rowid breaks ties between events recorded in the same millisecond: insertion order.
         "ORDER BY on_date, created_at, rowid",
-        params,
     )
     # Every contact type: late recording (NS 1.1) is judged for all of them.
-    contacts = _grouped(
-        site,
+    contacts = read(
+        "contacts",
         f"SELECT person_id, id, contact_type, contact_at, created_at FROM case_notes WHERE {where}",
-        params,
     )
-    milestones = _grouped(
-        site, f"SELECT person_id, kind, on_date FROM milestones WHERE {where}", params
+    milestones = read(
+        "milestones", f"SELECT person_id, kind, on_date FROM milestones WHERE {where}"
     )
-    networks = _grouped(
-        site,
+    networks = read(
+        "networks",
         f"SELECT person_id, id, plan_started_on, reviewed_on FROM support_networks WHERE {where}",
-        params,
     )
     identified = {
         r[0]: r[1]
@@ -158,7 +186,7 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
             identified_on=_d(identified.get(pid)),
             pathway_history=[
                 facts.PathwayPeriod(
-                    pathway=enums.Pathway(h["pathway"]),
+                    pathway=_PATHWAY(h["pathway"]),
                     start=_on(h["from_date"]),
                     end=_d(h["to_date"]),
                 )
@@ -167,8 +195,8 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
             meetings=[
                 facts.MeetingFact(
                     id=m["id"],
-                    type=enums.MeetingType(m["meeting_type"]),
-                    status=enums.MeetingStatus(m["status"]),
+                    type=_MEETING_TYPE(m["meeting_type"]),
+                    status=_MEETING_STATUS(m["status"]),
                     scheduled_on=_d(m["scheduled_at"]),
                     held_on=_d(m["held_on"]),
                 )
@@ -176,8 +204,8 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
             ],
             consents=[
                 facts.ConsentFact(
-                    agency=enums.ConsentAgency(c["agency"]),
-                    event=enums.ConsentEvent(c["event"]),
+                    agency=_AGENCY(c["agency"]),
+                    event=_EVENT(c["event"]),
                     on=_on(c["on_date"]),
                     reoffer_on=_d(c["reoffer_on"]),
                 )
@@ -186,14 +214,14 @@ def load_facts(site: Site, person_ids: list[str] | None = None) -> dict[str, fac
             contacts=[
                 facts.ContactFact(
                     id=c["id"],
-                    type=enums.ContactType(c["contact_type"]),
+                    type=_CONTACT_TYPE(c["contact_type"]),
                     on=_on(c["contact_at"]),
                     recorded_on=_d(c["created_at"]),
                 )
                 for c in contacts.get(pid, ())
             ],
             milestones=[
-                facts.MilestoneFact(kind=enums.MilestoneKind(m["kind"]), on=_on(m["on_date"]))
+                facts.MilestoneFact(kind=_MILESTONE(m["kind"]), on=_on(m["on_date"]))
                 for m in milestones.get(pid, ())
             ],
             networks=[

@@ -59,6 +59,9 @@ MEETING_TIMESCALES: tuple[Callable[[CaseFacts, date], DueItem | list[DueItem] | 
     schedule.final_review_1_month_before_pa_support_ends,
     schedule.final_review_1_month_before_licence_ends,
 )
+# What the meeting timescales never look at, so not read (tests/test_caseload_new_day.py checks
+# that leaving it out changes none of their answers).
+UNREAD = frozenset({"consents", "contacts", "milestones", "networks"})
 # The repeating reviews: never "done", so left out of the one-off timescales' totals.
 REPEATING_RULES = ("review_every_2_years_long_sentence", "review_every_3_years_life_sentence")
 
@@ -93,7 +96,7 @@ def _insert_items(conn: Any, today: date) -> None:
     if not who:
         return
     ids = [r[0] for r in who]
-    facts = load_facts(_Reader(conn), None if len(ids) > _BULK else ids)
+    facts = load_facts(_Reader(conn), None if len(ids) > _BULK else ids, leave_out=UNREAD)
     found = []
     for pid, site_id, ethnicity in who:
         f = facts.get(pid)
