@@ -294,9 +294,11 @@ def build_demo_bulk(
     progress: Callable[[int, int], None] | None = None,
     mix: list[tuple[Pathway, int]] | None = None,
     extras_every: int = EXTRAS_EVERY,
+    first: int | None = None,
 ) -> None:
     """Fill an open site with `people` synthetic people, written in bulk. `progress` is told
-    (done, total) as batches are written."""
+    (done, total) as batches are written. People are numbered (their made-up references)
+    from `first`, by default after everyone the site has recorded."""
     today = today or date.today()
     rng = random.Random(seed)
     site.id_factory = demo._seeded_ids(random.Random(seed + 1))
@@ -305,7 +307,7 @@ def build_demo_bulk(
         if site.user.practitioner_id is None and staff.get(Role.POM):
             # The demo admin works as a POM so "my cases" shows something.
             users.link_practitioner(site, site.user.username, staff[Role.POM][0])
-        start = people_recorded(site)
+        start = people_recorded(site) if first is None else first
         drawn = list(
             records(
                 rng, start, people, today, staff, actions_per_person=actions_per_person, mix=mix
