@@ -45,7 +45,7 @@ from .store.site import Site, new_id
 # Who gets the extras: the first EXTRAS_ALL people, so a small demo shows every screen full,
 # then one in EXTRAS_EVERY (through the services, they cost more than all the rest).
 EXTRAS_ALL = 100
-EXTRAS_EVERY = 25
+EXTRAS_EVERY = 100
 
 # The pathways a kind of site holds, with their shares (hub benchmark): a prison holds people
 # in custody, a probation office people on licence or soon released, a leaving-care team all.

@@ -101,7 +101,7 @@ def add_practitioners(
     with load(site, now=now) as loader:
         return [
             loader.insert(
-                "practitioners", {**parse(PractitionerIn, p).model_dump(), "site_id": site.site_id}
+                "practitioners", {**parse(PractitionerIn, p).model_dump(mode="json"), "site_id": site.site_id}
             )
             for p in practitioners
         ]
@@ -153,7 +153,7 @@ class _People:
         ins = self.loader.insert
         pid = ins(
             "people",
-            {**p.model_dump(), "lead_practitioner_id": r.lead_practitioner_id, "lead_role": role},
+            {**p.model_dump(mode="json"), "lead_practitioner_id": r.lead_practitioner_id, "lead_role": role},
         )
         ins(
             "pathway_history",
@@ -167,10 +167,10 @@ class _People:
             },
         )
         if ident:
-            ins("identifications", {"person_id": pid, **ident.model_dump()})
+            ins("identifications", {"person_id": pid, **ident.model_dump(mode="json")})
         self._team(pid, r)
         for c in r.contacts:
-            ins("personal_contacts", {"person_id": pid, **parse(ContactIn, c).model_dump()})
+            ins("personal_contacts", {"person_id": pid, **parse(ContactIn, c).model_dump(mode="json")})
         for c in r.consents:
             self._consent(pid, c)
         meeting_ids = [self._meeting(pid, p.pathway, p.given_name, m) for m in r.meetings]
@@ -179,7 +179,7 @@ class _People:
         for n in r.notes:
             self._note(pid, n)
         for m in r.milestones:
-            ins("milestones", {"person_id": pid, **parse(MilestoneIn, m).model_dump()})
+            ins("milestones", {"person_id": pid, **parse(MilestoneIn, m).model_dump(mode="json")})
         return pid
 
     def _team(self, pid: str, r: PersonRecords) -> None:
@@ -204,7 +204,7 @@ class _People:
 
     def _consent(self, pid: str, values: dict[str, Any]) -> None:
         c = parse(ConsentIn, values)
-        row = c.model_dump()
+        row = c.model_dump(mode="json")
         if c.event is ConsentEvent.DECLINED and c.reoffer_on is None:
             row["reoffer_on"] = add_months(c.on_date, REOFFER_MONTHS)
         self.loader.insert("consents", {"person_id": pid, **row})
@@ -217,7 +217,7 @@ class _People:
         mid = ins(
             "meetings",
             {
-                **v.model_dump(exclude={"pathway", "chair_practitioner_id"}),
+                **v.model_dump(mode="json", exclude={"pathway", "chair_practitioner_id"}),
                 "person_id": pid,
                 "pathway": v.pathway or pathway,
                 "chair_practitioner_id": v.chair_practitioner_id,
@@ -254,7 +254,7 @@ class _People:
             self._add_action(pid, {**f, "follow_up_of": aid})
 
     def _add_action(self, pid: str, values: dict[str, Any]) -> str:
-        row = parse(ActionIn, values).model_dump()
+        row = parse(ActionIn, values).model_dump(mode="json")
         if row["responsible_practitioner_id"] and not row["responsible_name"]:
             row["responsible_name"] = self.practitioner(row["responsible_practitioner_id"])[0]
         return self.loader.insert("actions", {"person_id": pid, **row})
@@ -263,7 +263,7 @@ class _People:
         v = parse(NoteIn, n.values)
         row = {
             "person_id": pid,
-            **v.model_dump(),
+            **v.model_dump(mode="json"),
             "author_practitioner_id": n.author_practitioner_id or self.site.user.practitioner_id,
             "agency": self.site.agency,
         }
