@@ -289,3 +289,21 @@ def test_every_pathway_mix_draws_only_its_pathways() -> None:
         }
         assert drawn == allowed, kind
     assert Pathway.REMAND not in {p for p, _ in demo_bulk.MIXES["probation"]}
+
+
+def test_the_caseload_after_a_bulk_write_has_everyone_due_as_the_rules_say(site: Site) -> None:
+    """A second bulk write onto a site whose caseload is cached: the new people are worked out,
+    the cached ones stay as they were, and each matches the caseload worked out afresh."""
+    from ahtui.store.caseload import caseload
+
+    records = _records(site, 6)
+    ids = bulk_people.add_people(site, records[:3], today=TODAY)
+    first = {r.person_id: r for r in caseload(site, TODAY)}
+    assert site.one("SELECT count(*) FROM due_cache")[0] == 3
+    more = bulk_people.add_people(site, records[3:], today=TODAY)
+    rows = {r.person_id: r for r in caseload(site, TODAY)}
+    assert set(rows) == {*ids, *more}
+    assert {pid: rows[pid] for pid in ids} == first
+    with site.write() as conn:
+        conn.execute("DELETE FROM due_cache")
+    assert {r.person_id: r for r in caseload(site, TODAY)} == rows
