@@ -101,7 +101,8 @@ def add_practitioners(
     with load(site, now=now) as loader:
         return [
             loader.insert(
-                "practitioners", {**parse(PractitionerIn, p).model_dump(mode="json"), "site_id": site.site_id}
+                "practitioners",
+                {**parse(PractitionerIn, p).model_dump(mode="json"), "site_id": site.site_id},
             )
             for p in practitioners
         ]
@@ -153,7 +154,11 @@ class _People:
         ins = self.loader.insert
         pid = ins(
             "people",
-            {**p.model_dump(mode="json"), "lead_practitioner_id": r.lead_practitioner_id, "lead_role": role},
+            {
+                **p.model_dump(mode="json"),
+                "lead_practitioner_id": r.lead_practitioner_id,
+                "lead_role": role,
+            },
         )
         ins(
             "pathway_history",
@@ -170,7 +175,10 @@ class _People:
             ins("identifications", {"person_id": pid, **ident.model_dump(mode="json")})
         self._team(pid, r)
         for c in r.contacts:
-            ins("personal_contacts", {"person_id": pid, **parse(ContactIn, c).model_dump(mode="json")})
+            ins(
+                "personal_contacts",
+                {"person_id": pid, **parse(ContactIn, c).model_dump(mode="json")},
+            )
         for c in r.consents:
             self._consent(pid, c)
         meeting_ids = [self._meeting(pid, p.pathway, p.given_name, m) for m in r.meetings]
