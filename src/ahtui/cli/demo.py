@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 from ..config import data_dir, load_settings
-from ..demo import DEMO_PASSPHRASE, DEMO_USER, build_demo
+from ..demo import DEMO_PASSPHRASE, DEMO_USER
+from ..demo_bulk import build_demo_bulk
 from ..errors import EXIT_OK, BadInput
 from ..progress import Progress
 from ..store.demo_site import is_demo_site, mark_demo_site, people_count
@@ -52,7 +53,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             admin_display_name="Demo user",
         )
         mark_demo_site(site)
-        build_demo(
+        build_demo_bulk(
             site,
             people=args.people,
             seed=args.seed,

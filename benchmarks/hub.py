@@ -1,0 +1,252 @@
+"""National hub benchmark: 300 sites of 300 people each, their bundles imported by one hub, then
+every supervisors' query on the hub.
+
+Builds 300 sites (prisons, probation offices and leaving-care teams in the proportions of
+England and Wales: about 122 prisons, 108 probation delivery units and 152 local authorities)
+of 300 invented people each, 90,000 in all, with their teams, consents, meetings, actions and
+notes, written through the bulk path (ahtui.demo_bulk, ahtui.store.bulk_people). Each site
+trusts the hub and exports its bundle to it; a child process then opens the hub (served, so
+as a national hub is first filled, before it is served) and imports every bundle, so its peak
+memory is the import's alone. Then the hub is unlocked as `ahtui serve` unlocks it, which
+builds the supervisors' summaries, and each query of plugins/ahtui_datasette/queries.py runs
+on it as the plugin runs it. Prints one figure per line as `name: number unit`:
+
+  hub_sites, hub_people        sites and people on the hub
+  hub_build_all_s              building every site and its bundle (--jobs at once)
+  site_build_s                 building one site (median): create it, write its people
+  site_file_mb                 one site's file (median)
+  bundle_mb                    one site's bundle (median)
+  hub_changes                  changes imported (rows, each with its versions)
+  hub_import_s                 importing every bundle
+  hub_import_changes_per_s     hub_changes over hub_import_s (target >= 40,000)
+  hub_import_changes_per_cpu_s the same over the import's CPU time (hub_import_cpu_s): what a
+                               busy, shared machine does not inflate
+  hub_import_peak_rss_third    the importing process's peak memory after a third of them
+  hub_import_peak_rss          ... and after all of them (target <= 1 GB; no growth with sites)
+  hub_file_mb                  the hub's file after the imports
+  hub_summaries_build_s        unlocking it to serve: the summaries built for everyone
+  QUERY_p95                    each supervisors' query on the hub (target <= 100 ms)
+  QUERY_cpu_p95                its CPU time (what a busy, shared machine does not inflate)
+  worst_query_p95              the slowest of them (and worst_query_cpu_p95)
+
+Usage: python benchmarks/hub.py [--quick] [--sites N] [--people N] [--repeat N] [--jobs N]
+  --quick: 20 sites. The machine's other work slows every figure; the figures are wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+os.environ.setdefault("AHTUI_KDF_LOG2N", "14")
+
+ROOT = Path(__file__).resolve().parent.parent
+# benchmarks/datasette.py must not shadow the real `datasette` package the plugin imports.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+USER = "bench"
+PASSPHRASE = "benchmark passphrase"
+# Sites per kind, out of 382: prisons, probation delivery units, local authorities' teams.
+KINDS = (("prison", 122), ("probation", 108), ("local_authority", 152))
+
+
+def figure(name: str, value: float, unit: str) -> None:
+    print(f"{name}: {value:.4g} {unit}", flush=True)
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def kinds(n: int) -> list[str]:
+    """`n` site kinds in the national proportions, interleaved."""
+    total = sum(share for _, share in KINDS)
+    out: list[str] = []
+    for kind, share in KINDS:
+        out += [kind] * round(n * share / total)
+    while len(out) < n:
+        out.append(KINDS[-1][0])
+    random.Random(0).shuffle(out)
+    return out[:n]
+
+
+def build_site(folder: Path, n: int, kind: str, people: int, hub_card: Path) -> tuple[float, Path]:
+    """One site of `people` people, trusting the hub; its bundle for the hub written out."""
+    from ahtui.demo_bulk import MIXES, build_demo_bulk
+    from ahtui.store.site import init_site
+    from ahtui.sync import keys, outgoing
+
+    start = time.perf_counter()
+    label = {"prison": "HMP", "probation": "Probation", "local_authority": "Leaving care"}[kind]
+    site = init_site(
+        folder / f"site{n:03d}.ahtui", name=f"{label} {n}", agency=kind, admin=USER,
+        passphrase=PASSPHRASE,
+    )  # fmt: skip
+    try:
+        # Every 1000th person onwards of the site's own numbers, so references differ by site.
+        build_demo_bulk(
+            site, people=people, seed=n, today=TODAY, mix=MIXES[kind], extras_every=10**9,
+            first=n * 1000,
+        )  # fmt: skip
+        took = time.perf_counter() - start
+        keys.trust(site, keys.read_card(hub_card))
+        keys.write_card(site, folder / f"site{n:03d}.card")
+        bundle = folder / "bundles" / f"site{n:03d}.bundle"
+        bundle.write_bytes(outgoing.export(site, keys.read_card(hub_card).site_id).data)
+    finally:
+        site.close()
+    return took, bundle
+
+
+TODAY = date.today()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def import_child(hub_path: Path, bundles: list[Path]) -> None:
+    """In a process of its own: import every bundle into the hub; print what it took."""
+    from ahtui.store.site import open_site
+    from ahtui.sync import incoming
+
+    hub = open_site(hub_path, USER, PASSPHRASE)
+    changes = 0
+    took = cpu = 0.0
+    third = 0.0
+    for i, path in enumerate(bundles, 1):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        changes += incoming.import_file(hub, path).changes
+        took += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
+        if i == max(1, len(bundles) // 3):
+            third = peak_rss_mb()
+    hub.close()
+    got = {"changes": changes, "took": took, "cpu": cpu, "third": third, "peak": peak_rss_mb()}
+    print(json.dumps(got))
+
+
+def run_queries(hub_path: Path, repeat: int) -> dict[str, tuple[float, float]]:
+    sys.path.insert(0, str(ROOT / "plugins"))
+    import ahtui_datasette
+    from ahtui_datasette.queries import QUERIES
+    from ahtui_datasette.sqlcipher import sqlcipher
+
+    from ahtui.serve.unlock import unlock_sites
+
+    start = time.perf_counter()
+    # As `ahtui serve` unlocks it: the supervisors' summaries built for everyone imported.
+    (site,) = unlock_sites((hub_path,), USER, PASSPHRASE)
+    figure("hub_summaries_build_s", time.perf_counter() - start, "s")
+    conn = sqlcipher.connect(f"file:{quote(str(hub_path))}?mode=ro", uri=True)
+    ahtui_datasette.prepare(conn, site.key)
+    out = {}
+    for q in QUERIES:
+        for _ in range(2):  # warm the page cache, as a running server's connections are
+            conn.execute(q.sql).fetchall()
+        runs, cpu = [], []
+        for _ in range(repeat):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            conn.execute(q.sql).fetchall()
+            runs.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
+        out[q.name] = (p95(runs), p95(cpu))
+    conn.close()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 sites instead of 300")
+    parser.add_argument("--sites", type=int, default=None)
+    parser.add_argument("--people", type=int, default=300, help="people per site")
+    parser.add_argument("--repeat", type=int, default=20, help="timed runs per query")
+    parser.add_argument("--jobs", type=int, default=2, help="sites built at once")
+    parser.add_argument("--import-child", nargs="+", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.import_child:
+        import_child(args.import_child[0], args.import_child[1:])
+        return 0
+    n_sites = args.sites or (20 if args.quick else 300)
+
+    from ahtui.store.site import init_site
+    from ahtui.sync import keys
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "bundles").mkdir()
+        hub_path = folder / "hub.ahtui"
+        hub = init_site(
+            hub_path, name="National hub", agency="hub", admin=USER, passphrase=PASSPHRASE
+        )
+        hub_card = folder / "hub.card"
+        keys.write_card(hub, hub_card)
+        builds, bundles = [], []
+        start = time.perf_counter()
+        # Sites are independent: built side by side, as many at once as --jobs.
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            made = [
+                pool.submit(build_site, folder, n, kind, args.people, hub_card)
+                for n, kind in enumerate(kinds(n_sites))
+            ]
+            for n, job in enumerate(made):
+                took, bundle = job.result()
+                builds.append(took)
+                bundles.append(bundle)
+                keys.trust(hub, keys.read_card(folder / f"site{n:03d}.card"))
+        hub.close()
+        figure("hub_build_all_s", time.perf_counter() - start, "s")
+        figure("hub_sites", n_sites, "sites")
+        figure("site_build_s", statistics.median(builds), "s")
+        sizes = [(folder / f"site{n:03d}.ahtui").stat().st_size for n in range(n_sites)]
+        figure("site_file_mb", statistics.median(sizes) / 2**20, "MB")
+        figure("bundle_mb", statistics.median(b.stat().st_size for b in bundles) / 2**20, "MB")
+        for n in range(n_sites):  # the sites are not needed again: room on the disk
+            for suffix in ("", ".keys", "-wal", "-shm"):
+                (folder / f"site{n:03d}.ahtui{suffix}").unlink(missing_ok=True)
+
+        child = subprocess.run(
+            [sys.executable, __file__, "--import-child", str(hub_path), *map(str, bundles)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        got = json.loads(child.stdout.strip().splitlines()[-1])
+        from ahtui.store.site import open_site
+
+        hub = open_site(hub_path, USER, PASSPHRASE, audit_unlock=False)
+        figure("hub_people", hub.one("SELECT count(*) FROM people")[0], "people")
+        hub.close()
+        figure("hub_changes", got["changes"], "changes")
+        figure("hub_import_s", got["took"], "s")
+        figure("hub_import_changes_per_s", got["changes"] / got["took"], "changes/s")
+        figure("hub_import_cpu_s", got["cpu"], "s")
+        figure("hub_import_changes_per_cpu_s", got["changes"] / got["cpu"], "changes/s")
+        figure("hub_import_peak_rss_third", got["third"], "MB")
+        figure("hub_import_peak_rss", got["peak"], "MB")
+        wal = hub_path.with_name(hub_path.name + "-wal")
+        size = hub_path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+        figure("hub_file_mb", size / 2**20, "MB")
+        timed = run_queries(hub_path, args.repeat)
+        for name, (wall, cpu) in timed.items():
+            figure(f"{name}_p95", wall, "ms")
+            figure(f"{name}_cpu_p95", cpu, "ms")
+        figure("worst_query_p95", max(wall for wall, _ in timed.values()), "ms")
+        figure("worst_query_cpu_p95", max(cpu for _, cpu in timed.values()), "ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
