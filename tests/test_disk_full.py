@@ -241,7 +241,12 @@ async def test_a_form_saved_onto_a_full_disk_keeps_its_input_and_saves_once_ther
         # Every later page must be new space (the log emptied first): the disk is full now.
         app.site.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         disk.full(app.site.conn)
-        values = {"contact_type": "phone", "contact_at": "2025-02-27T14:30", "body": body}
+        values = {
+            "contact_type": "phone",
+            "contact_at": "2025-02-27",
+            "contact_time": "14:30",
+            "body": body,
+        }
         form = await fill(pilot, values)
         assert isinstance(app.screen, FormScreen), "the form closed"
         status = str(form.query_one("#form-status").render())

@@ -283,7 +283,8 @@ def test_two_practitioners_over_ssh_share_one_site(served) -> None:
     tmux.wait_for("sam", lambda s: "Phone" in s, "the contact types")
     tmux.keys("sam", "Down", "Enter")
     tmux.wait_for("sam", lambda s: "Choose" not in s, "a contact type chosen")
-    for _field in range(5):
+    # Day, time, where, fact or opinion, sensitive: the note is the sixth field on.
+    for _field in range(6):
         tmux.keys("sam", "Tab")
     tmux.type("sam", "Written over SSH")
     tmux.wait_for("sam", lambda s: "Written over SSH" in s, "the note typed")
