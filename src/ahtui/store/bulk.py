@@ -26,33 +26,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 from ..errors import NotFound
 from . import hlc, summaries
 from .audit import SKIP_COLUMNS
 from .capture import LOCAL_TABLES, META_COLUMNS, columns, synced_tables
+from .rows import PLAIN, to_sql
 from .site import Site, utc_now
 
-_PLAIN = (str, int, float, type(None), bytes)
 CACHE_KIB = 256 * 1024
-
-
-def _sql(value: Any) -> Any:
-    """`rows.to_sql`, with the common cases first (this runs once per value written)."""
-    if type(value) in _PLAIN:
-        return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="minutes")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def _json(obj: dict[str, int]) -> str:
@@ -99,8 +82,8 @@ class Loader:
     # -- what the services' writes do ----------------------------------------------------
     def insert(self, table: str, values: dict[str, Any]) -> str:
         """As `rows.insert`: the row stamped and attributed; its id, new unless given."""
-        plain = _PLAIN
-        row = {k: v if type(v) in plain else _sql(v) for k, v in values.items()}
+        plain = PLAIN
+        row = {k: v if type(v) in plain else to_sql(v) for k, v in values.items()}
         # rows.insert draws an id even when one is given: so do we, or the demo's seeded ids
         # would come out differently here.
         made = self.site.id_factory()
@@ -124,7 +107,7 @@ class Loader:
         row = self.rows.get(table, {}).get(row_id)
         if row is None or row.get("deleted_at") is not None:
             raise NotFound(f"No such record ({table} {row_id}); it may have been deleted.")
-        new = {k: _sql(v) for k, v in values.items()}
+        new = {k: to_sql(v) for k, v in values.items()}
         new["updated_at"] = self.stamp
         new["updated_by"] = self.user_id
         cols = [c for c in self._table_columns(table) if c not in META_COLUMNS]

@@ -26,8 +26,14 @@ def _ident(name: str) -> str:
     return name
 
 
+# Values stored as they are; checked first, as most values are plain (the bulk path writes many).
+PLAIN = (str, int, float, type(None), bytes)
+
+
 def to_sql(value: Any) -> Any:
     """Python values as stored: ISO dates, 0/1 booleans, enum codes."""
+    if type(value) in PLAIN:
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, bool):

@@ -296,7 +296,7 @@ def _plan_entries(site: Site, person_id: str) -> list[TimelineEntry]:
             )
         )
     for r in site.query(
-        "SELECT id, goal, status, achieved_on, created_at, updated_at FROM plan_goals "
+        "SELECT goal, status, achieved_on, created_at, updated_at FROM plan_goals "
         "WHERE person_id = ? AND deleted_at IS NULL",
         (person_id,),
     ):
@@ -311,19 +311,19 @@ def _plan_entries(site: Site, person_id: str) -> list[TimelineEntry]:
                     _on(r["achieved_on"]), "plan", f"Goal achieved: {r['goal']}", at=r["updated_at"]
                 )
             )
-        for step in site.query(
-            "SELECT step, done_on, updated_at FROM plan_goal_steps "
-            "WHERE goal_id = ? AND deleted_at IS NULL AND done_on IS NOT NULL",
-            (r["id"],),
-        ):
-            out.append(
-                TimelineEntry(
-                    _on(step["done_on"]),
-                    "plan",
-                    f"Step done: {step['step']}",
-                    at=step["updated_at"],
-                )
+    # One query for every goal's steps, not one per goal.
+    for step in site.query(
+        "SELECT s.step, s.done_on, s.updated_at FROM plan_goal_steps s "
+        "JOIN plan_goals g ON g.id = s.goal_id "
+        "WHERE g.person_id = ? AND g.deleted_at IS NULL AND s.deleted_at IS NULL "
+        "AND s.done_on IS NOT NULL",
+        (person_id,),
+    ):
+        out.append(
+            TimelineEntry(
+                _on(step["done_on"]), "plan", f"Step done: {step['step']}", at=step["updated_at"]
             )
+        )
     for r in site.query(
         "SELECT noted_on, note, created_at FROM plan_progress "
         "WHERE person_id = ? AND deleted_at IS NULL",
