@@ -118,8 +118,7 @@ def check_story(family: Family, root: Path, before: list, after: list, post: lis
         assert notes(a) == notes(b)
         assert in_backup | at_b | world.written_after_restore <= notes(a)
     finally:
-        for s in world.sites.values():
-            s.close()
+        Family.discard(world.sites)
 
 
 EXAMPLES = int(os.environ.get("AHTUI_RESTORE_EXAMPLES", "25"))

@@ -72,6 +72,15 @@ class Family:
             out[n] = fast_open(dest / f"{n}.ahtui", self.keys[n])
         return out
 
+    @staticmethod
+    def discard(sites: dict[str, Site]) -> None:
+        """Close an example's sites and delete their folder: thousands of examples add up."""
+        folders = {s.path.parent for s in sites.values()}
+        for s in sites.values():
+            s.close()
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
 
 def digest(site: Site, people: set[str] | None = None, *, tables: list[str] | None = None) -> str:
     """A hash of every synced row (optionally only these people's, and practitioners)."""

@@ -594,8 +594,7 @@ def _run_classes(
         if cls == "hub_month":
             assert all(x.endswith("-01") for x in held_by_hub)
     finally:
-        for s in sites.values():
-            s.close()
+        Family.discard(sites)
 
 
 def _current(site: Site, made: list[str]) -> list[str | None]:

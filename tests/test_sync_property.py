@@ -193,8 +193,7 @@ def run_ops(family: Family, root: Path, ops: list, seed: int) -> None:
         m.exchange(random.Random(seed))
         m.check()
     finally:
-        for s in sites.values():
-            s.close()
+        Family.discard(sites)
 
 
 EXAMPLES = int(os.environ.get("AHTUI_SYNC_EXAMPLES", "200"))

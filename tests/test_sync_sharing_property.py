@@ -358,8 +358,7 @@ def run(family: Family, root: Path, steps: list, seed: int) -> None:
         w.exchange(rng)
         w.check()
     finally:
-        for s in sites.values():
-            s.close()
+        Family.discard(sites)
 
 
 EXAMPLES = int(os.environ.get("AHTUI_SHARING_EXAMPLES", "300"))
