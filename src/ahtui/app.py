@@ -32,6 +32,7 @@ from textual.dom import DOMNode
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -41,7 +42,7 @@ from .errors import AhtuiError
 from .screens.help import HelpScreen
 from .screens.palette import AhtuiCommands
 from .screens.unlock import UnlockScreen
-from .widgets.shown import ControlFilter, lines, one_line
+from .widgets.shown import ControlFilter, WholeCellScrollBar, lines, one_line
 
 if TYPE_CHECKING:
     from .store.caseload import CaseloadRow
@@ -98,6 +99,8 @@ class AhtuiApp(App[None]):
         reply_wait_working_days: int | None = None,
     ) -> None:
         super().__init__()
+        # Textual reads the renderer from the class: every scrollbar, once the app exists.
+        ScrollBar.renderer = WholeCellScrollBar
         self.site_path = Path(site_path)
         self.username = username
         # Held only until the first unlock attempt starts.

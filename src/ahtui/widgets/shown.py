@@ -16,8 +16,8 @@ a Select option, a border title or a notification given "[bold red]x" draws it r
   drops any control character a widget still holds (an input being edited, Textual's own
   widgets), so none reaches the terminal whatever a screen forgets.
 
-Scrollbars are drawn here too (`WholeCellScrollBar`, every scrollbar of the app once this
-module is imported), in whole cells of █ a reader sees without colour.
+Scrollbars are drawn here too (`WholeCellScrollBar`, which the app sets for every
+scrollbar it draws), in whole cells of █ a reader sees without colour.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from textual.content import Content
 from textual.events import Resize
 from textual.filter import LineFilter
 from textual.geometry import Size
-from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.scrollbar import ScrollBarRender
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
 
@@ -342,7 +342,3 @@ class WholeCellScrollBar(ScrollBarRender):
             for s in drawn.segments
         ]
         return Segments(segments, new_lines=vertical)
-
-
-# Every scrollbar the app draws (set once, here, where the app's drawing rules live).
-ScrollBar.renderer = WholeCellScrollBar
