@@ -263,14 +263,18 @@ async def test_ctrl_l_with_unsaved_input_asks_and_keeps_the_form_under_the_lock(
 
 
 async def test_the_idle_lock_does_not_wait_for_an_answer(demo_path: Path) -> None:
+    # An hour's lock, so a slow machine never locks while the form is opened; once the question
+    # is up, the last key press is made an hour old, and the lock's own timer (every 5 seconds
+    # at this limit) must lock with the question still unanswered.
     app = AhtuiApp(
-        demo_path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY, idle_lock_seconds=3
+        demo_path, username=ADMIN, passphrase=PASSPHRASE, today=TODAY, idle_lock_seconds=3600
     )
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: caseload_ready(app))
         form = await new_person_form(pilot)
-        await pilot.press("x", "escape")  # the question is up when the time runs out
+        await pilot.press("x", "escape")
         assert isinstance(app.screen, QuestionScreen)
+        app._last_activity -= 3600
         await wait_for(pilot, lambda: isinstance(app.screen, UnlockScreen), timeout=20)
         assert app.site is None
         assert form in app.screen_stack
