@@ -41,6 +41,7 @@ TABLES = (
     "summary_consent_counts",
     "summary_item_groups",
     "summary_people_counts",
+    "summary_rp_action_days",
 )
 TODAYS = ("2024-06-15", "2025-03-03", "2025-09-30", "2026-01-01")
 

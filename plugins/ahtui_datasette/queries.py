@@ -132,50 +132,44 @@ window_ AS MATERIALIZED (
 def _meetings_due(by: str) -> str:
     """The one-off timescales that fell due in the window, by site and `by` (month or
     ethnicity): how many, and how many were held on time, from the totals kept at write time
-    (per site, rule and due date; or per due date, site and ethnicity)."""
+    (per site, rule and due date; or per due date, site and ethnicity). Summed by site id
+    first, so only the few sums are named."""
     if by == "month":
         rules = ", ".join(f"'{r}'" for r in ONE_OFF_RULES)
-        return f"""meetings_due AS (
-  SELECT {_site_of("d.site_id")} AS site, substr(d.due_on, 1, 7) AS month,
-         sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
-  FROM summary_item_days d
-  WHERE d.rule IN ({rules})
-    AND d.due_on >= (SELECT first_day FROM window_) AND d.due_on < (SELECT today FROM window_)
+        return f"""meetings_due AS MATERIALIZED (
+  SELECT {_site_of("g.site_id")} AS site, g.month, sum(g.due) AS due, sum(g.on_time) AS on_time
+  FROM (SELECT d.site_id, substr(d.due_on, 1, 7) AS month,
+               sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
+        FROM summary_item_days d
+        WHERE d.rule IN ({rules})
+          AND d.due_on >= (SELECT first_day FROM window_)
+          AND d.due_on < (SELECT today FROM window_)
+        GROUP BY 1, 2) g
   GROUP BY 1, 2
 )"""
-    return f"""meetings_due AS (
-  SELECT {_site_of("d.site_id")} AS site, d.ethnicity,
-         sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
-  FROM summary_item_groups d
-  WHERE d.due_on >= (SELECT first_day FROM window_) AND d.due_on < (SELECT today FROM window_)
+    return f"""meetings_due AS MATERIALIZED (
+  SELECT {_site_of("g.site_id")} AS site, g.ethnicity, sum(g.due) AS due,
+         sum(g.on_time) AS on_time
+  FROM (SELECT d.site_id, d.ethnicity, sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
+        FROM summary_item_groups d
+        WHERE d.due_on >= (SELECT first_day FROM window_)
+          AND d.due_on < (SELECT today FROM window_)
+        GROUP BY 1, 2) g
   GROUP BY 1, 2
 )"""
 
 
-# Actions due in the window, by site and month. A file whose practitioners all belong to one
-# site (every site file; a hub holding one site) sums the per-day totals kept at write time
-# (live people's live actions); only a hub with several sites looks up each action's
-# practitioner.
-_ON_TIME = "a.completed_on IS NOT NULL AND a.due_on >= substr(a.completed_on, 1, 10)"
-_ACTIONS_DUE = f"""gone AS (SELECT id FROM people WHERE deleted_at IS NOT NULL),
-month_range AS (
-  SELECT m, min(date(m, '+1 months'), (SELECT today FROM window_)) AS until FROM months
-),
-actions_due AS (
-  SELECT (SELECT only_site FROM site_count) AS site, substr(mo.m, 1, 7) AS month,
-         coalesce(sum(d.n_all), 0) AS due, coalesce(sum(d.n_on_time), 0) AS on_time
-  FROM month_range mo
-  LEFT JOIN summary_action_days d ON d.due_on >= mo.m AND d.due_on < mo.until
-  WHERE (SELECT n FROM site_count) = 1
-  GROUP BY mo.m
-  UNION ALL
-  SELECT coalesce(pr.site, (SELECT name FROM local_site)), substr(a.due_on, 1, 7),
-         count(*), sum({_ON_TIME})
-  -- CROSS JOIN keeps site_count the outer loop, so a one-site file never starts this scan.
-  FROM site_count sc CROSS JOIN actions a LEFT JOIN prac pr ON pr.id = a.responsible_practitioner_id
-  WHERE sc.n > 1 AND a.deleted_at IS NULL AND a.due_on >= (SELECT first_day FROM window_)
-    AND a.due_on < (SELECT today FROM window_) AND a.person_id NOT IN gone
-  GROUP BY 1, a.due_on
+# Actions due in the window, by the responsible practitioner's site and month, from the totals
+# kept at write time (live people's live actions, by that site and due date).
+_ACTIONS_DUE = f"""actions_due AS MATERIALIZED (
+  SELECT {_site_of("g.site_id")} AS site, g.month, sum(g.due) AS due, sum(g.on_time) AS on_time
+  FROM (SELECT d.site_id, substr(d.due_on, 1, 7) AS month,
+               sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
+        FROM summary_rp_action_days d
+        WHERE d.due_on >= (SELECT first_day FROM window_)
+          AND d.due_on < (SELECT today FROM window_)
+        GROUP BY 1, 2) g
+  GROUP BY 1, 2
 )"""
 
 
@@ -245,13 +239,18 @@ MEETING_TIMESCALES = Query(
     _with(_TODAY, _SITE, _PRAC)
     # Kept at write time per site, rule and due date: how many, held on time, held late; the
     # rest are overdue or not yet due by today. Counted by status, then a column per status.
-    + f""", counted AS (
-  SELECT {_site_of("d.site_id")} AS site, d.rule, d.n_on_time AS on_time, d.n_late AS late,
-         CASE WHEN nullif(d.due_on, '') < (SELECT d FROM today)
-              THEN d.n_all - d.n_on_time - d.n_late ELSE 0 END AS overdue,
-         CASE WHEN nullif(d.due_on, '') < (SELECT d FROM today)
-              THEN 0 ELSE d.n_all - d.n_on_time - d.n_late END AS not_yet_due
+    + f""", by_id AS (
+  SELECT d.site_id, d.rule, sum(d.n_on_time) AS on_time, sum(d.n_late) AS late,
+         sum(CASE WHEN nullif(d.due_on, '') < (SELECT d FROM today)
+                  THEN d.n_all - d.n_on_time - d.n_late ELSE 0 END) AS overdue,
+         sum(CASE WHEN nullif(d.due_on, '') < (SELECT d FROM today)
+                  THEN 0 ELSE d.n_all - d.n_on_time - d.n_late END) AS not_yet_due
   FROM summary_item_days d
+  GROUP BY d.site_id, d.rule
+),
+counted AS (
+  SELECT {_site_of("b.site_id")} AS site, b.rule, b.on_time, b.late, b.overdue, b.not_yet_due
+  FROM by_id b
 )
 SELECT s.site,
        CASE s.rule """
@@ -321,16 +320,18 @@ CONSENT_STATUS = Query(
   GROUP BY 1, 2, 3
 ),
 reoffer AS (
-  SELECT {_site_of("c.site_id")} AS site, c.agency,
+  SELECT c.site_id, c.agency,
     CASE WHEN c.reoffer_due_on < (SELECT d FROM today) THEN 'overdue'
          WHEN (SELECT d FROM today) >= max(date(c.reoffer_due_on, '-14 days'), c.declined_on)
            THEN 'due'
          ELSE 'upcoming' END AS status
   FROM summary_consents c WHERE c.declined_on IS NOT NULL
 ),
-reoffers AS (
-  SELECT site, agency, sum(status = 'overdue') AS overdue, sum(status = 'due') AS due
-  FROM reoffer GROUP BY 1, 2
+reoffers AS MATERIALIZED (
+  SELECT {_site_of("g.site_id")} AS site, g.agency, sum(g.overdue) AS overdue, sum(g.due) AS due
+  FROM (SELECT site_id, agency, sum(status = 'overdue') AS overdue, sum(status = 'due') AS due
+        FROM reoffer GROUP BY 1, 2) g
+  GROUP BY 1, 2
 ),
 states AS (
   SELECT site, agency,
@@ -486,19 +487,22 @@ EQUALITY = Query(
     "The scorecard's measures over the same 12 months, by ethnicity, site by site: people on the "
     "caseload, meetings due and held on time, actions due and completed on time. " + RULE,
     _with(_TODAY, _SITE, _PRAC, _MONTHS, _meetings_due("ethnicity"))
-    + f""", people_eq AS (
+    + f""", people_eq AS MATERIALIZED (
   -- Live people, and their actions due in the window, from the totals kept at write time.
   SELECT {_site_of("p.site_id")} AS site, p.ethnicity, sum(p.n) AS n
   FROM summary_people_counts p GROUP BY 1, 2
 ),
-acts_eq AS (
-  SELECT {_site_of("d.site_id")} AS site, d.ethnicity,
-         sum(d.n_all) AS a_due, sum(d.n_on_time) AS a_on
-  FROM summary_action_days d
-  WHERE d.due_on >= (SELECT first_day FROM window_) AND d.due_on < (SELECT today FROM window_)
+acts_eq AS MATERIALIZED (
+  SELECT {_site_of("g.site_id")} AS site, g.ethnicity, sum(g.a_due) AS a_due,
+         sum(g.a_on) AS a_on
+  FROM (SELECT d.site_id, d.ethnicity, sum(d.n_all) AS a_due, sum(d.n_on_time) AS a_on
+        FROM summary_action_days d
+        WHERE d.due_on >= (SELECT first_day FROM window_)
+          AND d.due_on < (SELECT today FROM window_)
+        GROUP BY 1, 2) g
   GROUP BY 1, 2
 ),
-meetings_eq AS (
+meetings_eq AS MATERIALIZED (
   SELECT site, ethnicity, sum(due) AS due, sum(on_time) AS on_time
   FROM meetings_due GROUP BY site, ethnicity
 ),
