@@ -103,9 +103,11 @@ site_count AS MATERIALIZED (
 # so a query reads small rows and compares them with today: per person, their site key (their
 # lead practitioner's live site id, '' if none), ethnicity, each meeting timescale they are owed
 # (due dates from the rules of `ahtui.domain.schedule`, run there) and their latest consent
-# step per agency; and totals by day: timescales by site and rule, actions by site and ethnicity, open
-# actions by practitioner, latest consent steps by site and agency. Summaries hold live people
-# only. Site names are looked up when the query runs, so renaming a site needs no refresh.
+# step per agency; and totals by day: timescales by site and rule, actions by site and ethnicity
+# and by the responsible practitioner's site (migration 0020), open actions by practitioner,
+# latest consent steps by site and agency. Summaries hold live people only. Site names are
+# looked up when the query runs, so renaming a site needs no refresh; the totals are summed by
+# site id first, so only their few sums are named.
 
 
 def _site_of(site_id: str) -> str:
@@ -115,6 +117,21 @@ def _site_of(site_id: str) -> str:
               ELSE coalesce((SELECT s.name FROM sites s
                              WHERE s.id = {site_id} AND s.deleted_at IS NULL),
                             (SELECT name FROM local_site)) END"""
+
+
+def _named(pr: str) -> dict[str, str]:
+    """A live practitioner looked up by id (`LEFT JOIN practitioners {pr}`, live only), named
+    as `prac` names them, without building `prac`: their team, and their site (the file's
+    only site, else their live site, else the file's own); NULLs when there is none."""
+    return {
+        "team": f"""CASE WHEN {pr}.id IS NULL THEN NULL
+              ELSE coalesce(nullif({pr}.organisation, ''), {pr}.agency, 'No team recorded') END""",
+        "site": f"""CASE WHEN {pr}.id IS NULL OR (SELECT n FROM site_count) = 1
+              THEN (SELECT name FROM local_site)
+              ELSE coalesce((SELECT s.name FROM sites s
+                             WHERE s.id = {pr}.site_id AND s.deleted_at IS NULL),
+                            (SELECT name FROM local_site)) END""",
+    }
 
 
 # The scorecard window: this month and the 11 before it; measures count what fell due before today.
@@ -283,26 +300,34 @@ CASELOAD = Query(
     "probation), else the one recorded. People with no lead are counted on their own line "
     "('No lead') so they can be allocated.",
     _with(_TODAY, _SITE, _PRAC)
-    + """, lead_now AS MATERIALIZED (
-  SELECT p.id, p.pathway,
-         CASE WHEN d.person_id IS NULL THEN p.lead_practitioner_id
-              ELSE d.lead_practitioner_id END AS lead_id,
-         CASE WHEN d.person_id IS NULL THEN p.lead_role ELSE d.lead_role END AS lead_role
-  FROM people p LEFT JOIN due_cache d ON d.person_id = p.id
+    # Counted by the lead's id first, so each lead is looked up once, then by what is shown
+    # (two leads may share a name, team and site). People the caseload has not worked out are
+    # counted in the order of the index people_caseload (migration 0020), with no sorting.
+    + f""", by_lead AS MATERIALIZED (
+  SELECT p.lead_practitioner_id AS lead_id, p.pathway, p.lead_role, count(*) AS n
+  FROM people p
   WHERE p.deleted_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM due_cache d WHERE d.person_id = p.id)
+  GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT d.lead_practitioner_id, p.pathway, d.lead_role, count(*)
+  FROM due_cache d CROSS JOIN people p ON p.id = d.person_id  -- few, or none on a hub
+  WHERE p.deleted_at IS NULL
+  GROUP BY 1, 2, 3
+),
+named AS (
+  SELECT {_named("lp")["site"]} AS site, b.pathway,
+         CASE WHEN lp.id IS NULL THEN 'No lead' ELSE lp.name END AS lead,
+         CASE WHEN lp.id IS NULL THEN NULL ELSE coalesce(b.lead_role, lp.role) END AS lead_role,
+         {_named("lp")["team"]} AS team, lp.id AS lead_id, b.n
+  FROM by_lead b
+  LEFT JOIN practitioners lp ON lp.id = b.lead_id AND lp.deleted_at IS NULL
 )
-SELECT coalesce(lp.site, (SELECT name FROM local_site)) AS site,
-       p.pathway,
-       CASE WHEN lp.id IS NULL THEN 'No lead' ELSE lp.name END AS lead,
-       CASE WHEN lp.id IS NULL THEN NULL ELSE coalesce(p.lead_role, lp.role) END AS lead_role,
-       lp.team,
-       count(*) AS people
-FROM lead_now p
-LEFT JOIN prac lp ON lp.id = p.lead_id
-WHERE 1
+SELECT site, pathway, lead, lead_role, team, sum(n) AS people, max(lead_id IS NOT NULL) AS led
+FROM named
 GROUP BY 1, 2, 3, 4, 5
-ORDER BY site, CASE p.pathway WHEN 'long' THEN 1 WHEN 'short' THEN 2 WHEN 'recall' THEN 3
-  WHEN 'remand' THEN 4 ELSE 5 END, lp.id IS NOT NULL, ahtui_order(people) DESC, lead""",
+ORDER BY site, CASE pathway WHEN 'long' THEN 1 WHEN 'short' THEN 2 WHEN 'recall' THEN 3
+  WHEN 'remand' THEN 4 ELSE 5 END, led, ahtui_order(people) DESC, lead""",
     {**_labels("site", "pathway", "lead", "lead_role", "team"), **_counts("people")},
 )
 
@@ -369,7 +394,7 @@ CONSENT_REOFFERS = Query(
     _with(_TODAY, _SITE, _PRAC)
     # Each person's latest refusal per agency not yet followed by an offer is kept at write
     # time, with the day the re-offer is due.
-    + """, reoffer AS (
+    + f""", reoffer AS (
   SELECT c.person_id, c.agency, c.declined_on, c.reoffer_due_on,
     CASE WHEN c.reoffer_due_on < (SELECT d FROM today) THEN 'overdue'
          WHEN (SELECT d FROM today) >= max(date(c.reoffer_due_on, '-14 days'), c.declined_on)
@@ -378,13 +403,12 @@ CONSENT_REOFFERS = Query(
   FROM summary_consents c WHERE c.declined_on IS NOT NULL
 ),
 due AS MATERIALIZED (SELECT * FROM reoffer WHERE status IN ('overdue', 'due'))
-SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
-            ELSE coalesce(lp.site, (SELECT name FROM local_site)) END AS site,
+SELECT {_named("lp")["site"]} AS site,
        p.crn, p.nomis_number, r.agency, r.declined_on, r.reoffer_due_on,
-       r.status, coalesce(lp.name, 'No lead') AS lead, lp.team
+       r.status, coalesce(lp.name, 'No lead') AS lead, {_named("lp")["team"]} AS team
 FROM due r
 JOIN people p ON p.id = r.person_id AND p.deleted_at IS NULL
-LEFT JOIN prac lp ON lp.id = p.lead_practitioner_id
+LEFT JOIN practitioners lp ON lp.id = p.lead_practitioner_id AND lp.deleted_at IS NULL
 ORDER BY 1, r.reoffer_due_on, p.crn""",
     {
         **_labels("site", "crn", "nomis_number", "agency"),
@@ -412,18 +436,17 @@ NEAR_RELEASE = Query(
   FROM people p
   WHERE p.deleted_at IS NULL AND p.pathway IN ('long', 'short', 'recall')
 )
-SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
-            ELSE coalesce(lp.site, (SELECT name FROM local_site)) END AS site,
+SELECT {_named("lp")["site"]} AS site,
        x.crn, x.nomis_number, x.pathway, x.release_on,
        CAST(julianday(x.release_on) - julianday((SELECT d FROM today)) AS INTEGER)
          AS days_to_release,
-       coalesce(lp.name, 'No lead') AS lead, x.lead_role, lp.team,
+       coalesce(lp.name, 'No lead') AS lead, x.lead_role, {_named("lp")["team"]} AS team,
        CASE WHEN EXISTS (SELECT 1 FROM release_plans rp WHERE rp.person_id = x.id
                          AND rp.deleted_at IS NULL)
             THEN 'Release plan names no one to meet them'
             ELSE 'No release plan' END AS gap
 FROM custody x
-LEFT JOIN prac lp ON lp.id = x.lead_practitioner_id
+LEFT JOIN practitioners lp ON lp.id = x.lead_practitioner_id AND lp.deleted_at IS NULL
 WHERE x.release_on >= (SELECT d FROM today)
   AND x.release_on <= date((SELECT d FROM today), '+{NEAR_RELEASE_DAYS} days')
   AND NOT EXISTS (SELECT 1 FROM release_plans rp WHERE rp.person_id = x.id

@@ -23,3 +23,11 @@ DROP TRIGGER IF EXISTS summary_practitioners_insert;
 DROP TRIGGER IF EXISTS summary_practitioners_update;
 DROP TRIGGER IF EXISTS summary_practitioners_delete;
 DELETE FROM site_meta WHERE key = 'summaries_kept';
+
+-- How many sites a file's live practitioners belong to (every query asks): one look-up a site.
+CREATE INDEX practitioners_site ON practitioners(site_id) WHERE deleted_at IS NULL;
+
+-- The caseload by pathway and lead counts live people by lead, pathway and role: read from
+-- this index alone, in its order, not from every person's whole row.
+CREATE INDEX people_caseload ON people(lead_practitioner_id, pathway, lead_role, id)
+    WHERE deleted_at IS NULL;
