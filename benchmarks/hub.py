@@ -30,7 +30,10 @@ on it as the plugin runs it. Prints one figure per line as `name: number unit`:
   worst_query_p95              the slowest of them (and worst_query_cpu_p95)
 
 Usage: python benchmarks/hub.py [--quick] [--sites N] [--people N] [--repeat N] [--jobs N]
+                                [--keep DIR | --hub PATH]
   --quick: 20 sites. The machine's other work slows every figure; the figures are wall time.
+  --keep DIR: build the hub in DIR (DIR/hub.ahtui) and leave it there; --hub PATH: build
+  nothing, time the queries on a hub kept so (after a change to the queries or summaries).
 """
 
 from __future__ import annotations
@@ -174,17 +177,24 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=300, help="people per site")
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per query")
     parser.add_argument("--jobs", type=int, default=2, help="sites built at once")
+    parser.add_argument("--keep", type=Path, help="build the hub in this folder and keep it")
+    parser.add_argument("--hub", type=Path, help="time the queries on this hub, build nothing")
     parser.add_argument("--import-child", nargs="+", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.import_child:
         import_child(args.import_child[0], args.import_child[1:])
+        return 0
+    if args.hub:
+        time_queries(args.hub, args.repeat)
         return 0
     n_sites = args.sites or (20 if args.quick else 300)
 
     from ahtui.store.site import init_site
     from ahtui.sync import keys
 
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.keep) as tmp:
         folder = Path(tmp)
         (folder / "bundles").mkdir()
         hub_path = folder / "hub.ahtui"
@@ -239,13 +249,26 @@ def main() -> int:
         wal = hub_path.with_name(hub_path.name + "-wal")
         size = hub_path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
         figure("hub_file_mb", size / 2**20, "MB")
-        timed = run_queries(hub_path, args.repeat)
-        for name, (wall, cpu) in timed.items():
-            figure(f"{name}_p95", wall, "ms")
-            figure(f"{name}_cpu_p95", cpu, "ms")
-        figure("worst_query_p95", max(wall for wall, _ in timed.values()), "ms")
-        figure("worst_query_cpu_p95", max(cpu for _, cpu in timed.values()), "ms")
+        time_queries(hub_path, args.repeat)
+        if args.keep:
+            for bundle in bundles:
+                bundle.unlink()
+            for extra in ("", ".keys", "-wal", "-shm"):
+                kept = hub_path.with_name(hub_path.name + extra)
+                if kept.exists():
+                    kept.rename(args.keep / kept.name)
+            print(f"hub kept: {args.keep / hub_path.name}", flush=True)
     return 0
+
+
+def time_queries(hub_path: Path, repeat: int) -> None:
+    """Every query's figures on the hub."""
+    timed = run_queries(hub_path, repeat)
+    for name, (wall, cpu) in timed.items():
+        figure(f"{name}_p95", wall, "ms")
+        figure(f"{name}_cpu_p95", cpu, "ms")
+    figure("worst_query_p95", max(wall for wall, _ in timed.values()), "ms")
+    figure("worst_query_cpu_p95", max(cpu for _, cpu in timed.values()), "ms")
 
 
 if __name__ == "__main__":

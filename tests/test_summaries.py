@@ -41,6 +41,7 @@ TABLES = (
     "summary_consent_counts",
     "summary_item_groups",
     "summary_people_counts",
+    "summary_rp_action_days",
 )
 TODAYS = ("2024-06-15", "2025-03-03", "2025-09-30", "2026-01-01")
 
@@ -365,6 +366,48 @@ def test_a_site_from_before_0015_is_summarised_once_served(tmp_path, monkeypatch
         with site.write() as conn:  # what `ahtui serve` does on start-up
             assert summaries.keep(conn) == 25
         assert summaries.kept(site.conn)
+        _check(site)
+    finally:
+        site.close()
+
+
+def test_a_site_kept_before_0020_is_rebuilt_once_served(tmp_path, monkeypatch) -> None:
+    """Migration 0020 adds the actions' practitioner sites: a file kept before it has none, so
+    its summaries are rebuilt (and the practitioners' triggers made again) when next served."""
+    path = tmp_path / "kept.ahtui"
+    older = tuple(m for m in migrations.available() if m.version < 20)
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "available", lambda: older)
+        site = init_site(path, name="HMP Kept", agency="prison", admin=ADMIN, passphrase=PASSPHRASE)
+        build_demo(site, people=20, seed=5, actions_per_person=4, today=date(2025, 3, 3))
+        with site.write() as conn:  # kept, as an ahtui before 0020 kept it: flag and trigger
+            conn.executemany(
+                "INSERT INTO site_meta (key, value) VALUES (?, ?)",
+                [(summaries.KEPT, "then"), (summaries.DAY, date.today().isoformat())],
+            )
+            conn.execute(
+                "CREATE TRIGGER summary_practitioners_update AFTER UPDATE OF site_id ON "
+                "practitioners BEGIN INSERT OR IGNORE INTO summary_stale "
+                "SELECT id FROM people WHERE lead_practitioner_id = NEW.id; END"
+            )
+        site.close()
+    site = open_site(path, ADMIN, PASSPHRASE)  # migrates
+    try:
+        assert 20 in migrations.applied_versions(site.conn)
+        assert not summaries.kept(site.conn)
+        assert not site.query("SELECT 1 FROM sqlite_master WHERE name LIKE 'summary_pr%'")
+        with site.write() as conn:  # what `ahtui serve` does on start-up
+            assert summaries.keep(conn) == 20
+        with site.write():  # a practitioner moving site moves the actions they hold
+            other = rows.insert(site, "sites", {"name": "Other Prison", "agency": "prison"})
+            (pr,) = site.one(
+                "SELECT responsible_practitioner_id FROM actions "
+                "WHERE responsible_practitioner_id IS NOT NULL LIMIT 1"
+            )
+            rows.update(site, "practitioners", pr, {"site_id": other})
+        assert site.one(
+            "SELECT count(*) FROM summary_person_actions WHERE rp_site_id = ?", (other,)
+        )[0]
         _check(site)
     finally:
         site.close()

@@ -103,9 +103,11 @@ site_count AS MATERIALIZED (
 # so a query reads small rows and compares them with today: per person, their site key (their
 # lead practitioner's live site id, '' if none), ethnicity, each meeting timescale they are owed
 # (due dates from the rules of `ahtui.domain.schedule`, run there) and their latest consent
-# step per agency; and totals by day: timescales by site and rule, actions by site and ethnicity, open
-# actions by practitioner, latest consent steps by site and agency. Summaries hold live people
-# only. Site names are looked up when the query runs, so renaming a site needs no refresh.
+# step per agency; and totals by day: timescales by site and rule, actions by site and ethnicity
+# and by the responsible practitioner's site (migration 0020), open actions by practitioner,
+# latest consent steps by site and agency. Summaries hold live people only. Site names are
+# looked up when the query runs, so renaming a site needs no refresh; the totals are summed by
+# site id first, so only their few sums are named.
 
 
 def _site_of(site_id: str) -> str:
@@ -115,6 +117,21 @@ def _site_of(site_id: str) -> str:
               ELSE coalesce((SELECT s.name FROM sites s
                              WHERE s.id = {site_id} AND s.deleted_at IS NULL),
                             (SELECT name FROM local_site)) END"""
+
+
+def _named(pr: str) -> dict[str, str]:
+    """A live practitioner looked up by id (`LEFT JOIN practitioners {pr}`, live only), named
+    as `prac` names them, without building `prac`: their team, and their site (the file's
+    only site, else their live site, else the file's own); NULLs when there is none."""
+    return {
+        "team": f"""CASE WHEN {pr}.id IS NULL THEN NULL
+              ELSE coalesce(nullif({pr}.organisation, ''), {pr}.agency, 'No team recorded') END""",
+        "site": f"""CASE WHEN {pr}.id IS NULL OR (SELECT n FROM site_count) = 1
+              THEN (SELECT name FROM local_site)
+              ELSE coalesce((SELECT s.name FROM sites s
+                             WHERE s.id = {pr}.site_id AND s.deleted_at IS NULL),
+                            (SELECT name FROM local_site)) END""",
+    }
 
 
 # The scorecard window: this month and the 11 before it; measures count what fell due before today.
@@ -132,50 +149,44 @@ window_ AS MATERIALIZED (
 def _meetings_due(by: str) -> str:
     """The one-off timescales that fell due in the window, by site and `by` (month or
     ethnicity): how many, and how many were held on time, from the totals kept at write time
-    (per site, rule and due date; or per due date, site and ethnicity)."""
+    (per site, rule and due date; or per due date, site and ethnicity). Summed by site id
+    first, so only the few sums are named."""
     if by == "month":
         rules = ", ".join(f"'{r}'" for r in ONE_OFF_RULES)
-        return f"""meetings_due AS (
-  SELECT {_site_of("d.site_id")} AS site, substr(d.due_on, 1, 7) AS month,
-         sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
-  FROM summary_item_days d
-  WHERE d.rule IN ({rules})
-    AND d.due_on >= (SELECT first_day FROM window_) AND d.due_on < (SELECT today FROM window_)
+        return f"""meetings_due AS MATERIALIZED (
+  SELECT {_site_of("g.site_id")} AS site, g.month, sum(g.due) AS due, sum(g.on_time) AS on_time
+  FROM (SELECT d.site_id, substr(d.due_on, 1, 7) AS month,
+               sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
+        FROM summary_item_days d
+        WHERE d.rule IN ({rules})
+          AND d.due_on >= (SELECT first_day FROM window_)
+          AND d.due_on < (SELECT today FROM window_)
+        GROUP BY 1, 2) g
   GROUP BY 1, 2
 )"""
-    return f"""meetings_due AS (
-  SELECT {_site_of("d.site_id")} AS site, d.ethnicity,
-         sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
-  FROM summary_item_groups d
-  WHERE d.due_on >= (SELECT first_day FROM window_) AND d.due_on < (SELECT today FROM window_)
+    return f"""meetings_due AS MATERIALIZED (
+  SELECT {_site_of("g.site_id")} AS site, g.ethnicity, sum(g.due) AS due,
+         sum(g.on_time) AS on_time
+  FROM (SELECT d.site_id, d.ethnicity, sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
+        FROM summary_item_groups d
+        WHERE d.due_on >= (SELECT first_day FROM window_)
+          AND d.due_on < (SELECT today FROM window_)
+        GROUP BY 1, 2) g
   GROUP BY 1, 2
 )"""
 
 
-# Actions due in the window, by site and month. A file whose practitioners all belong to one
-# site (every site file; a hub holding one site) sums the per-day totals kept at write time
-# (live people's live actions); only a hub with several sites looks up each action's
-# practitioner.
-_ON_TIME = "a.completed_on IS NOT NULL AND a.due_on >= substr(a.completed_on, 1, 10)"
-_ACTIONS_DUE = f"""gone AS (SELECT id FROM people WHERE deleted_at IS NOT NULL),
-month_range AS (
-  SELECT m, min(date(m, '+1 months'), (SELECT today FROM window_)) AS until FROM months
-),
-actions_due AS (
-  SELECT (SELECT only_site FROM site_count) AS site, substr(mo.m, 1, 7) AS month,
-         coalesce(sum(d.n_all), 0) AS due, coalesce(sum(d.n_on_time), 0) AS on_time
-  FROM month_range mo
-  LEFT JOIN summary_action_days d ON d.due_on >= mo.m AND d.due_on < mo.until
-  WHERE (SELECT n FROM site_count) = 1
-  GROUP BY mo.m
-  UNION ALL
-  SELECT coalesce(pr.site, (SELECT name FROM local_site)), substr(a.due_on, 1, 7),
-         count(*), sum({_ON_TIME})
-  -- CROSS JOIN keeps site_count the outer loop, so a one-site file never starts this scan.
-  FROM site_count sc CROSS JOIN actions a LEFT JOIN prac pr ON pr.id = a.responsible_practitioner_id
-  WHERE sc.n > 1 AND a.deleted_at IS NULL AND a.due_on >= (SELECT first_day FROM window_)
-    AND a.due_on < (SELECT today FROM window_) AND a.person_id NOT IN gone
-  GROUP BY 1, a.due_on
+# Actions due in the window, by the responsible practitioner's site and month, from the totals
+# kept at write time (live people's live actions, by that site and due date).
+_ACTIONS_DUE = f"""actions_due AS MATERIALIZED (
+  SELECT {_site_of("g.site_id")} AS site, g.month, sum(g.due) AS due, sum(g.on_time) AS on_time
+  FROM (SELECT d.site_id, substr(d.due_on, 1, 7) AS month,
+               sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
+        FROM summary_rp_action_days d
+        WHERE d.due_on >= (SELECT first_day FROM window_)
+          AND d.due_on < (SELECT today FROM window_)
+        GROUP BY 1, 2) g
+  GROUP BY 1, 2
 )"""
 
 
@@ -245,13 +256,18 @@ MEETING_TIMESCALES = Query(
     _with(_TODAY, _SITE, _PRAC)
     # Kept at write time per site, rule and due date: how many, held on time, held late; the
     # rest are overdue or not yet due by today. Counted by status, then a column per status.
-    + f""", counted AS (
-  SELECT {_site_of("d.site_id")} AS site, d.rule, d.n_on_time AS on_time, d.n_late AS late,
-         CASE WHEN nullif(d.due_on, '') < (SELECT d FROM today)
-              THEN d.n_all - d.n_on_time - d.n_late ELSE 0 END AS overdue,
-         CASE WHEN nullif(d.due_on, '') < (SELECT d FROM today)
-              THEN 0 ELSE d.n_all - d.n_on_time - d.n_late END AS not_yet_due
+    + f""", by_id AS (
+  SELECT d.site_id, d.rule, sum(d.n_on_time) AS on_time, sum(d.n_late) AS late,
+         sum(CASE WHEN nullif(d.due_on, '') < (SELECT d FROM today)
+                  THEN d.n_all - d.n_on_time - d.n_late ELSE 0 END) AS overdue,
+         sum(CASE WHEN nullif(d.due_on, '') < (SELECT d FROM today)
+                  THEN 0 ELSE d.n_all - d.n_on_time - d.n_late END) AS not_yet_due
   FROM summary_item_days d
+  GROUP BY d.site_id, d.rule
+),
+counted AS (
+  SELECT {_site_of("b.site_id")} AS site, b.rule, b.on_time, b.late, b.overdue, b.not_yet_due
+  FROM by_id b
 )
 SELECT s.site,
        CASE s.rule """
@@ -284,26 +300,34 @@ CASELOAD = Query(
     "probation), else the one recorded. People with no lead are counted on their own line "
     "('No lead') so they can be allocated.",
     _with(_TODAY, _SITE, _PRAC)
-    + """, lead_now AS MATERIALIZED (
-  SELECT p.id, p.pathway,
-         CASE WHEN d.person_id IS NULL THEN p.lead_practitioner_id
-              ELSE d.lead_practitioner_id END AS lead_id,
-         CASE WHEN d.person_id IS NULL THEN p.lead_role ELSE d.lead_role END AS lead_role
-  FROM people p LEFT JOIN due_cache d ON d.person_id = p.id
+    # Counted by the lead's id first, so each lead is looked up once, then by what is shown
+    # (two leads may share a name, team and site). People the caseload has not worked out are
+    # counted in the order of the index people_caseload (migration 0020), with no sorting.
+    + f""", by_lead AS MATERIALIZED (
+  SELECT p.lead_practitioner_id AS lead_id, p.pathway, p.lead_role, count(*) AS n
+  FROM people p
   WHERE p.deleted_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM due_cache d WHERE d.person_id = p.id)
+  GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT d.lead_practitioner_id, p.pathway, d.lead_role, count(*)
+  FROM due_cache d CROSS JOIN people p ON p.id = d.person_id  -- few, or none on a hub
+  WHERE p.deleted_at IS NULL
+  GROUP BY 1, 2, 3
+),
+named AS (
+  SELECT {_named("lp")["site"]} AS site, b.pathway,
+         CASE WHEN lp.id IS NULL THEN 'No lead' ELSE lp.name END AS lead,
+         CASE WHEN lp.id IS NULL THEN NULL ELSE coalesce(b.lead_role, lp.role) END AS lead_role,
+         {_named("lp")["team"]} AS team, lp.id AS lead_id, b.n
+  FROM by_lead b
+  LEFT JOIN practitioners lp ON lp.id = b.lead_id AND lp.deleted_at IS NULL
 )
-SELECT coalesce(lp.site, (SELECT name FROM local_site)) AS site,
-       p.pathway,
-       CASE WHEN lp.id IS NULL THEN 'No lead' ELSE lp.name END AS lead,
-       CASE WHEN lp.id IS NULL THEN NULL ELSE coalesce(p.lead_role, lp.role) END AS lead_role,
-       lp.team,
-       count(*) AS people
-FROM lead_now p
-LEFT JOIN prac lp ON lp.id = p.lead_id
-WHERE 1
+SELECT site, pathway, lead, lead_role, team, sum(n) AS people, max(lead_id IS NOT NULL) AS led
+FROM named
 GROUP BY 1, 2, 3, 4, 5
-ORDER BY site, CASE p.pathway WHEN 'long' THEN 1 WHEN 'short' THEN 2 WHEN 'recall' THEN 3
-  WHEN 'remand' THEN 4 ELSE 5 END, lp.id IS NOT NULL, ahtui_order(people) DESC, lead""",
+ORDER BY site, CASE pathway WHEN 'long' THEN 1 WHEN 'short' THEN 2 WHEN 'recall' THEN 3
+  WHEN 'remand' THEN 4 ELSE 5 END, led, ahtui_order(people) DESC, lead""",
     {**_labels("site", "pathway", "lead", "lead_role", "team"), **_counts("people")},
 )
 
@@ -321,16 +345,18 @@ CONSENT_STATUS = Query(
   GROUP BY 1, 2, 3
 ),
 reoffer AS (
-  SELECT {_site_of("c.site_id")} AS site, c.agency,
+  SELECT c.site_id, c.agency,
     CASE WHEN c.reoffer_due_on < (SELECT d FROM today) THEN 'overdue'
          WHEN (SELECT d FROM today) >= max(date(c.reoffer_due_on, '-14 days'), c.declined_on)
            THEN 'due'
          ELSE 'upcoming' END AS status
   FROM summary_consents c WHERE c.declined_on IS NOT NULL
 ),
-reoffers AS (
-  SELECT site, agency, sum(status = 'overdue') AS overdue, sum(status = 'due') AS due
-  FROM reoffer GROUP BY 1, 2
+reoffers AS MATERIALIZED (
+  SELECT {_site_of("g.site_id")} AS site, g.agency, sum(g.overdue) AS overdue, sum(g.due) AS due
+  FROM (SELECT site_id, agency, sum(status = 'overdue') AS overdue, sum(status = 'due') AS due
+        FROM reoffer GROUP BY 1, 2) g
+  GROUP BY 1, 2
 ),
 states AS (
   SELECT site, agency,
@@ -368,7 +394,7 @@ CONSENT_REOFFERS = Query(
     _with(_TODAY, _SITE, _PRAC)
     # Each person's latest refusal per agency not yet followed by an offer is kept at write
     # time, with the day the re-offer is due.
-    + """, reoffer AS (
+    + f""", reoffer AS (
   SELECT c.person_id, c.agency, c.declined_on, c.reoffer_due_on,
     CASE WHEN c.reoffer_due_on < (SELECT d FROM today) THEN 'overdue'
          WHEN (SELECT d FROM today) >= max(date(c.reoffer_due_on, '-14 days'), c.declined_on)
@@ -377,13 +403,12 @@ CONSENT_REOFFERS = Query(
   FROM summary_consents c WHERE c.declined_on IS NOT NULL
 ),
 due AS MATERIALIZED (SELECT * FROM reoffer WHERE status IN ('overdue', 'due'))
-SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
-            ELSE coalesce(lp.site, (SELECT name FROM local_site)) END AS site,
+SELECT {_named("lp")["site"]} AS site,
        p.crn, p.nomis_number, r.agency, r.declined_on, r.reoffer_due_on,
-       r.status, coalesce(lp.name, 'No lead') AS lead, lp.team
+       r.status, coalesce(lp.name, 'No lead') AS lead, {_named("lp")["team"]} AS team
 FROM due r
 JOIN people p ON p.id = r.person_id AND p.deleted_at IS NULL
-LEFT JOIN prac lp ON lp.id = p.lead_practitioner_id
+LEFT JOIN practitioners lp ON lp.id = p.lead_practitioner_id AND lp.deleted_at IS NULL
 ORDER BY 1, r.reoffer_due_on, p.crn""",
     {
         **_labels("site", "crn", "nomis_number", "agency"),
@@ -411,18 +436,17 @@ NEAR_RELEASE = Query(
   FROM people p
   WHERE p.deleted_at IS NULL AND p.pathway IN ('long', 'short', 'recall')
 )
-SELECT CASE WHEN (SELECT n FROM site_count) = 1 THEN (SELECT only_site FROM site_count)
-            ELSE coalesce(lp.site, (SELECT name FROM local_site)) END AS site,
+SELECT {_named("lp")["site"]} AS site,
        x.crn, x.nomis_number, x.pathway, x.release_on,
        CAST(julianday(x.release_on) - julianday((SELECT d FROM today)) AS INTEGER)
          AS days_to_release,
-       coalesce(lp.name, 'No lead') AS lead, x.lead_role, lp.team,
+       coalesce(lp.name, 'No lead') AS lead, x.lead_role, {_named("lp")["team"]} AS team,
        CASE WHEN EXISTS (SELECT 1 FROM release_plans rp WHERE rp.person_id = x.id
                          AND rp.deleted_at IS NULL)
             THEN 'Release plan names no one to meet them'
             ELSE 'No release plan' END AS gap
 FROM custody x
-LEFT JOIN prac lp ON lp.id = x.lead_practitioner_id
+LEFT JOIN practitioners lp ON lp.id = x.lead_practitioner_id AND lp.deleted_at IS NULL
 WHERE x.release_on >= (SELECT d FROM today)
   AND x.release_on <= date((SELECT d FROM today), '+{NEAR_RELEASE_DAYS} days')
   AND NOT EXISTS (SELECT 1 FROM release_plans rp WHERE rp.person_id = x.id
@@ -486,19 +510,22 @@ EQUALITY = Query(
     "The scorecard's measures over the same 12 months, by ethnicity, site by site: people on the "
     "caseload, meetings due and held on time, actions due and completed on time. " + RULE,
     _with(_TODAY, _SITE, _PRAC, _MONTHS, _meetings_due("ethnicity"))
-    + f""", people_eq AS (
+    + f""", people_eq AS MATERIALIZED (
   -- Live people, and their actions due in the window, from the totals kept at write time.
   SELECT {_site_of("p.site_id")} AS site, p.ethnicity, sum(p.n) AS n
   FROM summary_people_counts p GROUP BY 1, 2
 ),
-acts_eq AS (
-  SELECT {_site_of("d.site_id")} AS site, d.ethnicity,
-         sum(d.n_all) AS a_due, sum(d.n_on_time) AS a_on
-  FROM summary_action_days d
-  WHERE d.due_on >= (SELECT first_day FROM window_) AND d.due_on < (SELECT today FROM window_)
+acts_eq AS MATERIALIZED (
+  SELECT {_site_of("g.site_id")} AS site, g.ethnicity, sum(g.a_due) AS a_due,
+         sum(g.a_on) AS a_on
+  FROM (SELECT d.site_id, d.ethnicity, sum(d.n_all) AS a_due, sum(d.n_on_time) AS a_on
+        FROM summary_action_days d
+        WHERE d.due_on >= (SELECT first_day FROM window_)
+          AND d.due_on < (SELECT today FROM window_)
+        GROUP BY 1, 2) g
   GROUP BY 1, 2
 ),
-meetings_eq AS (
+meetings_eq AS MATERIALIZED (
   SELECT site, ethnicity, sum(due) AS due, sum(on_time) AS on_time
   FROM meetings_due GROUP BY site, ethnicity
 ),

@@ -1,4 +1,4 @@
-"""Summaries for the supervisors' queries, kept at write time (tables from migration 0015).
+"""Summaries for the supervisors' queries, kept at write time (tables from migrations 0015, 0020).
 
 What the supervisors' queries read that does not depend on today is worked out once per person
 and stored: their site key and ethnicity, each meeting timescale they are owed (due date, when
@@ -150,10 +150,13 @@ JOIN summary_people sp ON sp.person_id = l.person_id
 LEFT JOIN reoffer r ON r.person_id = l.person_id AND r.agency = l.agency"""
 
 _ON_TIME = "a.completed_on IS NOT NULL AND a.due_on >= substr(a.completed_on, 1, 10)"
+# The responsible practitioner's site, as a person's (`_SITE_ID`): their live site id, or ''.
 _ACTIONS_SQL = f"""INSERT INTO summary_person_actions
-  (person_id, rp, due_on, n_all, n_on_time, n_open)
+  (person_id, rp, due_on, n_all, n_on_time, n_open, rp_site_id)
 SELECT a.person_id, coalesce(a.responsible_practitioner_id, ''), a.due_on,
-       count(*), sum({_ON_TIME}), sum(a.completed_on IS NULL)
+       count(*), sum({_ON_TIME}), sum(a.completed_on IS NULL),
+       coalesce((SELECT pr.site_id FROM practitioners pr
+                 WHERE pr.id = a.responsible_practitioner_id AND pr.deleted_at IS NULL), '')
 FROM actions a
 WHERE a.person_id IN (SELECT person_id FROM summary_people WHERE person_id IN {_STALE})
   AND a.deleted_at IS NULL AND a.due_on IS NOT NULL
@@ -185,6 +188,14 @@ TOTALS: tuple[Total, ...] = (
         {"n_all": "d.n_all", "n_on_time": "d.n_on_time"},
         _STALE_OF.format(t="summary_person_actions")
         + " CROSS JOIN summary_people sp ON sp.person_id = s.person_id",
+        "n_all = 0",
+    ),
+    # Live actions by the responsible practitioner's site and due date (scorecard).
+    Total(
+        "summary_rp_action_days",
+        {"due_on": "d.due_on", "site_id": "d.rp_site_id"},
+        {"n_all": "d.n_all", "n_on_time": "d.n_on_time"},
+        _STALE_OF.format(t="summary_person_actions"),
         "n_all = 0",
     ),
     # Open actions by responsible practitioner and due date, and how many people's oldest
@@ -293,6 +304,12 @@ _SOURCES = {
     "consents": "person_id",
     "actions": "person_id",
 }
+# The people a practitioner's site counts: those they lead, those they hold actions for.
+_MOVED = (
+    "SELECT id FROM people WHERE lead_practitioner_id IN ({ids}) UNION "
+    "SELECT person_id FROM actions WHERE responsible_practitioner_id IN ({ids}) "
+    "AND person_id IS NOT NULL"
+)
 _TRIGGERS: tuple[str, ...] = (
     *(
         f"CREATE TRIGGER IF NOT EXISTS summary_{table}_{event.lower()} AFTER {event} ON {table} "
@@ -304,19 +321,16 @@ _TRIGGERS: tuple[str, ...] = (
             ("DELETE", f"(OLD.{col})"),
         )
     ),
-    # A practitioner joining, leaving or moving site moves the people they lead (rare; one
-    # look-up in people_lead). Also while a bundle is applied, which names only the people
-    # whose own rows it carries.
+    # A practitioner joining, leaving or moving site moves the people they lead and the
+    # actions they are responsible for (rare; look-ups in people_lead and actions_responsible).
+    # Also while a bundle is applied, which names only the people whose own rows it carries.
     "CREATE TRIGGER IF NOT EXISTS summary_practitioners_insert AFTER INSERT ON practitioners "
-    "BEGIN INSERT OR IGNORE INTO summary_stale "
-    "SELECT id FROM people WHERE lead_practitioner_id = NEW.id; END",
+    f"BEGIN INSERT OR IGNORE INTO summary_stale {_MOVED.format(ids='NEW.id')}; END",
     "CREATE TRIGGER IF NOT EXISTS summary_practitioners_update "
     "AFTER UPDATE OF site_id, deleted_at, id ON practitioners "
-    "BEGIN INSERT OR IGNORE INTO summary_stale "
-    "SELECT id FROM people WHERE lead_practitioner_id IN (NEW.id, OLD.id); END",
+    f"BEGIN INSERT OR IGNORE INTO summary_stale {_MOVED.format(ids='NEW.id, OLD.id')}; END",
     "CREATE TRIGGER IF NOT EXISTS summary_practitioners_delete AFTER DELETE ON practitioners "
-    "BEGIN INSERT OR IGNORE INTO summary_stale "
-    "SELECT id FROM people WHERE lead_practitioner_id = OLD.id; END",
+    f"BEGIN INSERT OR IGNORE INTO summary_stale {_MOVED.format(ids='OLD.id')}; END",
 )
 
 
