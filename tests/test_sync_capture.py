@@ -140,3 +140,29 @@ def test_team_directory_conflicts_reach_every_site(ab) -> None:
     assert [c["id"] for c in conflicts.conflicts(a)] == [c["id"] for c in conflicts.conflicts(b)]
     assert len(conflicts.conflicts(a)) == 1
     assert digest(a) == digest(b)
+
+
+def test_schema_read_once_until_a_table_changes(ab) -> None:
+    """Setting triggers aside and back (as an import does) keeps what was read of the tables;
+    a column added to a synced table is seen at once."""
+    from ahtui.store import capture
+
+    a, _ = ab
+    calls: list[str] = []
+    a.conn.set_trace_callback(calls.append)
+    try:
+        before = capture.columns(a.conn, "people")
+        with a.write() as conn:
+            (sql,) = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE name = 'sync_people_insert'"
+            ).fetchone()
+            conn.execute('DROP TRIGGER "sync_people_insert"')
+            conn.execute(sql)
+        calls.clear()
+        assert capture.columns(a.conn, "people") == before
+        assert not [c for c in calls if "table_info" in c]
+        with a.write() as conn:
+            conn.execute("ALTER TABLE people ADD COLUMN capture_probe TEXT")
+        assert capture.columns(a.conn, "people") == [*before, "capture_probe"]
+    finally:
+        a.conn.set_trace_callback(None)

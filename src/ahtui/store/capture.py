@@ -19,23 +19,34 @@ LOCAL_TABLES = {"users", "sites"}
 META_COLUMNS = {"id", "created_at", "updated_at", "updated_by"}
 
 
-_CACHE: dict[int, tuple[int, list[str], dict[str, list[str]], dict[str, set[str]]]] = {}
+_Schema = tuple[int, list[str], dict[str, list[str]], dict[str, set[str]]]
+# Per connection: the schema version last seen, the tables' definitions then, and what was
+# read of them.
+_CACHE: dict[int, tuple[int, str, _Schema]] = {}
+_TABLES_SQL = "SELECT group_concat(name || ':' || sql, ';') FROM sqlite_master WHERE type = 'table'"
 
 
-def _schema(conn: Any) -> tuple[int, list[str], dict[str, list[str]], dict[str, set[str]]]:
+def _schema(conn: Any) -> _Schema:
     # Export and import ask about the schema per table many times; PRAGMA schema_version
-    # says cheaply whether what we read last time still holds.
+    # says cheaply whether what we read last time still holds. An import sets triggers and
+    # indexes aside and puts them back, which moves the version on each time: the tables'
+    # own definitions, read in one statement, then say whether anything here changed.
     version = conn.execute("PRAGMA schema_version").fetchone()[0]
-    found = _CACHE.get(id(conn))
-    if found is None or found[0] != version:
-        tables = [t for t in audited_tables(conn) if t not in LOCAL_TABLES]
-        cols, notnull = {}, {}
-        for t in tables:
-            info = conn.execute(f'PRAGMA table_info("{t}")').fetchall()
-            cols[t] = [r[1] for r in info]
-            notnull[t] = {r[1] for r in info if r[3]}
-        found = (version, tables, cols, notnull)
-        _CACHE[id(conn)] = found
+    cached = _CACHE.get(id(conn))
+    if cached is not None and cached[0] == version:
+        return cached[2]
+    tables_sql = conn.execute(_TABLES_SQL).fetchone()[0] or ""
+    if cached is not None and cached[1] == tables_sql:
+        _CACHE[id(conn)] = (version, tables_sql, cached[2])
+        return cached[2]
+    tables = [t for t in audited_tables(conn) if t not in LOCAL_TABLES]
+    cols, notnull = {}, {}
+    for t in tables:
+        info = conn.execute(f'PRAGMA table_info("{t}")').fetchall()
+        cols[t] = [r[1] for r in info]
+        notnull[t] = {r[1] for r in info if r[3]}
+    found = (version, tables, cols, notnull)
+    _CACHE[id(conn)] = (version, tables_sql, found)
     return found
 
 
