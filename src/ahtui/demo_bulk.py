@@ -24,7 +24,6 @@ from . import demo
 from .domain.enums import (
     ConsentAgency,
     ContactType,
-    IdentificationMethod,
     MeetingType,
     MilestoneKind,
     Pathway,
@@ -118,7 +117,7 @@ def records(
             details,
             {
                 "identified_on": identified,
-                "method": rng.choice(list(IdentificationMethod)[:5]),
+                "method": rng.choice(demo.METHODS),
                 "identified_by_role": lead_role,
             },
             lead_practitioner_id=lead,
@@ -197,8 +196,9 @@ def _actions(
 ) -> None:
     """The Team Actions Log: some done, some overdue, some with a follow-up."""
     steps = demo.STEPS
+    members = list(p.members.values())
     for a in range(how_many):
-        responsible = rng.choice(list(p.members.values()))
+        responsible = rng.choice(members)
         due = today + timedelta(days=rng.randrange(-60, 60))
         action = ActionRecord(
             {
