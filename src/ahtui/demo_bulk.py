@@ -308,22 +308,27 @@ def build_demo_bulk(
             # The demo admin works as a POM so "my cases" shows something.
             users.link_practitioner(site, site.user.username, staff[Role.POM][0])
         start = people_recorded(site) if first is None else first
-        drawn = list(
-            records(
-                rng, start, people, today, staff, actions_per_person=actions_per_person, mix=mix
-            )
-        )
+        # Drawn as they are written, keeping only the people who get the extras, rather than
+        # every person's records held until the end.
+        chosen: list[tuple[int, demo._Person]] = []
+
+        def drawn() -> Iterator[PersonRecords]:
+            for n, (r, p) in enumerate(
+                records(
+                    rng, start, people, today, staff, actions_per_person=actions_per_person, mix=mix
+                )
+            ):
+                if n < EXTRAS_ALL or n % extras_every == 0:
+                    chosen.append((n, p))
+                yield r
+
         ids = add_people(
             site,
-            (r for r, _ in drawn),
+            drawn(),
             today=today,
             progress=(lambda done: progress(done, people)) if progress else None,
         )
-        extras = [
-            (pid, p)
-            for n, (pid, (_, p)) in enumerate(zip(ids, drawn, strict=True))
-            if n < EXTRAS_ALL or n % extras_every == 0
-        ]
+        extras = [(ids[n], p) for n, p in chosen]
         with site.write():
             for pid, p in extras:
                 p.id = pid

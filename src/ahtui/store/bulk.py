@@ -23,6 +23,7 @@ that the two files hold the same rows, audit entries and change capture.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -83,6 +84,7 @@ class Loader:
         self.pending = 0
         self.written = 0
         self._columns: dict[str, list[str]] = {}
+        self._updatable: dict[str, list[str]] = {}
         self._defaults: dict[str, set[str]] = {}
         self._checked: set[str] = set()
         self._dropped: list[str] = []
@@ -130,7 +132,11 @@ class Loader:
         new = {k: to_sql(v) for k, v in values.items()}
         new["updated_at"] = self.stamp
         new["updated_by"] = self.user_id
-        cols = [c for c in self._table_columns(table) if c not in META_COLUMNS]
+        cols = self._updatable.get(table)
+        if cols is None:
+            cols = self._updatable[table] = [
+                c for c in self._table_columns(table) if c not in META_COLUMNS
+            ]
         changed = [c for c in cols if c in new and new[c] != row.get(c)]
         was_deleted = row.get("deleted_at") is not None
         row.update(new)
@@ -342,6 +348,10 @@ def load(site: Site, *, batch: int = 5000, now: Callable[[], str] = utc_now) -> 
     and all of them commit together, or none do. `now` stamps the rows (`utc_now` as the
     services do; a test gives a fixed clock to compare files)."""
     before = site.conn.execute("PRAGMA cache_size").fetchone()[0]
+    # The load holds millions of small objects that live until it ends: the collector would
+    # walk them all again and again looking for cycles they do not have.
+    collecting = gc.isenabled()
+    gc.disable()
     # A bulk write rewrites most of a small file's pages: a cache that holds them all (allocated
     # only as used) spares them being encrypted to the log and read back half-way through.
     site.conn.execute(f"PRAGMA cache_size = {min(int(before), -CACHE_KIB)}")
@@ -352,6 +362,8 @@ def load(site: Site, *, batch: int = 5000, now: Callable[[], str] = utc_now) -> 
             loader.finish()
     finally:
         site.conn.execute(f"PRAGMA cache_size = {int(before)}")
+        if collecting:
+            gc.enable()
 
 
 @contextmanager
