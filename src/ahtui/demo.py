@@ -88,6 +88,11 @@ NOTE_TEXT = [
     "Reviewed the actions from the last meeting.",
 ]
 
+# The choices drawn for every person, listed once (listing an enum each time cost seconds).
+_STATUSES = tuple(CareLeaverStatus)[:4]
+_RECALLS = tuple(RecallType)
+METHODS = tuple(IdentificationMethod)[:5]
+
 # Share of each pathway in the demo caseload.
 PATHWAY_MIX = [
     (Pathway.LONG, 30),
@@ -245,7 +250,7 @@ def _details(
         "crn": f"X{100000 + index:06d}"[:7],
         "nomis_number": f"A{index % 10000:04d}{chr(65 + index // 10000 % 26)}{chr(65 + index // 260000 % 26)}",
         "date_of_birth": dob,
-        "care_leaver_status": rng.choice(list(CareLeaverStatus)[:4]),
+        "care_leaver_status": rng.choice(_STATUSES),
         "responsible_local_authority": rng.choice(AUTHORITIES),
         "prison": rng.choice(PRISONS),
         "probation_area": rng.choice(AREAS),
@@ -266,7 +271,7 @@ def _details(
         identified = max(identified, details["remand_date"])
     if pathway is Pathway.RECALL:
         recall = today - timedelta(days=rng.randrange(3, 60))
-        details.update(recall_date=recall, recall_type=rng.choice(list(RecallType)))
+        details.update(recall_date=recall, recall_type=rng.choice(_RECALLS))
     if pathway is Pathway.COMMUNITY:
         _released(rng, details, today)
     return details, min(identified, today)
@@ -320,7 +325,7 @@ def _register(
         details,
         {
             "identified_on": identified,
-            "method": rng.choice(list(IdentificationMethod)[:5]),
+            "method": rng.choice(METHODS),
             "identified_by_role": lead_role,
         },
         lead_practitioner_id=lead,

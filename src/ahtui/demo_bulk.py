@@ -24,7 +24,6 @@ from . import demo
 from .domain.enums import (
     ConsentAgency,
     ContactType,
-    IdentificationMethod,
     MeetingType,
     MilestoneKind,
     Pathway,
@@ -118,7 +117,7 @@ def records(
             details,
             {
                 "identified_on": identified,
-                "method": rng.choice(list(IdentificationMethod)[:5]),
+                "method": rng.choice(demo.METHODS),
                 "identified_by_role": lead_role,
             },
             lead_practitioner_id=lead,
@@ -197,8 +196,9 @@ def _actions(
 ) -> None:
     """The Team Actions Log: some done, some overdue, some with a follow-up."""
     steps = demo.STEPS
+    members = list(p.members.values())
     for a in range(how_many):
-        responsible = rng.choice(list(p.members.values()))
+        responsible = rng.choice(members)
         due = today + timedelta(days=rng.randrange(-60, 60))
         action = ActionRecord(
             {
@@ -308,22 +308,27 @@ def build_demo_bulk(
             # The demo admin works as a POM so "my cases" shows something.
             users.link_practitioner(site, site.user.username, staff[Role.POM][0])
         start = people_recorded(site) if first is None else first
-        drawn = list(
-            records(
-                rng, start, people, today, staff, actions_per_person=actions_per_person, mix=mix
-            )
-        )
+        # Drawn as they are written, keeping only the people who get the extras, rather than
+        # every person's records held until the end.
+        chosen: list[tuple[int, demo._Person]] = []
+
+        def drawn() -> Iterator[PersonRecords]:
+            for n, (r, p) in enumerate(
+                records(
+                    rng, start, people, today, staff, actions_per_person=actions_per_person, mix=mix
+                )
+            ):
+                if n < EXTRAS_ALL or n % extras_every == 0:
+                    chosen.append((n, p))
+                yield r
+
         ids = add_people(
             site,
-            (r for r, _ in drawn),
+            drawn(),
             today=today,
             progress=(lambda done: progress(done, people)) if progress else None,
         )
-        extras = [
-            (pid, p)
-            for n, (pid, (_, p)) in enumerate(zip(ids, drawn, strict=True))
-            if n < EXTRAS_ALL or n % extras_every == 0
-        ]
+        extras = [(ids[n], p) for n, p in chosen]
         with site.write():
             for pid, p in extras:
                 p.id = pid

@@ -16,6 +16,7 @@ from ..demo import DEMO_PASSPHRASE, DEMO_USER
 from ..demo_bulk import build_demo_bulk
 from ..errors import EXIT_OK, BadInput
 from ..progress import Progress
+from ..store.bulk import filling_new_file
 from ..store.demo_site import is_demo_site, mark_demo_site, people_count
 from ..store.keyring import keyring_path
 from ..store.site import init_site, open_site
@@ -53,13 +54,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
             admin_display_name="Demo user",
         )
         mark_demo_site(site)
-        build_demo_bulk(
-            site,
-            people=args.people,
-            seed=args.seed,
-            actions_per_person=args.actions_per_person,
-            progress=Progress("Building the demo caseload"),
-        )
+        with filling_new_file(site):
+            build_demo_bulk(
+                site,
+                people=args.people,
+                seed=args.seed,
+                actions_per_person=args.actions_per_person,
+                progress=Progress("Building the demo caseload"),
+            )
         say(f"Created a demo site with {args.people} synthetic people at {path}")
     site.close()
     if not (env_user and env_pass):

@@ -23,6 +23,7 @@ that the two files hold the same rows, audit entries and change capture.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,13 @@ from .rows import PLAIN, to_sql
 from .site import Site, utc_now
 
 CACHE_KIB = 256 * 1024
+# Most rows hold only values stored as they are: those are copied without a look at each.
+_PLAIN_TYPES = frozenset(PLAIN)
+# Insert triggers that do nothing while the loader writes (sync_local() and sync_capture()
+# are both off then), as store/capture.py and store/audit.py write them; set aside for the load.
+_IDLE_WHEN = ("WHEN sync_local()", "WHEN sync_capture()")
+# How many clock steps share one reading of the physical time (`Loader._tick`).
+CLOCK_EVERY = 256
 
 
 def _json(obj: dict[str, int]) -> str:
@@ -66,6 +74,7 @@ class Loader:
         clock = self.conn.execute("SELECT hlc, seq, origin FROM sync_clock WHERE id = 1").fetchone()
         self.hlc, self.seq, self.origin = int(clock[0]), int(clock[1]), str(clock[2])
         self.trusted = hlc.trusted_ms(self.conn)
+        self.physical = self.state.stamp(self.trusted)
         self.synced = set(synced_tables(self.conn)) - LOCAL_TABLES
         self.rows: dict[str, dict[str, dict[str, Any]]] = {}
         self.audit: list[tuple[Any, ...]] = []
@@ -75,30 +84,43 @@ class Loader:
         self.pending = 0
         self.written = 0
         self._columns: dict[str, list[str]] = {}
+        self._updatable: dict[str, list[str]] = {}
         self._defaults: dict[str, set[str]] = {}
         self._checked: set[str] = set()
         self._dropped: list[str] = []
+        self._sync_rows: list[tuple[Any, ...]] = []
+        self._sync_cols: dict[tuple[str, str, str], tuple[int, str, str]] = {}
 
     # -- what the services' writes do ----------------------------------------------------
     def insert(self, table: str, values: dict[str, Any]) -> str:
         """As `rows.insert`: the row stamped and attributed; its id, new unless given."""
-        plain = PLAIN
-        row = {k: v if type(v) in plain else to_sql(v) for k, v in values.items()}
+        if _PLAIN_TYPES.issuperset(map(type, values.values())):
+            row = dict(values)
+        else:
+            plain = PLAIN
+            row = {k: v if type(v) in plain else to_sql(v) for k, v in values.items()}
         # rows.insert draws an id even when one is given: so do we, or the demo's seeded ids
         # would come out differently here.
         made = self.site.id_factory()
-        row.setdefault("id", made)
+        rid = row.setdefault("id", made)
         now = self.stamp
         row.setdefault("created_at", now)
         row["updated_at"] = now
         row["updated_by"] = self.user_id
-        rid = row["id"]
-        self.rows.setdefault(table, {})[rid] = row
+        by_id = self.rows.get(table)
+        if by_id is None:
+            by_id = self.rows[table] = {}
+        by_id[rid] = row
         self.audit.append((self.user_id, "insert", table, rid, None))
         if table in self.synced:
             stamp = self._tick()
             self.versions[(table, rid)] = [stamp, self.origin, stamp, self.origin, None, self.seq]
-        self._touch(table, row)
+        if table == "people":
+            self.people.add(rid)
+        else:
+            person = row.get("person_id")
+            if person:
+                self.people.add(person)
         self.pending += 1
         return rid
 
@@ -110,7 +132,11 @@ class Loader:
         new = {k: to_sql(v) for k, v in values.items()}
         new["updated_at"] = self.stamp
         new["updated_by"] = self.user_id
-        cols = [c for c in self._table_columns(table) if c not in META_COLUMNS]
+        cols = self._updatable.get(table)
+        if cols is None:
+            cols = self._updatable[table] = [
+                c for c in self._table_columns(table) if c not in META_COLUMNS
+            ]
         changed = [c for c in cols if c in new and new[c] != row.get(c)]
         was_deleted = row.get("deleted_at") is not None
         row.update(new)
@@ -143,8 +169,12 @@ class Loader:
 
     def _tick(self) -> int:
         # The triggers' clock step: max(hlc + 1, sync_stamp(trusted_ms)), the sequence on by one.
-        self.hlc = max(self.hlc + 1, self.state.stamp(self.trusted))
+        # The physical time is read every CLOCK_EVERY steps (reading it for every row cost more
+        # than the rest of the step): a stamp at most that many rows old, still in order.
         self.seq += 1
+        if not self.seq % CLOCK_EVERY:
+            self.physical = self.state.stamp(self.trusted)
+        self.hlc = max(self.hlc + 1, self.physical)
         return self.hlc
 
     def _touch(self, table: str, row: dict[str, Any]) -> None:
@@ -183,17 +213,6 @@ class Loader:
                 "VALUES (?, ?, ?, ?, ?)",
                 self.audit,
             )
-            conn.executemany(
-                "INSERT INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, vv, seq) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                # In key order: the table has no rowid, and its key's pages then fill in turn.
-                sorted((*k, *v) for k, v in self.versions.items()),
-            )
-            conn.executemany(
-                "INSERT OR REPLACE INTO sync_cols (tbl, row_id, col, hlc, origin, ctx) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                sorted((*k, *v) for k, v in self.col_versions.items()),
-            )
             conn.execute(
                 "UPDATE sync_clock SET hlc = ?, seq = ? WHERE id = 1", (self.hlc, self.seq)
             )
@@ -201,6 +220,10 @@ class Loader:
         finally:
             state.capture = 1
             state.local = 1
+        # A row's versions are final once it is written (`update` changes only pending rows):
+        # they wait for `finish`, to go into sync_rows in its key order all at once.
+        self._sync_rows.extend((*k, *v) for k, v in self.versions.items())
+        self._sync_cols.update(self.col_versions)
         self.written += self.pending
         self.rows.clear()
         self.audit.clear()
@@ -209,6 +232,31 @@ class Loader:
         self.people.clear()
         self.pending = 0
         self.stamp = self.now()
+        self.physical = self.state.stamp(self.trusted)
+
+    def _write_versions(self) -> None:
+        """Every row's versions, in key order: sync_rows has no rowid, and its pages then fill
+        in turn rather than split at random places (it ends smaller, and is written faster)."""
+        state = self.state
+        state.capture = 0
+        state.local = 0
+        try:
+            self._sync_rows.sort()
+            self.conn.executemany(
+                "INSERT INTO sync_rows (tbl, row_id, ins_hlc, ins_origin, hlc, origin, vv, seq) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                self._sync_rows,
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO sync_cols (tbl, row_id, col, hlc, origin, ctx) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                sorted((*k, *v) for k, v in self._sync_cols.items()),
+            )
+        finally:
+            state.capture = 1
+            state.local = 1
+        self._sync_rows.clear()
+        self._sync_cols.clear()
 
     def _runs(
         self, table: str, rows: Iterable[dict[str, Any]]
@@ -221,16 +269,22 @@ class Loader:
             info = self.conn.execute(f'PRAGMA table_info("{table}")').fetchall()
             found = self._defaults[table] = {r[1] for r in info if r[4] is None and not r[5]}
         rows = list(rows)
-        every = list(dict.fromkeys(c for row in rows for c in row))
+        # Rows built by the same code name the same columns in the same order: their columns
+        # are worked out once for each such shape.
+        row_shapes = [tuple(row) for row in rows]
+        shapes: dict[tuple[str, ...], tuple[str, ...]] = dict.fromkeys(row_shapes, ())
+        every = list(dict.fromkeys(c for shape in shapes for c in shape))
+        for shape in shapes:
+            shapes[shape] = tuple(c for c in every if c in shape or c in found)
         run_cols: tuple[str, ...] = ()
         run: list[tuple[Any, ...]] = []
-        for row in rows:
-            cols = tuple(c for c in every if c in row or c in found)
+        for row, shape in zip(rows, row_shapes, strict=True):
+            cols = shapes[shape]
             if cols != run_cols and run:
                 yield run_cols, run
                 run = []
             run_cols = cols
-            run.append(tuple(row.get(c) for c in cols))
+            run.append(tuple(map(row.get, cols)))
         if run:
             yield run_cols, run
 
@@ -247,26 +301,42 @@ class Loader:
         summaries.mark(self.conn, self.people)
 
     def _before_first_write(self, table: str, adding: int) -> None:
-        """A table about to grow by more than it holds: its plain indexes go until `finish`."""
+        """Set aside, until `finish`, what slows the load of `table` (as `ahtui.sync` does for
+        a bundle): its insert triggers that do nothing while capture and the local-write
+        triggers are off (their presence alone makes SQLite run a trigger program and keep a
+        statement journal for every row), and, when the table is about to grow by more than
+        it holds, its plain indexes."""
         if table in self._checked:
             return
         self._checked.add(table)
+        schema = self.conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+            "AND type IN ('trigger', 'index')",
+            (table,),
+        ).fetchall()
+        aside = [
+            (kind, name, sql)
+            for kind, name, sql in schema
+            if kind == "trigger" and " INSERT ON " in sql and any(w in sql for w in _IDLE_WHEN)
+        ]
         holds = self.conn.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT ?)", (adding,)
-        )
-        if holds.fetchone()[0] >= adding:
-            return
-        for name, sql in self.conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
-            (table,),
-        ).fetchall():
-            self.conn.execute(f'DROP INDEX "{name}"')
+        ).fetchone()[0]
+        if holds < adding:
+            aside += [
+                (kind, name, sql)
+                for kind, name, sql in schema
+                if kind == "index" and not sql.lstrip().upper().startswith("CREATE UNIQUE")
+            ]
+        for kind, name, sql in aside:
+            self.conn.execute(f'DROP {kind.upper()} "{name}"')
             self._dropped.append(sql)
 
     def finish(self) -> None:
-        """The last batch written and the dropped indexes made again, before the commit."""
+        """The last batch written, the versions, and what was set aside made again, before
+        the commit."""
         self.flush()
+        self._write_versions()
         for sql in self._dropped:
             self.conn.execute(sql)
         self._dropped.clear()
@@ -278,6 +348,10 @@ def load(site: Site, *, batch: int = 5000, now: Callable[[], str] = utc_now) -> 
     and all of them commit together, or none do. `now` stamps the rows (`utc_now` as the
     services do; a test gives a fixed clock to compare files)."""
     before = site.conn.execute("PRAGMA cache_size").fetchone()[0]
+    # The load holds millions of small objects that live until it ends: the collector would
+    # walk them all again and again looking for cycles they do not have.
+    collecting = gc.isenabled()
+    gc.disable()
     # A bulk write rewrites most of a small file's pages: a cache that holds them all (allocated
     # only as used) spares them being encrypted to the log and read back half-way through.
     site.conn.execute(f"PRAGMA cache_size = {min(int(before), -CACHE_KIB)}")
@@ -288,3 +362,26 @@ def load(site: Site, *, batch: int = 5000, now: Callable[[], str] = utc_now) -> 
             loader.finish()
     finally:
         site.conn.execute(f"PRAGMA cache_size = {int(before)}")
+        if collecting:
+            gc.enable()
+
+
+@contextmanager
+def filling_new_file(site: Site) -> Iterator[None]:
+    """While a site file just made (that no other program has open) is filled in bulk: a
+    rollback journal in place of the write-ahead log, put back after.
+
+    Under the log, a commit appends every page it wrote to the log and a checkpoint then
+    copies each into the file: a 300 MB demo is encrypted once but written twice, and waits
+    on both. A rollback journal keeps only the pages the file held before (a new file holds
+    almost none), and each new page is written once, into the file. The content written is
+    the same either way; a write that fails still leaves nothing of itself behind."""
+    if site.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        yield
+        return
+    # SQLite refuses (and stays in WAL) if another connection has the file open.
+    site.conn.execute("PRAGMA journal_mode = DELETE")
+    try:
+        yield
+    finally:
+        site.conn.execute("PRAGMA journal_mode = WAL")
