@@ -235,9 +235,7 @@ class CaseloadList(ScrollView, can_focus=True):
     def filter(self, text: str) -> None:
         """Keep the rows whose name, CRN or NOMIS number contain every word of `text`."""
         previous = self.cursor
-        place = (
-            self._shown_places[previous] if 0 <= previous < len(self._shown_places) else None
-        )
+        place = self._shown_places[previous] if 0 <= previous < len(self._shown_places) else None
         before = self.query_text
         self.query_text = text
         folded = text.casefold()

@@ -7,9 +7,9 @@ module stays about the drawing and the keys.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..domain.dates import fmt_date
