@@ -11,7 +11,9 @@ on colour (NO_COLOR, monochrome terminals).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import gc
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -35,13 +37,15 @@ from ..store.caseload import FirstPage, caseload
 from ..store.team import people_with_practitioner
 from ..widgets.shown import Shown, cell, one_line
 from . import navigation
+from .caseload_text import _matching as _matching  # for the tests: what a search finds
 from .caseload_text import (
-    _matching,
     date_text,
     detail_text,
     lead_text,
+    narrowed,
     overdue_text,
     pathway_text,
+    search_key,
 )
 from .new_person import new_person_form
 
@@ -53,6 +57,10 @@ if TYPE_CHECKING:
 
 # From this width the CRN column is titled "CRN/NOMIS" (the room for it is there).
 _WIDE = 100
+
+
+# Rows, their search keys and their places in the whole list.
+_Found = tuple[list["CaseloadRow"], list[str], Sequence[int]]
 
 
 class Column(NamedTuple):
@@ -172,13 +180,16 @@ class CaseloadList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._rows: list[CaseloadRow] = []
         self._keys: list[str] = []
+        # What is shown: the rows, their search keys and their places in `_rows` (in order, so
+        # the highlighted person is found again by bisection, not by a walk of 50,000 rows).
         self._shown: list[CaseloadRow] = []
         self._shown_keys: list[str] = []
+        self._shown_places: Sequence[int] = ()
         self._shown_predicate: Callable[[CaseloadRow], bool] | None = None
         # The rows each search (its words) found, under the same filters and rows.
-        self._searched: dict[tuple[str, ...], tuple[list[CaseloadRow], list[str]]] = {}
+        self._searched: dict[tuple[str, ...], _Found] = {}
         # Everyone the filters (my cases, overdue...) keep, before the search narrows them.
-        self._kept: tuple[list[CaseloadRow], list[str]] = ([], [])
+        self._kept: _Found = ([], [], ())
         self.query_text = ""
         self._overdue_width = 0
         self.cursor = 0
@@ -205,14 +216,13 @@ class CaseloadList(ScrollView, can_focus=True):
     def set_rows(self, rows: list[CaseloadRow]) -> None:
         self._rows = list(rows)
         # Case-folded once here, so each keystroke is a plain substring scan.
-        self._keys = [
-            f"{r.name}\n{r.crn or ''}\n{r.nomis_number or ''}".casefold() for r in self._rows
-        ]
+        self._keys = [search_key(r) for r in self._rows]
         most = max((r.overdue_count for r in self._rows), default=0)
         self._overdue_width = len(overdue_text(most))
         self.loaded = True
         self.message = ""
         self._shown, self._shown_keys = self._rows, self._keys
+        self._shown_places = range(len(self._rows))
         self._shown_predicate = None
         self._searched.clear()
         text, self.query_text = self.query_text, ""
@@ -224,47 +234,60 @@ class CaseloadList(ScrollView, can_focus=True):
 
     def filter(self, text: str) -> None:
         """Keep the rows whose name, CRN or NOMIS number contain every word of `text`."""
-        previous = self.current
+        previous = self.cursor
+        place = self._shown_places[previous] if 0 <= previous < len(self._shown_places) else None
         before = self.query_text
         self.query_text = text
         folded = text.casefold()
         terms = folded.split()
         keep = self.predicate
-        rows, keys = self._rows, self._keys
+        rows, keys, places = self._rows, self._keys, range(len(self._rows))
         same_filters = keep is self._shown_predicate
         if keep is not None:
             if not same_filters:
                 # Filters changed: applied to everyone once, then only searched within.
                 picked = [i for i, r in enumerate(rows) if keep(r)]
-                self._kept = [rows[i] for i in picked], [keys[i] for i in picked]
-            rows, keys = self._kept
+                self._kept = [rows[i] for i in picked], [keys[i] for i in picked], picked
+            rows, keys, places = self._kept
         if not same_filters:
             self._searched.clear()
         if same_filters and terms and before.strip() and folded.startswith(before.casefold()):
             # Typing on narrows what is shown already: scan only that (most keystrokes).
-            rows, keys = self._shown, self._shown_keys
+            rows, keys, places = self._shown, self._shown_keys, self._shown_places
         found = self._searched.get(tuple(terms))
         if found is None:
-            found = _matching(rows, keys, terms)
+            found = narrowed(rows, keys, places, terms)
             if terms:
                 # Kept for a deletion back to them: on 50,000 people a scan is a frame's time.
                 if len(self._searched) >= 32:
                     self._searched.clear()
                 self._searched[tuple(terms)] = found
-        self._shown, self._shown_keys = found
+        self._shown, self._shown_keys, self._shown_places = found
         self._shown_predicate = keep
         # Stay on the same person when they are still listed.
         self.cursor = 0
-        if previous is not None:
-            for i, row in enumerate(self._shown):
-                if row is previous:
-                    self.cursor = i
-                    break
-        self.virtual_size = Size(1, len(self._shown) + 1)
+        if place is not None:
+            at = bisect_left(self._shown_places, place)
+            if at < len(self._shown_places) and self._shown_places[at] == place:
+                self.cursor = at
+        self._set_height(len(self._shown) + 1)
         self.scroll_to(y=0, animate=False, immediate=True)
         self._scroll_to_cursor()
         self.refresh()
         self.post_message(self.Highlighted(self.current))
+
+    def _set_height(self, height: int) -> None:
+        # Set as a virtual size is, but without a layout of the whole screen: the list keeps
+        # its place and size, so only its scrollbar needs to know (a layout takes most of a
+        # keystroke's time). Showing or hiding the scrollbar still asks for one.
+        size = Size(1, height)
+        if size == self.virtual_size:
+            return
+        if not self.container_size:
+            self.virtual_size = size
+            return
+        self.set_reactive(CaseloadList.virtual_size, size)
+        self._scroll_update(size)
 
     # -- cursor --------------------------------------------------------------------------
     @property
@@ -385,6 +408,40 @@ class CaseloadList(ScrollView, can_focus=True):
         return "No people on this caseload yet."
 
 
+def _set_aside() -> None:
+    """Take the rows just loaded out of Python's cycle collector's full passes.
+
+    A caseload row is a named tuple, which the collector keeps tracking (it stops only for
+    plain tuples of plain values), so with 50,000 of them every full pass took 50-200 ms, in
+    the middle of a keystroke or a redraw. The rows hold no cycles, so reference counting
+    still frees them when they are replaced. One full pass now, over everything set aside
+    before too, so no garbage stays set aside past the next load; then all that lives is.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+class SearchInput(Input):
+    """The search box: an Input whose typing costs one redraw, and no layout, per key.
+
+    Textual's Input sets its virtual size (the text's width, for scrolling along it) on every
+    change, and a virtual size asks for a layout of the screen; the box is one line of a fixed
+    width whatever it holds, so the size is stored without one (scrolling reads it as before).
+    And the list is filtered as the value changes (`changed`), not when `Input.Changed` comes
+    round: the box and the list are then drawn in one refresh rather than one after the other.
+    """
+
+    def __init__(self, *, changed: Callable[[str], None], **kwargs: Any) -> None:
+        self._changed = changed
+        super().__init__(**kwargs)
+
+    def _watch_value(self, value: str) -> None:
+        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
+        self._changed(value)
+
+
 class CaseloadScreen(Screen[None]):
     """The list of people at the site, with the site, agency and user on the top line."""
 
@@ -428,7 +485,11 @@ class CaseloadScreen(Screen[None]):
             yield Shown("", id="caseload-count")
         with Horizontal(id="search-row"):
             yield Label("Search", id="search-label")
-            yield Input(id="search", placeholder="name, CRN or NOMIS number  ( / )")
+            yield SearchInput(
+                id="search",
+                placeholder="name, CRN or NOMIS number  ( / )",
+                changed=self._search_for,
+            )
         yield CaseloadList(id="caseload-list")
         # The highlighted person in full: at 80 columns the list has to cut long text.
         yield Shown("", id="caseload-detail")
@@ -486,11 +547,15 @@ class CaseloadScreen(Screen[None]):
             self._update_count()
             self.call_after_refresh(self.app.mark, "caseload_drawn")  # type: ignore[attr-defined]
             if page:
-                self._start_load(stale_ok=True)
+                # Once the page is on the screen: a thread reading the rest meanwhile would
+                # hold the interpreter for half of the first draw.
+                self.call_after_refresh(self._start_load, stale_ok=True)
             elif self._updating:
                 self._start_load(stale_ok=False)
             else:
                 self.call_after_refresh(self.app.mark, "caseload_current")  # type: ignore[attr-defined]
+            if not page:
+                self.call_after_refresh(_set_aside)
         elif event.state == WorkerState.ERROR:
             error: Any = event.worker.error
             message = getattr(error, "message", None) or "an unexpected error (see the log)"
@@ -529,13 +594,21 @@ class CaseloadScreen(Screen[None]):
         text = detail_text(event.row)
         if text != self._detail_text:
             self._detail_text = text
-            self.query_one("#caseload-detail", Static).update(text)
+            # Three lines high whatever it says: no layout of the screen needed.
+            self.query_one("#caseload-detail", Static).update(text, layout=False)
 
     # -- search --------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "search":
+        if event.input.id == "search":
+            self._search_for(event.value)
+
+    def _search_for(self, text: str) -> None:
+        # Called twice for each change (see `SearchInput`); the second time finds it done.
+        tables = self.query(CaseloadList) if self.is_mounted else ()
+        table = tables[0] if tables else None
+        if table is None or text == table.query_text:
             return
-        self.query_one(CaseloadList).filter(event.value)
+        table.filter(text)
         self._update_count()
 
     def action_focus_search(self) -> None:

@@ -7,6 +7,7 @@ module stays about the drawing and the keys.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -66,12 +67,21 @@ def _matching(
     rows: list[CaseloadRow], keys: list[str], terms: list[str]
 ) -> tuple[list[CaseloadRow], list[str]]:
     """The rows (and their keys) whose key holds every term: one plain scan per term."""
+    found, kept, _ = narrowed(rows, keys, range(len(rows)), terms)
+    return found, kept
+
+
+def narrowed(
+    rows: list[CaseloadRow], keys: list[str], places: Sequence[int], terms: list[str]
+) -> tuple[list[CaseloadRow], list[str], Sequence[int]]:
+    """As `_matching`, with each row's place in the whole list (`places`) carried along."""
     for term in terms:
         picked = [i for i, key in enumerate(keys) if term in key]
         if len(picked) < len(keys):
             rows = [rows[i] for i in picked]
             keys = [keys[i] for i in picked]
-    return rows, keys
+            places = [places[i] for i in picked]
+    return rows, keys, places
 
 
 def detail_text(row: CaseloadRow | None) -> str:
