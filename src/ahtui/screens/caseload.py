@@ -11,7 +11,6 @@ on colour (NO_COLOR, monochrome terminals).
 from __future__ import annotations
 
 import contextlib
-import gc
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -408,20 +407,6 @@ class CaseloadList(ScrollView, can_focus=True):
         return "No people on this caseload yet."
 
 
-def _set_aside() -> None:
-    """Take the rows just loaded out of Python's cycle collector's full passes.
-
-    A caseload row is a named tuple, which the collector keeps tracking (it stops only for
-    plain tuples of plain values), so with 50,000 of them every full pass took 50-200 ms, in
-    the middle of a keystroke or a redraw. The rows hold no cycles, so reference counting
-    still frees them when they are replaced. One full pass now, over everything set aside
-    before too, so no garbage stays set aside past the next load; then all that lives is.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-
-
 class SearchInput(Input):
     """The search box: an Input whose typing costs one redraw, and no layout, per key.
 
@@ -554,8 +539,6 @@ class CaseloadScreen(Screen[None]):
                 self._start_load(stale_ok=False)
             else:
                 self.call_after_refresh(self.app.mark, "caseload_current")  # type: ignore[attr-defined]
-            if not page:
-                self.call_after_refresh(_set_aside)
         elif event.state == WorkerState.ERROR:
             error: Any = event.worker.error
             message = getattr(error, "message", None) or "an unexpected error (see the log)"

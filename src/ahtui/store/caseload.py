@@ -316,7 +316,7 @@ PAGE = 200
 
 
 # The same rows and order as `_ROWS_SQL`, for the people the cache holds, read along the
-# cache's urgency index (migration 0020): only the most overdue are sorted by name, a group of
+# cache's urgency index (migration 0021): only the most overdue are sorted by name, a group of
 # one overdue count at a time, until the page is full. (Named, as the planner would otherwise
 # sort everyone rather than read the index in order.)
 _PAGE_SQL = """
