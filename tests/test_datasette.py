@@ -271,7 +271,7 @@ def rounded(n: int) -> int | str:
 
 def published(query: str, rows: list[dict]) -> list[dict]:
     """What a query should publish, from its exact rows: counts rounded, shares worked out
-    from the rounded counts (blank if either is <5 or nothing is due)."""
+    from the rounded counts (blank if any is <5 or nothing is due)."""
     out = []
     for row in rows:
         shown = {}
@@ -279,7 +279,12 @@ def published(query: str, rows: list[dict]) -> list[dict]:
             if kind == COUNT:
                 shown[col] = rounded(row[col])
             elif isinstance(kind, tuple):
-                num, den = rounded(row[kind[1]]), rounded(row[kind[2]])
+                num = rounded(row[kind[1]])
+                if isinstance(kind[2], tuple):  # of the parts as shown, none of them <5
+                    parts = [rounded(row[c]) for c in kind[2]]
+                    den = sum(parts) if all(isinstance(p, int) for p in parts) else "<5"
+                else:
+                    den = rounded(row[kind[2]])
                 ok = isinstance(num, int) and isinstance(den, int) and den > 0
                 shown[col] = round(100 * num / den) if ok else None
             else:

@@ -6,8 +6,8 @@ through Datasette's test client as a supervisor reads it, and the people are add
 store between snapshots. The attacker is the strongest we can state: they know exactly how
 every count changed between snapshots (as if they had made every change themselves), and every
 relation between figures of different queries (equality monitoring sums to the caseload and to
-the scorecard; a timescale's held-or-past-due is the sum of its parts; on time never exceeds
-due). They narrow each hidden count's possible values by interval reasoning over all of that,
+the scorecard; on time never exceeds due; a timescale's parts are never shown beside their
+total, since a watched total less its watched large parts is the small one). They narrow each hidden count's possible values by interval reasoning over all of that,
 then try every remaining value in turn against everything else ("shaving").
 
 What rounding cannot hide, and the test says so: a count whose own published value changes
@@ -19,6 +19,7 @@ is one of these, pinned by its own values alone, never by combining figures.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from collections import Counter
@@ -26,7 +27,7 @@ from datetime import date, timedelta
 
 import pytest
 from ahtui_datasette import logins
-from ahtui_datasette.disclosure import COUNT, LABEL, published_count
+from ahtui_datasette.disclosure import COUNT, LABEL, published_count, published_share_of_parts
 from ahtui_datasette.queries import BY_NAME
 
 from ahtui import serve
@@ -54,8 +55,9 @@ AT_MOST = [
     ("equality_monitoring", "actions_on_time", "actions_due"),
     ("monthly_scorecard", "meetings_on_time", "meetings_due"),
     ("monthly_scorecard", "actions_on_time", "actions_due"),
-    ("meeting_timescales", "held_on_time", "held_or_past_due"),
 ]
+# A total published beside its parts; none is now (this once leaked a held-late count of 4,
+# seed 3200766897), so the relations are used only if a query brings one back.
 PARTS = [("meeting_timescales", "held_or_past_due", ("held_on_time", "held_late", "overdue"))]
 
 
@@ -128,6 +130,13 @@ def test_the_attacker_finds_what_an_exact_total_gives_away() -> None:
     assert recovered(dict(dom), eqs, [], ["a"]) == {}
 
 
+def test_a_share_of_parts_is_worked_out_from_the_parts_as_published() -> None:
+    assert published_share_of_parts(10, 10, 5, 5) == 50
+    assert published_share_of_parts(10, 10, "<5", 5) is None  # no total the parts do not give
+    assert published_share_of_parts(0, 0, 0, 0) is None
+    assert published_share_of_parts(5, 5, 0, 15) == 25
+
+
 # -- the site and its snapshots ---------------------------------------------------------------
 
 
@@ -192,7 +201,8 @@ def _add(site, rng, ethnicity: str, n: int, today: date) -> None:
 
 @pytest.fixture
 def seed() -> int:
-    value = random.SystemRandom().randrange(2**32)
+    # A failing seed is replayed with DISCLOSURE_SEED=<seed>; otherwise every run draws afresh.
+    value = int(os.environ.get("DISCLOSURE_SEED") or random.SystemRandom().randrange(2**32))
     print(f"disclosure attack seed: {value}")
     return value
 
@@ -276,7 +286,7 @@ def _attack(snapshots: list[tuple[dict, dict]]) -> None:
             eqs.append((left, right, 0))
     for query, small, large in AT_MOST:
         for c in cells:
-            if c[0] == query and c[2] == small:
+            if c[0] == query and c[2] == small and (query, c[1], large) in dom:
                 les.append((c, (query, c[1], large)))
     for query, total, parts in PARTS:
         for c in cells:

@@ -16,9 +16,16 @@ their CSV and JSON, and the charts all read through the wrapped SQL.
 
 Why rounding and not blanking: a blank is only safe while no sum of what is shown around it
 equals a total shown elsewhere, a property that fails as soon as two groups are blank or a
-snapshot later differs by one person. A rounded count is an interval of 5 (or 1-4) that every
-published figure, totals included, leaves as wide: sums and differences of rounded figures
-give intervals again, never a single small value.
+snapshot later differs by one person. A rounded count is an interval of 5 (or 1-4): in one
+snapshot, sums and differences of rounded figures give intervals again, never a single value.
+
+What rounding alone does not hide, and so what no query publishes: a row's total beside every
+one of its parts. Someone who watches a site over many snapshots, knowing how its counts
+changed (they made the changes), sees a large count cross from one multiple of 5 to the next
+and so learns it exactly; once the total and all the parts but one are known that way, the
+last part is their difference, however small. A share whose denominator is such a total is
+worked out from the parts as published (`share` with a tuple of parts), so it says nothing
+the parts do not; it is blank when any part is <5.
 """
 
 from __future__ import annotations
@@ -62,6 +69,14 @@ def published_order(value: Any) -> int:
     return 1 if shown == SMALL else int(shown or 0)
 
 
+def published_share_of_parts(numerator: Any, *parts: Any) -> int | None:
+    """A share of the sum of published parts (the numerator among them): blank when any part
+    is <5, so the sum is never a total the parts alone do not give."""
+    if any(not isinstance(p, int) for p in parts):
+        return None
+    return published_share(numerator, sum(parts))
+
+
 def register(conn: Any) -> None:
     """Make the publication functions available to the SQL on this connection."""
     conn.create_function("ahtui_count", 1, published_count, deterministic=True)
@@ -72,6 +87,14 @@ def register(conn: Any) -> None:
         lambda num, den: published_share(published_count(num), published_count(den)),
         deterministic=True,
     )
+    conn.create_function(
+        "ahtui_share_of_parts",
+        -1,
+        lambda num, *parts: published_share_of_parts(
+            published_count(num), *(published_count(p) for p in parts)
+        ),
+        deterministic=True,
+    )
 
 
 def _quoted(name: str) -> str:
@@ -80,12 +103,16 @@ def _quoted(name: str) -> str:
 
 def published_sql(exact_sql: str, columns: Mapping[str, Any]) -> str:
     """The SQL a query publishes: `exact_sql` wrapped so that every declared column is shown by
-    its kind (COUNT, a share as ("share", numerator, denominator), or another kind as is)."""
+    its kind (COUNT, a share as ("share", numerator, denominator) or ("share", numerator,
+    (part, ...)), or another kind as is)."""
     selected = []
     for name, kind in columns.items():
         col = _quoted(name)
         if kind == COUNT:
             selected.append(f"ahtui_count({col}) AS {col}")
+        elif isinstance(kind, tuple) and kind[0] == "share" and isinstance(kind[2], tuple):
+            num, parts = _quoted(kind[1]), ", ".join(_quoted(c) for c in kind[2])
+            selected.append(f"ahtui_share_of_parts({num}, {parts}) AS {col}")
         elif isinstance(kind, tuple) and kind[0] == "share":
             num, den = (_quoted(c) for c in kind[1:])
             selected.append(f"ahtui_share({num}, {den}) AS {col}")
@@ -104,5 +131,6 @@ def with_rule(description: str, columns: Mapping[str, Any]) -> str:
     return f"{description} {RULE}"
 
 
-def share(numerator: str, denominator: str) -> tuple[str, str, str]:
+def share(numerator: str, denominator: str | tuple[str, ...]) -> tuple:
+    """A share column: of a published denominator, or of the sum of published parts."""
     return ("share", numerator, denominator)

@@ -41,7 +41,6 @@ HEADINGS: dict[str, str] = {
     "held_late": "Held late",
     "overdue": "Overdue (not held)",
     "not_yet_due": "Not yet due",
-    "held_or_past_due": "Held or past due",
     "on_time_pct": "On time %",
     "pathway": "Pathway",
     "lead": "Lead practitioner",
