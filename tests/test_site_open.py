@@ -190,3 +190,24 @@ def test_consent_events_have_one_index_that_every_reader_uses(site) -> None:
     ):
         plan = " ".join(r[3] for r in site.conn.execute("EXPLAIN QUERY PLAN " + sql))
         assert "consents_person" in plan, sql
+
+
+def test_a_new_site_stretches_the_passphrase_once_and_opens_as_usual(tmp_path, monkeypatch) -> None:
+    calls = []
+    real = keyring.derive_kek
+
+    def counted(*args):
+        calls.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(keyring, "derive_kek", counted)
+    path = tmp_path / "new.ahtui"
+    site = init_site(path, name="New", agency="prison", admin=ADMIN, passphrase=PASSPHRASE)
+    assert len(calls) == 1
+    assert site.user.username == ADMIN
+    assert (
+        site.conn.execute("SELECT count(*) FROM audit WHERE action = 'unlock'").fetchone()[0] == 1
+    )
+    site.close()
+    open_site(path, ADMIN, PASSPHRASE).close()  # the key file written opens it the usual way
+    assert len(calls) == 2

@@ -267,11 +267,19 @@ class Keyring:
 
     def wrap(self, username: str, passphrase: str, data_key: bytes) -> Keyring:
         """A new keyring with `username` able to unlock `data_key` with `passphrase`."""
+        return self.wrap_unlocked(username, passphrase, data_key)[0]
+
+    def wrap_unlocked(
+        self, username: str, passphrase: str, data_key: bytes
+    ) -> tuple[Keyring, Unlocked]:
+        """`wrap`, and what unlocking the new entry would give: a new site opens with it
+        instead of stretching the passphrase a second time."""
         log2n = kdf_log2n()
         salt = secrets.token_bytes(SALT_BYTES)
         kek = derive_kek(passphrase, salt, log2n)
         entry = self._key_pair_entry(username, data_key, kek, salt, log2n)
-        return replace(self, entries={**self.entries, self.user_tag(username): entry})
+        ring = replace(self, entries={**self.entries, self.user_tag(username): entry})
+        return ring, Unlocked(data_key, kek, entry)
 
     def with_key_pair(self, username: str, unlocked: Unlocked) -> Keyring:
         """`username`'s entry from before key pairs given one, under the same stretched key."""

@@ -348,12 +348,35 @@ def open_site(
         unlocked = keys.settle_rekey(
             path, username, passphrase, lambda key: opens_with(path, key, busy_timeout_ms)
         )
+    return _open_unlocked(
+        path,
+        ring.site_id,
+        username,
+        unlocked,
+        busy_timeout_ms=busy_timeout_ms,
+        migrate=migrate,
+        progress=progress,
+        audit_unlock=audit_unlock,
+    )
+
+
+def _open_unlocked(
+    path: Path,
+    site_id: str,
+    username: str,
+    unlocked: keys.Unlocked,
+    *,
+    busy_timeout_ms: int,
+    migrate: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    audit_unlock: bool = True,
+) -> Site:
     data_key = unlocked.data_key
     conn = _connect(path, data_key, create=False, busy_timeout_ms=busy_timeout_ms)
     try:
         _check_decrypts(conn, path)
         _tune(conn)
-        _check_is_site(conn, path, ring.site_id)
+        _check_is_site(conn, path, site_id)
         if migrate:
             try:
                 migrations.migrate(conn, progress)
@@ -442,7 +465,7 @@ def init_site(
     path.parent.mkdir(parents=True, exist_ok=True)
     site_id = new_id()
     data_key = secrets.token_bytes(keys.KEY_BYTES)
-    ring = keys.new_keyring(site_id).wrap(admin, passphrase, data_key)
+    ring, unlocked = keys.new_keyring(site_id).wrap_unlocked(admin, passphrase, data_key)
     created: list[Path] = []
     try:
         # Create the file owner-only before SQLite opens it.
@@ -477,4 +500,5 @@ def init_site(
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
         raise
-    return open_site(path, admin, passphrase, busy_timeout_ms=busy_timeout_ms)
+    # Opened with the key just wrapped: stretching the passphrase again would only repeat it.
+    return _open_unlocked(path, site_id, admin, unlocked, busy_timeout_ms=busy_timeout_ms)
