@@ -114,6 +114,9 @@ class Loader:
         self._sync_rows: list[tuple[Any, ...]] = []
         self._sync_cols: dict[tuple[str, str, str], tuple[int, str, str]] = {}
         self._sink: Callable[[_Batch], None] = self.write
+        # Whether each batch's versions go into sync_rows with it, rather than all in key order
+        # at the end: more work in all, but done while the rows of the next are drawn (`apart`).
+        self.versions_as_written = False
 
     # -- what the services' writes do ----------------------------------------------------
     def insert(self, table: str, values: dict[str, Any]) -> str:
@@ -274,6 +277,8 @@ class Loader:
         # they wait for `finish`, to go into sync_rows in its key order all at once.
         self._sync_rows.extend(batch.versions)
         self._sync_cols.update(batch.col_versions)
+        if self.versions_as_written:
+            self._write_versions()
 
     def _write_versions(self) -> None:
         """Every row's versions, in key order: sync_rows has no rowid, and its pages then fill
@@ -502,6 +507,7 @@ def apart(
         _draw_in_copy(loader, draw, receive, send)
     send.close()
     done = False
+    loader.versions_as_written = True
     try:
         while True:
             kind, value = receive.recv()
