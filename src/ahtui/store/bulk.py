@@ -114,9 +114,11 @@ class Loader:
         self._sync_rows: list[tuple[Any, ...]] = []
         self._sync_cols: dict[tuple[str, str, str], tuple[int, str, str]] = {}
         self._sink: Callable[[_Batch], None] = self.write
-        # Whether each batch's versions go into sync_rows with it, rather than all in key order
-        # at the end: more work in all, but done while the rows of the next are drawn (`apart`).
-        self.versions_as_written = False
+        # While the rows are drawn in another process (`apart`), this one has time to spare:
+        # each batch's versions go into sync_rows with it, and indexes are kept up row by row,
+        # rather than sorted in at the end. More work in all, but done while the next batch
+        # is drawn, not after the last.
+        self.drawn_apart = False
 
     # -- what the services' writes do ----------------------------------------------------
     def insert(self, table: str, values: dict[str, Any]) -> str:
@@ -277,7 +279,7 @@ class Loader:
         # they wait for `finish`, to go into sync_rows in its key order all at once.
         self._sync_rows.extend(batch.versions)
         self._sync_cols.update(batch.col_versions)
-        if self.versions_as_written:
+        if self.drawn_apart:
             self._write_versions()
 
     def _write_versions(self) -> None:
@@ -356,7 +358,7 @@ class Loader:
         a bundle): its insert triggers that do nothing while capture and the local-write
         triggers are off (their presence alone makes SQLite run a trigger program and keep a
         statement journal for every row), and, when the table is about to grow by more than
-        it holds, its plain indexes."""
+        it holds and the rows are not drawn apart, its plain indexes."""
         if table in self._checked:
             return
         self._checked.add(table)
@@ -373,7 +375,7 @@ class Loader:
         holds = self.conn.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT ?)", (adding,)
         ).fetchone()[0]
-        if holds < adding:
+        if holds < adding and not self.drawn_apart:
             aside += [
                 (kind, name, sql)
                 for kind, name, sql in schema
@@ -470,8 +472,11 @@ def filling_new_file(site: Site) -> Iterator[None]:
 
 
 def _can_fork() -> bool:
-    # Linux only: there a forked child is a copy of this process that needs nothing else.
-    return sys.platform.startswith("linux") and hasattr(os, "fork")
+    # Linux only: there a forked child is a copy of this process that needs nothing else. And
+    # two cores at least, or the copy only adds the cost of sending the rows across.
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    return len(os.sched_getaffinity(0)) >= 2
 
 
 def apart(
@@ -507,7 +512,7 @@ def apart(
         _draw_in_copy(loader, draw, receive, send)
     send.close()
     done = False
-    loader.versions_as_written = True
+    loader.drawn_apart = True
     try:
         while True:
             kind, value = receive.recv()
