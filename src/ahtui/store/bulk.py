@@ -12,9 +12,16 @@ a bundle; like the import, it then clears the due cache of the people it touched
 statement and marks them for the supervisors' summaries (`summaries.mark`), which are worked
 out again before the one transaction commits.
 
-Into a table that holds fewer rows than a batch adds, its plain (not unique) indexes are dropped
-at the first write and made again, by sorting, before the transaction commits: the same indexes,
-built in one pass instead of row by row. Unique indexes stay, so they still refuse duplicates.
+Drawing the rows (validating them, stamping them, keeping what the triggers would add) costs
+as much as writing them, and only one of the two needs the connection: `apart` draws them in a
+forked copy of the process, which sends each batch to this one as plain data, so the two run
+on a core each. This process, with time to spare while the next batch is drawn, then writes
+each batch's versions into sync_rows with it and keeps the indexes up as it goes. Where the
+rows are drawn here instead (one core, or not Linux), the versions go in at the end in key
+order, and into a table that holds fewer rows than a batch adds its plain (not unique) indexes
+are dropped at the first write and made again, by sorting, before the transaction commits:
+the same indexes, built in one pass instead of row by row. Unique indexes stay, so they still
+refuse duplicates.
 
 Everything happens in one `Site.write()` transaction: a failure anywhere writes nothing.
 `tests/test_bulk.py` builds the same people through the services and through here and checks
@@ -491,8 +498,8 @@ def apart(
     rows, and writing them, use a core each. What `draw` returns comes back (it must pickle),
     and so do the clock and the id source's state (`Site.id_factory`, when it carries one as
     `.rng`); anything else `draw` changes stays in the copy. `written(note)` is told as each
-    batch lands. Where a process cannot be copied (`fork` False, or not Linux), `draw` runs
-    here, writing as it goes, as it would without `apart`.
+    batch lands. Where a copy would not help (`fork` False, not Linux, or a single core),
+    `draw` runs here, writing as it goes, as it would without `apart`.
 
     The copy never touches the connection (it reads the tables' shape beforehand,
     `learn_tables`): only this process writes. A failure in `draw` comes back as itself
