@@ -35,6 +35,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -479,11 +480,13 @@ def filling_new_file(site: Site) -> Iterator[None]:
 
 
 def _can_fork() -> bool:
-    # Linux only: there a forked child is a copy of this process that needs nothing else. And
-    # two cores at least, or the copy only adds the cost of sending the rows across.
+    # Linux only: there a forked child is a copy of this process that needs nothing else. Two
+    # cores at least, or the copy only adds the cost of sending the rows across. And one thread
+    # only (the command line, not the app): a copy of a process with others running may find
+    # a lock one of them held, held for ever.
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return False
-    return len(os.sched_getaffinity(0)) >= 2
+    return len(os.sched_getaffinity(0)) >= 2 and threading.active_count() == 1
 
 
 def apart(
