@@ -61,8 +61,11 @@ def draw(seed: int, people: int, actions: int = 4, mix=None):
     return rng, staff_values
 
 
-def build_both(template: Path, folder: Path, seed: int, people: int, actions: int, mix=None):
-    """The same records through the services into one copy and in bulk into the other."""
+def build_both(
+    template: Path, folder: Path, seed: int, people: int, actions: int, mix=None, fork=None
+):
+    """The same records through the services into one copy and in bulk into the other (drawn
+    in a copy of this process while this one writes, unless `fork` is False)."""
     built = []
     for how in ("services", "bulk"):
         site = copy_of(template, folder / how, "site.ahtui")
@@ -86,7 +89,9 @@ def build_both(template: Path, folder: Path, seed: int, people: int, actions: in
         if how == "services":
             bulk_people.through_services(site, records, today=TODAY)
         else:
-            bulk_people.add_people(site, records, today=TODAY, batch=97, now=lambda: FIXED)
+            bulk_people.add_people(
+                site, records, today=TODAY, batch=97, now=lambda: FIXED, fork=fork
+            )
         built.append(site)
     return built
 
@@ -116,8 +121,11 @@ def assert_same(a: Site, b: Site) -> None:
         assert left[name] == right[name], name
 
 
-def test_bulk_writes_what_the_services_write(template: Path, tmp_path: Path, fixed_clock) -> None:
-    a, b = build_both(template, tmp_path, seed=7, people=60, actions=6)
+@pytest.mark.parametrize("fork", [None, False], ids=["drawn-apart", "drawn-here"])
+def test_bulk_writes_what_the_services_write(
+    template: Path, tmp_path: Path, fixed_clock, fork
+) -> None:
+    a, b = build_both(template, tmp_path, seed=7, people=60, actions=6, fork=fork)
     try:
         assert a.one("SELECT count(*) FROM people")[0] == 60
         # Every kind the records carry is there, and updates (held meetings, done actions) too.
@@ -307,3 +315,55 @@ def test_the_caseload_after_a_bulk_write_has_everyone_due_as_the_rules_say(site:
     with site.write() as conn:
         conn.execute("DELETE FROM due_cache")
     assert {r.person_id: r for r in caseload(site, TODAY)} == rows
+
+
+def test_drawing_apart_is_used_on_linux_with_two_cores_and_one_thread() -> None:
+    import os
+    import sys
+    import threading
+
+    from ahtui.store import bulk
+
+    if sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) >= 2:
+        if threading.active_count() == 1:
+            assert bulk._can_fork()
+        stop = threading.Event()
+        other = threading.Thread(target=stop.wait)
+        other.start()
+        try:
+            assert not bulk._can_fork()
+        finally:
+            stop.set()
+            other.join()
+
+
+def test_a_failure_in_the_writing_process_stops_the_drawing_one_and_writes_nothing(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from ahtui.store import bulk
+
+    records = _records(site, 40)
+    before = _counts(site)
+    real = bulk.Loader.write
+    seen: list[int] = []
+
+    def write(self, batch) -> None:
+        seen.append(os.getpid())
+        if len(seen) == 2:
+            raise OSError("the disk went away")
+        real(self, batch)
+
+    monkeypatch.setattr(bulk.Loader, "write", write)
+    with pytest.raises(OSError, match="disk went away"):
+        bulk_people.add_people(site, records, today=TODAY, batch=50, fork=True)
+    monkeypatch.undo()
+    # Written by this process only (the copy draws), and the copy is gone: no child is left.
+    assert set(seen) == {os.getpid()}
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+    assert _counts(site) == before
+    # The site takes the same people afterwards.
+    bulk_people.add_people(site, records, today=TODAY, batch=50)
+    assert site.one("SELECT count(*) FROM people")[0] == 40

@@ -116,6 +116,39 @@ def test_identifiers_unique_and_the_same_seed_the_same_site(demo, tmp_path: Path
         again.close()
 
 
+def test_drawn_apart_or_here_the_same_demo(
+    demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's people are drawn in a copy of the process (store.bulk.apart); the extras
+    after them are drawn here, from where the copy's random draws had got to: the same site
+    as one drawn all in this process."""
+    from ahtui.store import bulk
+
+    monkeypatch.setattr(bulk, "_can_fork", lambda: False)
+    here = init_site(
+        tmp_path / "here.ahtui", name="Demo", agency="prison", admin=ADMIN, passphrase=PASSPHRASE
+    )
+    try:
+        build_demo_bulk(here, people=120, seed=1, today=TODAY)
+        keep = ("created_at", "updated_at", "updated_by", "at")
+        for table in ("people", "actions", "case_notes", "my_plans", "plan_goals",
+                      "assessment_answers", "network_members", "release_plans", "emails"):  # fmt: skip
+            if not count(here, f"SELECT count(*) FROM sqlite_master WHERE name = '{table}'"):
+                continue
+            sql = f"SELECT * FROM {table} ORDER BY rowid"
+            mine = [{k: r[k] for k in r.keys() if k not in keep} for r in demo.query(sql)]
+            theirs = [{k: r[k] for k in r.keys() if k not in keep} for r in here.query(sql)]
+            assert mine == theirs, table
+        # The audit log of the people and extras (the site and its admin differ by file).
+        sql = (
+            "SELECT action, table_name, row_id, columns FROM audit "
+            "WHERE table_name NOT IN ('sites', 'users') ORDER BY id"
+        )
+        assert [tuple(r) for r in demo.query(sql)] == [tuple(r) for r in here.query(sql)]
+    finally:
+        here.close()
+
+
 def _demo_command(path: Path) -> list[str]:
     return [sys.executable, "-m", "ahtui", "demo", "--site", str(path), "--people", "300"] + [
         "--no-open",

@@ -106,16 +106,25 @@ DEMO_USER = "demo"
 DEMO_PASSPHRASE = "demo site passphrase"
 
 
-def _seeded_ids(rng: random.Random) -> Callable[[], str]:
+class _SeededIds:
     """Version 4 UUIDs from `rng`: str(uuid.UUID(int=..., version=4)), spelled out, because
-    building a UUID object for each of a large demo's million rows took seconds."""
+    building a UUID object for each of a large demo's million rows took seconds. `rng` is
+    kept in sight so a bulk write drawn in another process can hand its state back
+    (`store.bulk.apart`)."""
 
-    def made() -> str:
-        n = rng.getrandbits(128) & ~(0xC000 << 48 | 0xF000 << 64) | 0x8000 << 48 | 4 << 76
+    __slots__ = ("rng",)
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def __call__(self) -> str:
+        n = self.rng.getrandbits(128) & ~(0xC000 << 48 | 0xF000 << 64) | 0x8000 << 48 | 4 << 76
         h = f"{n:032x}"
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
-    return made
+
+def _seeded_ids(rng: random.Random) -> Callable[[], str]:
+    return _SeededIds(rng)
 
 
 # The team, by pathway (DOMAIN.md "Pathways and who leads").

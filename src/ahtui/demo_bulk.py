@@ -322,11 +322,18 @@ def build_demo_bulk(
                     chosen.append((n, p))
                 yield r
 
+        def put_back(state: tuple[list[tuple[int, demo._Person]], Any]) -> None:
+            # Drawn in another process (`add_people`): the people chosen and where the
+            # random draws had got to come back, so the extras are drawn as they would be.
+            chosen[:], rng_state = state
+            rng.setstate(rng_state)
+
         ids = add_people(
             site,
             drawn(),
             today=today,
             progress=(lambda done: progress(done, people)) if progress else None,
+            carry=(lambda: (chosen, rng.getstate()), put_back),
         )
         extras = [(ids[n], p) for n, p in chosen]
         with site.write():

@@ -12,9 +12,16 @@ a bundle; like the import, it then clears the due cache of the people it touched
 statement and marks them for the supervisors' summaries (`summaries.mark`), which are worked
 out again before the one transaction commits.
 
-Into a table that holds fewer rows than a batch adds, its plain (not unique) indexes are dropped
-at the first write and made again, by sorting, before the transaction commits: the same indexes,
-built in one pass instead of row by row. Unique indexes stay, so they still refuse duplicates.
+Drawing the rows (validating them, stamping them, keeping what the triggers would add) costs
+as much as writing them, and only one of the two needs the connection: `apart` draws them in a
+forked copy of the process, which sends each batch to this one as plain data, so the two run
+on a core each. This process, with time to spare while the next batch is drawn, then writes
+each batch's versions into sync_rows with it and keeps the indexes up as it goes. Where the
+rows are drawn here instead (one core, or not Linux), the versions go in at the end in key
+order, and into a table that holds fewer rows than a batch adds its plain (not unique) indexes
+are dropped at the first write and made again, by sorting, before the transaction commits:
+the same indexes, built in one pass instead of row by row. Unique indexes stay, so they still
+refuse duplicates.
 
 Everything happens in one `Site.write()` transaction: a failure anywhere writes nothing.
 `tests/test_bulk.py` builds the same people through the services and through here and checks
@@ -25,11 +32,17 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, Pipe
+from typing import Any, TypeVar
 
-from ..errors import NotFound
+from ..errors import BadInput, NotFound
 from . import hlc, summaries
 from .audit import SKIP_COLUMNS
 from .capture import LOCAL_TABLES, META_COLUMNS, columns, synced_tables
@@ -44,6 +57,24 @@ _PLAIN_TYPES = frozenset(PLAIN)
 _IDLE_WHEN = ("WHEN sync_local()", "WHEN sync_capture()")
 # How many clock steps share one reading of the physical time (`Loader._tick`).
 CLOCK_EVERY = 256
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Batch:
+    """What one `Loader.flush` writes: each table's rows as runs of (columns, values) with how
+    many rows the table gets, the audit entries, the clock after them, the people touched, and
+    the rows' versions (kept for `finish`). Plain data, so it can cross between processes."""
+
+    runs: list[tuple[str, int, list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]]]
+    audit: list[tuple[Any, ...]]
+    clock: tuple[int, int]
+    people: set[str]
+    versions: list[tuple[Any, ...]]
+    col_versions: dict[tuple[str, str, str], tuple[int, str, str]]
+    note: int | None
 
 
 def _json(obj: dict[str, int]) -> str:
@@ -90,6 +121,12 @@ class Loader:
         self._dropped: list[str] = []
         self._sync_rows: list[tuple[Any, ...]] = []
         self._sync_cols: dict[tuple[str, str, str], tuple[int, str, str]] = {}
+        self._sink: Callable[[_Batch], None] = self.write
+        # While the rows are drawn in another process (`apart`), this one has time to spare:
+        # each batch's versions go into sync_rows with it, and indexes are kept up row by row,
+        # rather than sorted in at the end. More work in all, but done while the next batch
+        # is drawn, not after the last.
+        self.drawn_apart = False
 
     # -- what the services' writes do ----------------------------------------------------
     def insert(self, table: str, values: dict[str, Any]) -> str:
@@ -194,45 +231,64 @@ class Loader:
         if self.pending >= self.batch:
             self.flush()
 
-    def flush(self) -> None:
-        """Write what is pending, table by table, with the triggers' part written alongside."""
+    def flush(self, note: int | None = None) -> None:
+        """Write what is pending (or, in a drawing process, hand it to the writing one: see
+        `apart`), table by table, with the triggers' part written alongside. `note` (how far
+        the caller has got) goes with the batch to `apart`'s `written`."""
+        batch = _Batch(
+            [
+                (table, len(by_id), list(self._runs(table, by_id.values())))
+                for table, by_id in self.rows.items()
+            ],
+            self.audit,
+            (self.hlc, self.seq),
+            self.people,
+            [(*k, *v) for k, v in self.versions.items()],
+            self.col_versions,
+            note,
+        )
+        self.written += self.pending
+        # New containers, not cleared ones: the batch holds these until it is written.
+        self.rows = {}
+        self.audit = []
+        self.versions = {}
+        self.col_versions = {}
+        self.people = set()
+        self.pending = 0
+        self.stamp = self.now()
+        self.physical = self.state.stamp(self.trusted)
+        self._sink(batch)
+
+    def write(self, batch: _Batch) -> None:
+        """Write a batch, in the process that holds the connection."""
         conn = self.conn
         state = self.state
         state.capture = 0
         state.local = 0
         try:
-            for table, by_id in self.rows.items():
-                self._before_first_write(table, len(by_id))
-                for cols, values in self._runs(table, by_id.values()):
+            for table, adding, runs in batch.runs:
+                self._before_first_write(table, adding)
+                for cols, values in runs:
                     names = ", ".join(cols)
                     marks = ", ".join("?" * len(cols))
                     conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
-            self._before_first_write("audit", len(self.audit))
+            self._before_first_write("audit", len(batch.audit))
             conn.executemany(
                 "INSERT INTO audit (user_id, action, table_name, row_id, columns) "
                 "VALUES (?, ?, ?, ?, ?)",
-                self.audit,
+                batch.audit,
             )
-            conn.execute(
-                "UPDATE sync_clock SET hlc = ?, seq = ? WHERE id = 1", (self.hlc, self.seq)
-            )
-            self._after_rows()
+            conn.execute("UPDATE sync_clock SET hlc = ?, seq = ? WHERE id = 1", batch.clock)
+            self._after_rows(batch.people)
         finally:
             state.capture = 1
             state.local = 1
         # A row's versions are final once it is written (`update` changes only pending rows):
         # they wait for `finish`, to go into sync_rows in its key order all at once.
-        self._sync_rows.extend((*k, *v) for k, v in self.versions.items())
-        self._sync_cols.update(self.col_versions)
-        self.written += self.pending
-        self.rows.clear()
-        self.audit.clear()
-        self.versions.clear()
-        self.col_versions.clear()
-        self.people.clear()
-        self.pending = 0
-        self.stamp = self.now()
-        self.physical = self.state.stamp(self.trusted)
+        self._sync_rows.extend(batch.versions)
+        self._sync_cols.update(batch.col_versions)
+        if self.drawn_apart:
+            self._write_versions()
 
     def _write_versions(self) -> None:
         """Every row's versions, in key order: sync_rows has no rowid, and its pages then fill
@@ -264,10 +320,7 @@ class Loader:
         """The rows in the order they were made (their rowids must come out as the services'
         would), as runs that name the same columns. A column a row leaves out is written as
         NULL where that is the column's default anyway, so most tables are one run."""
-        found = self._defaults.get(table)
-        if found is None:
-            info = self.conn.execute(f'PRAGMA table_info("{table}")').fetchall()
-            found = self._defaults[table] = {r[1] for r in info if r[4] is None and not r[5]}
+        found = self._runs_defaults(table)
         rows = list(rows)
         # Rows built by the same code name the same columns in the same order: their columns
         # are worked out once for each such shape.
@@ -288,24 +341,32 @@ class Loader:
         if run:
             yield run_cols, run
 
-    def _after_rows(self) -> None:
+    def _runs_defaults(self, table: str) -> set[str]:
+        """The columns of `table` whose default is NULL (and not part of its key)."""
+        found = self._defaults.get(table)
+        if found is None:
+            info = self.conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+            found = self._defaults[table] = {r[1] for r in info if r[4] is None and not r[5]}
+        return found
+
+    def _after_rows(self, people: set[str]) -> None:
         """What the import does once for a bundle instead of a trigger per row: the people's
         due cache cleared, and their supervisors' summaries marked to be worked out again."""
-        if not self.people:
+        if not people:
             return
-        ids = json.dumps(sorted(self.people))
+        ids = json.dumps(sorted(people))
         if self.conn.execute("SELECT 1 FROM due_cache LIMIT 1").fetchone():
             self.conn.execute(
                 "DELETE FROM due_cache WHERE person_id IN (SELECT value FROM json_each(?))", (ids,)
             )
-        summaries.mark(self.conn, self.people)
+        summaries.mark(self.conn, people)
 
     def _before_first_write(self, table: str, adding: int) -> None:
         """Set aside, until `finish`, what slows the load of `table` (as `ahtui.sync` does for
         a bundle): its insert triggers that do nothing while capture and the local-write
         triggers are off (their presence alone makes SQLite run a trigger program and keep a
         statement journal for every row), and, when the table is about to grow by more than
-        it holds, its plain indexes."""
+        it holds and the rows are not drawn apart, its plain indexes."""
         if table in self._checked:
             return
         self._checked.add(table)
@@ -322,7 +383,7 @@ class Loader:
         holds = self.conn.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT ?)", (adding,)
         ).fetchone()[0]
-        if holds < adding:
+        if holds < adding and not self.drawn_apart:
             aside += [
                 (kind, name, sql)
                 for kind, name, sql in schema
@@ -331,6 +392,37 @@ class Loader:
         for kind, name, sql in aside:
             self.conn.execute(f'DROP {kind.upper()} "{name}"')
             self._dropped.append(sql)
+
+    def learn_tables(self) -> None:
+        """Read now what `insert` and `update` would ask the file about each table (its
+        columns and defaults), so they need no connection (`apart`)."""
+        names = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            ).fetchall()
+        ]
+        for table in names:
+            self._table_columns(table)
+            self._runs_defaults(table)
+
+    def _carry_out(self) -> dict[str, Any]:
+        """What drawing changed that the writing process must know after (`apart`)."""
+        rng = getattr(self.site.id_factory, "rng", None)
+        return {
+            "clock": (self.hlc, self.seq),
+            "written": self.written,
+            "trust": (self.state.pending_trust, self.state.ahead_ms),
+            "ids": rng.getstate() if rng is not None else None,
+        }
+
+    def _carry_in(self, carried: dict[str, Any]) -> None:
+        self.hlc, self.seq = carried["clock"]
+        self.written = carried["written"]
+        self.state.pending_trust, self.state.ahead_ms = carried["trust"]
+        rng = getattr(self.site.id_factory, "rng", None)
+        if rng is not None and carried["ids"] is not None:
+            rng.setstate(carried["ids"])
 
     def finish(self) -> None:
         """The last batch written, the versions, and what was set aside made again, before
@@ -385,3 +477,107 @@ def filling_new_file(site: Site) -> Iterator[None]:
         yield
     finally:
         site.conn.execute("PRAGMA journal_mode = WAL")
+
+
+def _can_fork() -> bool:
+    # Linux only: there a forked child is a copy of this process that needs nothing else. Two
+    # cores at least, or the copy only adds the cost of sending the rows across. And one thread
+    # only (the command line, not the app): a copy of a process with others running may find
+    # a lock one of them held, held for ever.
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    return len(os.sched_getaffinity(0)) >= 2 and threading.active_count() == 1
+
+
+def apart(
+    loader: Loader,
+    draw: Callable[[], T],
+    *,
+    written: Callable[[int], None] | None = None,
+    fork: bool | None = None,
+) -> T:
+    """Run `draw` (which fills `loader` and flushes it) in a second process, a copy of this
+    one made for it, while this one writes the batches it sends: drawing and validating the
+    rows, and writing them, use a core each. What `draw` returns comes back (it must pickle),
+    and so do the clock and the id source's state (`Site.id_factory`, when it carries one as
+    `.rng`); anything else `draw` changes stays in the copy. `written(note)` is told as each
+    batch lands. Where a copy would not help (`fork` False, not Linux, or a single core),
+    `draw` runs here, writing as it goes, as it would without `apart`.
+
+    The copy never touches the connection (it reads the tables' shape beforehand,
+    `learn_tables`): only this process writes. A failure in `draw` comes back as itself
+    (or as BadInput with its text) and nothing is written; a failure here stops the copy."""
+    if fork is None:
+        fork = _can_fork()
+    if not fork:
+        loader._sink = _noting(loader.write, written)
+        try:
+            return draw()
+        finally:
+            loader._sink = loader.write
+    loader.learn_tables()
+    receive, send = Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the copy reports through the pipe, not to coverage
+        _draw_in_copy(loader, draw, receive, send)
+    send.close()
+    done = False
+    loader.drawn_apart = True
+    try:
+        while True:
+            kind, value = receive.recv()
+            if kind == "batch":
+                loader.write(value)
+                if written and value.note is not None:
+                    written(value.note)
+            elif kind == "done":
+                result, carried = value
+                loader._carry_in(carried)
+                done = True
+                return result
+            else:
+                raise value
+    except EOFError:
+        raise BadInput(
+            "The bulk write stopped: the process drawing the rows ended early."
+        ) from None
+    finally:
+        receive.close()
+        if not done:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _noting(
+    write: Callable[[_Batch], None], written: Callable[[int], None] | None
+) -> Callable[[_Batch], None]:
+    def sink(batch: _Batch) -> None:
+        write(batch)
+        if written and batch.note is not None:
+            written(batch.note)
+
+    return sink
+
+
+def _draw_in_copy(
+    loader: Loader, draw: Callable[[], Any], receive: Connection, send: Connection
+) -> None:  # pragma: no cover
+    """The copy's part of `apart`: draw, send each batch and the result, and leave at once
+    (`os._exit`: nothing of the parent's, the connection least of all, is closed or flushed)."""
+    try:
+        receive.close()
+        loader._sink = lambda batch: send.send(("batch", batch))
+        result = draw()
+        if loader.pending:
+            loader.flush()
+        send.send(("done", (result, loader._carry_out())))
+    except BaseException as exc:
+        try:
+            send.send(("error", exc))
+        except Exception:
+            try:
+                send.send(("error", BadInput(str(exc))))
+            except Exception:
+                pass
+    finally:
+        os._exit(0)

@@ -39,7 +39,7 @@ from ..domain.models import (
 from ..domain.workdays import add_months
 from ..errors import AhtuiError, BadInput, NotFound
 from . import actions, consent, meetings, notes, people, team
-from .bulk import Loader, load
+from .bulk import Loader, apart, load
 from .consent import REOFFER_MONTHS
 from .people import DEFAULT_LEAD_ROLE
 from .site import Site, utc_now
@@ -306,24 +306,36 @@ def add_people(
     batch: int = 5000,
     progress: Callable[[int], None] | None = None,
     now: Callable[[], str] = utc_now,
+    carry: tuple[Callable[[], Any], Callable[[Any], None]] | None = None,
+    fork: bool | None = None,
 ) -> list[str]:
     """Write every person's records in one transaction; their ids in order. A bad record
-    refuses the whole write (BadInput naming the person), and nothing is written."""
-    ids: list[str] = []
+    refuses the whole write (BadInput naming the person), and nothing is written.
+
+    The records are drawn, validated and made into rows in a copy of this process while this
+    one writes them (`bulk.apart`; `fork` False keeps it all here). So whatever iterating
+    `records` changes happens in the copy: `carry`, a pair (take, put back), brings it back:
+    `take()` runs in the copy once every record is drawn, `put_back` here with what it returned."""
     with load(site, batch=batch, now=now) as loader:
         writer = _People(site, loader, today or date.today())
-        for position, r in enumerate(records, 1):
-            try:
-                ids.append(writer.person(r))
-            except AhtuiError as exc:
-                raise BadInput(
-                    f"Nothing was imported: {r.label(position)} could not be: {exc.message} "
-                    "Correct that record and import them all again."
-                ) from exc
-            if loader.pending >= batch:
-                loader.flush()
-                if progress:
-                    progress(position)
+
+        def draw() -> tuple[list[str], Any]:
+            ids: list[str] = []
+            for position, r in enumerate(records, 1):
+                try:
+                    ids.append(writer.person(r))
+                except AhtuiError as exc:
+                    raise BadInput(
+                        f"Nothing was imported: {r.label(position)} could not be: {exc.message} "
+                        "Correct that record and import them all again."
+                    ) from exc
+                if loader.pending >= batch:
+                    loader.flush(position)
+            return ids, carry[0]() if carry else None
+
+        ids, carried = apart(loader, draw, written=progress, fork=fork)
+        if carry:
+            carry[1](carried)
     if progress:
         progress(len(ids))
     return ids
