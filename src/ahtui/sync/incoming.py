@@ -676,12 +676,14 @@ class _Batch:
     # What the open transaction holds, in order, to do again should it be rolled back: the
     # index of a file applied, or a write a refusal made.
     done: list[int | Callable[[Any], Any]] = field(default_factory=list)
+    changes: int = 0  # in the open transaction
 
     def transaction(self, i: int) -> int:
         """Files from `i` on in one transaction, until it is due to commit; the next index."""
         self.done = []
         started = time.monotonic()
         while True:
+            self.changes = 0
             try:
                 with self.site.write() as conn:
                     self._again(conn)
@@ -710,17 +712,18 @@ class _Batch:
                 j(conn)
                 continue
             outcome, wrote = self._one(conn, self.paths[j])
+            if outcome.imported is not None:
+                self.changes += outcome.imported.changes
             if outcome.error is not None:  # the file changed meanwhile: said as it is now
                 self._said(j, outcome)
                 if wrote:
                     raise outcome.error
 
     def _files(self, conn: Any, i: int, started: float) -> int:
-        changes = 0
         first = i
         while i < len(self.paths):
             if self.done and (
-                changes >= self.changes_per_commit
+                self.changes >= self.changes_per_commit
                 or (
                     self.seconds_per_commit is not None
                     and time.monotonic() - started >= self.seconds_per_commit
@@ -738,7 +741,7 @@ class _Batch:
             later.clear()
             if outcome.imported is not None and not outcome.imported.already:
                 self.done.append(i)
-                changes += outcome.imported.changes
+                self.changes += outcome.imported.changes
             self._said(i, outcome)
             i += 1
         return i
