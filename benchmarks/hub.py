@@ -30,10 +30,14 @@ on it as the plugin runs it. Prints one figure per line as `name: number unit`:
   worst_query_p95              the slowest of them (and worst_query_cpu_p95)
 
 Usage: python benchmarks/hub.py [--quick] [--sites N] [--people N] [--repeat N] [--jobs N]
-                                [--keep DIR | --hub PATH]
+                                [--keep DIR | --hub PATH] [--keep-bundles DIR | --reimport DIR]
+                                [--one-by-one]
   --quick: 20 sites. The machine's other work slows every figure; the figures are wall time.
   --keep DIR: build the hub in DIR (DIR/hub.ahtui) and leave it there; --hub PATH: build
   nothing, time the queries on a hub kept so (after a change to the queries or summaries).
+  --keep-bundles DIR: keep the empty hub and the sites' bundles in DIR; --reimport DIR: build
+  nothing, only import those again into a copy of the empty hub (after a change to import).
+  --one-by-one: import the bundles a transaction each, as before they went in together.
 """
 
 from __future__ import annotations
@@ -120,25 +124,73 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def import_child(hub_path: Path, bundles: list[Path]) -> None:
-    """In a process of its own: import every bundle into the hub; print what it took."""
+def import_child(hub_path: Path, bundles: list[Path], one_by_one: bool = False) -> None:
+    """In a process of its own: import every bundle into the hub, as `ahtui sync import` of
+    the folder does (together, in few transactions); print what it took."""
     from ahtui.store.site import open_site
-    from ahtui.sync import incoming
+    from ahtui.sync import files, incoming
 
     hub = open_site(hub_path, USER, PASSPHRASE)
     changes = 0
-    took = cpu = 0.0
     third = 0.0
-    for i, path in enumerate(bundles, 1):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        changes += incoming.import_file(hub, path).changes
-        took += time.perf_counter() - start
-        cpu += time.process_time() - start_cpu
-        if i == max(1, len(bundles) // 3):
-            third = peak_rss_mb()
+    start, start_cpu = time.perf_counter(), time.process_time()
+    if one_by_one:  # as before imports went together: a transaction per bundle
+        for i, path in enumerate(bundles, 1):
+            changes += incoming.import_file(hub, path).changes
+            if i == max(1, len(bundles) // 3):
+                third = peak_rss_mb()
+    else:
+
+        def progress(done: int, _total: int, last: object) -> None:
+            nonlocal third
+            if done == max(1, len(bundles) // 3) and last is not None:
+                third = peak_rss_mb()
+
+        results = files.import_files(hub, bundles, progress)
+        refused = [r.line for r in results if r.outcome != "applied"]
+        if refused:
+            raise SystemExit("\n".join(refused))
+        changes = sum(r.changes for r in results)
+    took = time.perf_counter() - start
+    cpu = time.process_time() - start_cpu
     hub.close()
     got = {"changes": changes, "took": took, "cpu": cpu, "third": third, "peak": peak_rss_mb()}
     print(json.dumps(got))
+
+
+def reimport(folder: Path, one_by_one: bool) -> None:
+    """Import the bundles kept by --keep-bundles again into a copy of the empty hub."""
+    import shutil
+
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        hub_path = Path(tmp) / "hub.ahtui"
+        for extra in ("", ".keys"):
+            shutil.copy(folder / f"empty-hub.ahtui{extra}", Path(tmp) / f"hub.ahtui{extra}")
+        bundles = sorted((folder / "bundles").glob("*.bundle"))
+        got = run_import(hub_path, bundles, one_by_one)
+        print_import(got)
+
+
+def run_import(hub_path: Path, bundles: list[Path], one_by_one: bool) -> dict[str, float]:
+    child = subprocess.run(
+        [
+            sys.executable, __file__, *(["--one-by-one"] if one_by_one else []),
+            "--import-child", str(hub_path), *map(str, bundles),
+        ],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    got: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
+    return got
+
+
+def print_import(got: dict[str, float]) -> None:
+    figure("hub_changes", got["changes"], "changes")
+    figure("hub_import_s", got["took"], "s")
+    figure("hub_import_changes_per_s", got["changes"] / got["took"], "changes/s")
+    figure("hub_import_cpu_s", got["cpu"], "s")
+    figure("hub_import_changes_per_cpu_s", got["changes"] / got["cpu"], "changes/s")
+    figure("hub_import_peak_rss_third", got["third"], "MB")
+    figure("hub_import_peak_rss", got["peak"], "MB")
 
 
 def run_queries(hub_path: Path, repeat: int) -> dict[str, tuple[float, float]]:
@@ -179,10 +231,22 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="sites built at once")
     parser.add_argument("--keep", type=Path, help="build the hub in this folder and keep it")
     parser.add_argument("--hub", type=Path, help="time the queries on this hub, build nothing")
+    parser.add_argument(
+        "--one-by-one", action="store_true", help="a transaction per bundle (as before)"
+    )
+    parser.add_argument(
+        "--keep-bundles", type=Path, metavar="DIR", help="keep the empty hub and the bundles"
+    )
+    parser.add_argument(
+        "--reimport", type=Path, metavar="DIR", help="only import the bundles kept in DIR again"
+    )
     parser.add_argument("--import-child", nargs="+", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.import_child:
-        import_child(args.import_child[0], args.import_child[1:])
+        import_child(args.import_child[0], args.import_child[1:], args.one_by_one)
+        return 0
+    if args.reimport:
+        reimport(args.reimport, args.one_by_one)
         return 0
     if args.hub:
         time_queries(args.hub, args.repeat)
@@ -227,25 +291,25 @@ def main() -> int:
             for suffix in ("", ".keys", "-wal", "-shm"):
                 (folder / f"site{n:03d}.ahtui{suffix}").unlink(missing_ok=True)
 
-        child = subprocess.run(
-            [sys.executable, __file__, "--import-child", str(hub_path), *map(str, bundles)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        got = json.loads(child.stdout.strip().splitlines()[-1])
+        if args.keep_bundles:  # the empty hub and the bundles, for --reimport
+            import shutil
+
+            args.keep_bundles.mkdir(parents=True, exist_ok=True)
+            (args.keep_bundles / "bundles").mkdir(exist_ok=True)
+            for extra in ("", ".keys"):
+                shutil.copy(
+                    hub_path.with_name(hub_path.name + extra),
+                    args.keep_bundles / f"empty-hub.ahtui{extra}",
+                )
+            for bundle in bundles:
+                shutil.copy(bundle, args.keep_bundles / "bundles" / bundle.name)
+        got = run_import(hub_path, bundles, args.one_by_one)
         from ahtui.store.site import open_site
 
         hub = open_site(hub_path, USER, PASSPHRASE, audit_unlock=False)
         figure("hub_people", hub.one("SELECT count(*) FROM people")[0], "people")
         hub.close()
-        figure("hub_changes", got["changes"], "changes")
-        figure("hub_import_s", got["took"], "s")
-        figure("hub_import_changes_per_s", got["changes"] / got["took"], "changes/s")
-        figure("hub_import_cpu_s", got["cpu"], "s")
-        figure("hub_import_changes_per_cpu_s", got["changes"] / got["cpu"], "changes/s")
-        figure("hub_import_peak_rss_third", got["third"], "MB")
-        figure("hub_import_peak_rss", got["peak"], "MB")
+        print_import(got)
         wal = hub_path.with_name(hub_path.name + "-wal")
         size = hub_path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
         figure("hub_file_mb", size / 2**20, "MB")

@@ -19,7 +19,7 @@ from ..errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, AhtuiError, BadInput
 from ..store.site import Site
 from ..sync import keys
 from ..sync.bundle import SUFFIX
-from ..sync.incoming import import_file
+from ..sync.incoming import import_each
 from ..sync.outgoing import export
 from ..sync.status import clock_warning, peer_notes, status
 from .common import one_line, open_chosen_site, print_json, say, warn
@@ -119,15 +119,20 @@ def _lock(site_path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _import_one(site: Site, path: Path, *, quiet_if_already: bool = False) -> int:
-    """Import one file, saying what happened to it; its exit code (0, 1 or 2)."""
-    try:
-        r = import_file(site, path)
-    except AhtuiError as exc:
+def _said(outcome: Any, *, quiet_if_already: bool = False) -> int:
+    """Say what happened to one file; its exit code (0, 1 or 2)."""
+    exc = outcome.error
+    if exc is not None:
+        if not isinstance(exc, AhtuiError):
+            # Nothing of it stayed and the other files go on: said, not a traceback.
+            name = one_line(outcome.path.name)
+            warn(f"{name} could not be imported ({type(exc).__name__}); nothing was applied.")
+            return EXIT_FAILURE
         warn(f"Refused: {exc.message}" if exc.exit_code == EXIT_BAD_INPUT else exc.message)
         return exc.exit_code
+    r = outcome.imported
     if not (quiet_if_already and r.already):
-        say(_report(path.name, r))
+        say(_report(outcome.path.name, r))
     return EXIT_OK
 
 
@@ -138,9 +143,17 @@ def _worst(codes: set[int]) -> int:
     return EXIT_BAD_INPUT if EXIT_BAD_INPUT in codes else EXIT_OK
 
 
-def _import_each(site: Site, paths: list[Path]) -> int:
-    """Every file in turn, whatever happened to the one before."""
-    return _worst({_import_one(site, path) for path in paths})
+def _import_each(site: Site, paths: list[Path], *, quiet_if_already: bool = False) -> int:
+    """Every file in turn, whatever happened to the one before; together, in as few
+    transactions as `incoming.import_each` allows. Should one of them fail to commit, each
+    of its files is reported again with the failure, and that is its exit code."""
+    codes: dict[int, int] = {}
+
+    def each(i: int, outcome: Any) -> None:
+        codes[i] = _said(outcome, quiet_if_already=quiet_if_already)
+
+    import_each(site, paths, each)
+    return _worst({EXIT_OK, *codes.values()})
 
 
 def _run(site: Site, inbox: Path, outbox: Path) -> int:
@@ -148,8 +161,7 @@ def _run(site: Site, inbox: Path, outbox: Path) -> int:
         raise BadInput(f"The inbox {inbox} is not a folder.")
     codes = {EXIT_OK}
     with _lock(site.path):
-        for path in sorted(inbox.glob(f"*{SUFFIX}")):
-            codes.add(_import_one(site, path, quiet_if_already=True))
+        codes.add(_import_each(site, sorted(inbox.glob(f"*{SUFFIX}")), quiet_if_already=True))
         for peer in keys.peers(site):
             if peer["status"] != "trusted":
                 continue

@@ -1,12 +1,14 @@
 """Bundle files in and out, for the app's sync screen: the inbox and outbox folders, writing
-an exported bundle to a file, and importing several files one by one with a progress
-callback (a refusal is a result, never an exception, so one bad file stops nothing).
+an exported bundle to a file, and importing several files together with a progress callback
+after each (a refusal is a result, never an exception, so one bad file stops nothing).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import threading
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -138,14 +140,23 @@ def import_one(site: Site, path: Path) -> FileResult:
     """Import one file; a refusal (anything wrong with it) is a result with its message."""
     try:
         r = incoming.import_file(site, path)
-    except AhtuiError as exc:
+    except Exception as exc:
+        return _refused(path, exc)
+    return _result(path, r)
+
+
+def _refused(path: Path, exc: Exception) -> FileResult:
+    if isinstance(exc, AhtuiError):
         return FileResult(path, "refused", exc.message)
-    except Exception as exc:  # the transaction rolled back; say so rather than crash the app
-        return FileResult(
-            path,
-            "refused",
-            f"{path.name} could not be imported ({type(exc).__name__}); nothing was applied.",
-        )
+    # Nothing of it stayed (its transaction rolled back): say so rather than crash the app.
+    return FileResult(
+        path,
+        "refused",
+        f"{path.name} could not be imported ({type(exc).__name__}); nothing was applied.",
+    )
+
+
+def _result(path: Path, r: incoming.Imported) -> FileResult:
     if r.already:
         return FileResult(path, "already", f"already imported from {r.peer_name}; nothing to do.")
     parts = [f"applied {r.changes} changes from {r.peer_name}"]
@@ -158,6 +169,19 @@ def import_one(site: Site, path: Path) -> FileResult:
     return FileResult(path, "applied", ", ".join(parts) + ".", r.changes, r.conflicts)
 
 
+def file_result(outcome: incoming.Outcome) -> FileResult:
+    """One file's outcome of `incoming.import_each` as a result with its message."""
+    if outcome.imported is not None:
+        return _result(outcome.path, outcome.imported)
+    assert outcome.error is not None
+    return _refused(outcome.path, outcome.error)
+
+
+# With a lock (the app's), each transaction of several files commits after this long, so a
+# worker waiting for the site, or a save on the screen, waits no longer than that.
+INTERACTIVE_COMMIT_S = 3.0
+
+
 def import_files(
     site: Site,
     paths: Iterable[Path],
@@ -165,27 +189,88 @@ def import_files(
     lock: Any = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> list[FileResult]:
-    """Import files in order; `progress(done, total, last)` after each; `lock` held per file.
+    """Import files in order; `progress(done, total, last)` after each; `lock` held while
+    they are written (a few seconds at a time).
+
+    They go in together (`incoming.import_each`): one transaction for many files, yet a
+    refused file changes nothing and the others still apply. Should a transaction fail to
+    commit (the disk full), `progress` hears again of each of its files, refused with the
+    reason, and the results returned say so too.
 
     When `should_stop()` turns true (the site was locked meanwhile) the files not yet imported
     are reported as not imported, so the person knows to import them again.
     """
     files = list(paths)
-    results: list[FileResult] = []
+    results: list[FileResult | None] = [None] * len(files)
     if progress:
         progress(0, len(files), None)
-    for i, path in enumerate(files, 1):
-        if should_stop is not None and should_stop():
+    # The lock is held across several files now: progress is said from a thread of its own, so
+    # a screen that waits for the lock (to close the site) while the import waits for the
+    # screen to show its progress cannot hold both up.
+    relay = _Relay(progress) if progress and lock is not None else None
+    say = relay or progress
+    reached = 0
+
+    def each(i: int, outcome: incoming.Outcome) -> None:
+        nonlocal reached
+        results[i] = result = file_result(outcome)
+        reached = max(reached, i + 1)
+        if say:
+            say(reached, len(files), result)
+
+    try:
+        incoming.import_each(
+            site,
+            files,
+            each,
+            hold=lock,
+            should_stop=should_stop,
+            seconds_per_commit=INTERACTIVE_COMMIT_S if lock is not None else None,
+        )
+    finally:
+        if relay is not None:
+            relay.close()
+    out = []
+    for i, (path, result) in enumerate(zip(files, results, strict=True), 1):
+        if result is None:
             result = FileResult(
                 path, "skipped", "not imported: the site was locked first. Import it again."
             )
-        else:
-            with lock if lock is not None else contextlib.nullcontext():
-                result = import_one(site, path)
-        results.append(result)
-        if progress:
-            progress(i, len(files), result)
-    return results
+            if progress:
+                progress(i, len(files), result)
+        out.append(result)
+    return out
+
+
+class _Relay:
+    """A progress callback called in order from a thread of its own; the first error it
+    raises is raised again by `close`, once every call before it has been made."""
+
+    def __init__(self, progress: Callable[[int, int, FileResult | None], None]) -> None:
+        self._progress = progress
+        self._calls: queue.SimpleQueue[tuple[int, int, FileResult | None] | None] = (
+            queue.SimpleQueue()
+        )
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="import-progress", daemon=True)
+        self._thread.start()
+
+    def __call__(self, done: int, total: int, last: FileResult | None) -> None:
+        self._calls.put((done, total, last))
+
+    def _run(self) -> None:
+        while (call := self._calls.get()) is not None:
+            if self._error is None:
+                try:
+                    self._progress(*call)
+                except BaseException as exc:  # raised in the importing thread, by close
+                    self._error = exc
+
+    def close(self) -> None:
+        self._calls.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def summary(results: list[FileResult]) -> str:
