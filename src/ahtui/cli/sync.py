@@ -152,7 +152,15 @@ def _import_each(site: Site, paths: list[Path], *, quiet_if_already: bool = Fals
     def each(i: int, outcome: Any) -> None:
         codes[i] = _said(outcome, quiet_if_already=quiet_if_already)
 
-    import_each(site, paths, each)
+    try:
+        import_each(site, paths, each)
+    except KeyboardInterrupt:
+        # The files go in together: some already said to be applied were undone with the rest.
+        warn(
+            "Stopped: the last files said to be applied were undone with the one in hand. "
+            "Import them all again: those that were kept are skipped as already imported."
+        )
+        raise
     return _worst({EXIT_OK, *codes.values()})
 
 
