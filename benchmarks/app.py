@@ -21,7 +21,10 @@ caseload's cache emptied:
   app_peak_rss           the benchmark process's peak resident memory (the app runs in it),
                          after all the opens
 
-Usage: python benchmarks/app.py [--quick] [--people N] [--site PATH] [--keys N]
+Each time figure is followed by its CPU time (`_cpu`: every thread of the process, from the
+site open), which other work on a shared machine does not stretch as it does the wall clock.
+
+Usage: python benchmarks/app.py [--quick] [--people N] [--site PATH] [--keys N] [--day D]
 """
 
 from __future__ import annotations
@@ -135,6 +138,12 @@ def main() -> int:
     parser.add_argument("--actions-per-person", type=int, default=10)
     parser.add_argument("--site", type=Path, default=None, help="reuse (or build and keep) here")
     parser.add_argument("--keys", type=int, default=200, help="keystrokes to time")
+    parser.add_argument(
+        "--day",
+        type=date.fromisoformat,
+        default=None,
+        help="the day D (YYYY-MM-DD), to compare two runs on the same days",
+    )
     args = parser.parse_args()
     people = args.people or (500 if args.quick else 10_000)
 
@@ -143,7 +152,7 @@ def main() -> int:
         if not path.exists():
             figure("demo_build_time", build(path, people, args.actions_per_person), "s")
         # A day near the demo's dates (where the rows still move), then the days after it.
-        day = date.today() + timedelta(days=int(time.time()) % 60)
+        day = args.day or date.today() + timedelta(days=int(time.time()) % 60)
         asyncio.run(open_app(path, day, 0))
         cold = asyncio.run(open_app(path, day + timedelta(days=1), 0))
         warm = asyncio.run(open_app(path, day + timedelta(days=1), args.keys))
