@@ -506,6 +506,7 @@ def _set_aside(rows: list[CaseloadRow], *, every: bool = False) -> None:
         return
     import ctypes
 
+    # Through `pythonapi`, which keeps the interpreter lock held during the call.
     untrack = ctypes.pythonapi.PyObject_GC_UnTrack
     untrack.argtypes = (ctypes.py_object,)
     untrack.restype = None
