@@ -384,3 +384,93 @@ async def test_deleting_back_to_an_earlier_search_shows_what_it_found(unlocked) 
     assert table.shown == afresh("a")
     await pilot.press("backspace")
     assert table.shown == afresh("")
+
+
+def test_stale_rows_brought_up_to_date_are_todays(demo, monkeypatch) -> None:
+    """A new day drawn with yesterday's rows first (more moved than `AT_ONCE`): working out
+    only the stale ones gives the whole of today's caseload, in order, as from scratch."""
+    caseload(demo, TODAY)
+    monkeypatch.setattr(caseload_module, "AT_ONCE", 0)
+    for gap in (1, 9, 400):
+        day = TODAY + timedelta(days=gap)
+        drawn = caseload(demo, day, stale_ok=True)
+        stale = {r.person_id for r in drawn if r.stale}
+        assert stale, gap
+        seen = _counting(monkeypatch)
+        got = caseload_module.brought_up_to_date(demo, drawn, day)
+        assert set(seen) == stale  # the rules are run for the stale rows alone
+        assert not any(r.stale for r in got)
+        assert got == _from_scratch(demo, day)
+        monkeypatch.undo()
+        monkeypatch.setattr(caseload_module, "AT_ONCE", 0)
+
+
+def test_people_of_one_name_keep_the_order_recorded(demo, monkeypatch) -> None:
+    """Ties in urgency and name are broken by the order recorded, as the whole read does."""
+    for _ in range(3):
+        people.create_person(
+            demo, {"given_name": "Sam", "family_name": "Same", "pathway": "remand"}
+        )
+    caseload(demo, TODAY)
+    monkeypatch.setattr(caseload_module, "AT_ONCE", 0)
+    day = TODAY + timedelta(days=30)
+    got = caseload_module.brought_up_to_date(demo, caseload(demo, day, stale_ok=True), day)
+    assert got == _from_scratch(demo, day)
+
+
+async def test_the_app_draws_stale_rows_then_only_those_worked_out(
+    demo_path: Path, monkeypatch
+) -> None:
+    """More rows moved than are worked out before the first draw: yesterday's are drawn, then
+    today's, the rest not read again; what is shown is then as from scratch."""
+    from conftest import ADMIN, APP_TODAY, PASSPHRASE
+    from test_app_shell import caseload_ready, text_of, wait_for
+
+    from ahtui.app import AhtuiApp
+    from ahtui.screens.caseload import CaseloadList, CaseloadScreen
+    from ahtui.store.site import open_site
+
+    with open_site(demo_path, ADMIN, PASSPHRASE) as site:
+        caseload(site, APP_TODAY)
+    monkeypatch.setattr(caseload_module, "AT_ONCE", 0)
+    whole_reads: list[bool] = []
+    real = caseload_module.caseload
+
+    def counted(*args, **kwargs):
+        whole_reads.append(kwargs.get("stale_ok", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("ahtui.screens.caseload.caseload", counted)
+    later = APP_TODAY + timedelta(days=9)
+    app = AhtuiApp(demo_path, username=ADMIN, passphrase=PASSPHRASE, today=later)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: caseload_ready(app))
+        await wait_for(pilot, lambda: "caseload_current" in app.timings)
+        screen = app.screen
+        assert isinstance(screen, CaseloadScreen)
+        assert screen.stale_draws == 1
+        assert whole_reads == []  # a small site: the first load reads it whole, once
+        shown = screen.query_one(CaseloadList).shown
+        assert not any(r.stale for r in shown)
+        assert "updating" not in text_of(app, "#caseload-count")
+    with open_site(demo_path, ADMIN, PASSPHRASE) as site:
+        assert shown == _from_scratch(site, later)
+
+
+def test_a_big_caseload_is_out_of_the_collectors_passes(demo, monkeypatch) -> None:
+    """Rows hold only text, dates and numbers: set aside from the cycle collector (CPython),
+    they are the same rows as before, and those worked out later are set aside too."""
+    import gc
+    import sys
+
+    whole = caseload(demo, TODAY)
+    monkeypatch.setattr(caseload_module, "_SET_ASIDE_FROM", 1)
+    monkeypatch.setattr(caseload_module, "AT_ONCE", 0)
+    rows = caseload(demo, TODAY)
+    assert rows == whole
+    later = TODAY + timedelta(days=9)
+    got = caseload_module.brought_up_to_date(demo, caseload(demo, later, stale_ok=True), later)
+    assert got == _from_scratch(demo, later)
+    if sys.implementation.name == "cpython":
+        assert not any(gc.is_tracked(r) for r in rows)
+        assert not any(gc.is_tracked(r) for r in got)

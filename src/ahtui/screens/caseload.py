@@ -32,7 +32,7 @@ from textual.worker import Worker, WorkerState
 
 from .. import keymap
 from ..domain.enums import Agency, Pathway
-from ..store.caseload import FirstPage, caseload
+from ..store.caseload import FirstPage, brought_up_to_date, caseload
 from ..store.team import people_with_practitioner
 from ..widgets.shown import Shown, cell, one_line
 from . import navigation
@@ -226,6 +226,16 @@ class CaseloadList(ScrollView, can_focus=True):
         self._searched.clear()
         text, self.query_text = self.query_text, ""
         self.filter(text)
+
+    def on_unmount(self) -> None:
+        # A screen is freed by the cycle collector (a widget and its parent refer to each
+        # other), so maybe long after it closed: the rows, their keys and the searches are let
+        # go now, freed at once by reference counting (at 50,000 people, tens of megabytes
+        # that another site or user opened meanwhile would be held beside).
+        self._rows, self._keys, self._shown, self._shown_keys = [], [], [], []
+        self._shown_places = ()
+        self._searched.clear()
+        self._kept = ([], [], ())
 
     def show_message(self, message: str) -> None:
         self.message = message
@@ -481,6 +491,8 @@ class CaseloadScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        # Right-aligned, so the count ends at the edge when it has more room than it needs.
+        self.query_one("#caseload-count").styles.text_align = "right"
         # Captured here: the worker thread should not reach through the DOM.
         self._site_lock = getattr(self.app, "site_lock", None) or contextlib.nullcontext()
         self._start_load()
@@ -494,10 +506,12 @@ class CaseloadScreen(Screen[None]):
             self._site = site
             self._start_load()
 
-    def _start_load(self, *, stale_ok: bool = True) -> None:
+    def _start_load(self, *, stale_ok: bool = True, stale: list[CaseloadRow] | None = None) -> None:
+        """Load the caseload; with `stale`, a whole caseload drawn with stale rows, work out
+        only those (see `brought_up_to_date`)."""
         self._loads += 1
         self.run_worker(
-            partial(self._load, stale_ok),
+            partial(self._load, stale_ok, stale),
             thread=True,
             group="caseload",
             description="load caseload",
@@ -505,13 +519,15 @@ class CaseloadScreen(Screen[None]):
             exit_on_error=False,
         )
 
-    def _load(self, stale_ok: bool) -> list[CaseloadRow]:
+    def _load(self, stale_ok: bool, stale: list[CaseloadRow] | None = None) -> list[CaseloadRow]:
         first, self._first_rows = self._first_rows, None
         if first is not None and stale_ok:
             return first.result()
 
         # Held while reading so a lock (ctrl+l) closes the site only after the read.
         with self._site_lock:
+            if stale is not None:
+                return brought_up_to_date(self._site, stale, today=self._today)
             return caseload(self._site, today=self._today, stale_ok=stale_ok)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -536,7 +552,8 @@ class CaseloadScreen(Screen[None]):
                 # hold the interpreter for half of the first draw.
                 self.call_after_refresh(self._start_load, stale_ok=True)
             elif self._updating:
-                self._start_load(stale_ok=False)
+                # Only the stale rows are worked out; the rest are not read again.
+                self._start_load(stale_ok=False, stale=rows)
             else:
                 self.call_after_refresh(self.app.mark, "caseload_current")  # type: ignore[attr-defined]
         elif event.state == WorkerState.ERROR:
@@ -568,10 +585,13 @@ class CaseloadScreen(Screen[None]):
         if self._updating and self._page_total is None:
             text = f"updating due dates… · {text}"
         if text != self._count_text:
-            # A new width moves the site line over; the same width needs no new layout.
-            same_width = len(text) == len(self._count_text)
+            # Only a text wider than the room it has moves the site line over (a layout of the
+            # screen, half a keystroke's time at 50,000 people): a narrower one is drawn in the
+            # same room, to its right, as "1,234 of 50,000" and "12 of 50,000" alternate.
             self._count_text = text
-            self.query_one("#caseload-count", Static).update(text, layout=not same_width)
+            count = self.query_one("#caseload-count", Static)
+            fits = cell_len(text) <= count.content_size.width
+            count.update(text, layout=not fits)
 
     def on_caseload_list_highlighted(self, event: CaseloadList.Highlighted) -> None:
         text = detail_text(event.row)
