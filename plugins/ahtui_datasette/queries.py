@@ -142,8 +142,22 @@ _MONTHS = """months AS (
   WHERE m < date((SELECT d FROM today), 'start of month')
 ),
 window_ AS MATERIALIZED (
-  SELECT (SELECT min(m) FROM months) AS first_day, (SELECT d FROM today) AS today
+  SELECT (SELECT min(m) FROM months) AS first_day, (SELECT d FROM today) AS today,
+         date((SELECT d FROM today), 'start of month') AS this_month
 )"""
+
+
+def _in_window(table: str, months: str, cols: str, sums: str) -> str:
+    """Rows of totals due in the window: its whole months from the monthly totals (`months`,
+    migration 0023), the current month, which ends today, from the daily ones (`table`). The
+    same rows as the daily totals over the whole window, a few a month instead of a day."""
+    return f"""SELECT {cols}, {sums} FROM {months} d
+        WHERE d.month >= substr((SELECT first_day FROM window_), 1, 7)
+          AND d.month < substr((SELECT this_month FROM window_), 1, 7)
+        UNION ALL
+        SELECT {cols}, {sums} FROM {table} d
+        WHERE d.due_on >= (SELECT this_month FROM window_)
+          AND d.due_on < (SELECT today FROM window_)"""
 
 
 def _meetings_due(by: str) -> str:
@@ -167,10 +181,15 @@ def _meetings_due(by: str) -> str:
     return f"""meetings_due AS MATERIALIZED (
   SELECT {_site_of("g.site_id")} AS site, g.ethnicity, sum(g.due) AS due,
          sum(g.on_time) AS on_time
-  FROM (SELECT d.site_id, d.ethnicity, sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
-        FROM summary_item_groups d
-        WHERE d.due_on >= (SELECT first_day FROM window_)
-          AND d.due_on < (SELECT today FROM window_)
+  FROM (SELECT w.site_id, w.ethnicity, sum(w.n_all) AS due, sum(w.n_on_time) AS on_time
+        FROM ({
+        _in_window(
+            "summary_item_groups",
+            "summary_item_group_months",
+            "d.site_id, d.ethnicity",
+            "d.n_all, d.n_on_time",
+        )
+    }) w
         GROUP BY 1, 2) g
   GROUP BY 1, 2
 )"""
@@ -513,17 +532,23 @@ EQUALITY = Query(
     "caseload, meetings due and held on time, actions due and completed on time. " + RULE,
     _with(_TODAY, _SITE, _PRAC, _MONTHS, _meetings_due("ethnicity"))
     + f""", people_eq AS MATERIALIZED (
-  -- Live people, and their actions due in the window, from the totals kept at write time.
+  -- Live people, and their actions due in the window, from the totals kept at write time
+  -- (whole months from the monthly totals).
   SELECT {_site_of("p.site_id")} AS site, p.ethnicity, sum(p.n) AS n
   FROM summary_people_counts p GROUP BY 1, 2
 ),
 acts_eq AS MATERIALIZED (
   SELECT {_site_of("g.site_id")} AS site, g.ethnicity, sum(g.a_due) AS a_due,
          sum(g.a_on) AS a_on
-  FROM (SELECT d.site_id, d.ethnicity, sum(d.n_all) AS a_due, sum(d.n_on_time) AS a_on
-        FROM summary_action_days d
-        WHERE d.due_on >= (SELECT first_day FROM window_)
-          AND d.due_on < (SELECT today FROM window_)
+  FROM (SELECT w.site_id, w.ethnicity, sum(w.n_all) AS a_due, sum(w.n_on_time) AS a_on
+        FROM ({
+        _in_window(
+            "summary_action_days",
+            "summary_action_months",
+            "d.site_id, d.ethnicity",
+            "d.n_all, d.n_on_time",
+        )
+    }) w
         GROUP BY 1, 2) g
   GROUP BY 1, 2
 ),
