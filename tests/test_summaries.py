@@ -42,6 +42,8 @@ TABLES = (
     "summary_item_groups",
     "summary_people_counts",
     "summary_rp_action_days",
+    "summary_action_months",
+    "summary_item_group_months",
 )
 TODAYS = ("2024-06-15", "2025-03-03", "2025-09-30", "2026-01-01")
 

@@ -142,35 +142,52 @@ _MONTHS = """months AS (
   WHERE m < date((SELECT d FROM today), 'start of month')
 ),
 window_ AS MATERIALIZED (
-  SELECT (SELECT min(m) FROM months) AS first_day, (SELECT d FROM today) AS today
+  SELECT (SELECT min(m) FROM months) AS first_day, (SELECT d FROM today) AS today,
+         date((SELECT d FROM today), 'start of month') AS this_month
 )"""
+
+
+def _in_window(daily: str, monthly: str, cols: str, by_month: bool = False) -> str:
+    """Rows of totals due in the window: its whole months from the monthly totals (migration
+    0023), the current month, which ends today, from the daily ones; with each row's month
+    first when `by_month`. The same rows as the daily totals over the whole window, a few a
+    month instead of a few a day."""
+    m, d = ("d.month AS month, ", "substr(d.due_on, 1, 7) AS month, ") if by_month else ("", "")
+    return f"""SELECT {m}{cols} FROM {monthly} d
+        WHERE d.month >= substr((SELECT first_day FROM window_), 1, 7)
+          AND d.month < substr((SELECT this_month FROM window_), 1, 7)
+        UNION ALL
+        SELECT {d}{cols} FROM {daily} d
+        WHERE d.due_on >= (SELECT this_month FROM window_)
+          AND d.due_on < (SELECT today FROM window_)"""
+
+
+# The one-off timescales (not the repeating reviews) kept by due date or month, site and
+# ethnicity: the meetings the scorecard and equality monitoring count.
+_ONE_OFF_IN_WINDOW = ("summary_item_groups", "summary_item_group_months")
+_ONE_OFF_COLS = "d.site_id, d.ethnicity, d.n_all, d.n_on_time"
 
 
 def _meetings_due(by: str) -> str:
     """The one-off timescales that fell due in the window, by site and `by` (month or
     ethnicity): how many, and how many were held on time, from the totals kept at write time
-    (per site, rule and due date; or per due date, site and ethnicity). Summed by site id
-    first, so only the few sums are named."""
+    (per due date or month, site and ethnicity). Summed by site id first, so only the few
+    sums are named."""
     if by == "month":
-        rules = ", ".join(f"'{r}'" for r in ONE_OFF_RULES)
+        rows = _in_window(*_ONE_OFF_IN_WINDOW, _ONE_OFF_COLS, by_month=True)
         return f"""meetings_due AS MATERIALIZED (
   SELECT {_site_of("g.site_id")} AS site, g.month, sum(g.due) AS due, sum(g.on_time) AS on_time
-  FROM (SELECT d.site_id, substr(d.due_on, 1, 7) AS month,
-               sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
-        FROM summary_item_days d
-        WHERE d.rule IN ({rules})
-          AND d.due_on >= (SELECT first_day FROM window_)
-          AND d.due_on < (SELECT today FROM window_)
+  FROM (SELECT w.site_id, w.month, sum(w.n_all) AS due, sum(w.n_on_time) AS on_time
+        FROM ({rows}) w
         GROUP BY 1, 2) g
   GROUP BY 1, 2
 )"""
+    rows = _in_window(*_ONE_OFF_IN_WINDOW, _ONE_OFF_COLS)
     return f"""meetings_due AS MATERIALIZED (
   SELECT {_site_of("g.site_id")} AS site, g.ethnicity, sum(g.due) AS due,
          sum(g.on_time) AS on_time
-  FROM (SELECT d.site_id, d.ethnicity, sum(d.n_all) AS due, sum(d.n_on_time) AS on_time
-        FROM summary_item_groups d
-        WHERE d.due_on >= (SELECT first_day FROM window_)
-          AND d.due_on < (SELECT today FROM window_)
+  FROM (SELECT w.site_id, w.ethnicity, sum(w.n_all) AS due, sum(w.n_on_time) AS on_time
+        FROM ({rows}) w
         GROUP BY 1, 2) g
   GROUP BY 1, 2
 )"""
@@ -506,6 +523,11 @@ ORDER BY sl.site, month""",
 )
 
 
+# Live actions due in the window by the person's site and ethnicity (equality monitoring).
+_ACTIONS_EQ = _in_window(
+    "summary_action_days", "summary_action_months", "d.site_id, d.ethnicity, d.n_all, d.n_on_time"
+)
+
 EQUALITY = Query(
     "equality_monitoring",
     "Equality monitoring by ethnicity",
@@ -513,17 +535,16 @@ EQUALITY = Query(
     "caseload, meetings due and held on time, actions due and completed on time. " + RULE,
     _with(_TODAY, _SITE, _PRAC, _MONTHS, _meetings_due("ethnicity"))
     + f""", people_eq AS MATERIALIZED (
-  -- Live people, and their actions due in the window, from the totals kept at write time.
+  -- Live people, and their actions due in the window, from the totals kept at write time
+  -- (whole months from the monthly totals).
   SELECT {_site_of("p.site_id")} AS site, p.ethnicity, sum(p.n) AS n
   FROM summary_people_counts p GROUP BY 1, 2
 ),
 acts_eq AS MATERIALIZED (
   SELECT {_site_of("g.site_id")} AS site, g.ethnicity, sum(g.a_due) AS a_due,
          sum(g.a_on) AS a_on
-  FROM (SELECT d.site_id, d.ethnicity, sum(d.n_all) AS a_due, sum(d.n_on_time) AS a_on
-        FROM summary_action_days d
-        WHERE d.due_on >= (SELECT first_day FROM window_)
-          AND d.due_on < (SELECT today FROM window_)
+  FROM (SELECT w.site_id, w.ethnicity, sum(w.n_all) AS a_due, sum(w.n_on_time) AS a_on
+        FROM ({_ACTIONS_EQ}) w
         GROUP BY 1, 2) g
   GROUP BY 1, 2
 ),

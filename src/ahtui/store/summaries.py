@@ -1,4 +1,4 @@
-"""Summaries for the supervisors' queries, kept at write time (tables from migrations 0015, 0020).
+"""Summaries for the supervisors' queries, kept at write time (tables: migrations 0015, 0020, 0023).
 
 What the supervisors' queries read that does not depend on today is worked out once per person
 and stored: their site key and ethnicity, each meeting timescale they are owed (due date, when
@@ -190,6 +190,15 @@ TOTALS: tuple[Total, ...] = (
         + " CROSS JOIN summary_people sp ON sp.person_id = s.person_id",
         "n_all = 0",
     ),
+    # The same by month (migration 0023): equality monitoring reads its whole months here.
+    Total(
+        "summary_action_months",
+        {"month": "substr(d.due_on, 1, 7)", "site_id": "sp.site_id", "ethnicity": "sp.ethnicity"},
+        {"n_all": "d.n_all", "n_on_time": "d.n_on_time"},
+        _STALE_OF.format(t="summary_person_actions")
+        + " CROSS JOIN summary_people sp ON sp.person_id = s.person_id",
+        "n_all = 0",
+    ),
     # Live actions by the responsible practitioner's site and due date (scorecard).
     Total(
         "summary_rp_action_days",
@@ -229,6 +238,15 @@ TOTALS: tuple[Total, ...] = (
     Total(
         "summary_item_groups",
         {"due_on": _ITEM_DUE, "site_id": "d.site_id", "ethnicity": "d.ethnicity"},
+        {"n_all": "1", "n_on_time": "d.done_on IS NOT NULL AND d.done_on <= d.due_on"},
+        _STALE_OF.format(t="summary_items"),
+        "n_all = 0",
+        f"d.rule NOT IN ({', '.join(repr(r) for r in REPEATING_RULES)})",
+    ),
+    # The same by month due ('' when undated), for equality monitoring's whole months.
+    Total(
+        "summary_item_group_months",
+        {"month": f"substr({_ITEM_DUE}, 1, 7)", "site_id": "d.site_id", "ethnicity": "d.ethnicity"},
         {"n_all": "1", "n_on_time": "d.done_on IS NOT NULL AND d.done_on <= d.due_on"},
         _STALE_OF.format(t="summary_items"),
         "n_all = 0",
