@@ -76,6 +76,22 @@ def _has_sync(conn: Any) -> bool:
     )
 
 
+# From migration 0022 the clock is read (a call into Python, the costliest part of the step)
+# once per window of STAMP_WINDOW_MS, and again at each transaction's first captured row (the
+# migration's trigger closes the window when the trusted time moves). Within a window the
+# hybrid clock counts on from the last reading, so its physical part lags by less than the
+# window. SQLite's own clock times the window: one reading per statement, no call out. A
+# window that ends further off than it can (the clock set back) counts as closed.
+STAMP_WINDOW_MS = 100
+_NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+_OPEN = f"(stamp_until - {_NOW_MS}) BETWEEN 1 AND {STAMP_WINDOW_MS}"
+_CLOCK_WINDOWED = (
+    f"UPDATE sync_clock SET hlc = max(hlc + 1, CASE WHEN {_OPEN} THEN 0 "
+    "ELSE sync_stamp(trusted_ms) END), seq = seq + 1, "
+    f"stamp_until = CASE WHEN {_OPEN} THEN stamp_until ELSE {_NOW_MS} + {STAMP_WINDOW_MS} END "
+    "WHERE id = 1;"
+)
+# Migrations 0017 to 0021: the clock read for every row.
 _CLOCK = (
     "UPDATE sync_clock SET hlc = max(hlc + 1, sync_stamp(trusted_ms)), seq = seq + 1 WHERE id = 1;"
 )
@@ -91,8 +107,11 @@ def install_capture_triggers(conn: Any) -> None:
     """(Re)create capture triggers and version rows for every synced table. In a transaction."""
     if not _has_sync(conn):
         return
-    trusted = any(r[1] == "trusted_ms" for r in conn.execute("PRAGMA table_info(sync_clock)"))
-    tick = _CLOCK if trusted else _CLOCK_BEFORE_0017
+    clock_cols = {r[1] for r in conn.execute("PRAGMA table_info(sync_clock)")}
+    if "stamp_until" in clock_cols:
+        tick = _CLOCK_WINDOWED
+    else:
+        tick = _CLOCK if "trusted_ms" in clock_cols else _CLOCK_BEFORE_0017
     for table in synced_tables(conn):
         cols = data_columns(conn, table)
         ins, upd = f"sync_{table}_insert", f"sync_{table}_update"
