@@ -1,5 +1,5 @@
 """Change capture reads the computer's clock once per short window, not once per row
-(migration 0022): the versions it writes must stay as they were, strictly ordered and fresh."""
+(migration 0023): the versions it writes must stay as they were, strictly ordered and fresh."""
 
 from __future__ import annotations
 
@@ -132,9 +132,9 @@ def test_updates_and_bundles_still_converge(pair) -> None:
     assert col > a.one("SELECT ins_hlc FROM sync_rows WHERE row_id = ?", (pid,))[0]
 
 
-def test_a_site_from_before_0022_upgrades(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_site_from_before_0023_upgrades(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     every = migrations.available()
-    monkeypatch.setattr(migrations, "available", lambda: tuple(m for m in every if m.version < 22))
+    monkeypatch.setattr(migrations, "available", lambda: tuple(m for m in every if m.version < 23))
     sites = make_sites(tmp_path, [("A", "prison"), ("B", "probation")])
     a = sites["A"]
     old = person(a, "Old", "Site", **ALL)

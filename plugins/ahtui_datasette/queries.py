@@ -149,7 +149,7 @@ window_ AS MATERIALIZED (
 
 def _in_window(daily: str, monthly: str, cols: str, by_month: bool = False) -> str:
     """Rows of totals due in the window: its whole months from the monthly totals (migration
-    0023), the current month, which ends today, from the daily ones; with each row's month
+    0022), the current month, which ends today, from the daily ones; with each row's month
     first when `by_month`. The same rows as the daily totals over the whole window, a few a
     month instead of a few a day."""
     m, d = ("d.month AS month, ", "substr(d.due_on, 1, 7) AS month, ") if by_month else ("", "")

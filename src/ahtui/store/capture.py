@@ -76,7 +76,7 @@ def _has_sync(conn: Any) -> bool:
     )
 
 
-# From migration 0022 the clock is read (a call into Python, the costliest part of the step)
+# From migration 0023 the clock is read (a call into Python, the costliest part of the step)
 # once per window of STAMP_WINDOW_MS, and again at each transaction's first captured row (the
 # migration's trigger closes the window when the trusted time moves). Within a window the
 # hybrid clock counts on from the last reading, so its physical part lags by less than the

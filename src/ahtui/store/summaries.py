@@ -1,4 +1,4 @@
-"""Summaries for the supervisors' queries, kept at write time (tables: migrations 0015, 0020, 0023).
+"""Summaries for the supervisors' queries, kept at write time (tables: migrations 0015, 0020, 0022).
 
 What the supervisors' queries read that does not depend on today is worked out once per person
 and stored: their site key and ethnicity, each meeting timescale they are owed (due date, when
@@ -190,7 +190,7 @@ TOTALS: tuple[Total, ...] = (
         + " CROSS JOIN summary_people sp ON sp.person_id = s.person_id",
         "n_all = 0",
     ),
-    # The same by month (migration 0023): equality monitoring reads its whole months here.
+    # The same by month (migration 0022): equality monitoring reads its whole months here.
     Total(
         "summary_action_months",
         {"month": "substr(d.due_on, 1, 7)", "site_id": "sp.site_id", "ethnicity": "sp.ethnicity"},

@@ -1,4 +1,4 @@
--- 0022: a captured write reads the computer's clock once in a while, not for every row.
+-- 0023: a captured write reads the computer's clock once in a while, not for every row.
 --
 -- Reading it is a call into Python (sync_stamp), a third of what change capture added to a
 -- write. The clock row now says until when (ms, SQLite's own reading of the same clock) the

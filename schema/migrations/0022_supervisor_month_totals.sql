@@ -1,4 +1,4 @@
--- 0023: equality monitoring's 12 months read a few rows a month, not a few rows a day
+-- 0022: equality monitoring's 12 months read a few rows a month, not a few rows a day
 -- (ahtui.store.summaries).
 --
 -- Equality monitoring sums the last 12 months by site and ethnicity; from the daily totals
