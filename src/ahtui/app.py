@@ -39,6 +39,7 @@ from textual.worker import Worker, WorkerState
 from . import keymap
 from .config import load_settings
 from .errors import AhtuiError
+from .memory import limit_arenas
 from .screens.help import HelpScreen
 from .screens.palette import AhtuiCommands
 from .screens.unlock import UnlockScreen
@@ -99,6 +100,7 @@ class AhtuiApp(App[None]):
         reply_wait_working_days: int | None = None,
     ) -> None:
         super().__init__()
+        limit_arenas()  # before Textual's threads start (see ahtui.memory)
         # Textual reads the renderer from the class: every scrollbar, once the app exists.
         ScrollBar.renderer = WholeCellScrollBar
         self.site_path = Path(site_path)

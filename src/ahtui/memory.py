@@ -1,0 +1,30 @@
+"""How the app asks the C allocator to hold memory: fewer arenas, so freed memory is reused.
+
+glibc gives each thread that allocates its own arena (up to eight per core), and an arena
+keeps what is freed in it for that thread's next allocations. The app's work is spread over
+the main thread and Textual's workers (loading a caseload, a sync, an export), so at 50,000
+people every arena ended up holding tens of megabytes another thread could have reused:
+peak memory 354 MB, 309 MB with two arenas (`benchmarks/app.py --people 50000`). Elsewhere
+(macOS, musl) there is nothing to do and nothing is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import sys
+
+# glibc's malloc.h: mallopt(M_ARENA_MAX, n).
+_M_ARENA_MAX = -8
+ARENAS = 2
+
+
+def limit_arenas(arenas: int = ARENAS) -> bool:
+    """Ask glibc for at most `arenas` arenas (from now on); whether it said yes."""
+    if not sys.platform.startswith("linux"):
+        return False
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    return False
