@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import ahtui_datasette
 import pytest
-from ahtui_datasette.disclosure import COUNT
+from ahtui_datasette.disclosure import COUNT, parts_of
 from ahtui_datasette.queries import BY_NAME, MEETING_RULES, NEAR_RELEASE_DAYS, ONE_OFF_RULES
 
 from ahtui import serve
@@ -275,8 +275,11 @@ def published(query: str, rows: list[dict]) -> list[dict]:
     out = []
     for row in rows:
         shown = {}
+        whole_of = parts_of(BY_NAME[query].columns)
         for col, kind in BY_NAME[query].columns.items():
-            if kind == COUNT:
+            if kind == COUNT and col in whole_of and rounded(row[whole_of[col]]) == "<5":
+                shown[col] = "<5"  # a part of a count under 5 says no more than it
+            elif kind == COUNT:
                 shown[col] = rounded(row[col])
             elif isinstance(kind, tuple):
                 num = rounded(row[kind[1]])

@@ -26,6 +26,13 @@ and so learns it exactly; once the total and all the parts but one are known tha
 last part is their difference, however small. A share whose denominator is such a total is
 worked out from the parts as published (`share` with a tuple of parts), so it says nothing
 the parts do not; it is blank when any part is <5.
+
+Nor does a part of a count under 5 say more than that count does: the meetings held on time
+of a month whose meetings due show as <5 show as <5 as well, even when none was on time.
+Otherwise someone who learns the due count exactly by watching it step (1 due, shown <5,
+then 5 once they add 4) reads from "<5" against 0 whether that one meeting was on time. A
+count is such a part when a share's numerator is it and its denominator another count (on
+time of due): `published_sql` finds the pairs from the shares the query declares.
 """
 
 from __future__ import annotations
@@ -55,6 +62,14 @@ def published_count(value: Any) -> Any:
     return ROUND_TO * ((2 * n + ROUND_TO) // (2 * ROUND_TO))
 
 
+def published_part(value: Any, whole: Any) -> Any:
+    """A count that is part of `whole` (held on time, of due), as published: <5 while the
+    whole is under 5, whatever the part is, so that it says nothing the whole does not."""
+    if published_count(whole) == SMALL:
+        return SMALL
+    return published_count(value)
+
+
 def published_share(numerator: Any, denominator: Any) -> int | None:
     """A whole percentage of two published counts, or None if either is <5 or nothing is due:
     worked out from what is shown, it says nothing the two counts do not."""
@@ -81,6 +96,7 @@ def register(conn: Any) -> None:
     """Make the publication functions available to the SQL on this connection."""
     conn.create_function("ahtui_count", 1, published_count, deterministic=True)
     conn.create_function("ahtui_order", 1, published_order, deterministic=True)
+    conn.create_function("ahtui_part", 2, published_part, deterministic=True)
     conn.create_function(
         "ahtui_share",
         2,
@@ -104,11 +120,15 @@ def _quoted(name: str) -> str:
 def published_sql(exact_sql: str, columns: Mapping[str, Any]) -> str:
     """The SQL a query publishes: `exact_sql` wrapped so that every declared column is shown by
     its kind (COUNT, a share as ("share", numerator, denominator) or ("share", numerator,
-    (part, ...)), or another kind as is)."""
+    (part, ...)), or another kind as is). A count that is a share's numerator over another
+    count is published as a part of that count (`published_part`)."""
+    whole_of = parts_of(columns)
     selected = []
     for name, kind in columns.items():
         col = _quoted(name)
-        if kind == COUNT:
+        if kind == COUNT and name in whole_of:
+            selected.append(f"ahtui_part({col}, {_quoted(whole_of[name])}) AS {col}")
+        elif kind == COUNT:
             selected.append(f"ahtui_count({col}) AS {col}")
         elif isinstance(kind, tuple) and kind[0] == "share" and isinstance(kind[2], tuple):
             num, parts = _quoted(kind[1]), ", ".join(_quoted(c) for c in kind[2])
@@ -122,6 +142,19 @@ def published_sql(exact_sql: str, columns: Mapping[str, Any]) -> str:
             raise ValueError(f"Column {name} has no known kind: {kind!r}")
     # SQLite keeps the subquery's ORDER BY for a plain outer SELECT over it.
     return "SELECT " + ", ".join(selected) + " FROM (\n" + exact_sql + "\n)"
+
+
+def parts_of(columns: Mapping[str, Any]) -> dict[str, str]:
+    """Each count that is a part of another (a share's numerator over a count): part -> whole."""
+    return {
+        kind[1]: kind[2]
+        for kind in columns.values()
+        if isinstance(kind, tuple)
+        and kind[0] == "share"
+        and isinstance(kind[2], str)
+        and columns.get(kind[1]) == COUNT
+        and columns.get(kind[2]) == COUNT
+    }
 
 
 def with_rule(description: str, columns: Mapping[str, Any]) -> str:
