@@ -30,7 +30,7 @@ from ahtui.domain.facts import (
 )
 from ahtui.domain.schedule import compute_schedule
 from ahtui.domain.schedule.omic import responsibility
-from ahtui.store import actions, people
+from ahtui.store import actions, collector, people
 from ahtui.store import caseload as caseload_module
 from ahtui.store.caseload import WatchedDay, caseload, schedule_for
 
@@ -464,7 +464,7 @@ def test_a_big_caseload_is_out_of_the_collectors_passes(demo, monkeypatch) -> No
     import sys
 
     whole = caseload(demo, TODAY)
-    monkeypatch.setattr(caseload_module, "_SET_ASIDE_FROM", 1)
+    monkeypatch.setattr(collector, "SET_ASIDE_FROM", 1)
     monkeypatch.setattr(caseload_module, "AT_ONCE", 0)
     rows = caseload(demo, TODAY)
     assert rows == whole

@@ -18,7 +18,7 @@ from test_sync_helpers import ALL, Family, digest, fast_open, person
 
 from ahtui import cli
 from ahtui.store import hlc as clock
-from ahtui.sync import files, incoming, outgoing
+from ahtui.sync import files, import_batch, outgoing
 from ahtui.sync import wire as sync_wire
 
 DAY_MS = 24 * 3600 * 1000
@@ -141,7 +141,7 @@ def test_commits_along_the_way_change_nothing_of_the_outcome(
         paths, _ = _folder(sites, tmp_path / "inbox")
         b, alone = sites["B"], other["B"]
         # A transaction for every file that brought changes: at most one past the bound.
-        got = incoming.import_each(b, paths, changes_per_commit=1)
+        got = import_batch.import_each(b, paths, changes_per_commit=1)
         together = [files.file_result(o) for o in got if o is not None]
         alone_results = files.import_files(alone, paths)
         assert [r.line for r in together] == [r.line for r in alone_results]

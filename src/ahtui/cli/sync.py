@@ -19,7 +19,7 @@ from ..errors import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, AhtuiError, BadInput
 from ..store.site import Site
 from ..sync import keys
 from ..sync.bundle import SUFFIX
-from ..sync.incoming import import_each
+from ..sync.import_batch import import_each
 from ..sync.outgoing import export
 from ..sync.status import clock_warning, peer_notes, status
 from .common import one_line, open_chosen_site, print_json, say, warn
@@ -145,7 +145,7 @@ def _worst(codes: set[int]) -> int:
 
 def _import_each(site: Site, paths: list[Path], *, quiet_if_already: bool = False) -> int:
     """Every file in turn, whatever happened to the one before; together, in as few
-    transactions as `incoming.import_each` allows. Should one of them fail to commit, each
+    transactions as `import_batch.import_each` allows. Should one of them fail to commit, each
     of its files is reported again with the failure, and that is its exit code."""
     codes: dict[int, int] = {}
 

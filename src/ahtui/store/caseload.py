@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections import Counter
 from datetime import date, timedelta
 from functools import cache
@@ -33,6 +32,7 @@ from ..domain.enums import DueStatus
 from ..domain.schedule import DueItem, compute_schedule
 from ..domain.schedule.omic import responsibility
 from ..errors import AhtuiError
+from .collector import set_aside
 from .facts_loader import facts_for, load_facts
 from .people import leads_today
 from .site import Site
@@ -359,7 +359,7 @@ def brought_up_to_date(
             recorded.get(r.person_id, 0),
         )
     )
-    _set_aside(made, every=True)
+    set_aside(made, every=True)
     return out
 
 
@@ -485,33 +485,8 @@ def _make_rows(
                 ),
             )
         )
-    _set_aside(rows)
+    set_aside(rows)
     return rows
-
-
-# From this many rows, they are taken out of the cycle collector's passes (`_set_aside`).
-_SET_ASIDE_FROM = 1000
-
-
-def _set_aside(rows: list[CaseloadRow], *, every: bool = False) -> None:
-    """Take the rows out of the cycle collector's tracking: they hold only text, dates and
-    numbers, so they can be in no cycle, and reference counting frees them as before.
-
-    The collector stops tracking plain tuples of such values by itself, but never a named
-    tuple; with 50,000 rows every full pass (a few times a minute while typing) walked them
-    all, 15-80 ms in the middle of a keystroke. Unlike `gc.freeze` this sets aside nothing
-    else, so no garbage is kept for the life of the app. CPython only (the API is its own).
-    """
-    if (len(rows) < _SET_ASIDE_FROM and not every) or sys.implementation.name != "cpython":
-        return
-    import ctypes
-
-    # Through `pythonapi`, which keeps the interpreter lock held during the call.
-    untrack = ctypes.pythonapi.PyObject_GC_UnTrack
-    untrack.argtypes = (ctypes.py_object,)
-    untrack.restype = None
-    for row in rows:
-        untrack(row)
 
 
 # What the rules alone give one person: the next due item (title, due on, status), how many

@@ -18,7 +18,7 @@ from typing import Any
 from ..config import config_path
 from ..errors import AhtuiError, BadInput, ValidationFailed
 from ..store.site import Site
-from . import incoming, outgoing
+from . import import_batch, incoming, outgoing
 from .bundle import SUFFIX
 
 
@@ -169,8 +169,8 @@ def _result(path: Path, r: incoming.Imported) -> FileResult:
     return FileResult(path, "applied", ", ".join(parts) + ".", r.changes, r.conflicts)
 
 
-def file_result(outcome: incoming.Outcome) -> FileResult:
-    """One file's outcome of `incoming.import_each` as a result with its message."""
+def file_result(outcome: import_batch.Outcome) -> FileResult:
+    """One file's outcome of `import_batch.import_each` as a result with its message."""
     if outcome.imported is not None:
         return _result(outcome.path, outcome.imported)
     assert outcome.error is not None
@@ -192,7 +192,7 @@ def import_files(
     """Import files in order; `progress(done, total, last)` after each; `lock` held while
     they are written (a few seconds at a time).
 
-    They go in together (`incoming.import_each`): one transaction for many files, yet a
+    They go in together (`import_batch.import_each`): one transaction for many files, yet a
     refused file changes nothing and the others still apply. Should a transaction fail to
     commit (the disk full), `progress` hears again of each of its files, refused with the
     reason, and the results returned say so too.
@@ -211,7 +211,7 @@ def import_files(
     say = relay or progress
     reached = 0
 
-    def each(i: int, outcome: incoming.Outcome) -> None:
+    def each(i: int, outcome: import_batch.Outcome) -> None:
         nonlocal reached
         results[i] = result = file_result(outcome)
         reached = max(reached, i + 1)
@@ -219,7 +219,7 @@ def import_files(
             say(reached, len(files), result)
 
     try:
-        incoming.import_each(
+        import_batch.import_each(
             site,
             files,
             each,
