@@ -4,7 +4,7 @@ glibc gives each thread that allocates its own arena (up to eight per core), and
 keeps what is freed in it for that thread's next allocations. The app's work is spread over
 the main thread and Textual's workers (loading a caseload, a sync, an export), so at 50,000
 people every arena ended up holding tens of megabytes another thread could have reused:
-peak memory 354 MB, 309 MB with two arenas (`benchmarks/app.py --people 50000`). Elsewhere
+peak memory 354 MB, 314-318 MB with two arenas (`benchmarks/app.py --people 50000`). Elsewhere
 (macOS, musl) there is nothing to do and nothing is done.
 """
 
