@@ -39,7 +39,7 @@ from textual.worker import Worker, WorkerState
 from . import keymap
 from .config import load_settings
 from .errors import AhtuiError
-from .memory import limit_arenas
+from .memory import give_back, limit_arenas
 from .screens.help import HelpScreen
 from .screens.palette import AhtuiCommands
 from .screens.unlock import UnlockScreen
@@ -447,6 +447,7 @@ class AhtuiApp(App[None]):
         def close() -> None:
             with self.site_lock:
                 site.close()
+            give_back()
 
         # In a thread, because it may wait for a caseload still loading.
         self.run_worker(close, thread=True, group="close", description="close site")
@@ -466,6 +467,7 @@ class AhtuiApp(App[None]):
         if site is not None:
             with self.site_lock:
                 site.close()
+            give_back()
         self.exit()
 
     def on_unmount(self) -> None:
