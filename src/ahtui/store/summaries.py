@@ -180,14 +180,19 @@ _STALE_OF = "summary_stale s CROSS JOIN {t} d ON d.person_id = s.person_id"
 # The day a timescale fell due; '' when the rules could not date it (the queries map it back).
 _ITEM_DUE = "coalesce(d.due_on, '')"
 
+# The stale people's live actions, each beside the person's site and ethnicity.
+_ACTIONS_OF_PEOPLE = (
+    _STALE_OF.format(t="summary_person_actions")
+    + " CROSS JOIN summary_people sp ON sp.person_id = s.person_id"
+)
+
 TOTALS: tuple[Total, ...] = (
     # Live actions by the person's site and ethnicity and due date (scorecard, equality).
     Total(
         "summary_action_days",
         {"site_id": "sp.site_id", "ethnicity": "sp.ethnicity", "due_on": "d.due_on"},
         {"n_all": "d.n_all", "n_on_time": "d.n_on_time"},
-        _STALE_OF.format(t="summary_person_actions")
-        + " CROSS JOIN summary_people sp ON sp.person_id = s.person_id",
+        _ACTIONS_OF_PEOPLE,
         "n_all = 0",
     ),
     # The same by month (migration 0022): equality monitoring reads its whole months here.
@@ -195,8 +200,7 @@ TOTALS: tuple[Total, ...] = (
         "summary_action_months",
         {"month": "substr(d.due_on, 1, 7)", "site_id": "sp.site_id", "ethnicity": "sp.ethnicity"},
         {"n_all": "d.n_all", "n_on_time": "d.n_on_time"},
-        _STALE_OF.format(t="summary_person_actions")
-        + " CROSS JOIN summary_people sp ON sp.person_id = s.person_id",
+        _ACTIONS_OF_PEOPLE,
         "n_all = 0",
     ),
     # Live actions by the responsible practitioner's site and due date (scorecard).
