@@ -47,6 +47,20 @@ TYPED += ["h", "u", "g", "h", "e", "s", *["backspace"] * 6, "x", "1", "0", "0", 
 TYPED += ["backspace"] * 6
 
 
+def _stop_if_refused(app: Any) -> None:
+    """Say why and stop when the unlock screen refuses the file, rather than wait for ever
+    for a caseload that will not come (a development file left at another migration)."""
+    from textual.widgets import Static
+
+    from ahtui.screens.unlock import UnlockScreen
+
+    screen = app.screen
+    if isinstance(screen, UnlockScreen) and not screen.busy:
+        status = screen.query_one("#unlock-status", Static)
+        if status.has_class("-error"):
+            raise SystemExit(f"The app would not open the site: {status.render()}")
+
+
 async def open_app(path: Path, today: date, keys: int) -> dict[str, float]:
     """Unlock through the screen, wait for the caseload, type into the search."""
     import ahtui.store.site as site_module
@@ -83,6 +97,7 @@ async def open_app(path: Path, today: date, keys: int) -> dict[str, float]:
         screen.query_one("#passphrase").focus()
         await pilot.press("enter")
         while "caseload_drawn" not in first:
+            _stop_if_refused(app)
             await asyncio.sleep(0.005)
         out["unlock_total"] = first["caseload_drawn"] - first["unlock_started"]
         out["caseload_drawn"] = first["caseload_drawn"] - first["unlocked"]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from textual import events
 from textual.actions import ActionParseResult
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Keymap
 from textual.command import CommandPalette
 from textual.dom import DOMNode
@@ -39,6 +39,7 @@ from textual.worker import Worker, WorkerState
 from . import keymap
 from .config import load_settings
 from .errors import AhtuiError
+from .key_order import KeysInOrder
 from .memory import give_back, limit_arenas
 from .screens.help import HelpScreen
 from .screens.palette import AhtuiCommands
@@ -80,7 +81,7 @@ class _WaitScreen(Screen[None]):
         yield Static("Unlocking…", id="wait-message")
 
 
-class AhtuiApp(App[None]):
+class AhtuiApp(KeysInOrder):
     """The ahtui terminal app for one site file."""
 
     CSS_PATH = "app.tcss"
