@@ -49,7 +49,11 @@ from .capture import LOCAL_TABLES, META_COLUMNS, columns, synced_tables
 from .rows import PLAIN, to_sql
 from .site import Site, utc_now
 
-CACHE_KIB = 256 * 1024
+# Enough for every page of a 10,000-person site (330 MB): a page that does not fit is written out
+# before the commit, then read back, decrypted and written again when a later row lands on it
+# (256 MiB: `ahtui demo --people 10000` 8.2 s; 384 MiB: 7.7-8.0 s, peak memory 374 -> 449 MB;
+# 96 MiB: 12 s). Taken only as the pages are.
+CACHE_KIB = 384 * 1024
 # Most rows hold only values stored as they are: those are copied without a look at each.
 _PLAIN_TYPES = frozenset(PLAIN)
 # Insert triggers that do nothing while the loader writes (sync_local() and sync_capture()
@@ -444,8 +448,8 @@ def load(site: Site, *, batch: int = 5000, now: Callable[[], str] = utc_now) -> 
     # walk them all again and again looking for cycles they do not have.
     collecting = gc.isenabled()
     gc.disable()
-    # A bulk write rewrites most of a small file's pages: a cache that holds them all (allocated
-    # only as used) spares them being encrypted to the log and read back half-way through.
+    # A bulk write rewrites most of a file's pages: a cache that holds them all (allocated only
+    # as used) spares them being encrypted and written out, then read back, half-way through.
     site.conn.execute(f"PRAGMA cache_size = {min(int(before), -CACHE_KIB)}")
     try:
         with site.write():

@@ -3,8 +3,8 @@
 Each file is `NNNN_name.sql`. The runner applies the ones a site lacks, each in its own
 IMMEDIATE transaction with its row in `schema_migrations`, then regenerates the audit triggers
 so they always match the tables, and restates IN-list CHECK constraints in their faster form
-(see `check_constraints`). A site whose schema is newer than this program is refused rather than guessed
-at.
+(see `check_constraints`); a new, empty file takes them all in one transaction. A site whose
+schema is newer than this program is refused rather than guessed at.
 """
 
 from __future__ import annotations
@@ -89,6 +89,8 @@ def pending(conn: Any) -> list[Migration]:
 def migrate(conn: Any, progress: Callable[[int, int], None] | None = None) -> int:
     """Apply every pending migration; return how many were applied."""
     todo = pending(conn)
+    if todo and _empty(conn):
+        return _migrate_new_file(conn, todo, progress)
     for done, migration in enumerate(todo, start=1):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -118,6 +120,48 @@ def migrate(conn: Any, progress: Callable[[int, int], None] | None = None) -> in
             raise
         if progress:
             progress(done, len(todo))
+    return len(todo)
+
+
+def _empty(conn: Any) -> bool:
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+def _migrate_new_file(
+    conn: Any, todo: list[Migration], progress: Callable[[int, int], None] | None
+) -> int:
+    """A file with nothing in it yet (`init_site`) takes every migration in one transaction
+    and its triggers once, at the end: the schema, triggers and rows are those of applying
+    them one by one (tests/test_migrations.py compares the two), in a fifth of the time,
+    since rebuilding every table's triggers after each migration was most of it. A file
+    made by someone else meanwhile is left to the one-by-one path."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if not _empty(conn):
+            conn.execute("ROLLBACK")
+            return migrate(conn, progress)
+        conn.execute(
+            "CREATE TABLE schema_migrations ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL "
+            "DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
+        )
+        for migration in todo:
+            for statement in split_statements(migration.sql()):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                (migration.version, migration.name),
+            )
+        audit.install_audit_triggers(conn)
+        capture.install_capture_triggers(conn)
+        check_constraints.restate_in_lists(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    if progress:
+        progress(len(todo), len(todo))
     return len(todo)
 
 

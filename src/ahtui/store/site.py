@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -465,7 +466,12 @@ def init_site(
     path.parent.mkdir(parents=True, exist_ok=True)
     site_id = new_id()
     data_key = secrets.token_bytes(keys.KEY_BYTES)
-    ring, unlocked = keys.new_keyring(site_id).wrap_unlocked(admin, passphrase, data_key)
+    # Stretching the passphrase (scrypt, which lets go of the GIL) and making the schema each
+    # take a good part of a second: done side by side.
+    stretching = ThreadPoolExecutor(1, thread_name_prefix="ahtui-stretch")
+    wrapped = stretching.submit(
+        keys.new_keyring(site_id).wrap_unlocked, admin, passphrase, data_key
+    )
     created: list[Path] = []
     try:
         # Create the file owner-only before SQLite opens it.
@@ -493,6 +499,7 @@ def init_site(
             conn.execute("COMMIT")
         finally:
             conn.close()
+        ring, unlocked = wrapped.result()
         keys.save_keyring(path, ring)
         created.append(ring_path)
     except BaseException:
@@ -500,5 +507,8 @@ def init_site(
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
         raise
+    finally:
+        # Its thread gone before going on: a bulk write forks only a process of one thread.
+        stretching.shutdown(wait=True, cancel_futures=True)
     # Opened with the key just wrapped: stretching the passphrase again would only repeat it.
     return _open_unlocked(path, site_id, admin, unlocked, busy_timeout_ms=busy_timeout_ms)
