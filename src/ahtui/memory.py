@@ -15,26 +15,36 @@ import contextlib
 import ctypes
 import ctypes.util
 import sys
+from functools import cache
+from typing import Any
 
 # glibc's malloc.h: mallopt(M_ARENA_MAX, n).
 _M_ARENA_MAX = -8
 ARENAS = 2
 
 
+@cache
+def _glibc() -> Any:
+    """The C library where it is glibc's (Linux), else None: only glibc has these calls."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
 def limit_arenas(arenas: int = ARENAS) -> bool:
     """Ask glibc for at most `arenas` arenas (from now on); whether it said yes."""
-    if not sys.platform.startswith("linux"):
-        return False
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    with contextlib.suppress(AttributeError):  # a C library without mallopt (musl)
+        if (libc := _glibc()) is not None:
+            return bool(libc.mallopt(_M_ARENA_MAX, arenas))
     return False
 
 
 def give_back() -> None:
     """Return the memory a closed site freed to the system (glibc's `malloc_trim`), so the
     next unlock (scrypt's 64 MiB) and caseload start from what is in use, not from the peak."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    with contextlib.suppress(AttributeError):
+        if (libc := _glibc()) is not None:
+            libc.malloc_trim(0)
