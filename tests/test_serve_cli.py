@@ -319,3 +319,31 @@ def test_sign_in_options_reach_the_plugin(site, auth, capsys) -> None:
     for bad in (["--session-hours", "0"], ["--login-attempts", "-1"]):
         assert main(argv + bad) == 2
         assert "must be more than 0" in capsys.readouterr().err
+
+
+def test_serving_says_when_it_works_out_the_figures(demo_path) -> None:
+    """A first serve works out every person's figures (half a minute on a national hub):
+    the administrator is told before it starts and when it is done. Later serves say nothing,
+    even after edits: a served site keeps its figures as each write commits."""
+    from ahtui.serve import unlock
+    from ahtui.store.people import update_person
+    from ahtui.store.site import open_site
+
+    said: list[str] = []
+    unlock.unlock_sites((demo_path,), ADMIN, PASSPHRASE, tell=said.append)
+    assert said[0] == (
+        "Working out the supervisors' figures for HMP Testbridge for the first time (40 "
+        "people); a large site takes a while (about half a minute for 80,000 people)."
+    )
+    assert re.fullmatch(r"Done in (under a second|1 second|[\d,]+ seconds)\.", said[1])
+    assert len(said) == 2
+
+    site = open_site(demo_path, ADMIN, PASSPHRASE)
+    try:
+        for (pid,) in site.conn.execute("SELECT id FROM people LIMIT 3").fetchall():
+            update_person(site, pid, {"ethnicity": "Not stated"})
+    finally:
+        site.close()
+    said.clear()
+    unlock.unlock_sites((demo_path,), ADMIN, PASSPHRASE, tell=said.append)
+    assert said == []

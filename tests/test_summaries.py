@@ -1141,3 +1141,34 @@ QUERIES: tuple[Query, ...] = (
 )
 BY_NAME: dict[str, Query] = {q.name: q for q in QUERIES}
 '''
+
+
+def test_actions_read_whole_or_by_person_give_the_same_summaries(copied, monkeypatch) -> None:
+    """With many people stale every action is read in file order (`summaries._ACTIONS_WHOLE`),
+    else each stale person's through the index: both give the same rows, for everyone (a
+    first build) and for some (a refresh, where only the stale people's actions may count)."""
+    conn = copied.conn
+    ran: list[str] = []
+    conn.set_trace_callback(ran.append)
+    people_ids = [r[0] for r in conn.execute("SELECT id FROM people ORDER BY id")]
+    some = random.Random().sample(people_ids, len(people_ids) // 3)
+
+    def summarised(whole: bool, who: list[str] | None) -> dict[str, list]:
+        monkeypatch.setattr(summaries, "_BULK", 0 if whole else 10**9)
+        ran.clear()
+        conn.execute("SAVEPOINT both_ways")
+        try:
+            if who is None:
+                summaries.rebuild(conn)
+            else:
+                summaries.mark(conn, who)
+                summaries.refresh(conn)
+            assert any("NOT INDEXED" in sql for sql in ran) is whole
+            return _snapshot(conn)
+        finally:
+            conn.execute("ROLLBACK TO both_ways")
+            conn.execute("RELEASE both_ways")
+
+    for who in (None, some):
+        assert summarised(True, who) == summarised(False, who)
+    conn.set_trace_callback(None)

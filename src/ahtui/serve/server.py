@@ -69,9 +69,16 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _say_waiting(message: str) -> None:
+    # Beside the server's own warnings: the line on stdout is the address, for scripts.
+    print(message, file=sys.stderr, flush=True)
+
+
 def run(options: ServeOptions, user: str, passphrase: str, *, busy_timeout_ms: int) -> int:
     """Unlock, check, then serve until stopped (Ctrl+C)."""
-    sites = unlock_sites(options.sites, user, passphrase, busy_timeout_ms=busy_timeout_ms)
+    sites = unlock_sites(
+        options.sites, user, passphrase, busy_timeout_ms=busy_timeout_ms, tell=_say_waiting
+    )
     ds = make_datasette(sites, options.auth, options.sign_in())
     try:
         asyncio.run(check_datasette(ds, sites))
