@@ -347,3 +347,26 @@ def test_serving_says_when_it_works_out_the_figures(demo_path) -> None:
     said.clear()
     unlock.unlock_sites((demo_path,), ADMIN, PASSPHRASE, tell=said.append)
     assert said == []
+
+
+def test_the_waiting_message_sends_no_control_character(demo_path, capsys) -> None:
+    """The message names the site as its file does; a name with a terminal's escape in it (a
+    file written by something else) reaches the administrator's terminal made visible."""
+    from ahtui.serve import unlock
+    from ahtui.serve.server import _say_waiting
+    from ahtui.store.site import open_site
+
+    site = open_site(demo_path, ADMIN, PASSPHRASE)
+    try:
+        with site.write() as conn:
+            conn.execute(
+                "UPDATE sites SET name = ? WHERE id = ?",
+                ("Testbridge\x1b]0;owned\x07\u202e", site.site_id),
+            )
+    finally:
+        site.close()
+    unlock.unlock_sites((demo_path,), ADMIN, PASSPHRASE, tell=_say_waiting)
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err
+    assert "figures for Testbridge\\x1b]0;owned\\x07\\u202e for the first time" in err
+    assert re.search(r"^Done in .+\.$", err, re.M)

@@ -22,6 +22,7 @@ from datasette.app import Datasette
 from datasette.database import Database
 from datasette.plugins import pm
 
+from ..domain.terminal_text import for_terminal
 from ..errors import EXIT_OK, AhtuiError, BadInput
 from .configuration import datasette_metadata, datasette_settings
 from .options import ServeOptions, is_loopback
@@ -70,8 +71,10 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def _say_waiting(message: str) -> None:
-    # Beside the server's own warnings: the line on stdout is the address, for scripts.
-    print(message, file=sys.stderr, flush=True)
+    # Beside the server's own warnings: the line on stdout is the address, for scripts. The
+    # message names the site as its file does, so no control character in that reaches the
+    # terminal.
+    print(for_terminal(message), file=sys.stderr, flush=True)
 
 
 def run(options: ServeOptions, user: str, passphrase: str, *, busy_timeout_ms: int) -> int:
