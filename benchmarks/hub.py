@@ -25,6 +25,11 @@ on it as the plugin runs it. Prints one figure per line as `name: number unit`:
   hub_import_peak_rss          ... and after all of them (target <= 1 GB; no growth with sites)
   hub_file_mb                  the hub's file after the imports
   hub_summaries_build_s        unlocking it to serve: the summaries built for everyone
+  hub_summaries_peak_rss       the peak memory of a process doing only that
+  hub_day_refresh_s            the summaries of a twentieth of the hub's people worked out
+                               again, as a served hub's import of a day's bundles from every
+                               site does (in a process of its own, after the build)
+  hub_day_refresh_peak_rss     that process's peak memory
   QUERY_p95                    each supervisors' query on the hub (target <= 100 ms)
   QUERY_cpu_p95                its CPU time (what a busy, shared machine does not inflate)
   worst_query_p95              the slowest of them (and worst_query_cpu_p95)
@@ -193,6 +198,47 @@ def print_import(got: dict[str, float]) -> None:
     figure("hub_import_peak_rss", got["peak"], "MB")
 
 
+# A day's bundles from every site touch about this share of a served hub's people.
+DAY_SHARE = 0.05
+
+
+def summaries_child(hub_path: Path, step: str) -> None:
+    """In a process of its own, so its peak memory is this step's alone: build the summaries
+    as the first `ahtui serve` does (`summaries.keep`; built again from scratch on a hub kept
+    with them, as after a change to them), or ("day") mark a day's share of the people stale
+    and work them out again in one write, as an import's commit does."""
+    from ahtui.store import summaries
+    from ahtui.store.site import open_site
+
+    hub = open_site(hub_path, USER, PASSPHRASE, audit_unlock=False)
+    ids = [r[0] for r in hub.conn.execute("SELECT id FROM people WHERE deleted_at IS NULL")]
+    start = time.perf_counter()
+    with hub.write() as conn:
+        if step == "day":  # the commit refreshes the stale, as after an import
+            summaries.mark(conn, random.sample(ids, max(1, round(len(ids) * DAY_SHARE))))
+        elif summaries.kept(conn):
+            summaries.rebuild(conn)
+        else:
+            summaries.keep(conn)
+    took = time.perf_counter() - start
+    hub.close()
+    print(json.dumps({"took": took, "peak": peak_rss_mb()}))
+
+
+def run_summaries(hub_path: Path) -> None:
+    for step, took, peak in (
+        ("build", "hub_summaries_build_s", "hub_summaries_peak_rss"),
+        ("day", "hub_day_refresh_s", "hub_day_refresh_peak_rss"),
+    ):
+        child = subprocess.run(
+            [sys.executable, __file__, "--summaries-child", step, str(hub_path)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        got = json.loads(child.stdout.strip().splitlines()[-1])
+        figure(took, got["took"], "s")
+        figure(peak, got["peak"], "MB")
+
+
 def run_queries(hub_path: Path, repeat: int) -> dict[str, tuple[float, float]]:
     sys.path.insert(0, str(ROOT / "plugins"))
     import ahtui_datasette
@@ -201,10 +247,8 @@ def run_queries(hub_path: Path, repeat: int) -> dict[str, tuple[float, float]]:
 
     from ahtui.serve.unlock import unlock_sites
 
-    start = time.perf_counter()
-    # As `ahtui serve` unlocks it: the supervisors' summaries built for everyone imported.
+    # As `ahtui serve` unlocks it (the summaries are built by then, `run_summaries`).
     (site,) = unlock_sites((hub_path,), USER, PASSPHRASE)
-    figure("hub_summaries_build_s", time.perf_counter() - start, "s")
     conn = sqlcipher.connect(f"file:{quote(str(hub_path))}?mode=ro", uri=True)
     ahtui_datasette.prepare(conn, site.key)
     out = {}
@@ -241,7 +285,11 @@ def main() -> int:
         "--reimport", type=Path, metavar="DIR", help="only import the bundles kept in DIR again"
     )
     parser.add_argument("--import-child", nargs="+", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--summaries-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.summaries_child:
+        summaries_child(Path(args.summaries_child[1]), args.summaries_child[0])
+        return 0
     if args.import_child:
         import_child(args.import_child[0], args.import_child[1:], args.one_by_one)
         return 0
@@ -326,7 +374,8 @@ def main() -> int:
 
 
 def time_queries(hub_path: Path, repeat: int) -> None:
-    """Every query's figures on the hub."""
+    """The summaries' figures (built if not yet), then every query's on the hub."""
+    run_summaries(hub_path)
     timed = run_queries(hub_path, repeat)
     for name, (wall, cpu) in timed.items():
         figure(f"{name}_p95", wall, "ms")

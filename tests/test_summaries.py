@@ -1172,3 +1172,43 @@ def test_actions_read_whole_or_by_person_give_the_same_summaries(copied, monkeyp
     for who in (None, some):
         assert summarised(True, who) == summarised(False, who)
     conn.set_trace_callback(None)
+
+
+def test_facts_read_in_chunks_give_the_same_summaries(copied, monkeypatch) -> None:
+    """A large site's people are read for the rules a share at a time (`FACTS_CHUNK`), by IN
+    lists; a site that fits one share is read whole. Every way gives the same rows, for
+    everyone (a first build) and for some (a refresh: only the stale are read and counted),
+    with a share that does not divide the people evenly."""
+    conn = copied.conn
+    ran: list[str] = []
+    conn.set_trace_callback(ran.append)
+    people_ids = [r[0] for r in conn.execute("SELECT id FROM people ORDER BY id")]
+    some = random.Random().sample(people_ids, len(people_ids) // 3)
+    live = summaries.live_people(conn)
+
+    def summarised(chunk: int, bulk: int, who: list[str] | None) -> dict[str, list]:
+        monkeypatch.setattr(summaries, "FACTS_CHUNK", chunk)
+        monkeypatch.setattr(summaries, "_BULK", bulk)
+        ran.clear()
+        conn.execute("SAVEPOINT chunks")
+        try:
+            if who is None:
+                summaries.rebuild(conn)
+            else:
+                summaries.mark(conn, who)
+                summaries.refresh(conn)
+            reads = [sql for sql in ran if sql.startswith("SELECT person_id, pathway, from_date")]
+            stale = live if who is None else len(who)
+            expected_reads = 1 if chunk >= live and stale > bulk else -(-stale // chunk)
+            assert len(reads) == expected_reads, (chunk, bulk, len(reads))
+            assert all(("IN (" in sql) is (expected_reads > 1 or stale <= bulk) for sql in reads)
+            return _snapshot(conn)
+        finally:
+            conn.execute("ROLLBACK TO chunks")
+            conn.execute("RELEASE chunks")
+
+    for who in (None, some):
+        whole = summarised(live, 0, who)
+        assert summarised(7, 0, who) == whole
+        assert summarised(live, 10**9, who) == whole
+    conn.set_trace_callback(None)

@@ -75,6 +75,13 @@ _DAY_DEPENDENT = (
 DAY = "summaries_day"
 # Above this many stale people, reading every table whole beats an IN list (as the caseload).
 _BULK = 2000
+# The rules' input is read for at most this many people at a time (about 9 KB each while
+# held): an 84,000-person hub's first build read whole held 750 MB of it, which the server
+# and an importer keeping the summaries would hold beside their page caches. A site of up to
+# this many people is still read whole when enough of it is stale; a larger one is read by
+# IN lists of this many, which costs a first build a few per cent and spares a day's refresh
+# of a few thousand people on a large hub from reading all the others.
+FACTS_CHUNK = 10_000
 
 
 class _Reader:
@@ -95,25 +102,31 @@ def _insert_items(conn: Any, today: date) -> None:
     ).fetchall()
     if not who:
         return
-    ids = [r[0] for r in who]
-    facts = load_facts(_Reader(conn), None if len(ids) > _BULK else ids, leave_out=UNREAD)
-    found = []
-    for pid, site_id, ethnicity in who:
-        f = facts.get(pid)
-        if f is None:
-            continue
-        for rule in MEETING_TIMESCALES:
-            got = rule(f, today)
-            for item in got if isinstance(got, list) else (got,):
-                if item is None or item.due_on is None:
-                    continue  # not owed, or owed with no date yet: nothing to count by day
-                done = item.done_on.isoformat() if item.done_on else None
-                found.append((pid, item.rule, item.due_on.isoformat(), done, site_id, ethnicity))
-    conn.executemany(
-        "INSERT INTO summary_items (person_id, rule, due_on, done_on, site_id, ethnicity) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        found,
-    )
+    whole = len(who) > _BULK and live_people(conn) <= FACTS_CHUNK
+    for at in range(0, len(who), FACTS_CHUNK):
+        part = who[at : at + FACTS_CHUNK]
+        ids = None if whole else [r[0] for r in part]
+        facts = load_facts(_Reader(conn), ids, leave_out=UNREAD)
+        found = []
+        for pid, site_id, ethnicity in part:
+            f = facts.get(pid)
+            if f is None:
+                continue
+            for rule in MEETING_TIMESCALES:
+                got = rule(f, today)
+                for item in got if isinstance(got, list) else (got,):
+                    if item is None or item.due_on is None:
+                        continue  # not owed, or owed with no date yet: nothing to count by day
+                    done = item.done_on.isoformat() if item.done_on else None
+                    found.append(
+                        (pid, item.rule, item.due_on.isoformat(), done, site_id, ethnicity)
+                    )
+        del facts
+        conn.executemany(
+            "INSERT INTO summary_items (person_id, rule, due_on, done_on, site_id, ethnicity) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            found,
+        )
 
 
 _PEOPLE_SQL = f"""INSERT INTO summary_people (person_id, site_id, ethnicity)
