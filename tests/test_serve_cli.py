@@ -370,3 +370,34 @@ def test_the_waiting_message_sends_no_control_character(demo_path, capsys) -> No
     assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err
     assert "figures for Testbridge\\x1b]0;owned\\x07\\u202e for the first time" in err
     assert re.search(r"^Done in .+\.$", err, re.M)
+
+
+def test_the_waiting_message_breaks_between_words_on_a_terminal(monkeypatch) -> None:
+    """On an 80-column terminal (here 60) the message is broken between words; piped, it is
+    one line, for whatever reads it."""
+    import io
+    import os
+    import shutil
+
+    from ahtui.serve.server import _say_waiting
+
+    message = (
+        "Working out the supervisors' figures for Demo site (synthetic people) for the first "
+        "time (3,000 people); a large site takes a while (about half a minute for 80,000 "
+        "people)."
+    )
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *_: os.terminal_size((60, 24)))
+    for stream in (Terminal(), io.StringIO()):
+        monkeypatch.setattr(sys, "stderr", stream)
+        _say_waiting(message)
+        out = stream.getvalue().splitlines()
+        if stream.isatty():
+            assert len(out) > 1 and max(len(line) for line in out) < 60
+        else:
+            assert len(out) == 1
+        assert " ".join(out) == message

@@ -10,8 +10,10 @@ points Datasette at SQLCipher for this process only when a Datasette is made her
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +75,11 @@ def listen(host: str, port: int) -> socket.socket:
 def _say_waiting(message: str) -> None:
     # Beside the server's own warnings: the line on stdout is the address, for scripts. The
     # message names the site as its file does, so no control character in that reaches the
-    # terminal.
-    print(for_terminal(message), file=sys.stderr, flush=True)
+    # terminal; on a terminal it is broken between words, not wherever the width falls.
+    text = for_terminal(message)
+    if sys.stderr.isatty():
+        text = textwrap.fill(text, width=max(40, shutil.get_terminal_size().columns - 1))
+    print(text, file=sys.stderr, flush=True)
 
 
 def run(options: ServeOptions, user: str, passphrase: str, *, busy_timeout_ms: int) -> int:
