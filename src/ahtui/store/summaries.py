@@ -79,8 +79,9 @@ _BULK = 2000
 # held): an 84,000-person hub's first build read whole held 750 MB of it, which the server
 # and an importer keeping the summaries would hold beside their page caches. A site of up to
 # this many people is still read whole when enough of it is stale; a larger one is read by
-# IN lists of this many, which costs a first build a few per cent and spares a day's refresh
-# of a few thousand people on a large hub from reading all the others.
+# IN lists of this many. That costs a served site's first import of 50,000 new people about
+# 5%, and spares a day's refresh of a few thousand people on a large hub from reading all
+# the others (14 s and 821 MB became 5.5 s and 214 MB on the 84,000-person hub).
 FACTS_CHUNK = 10_000
 
 
