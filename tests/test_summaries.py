@@ -1143,6 +1143,23 @@ BY_NAME: dict[str, Query] = {q.name: q for q in QUERIES}
 '''
 
 
+def _summarised(conn, who: list[str] | None, check) -> dict[str, list]:
+    """Every summary table's rows after a build (`who` None) or a refresh of `who`, once
+    `check` has looked at how it went; the site is left as it was."""
+    conn.execute("SAVEPOINT summarised")
+    try:
+        if who is None:
+            summaries.rebuild(conn)
+        else:
+            summaries.mark(conn, who)
+            summaries.refresh(conn)
+        check()
+        return _snapshot(conn)
+    finally:
+        conn.execute("ROLLBACK TO summarised")
+        conn.execute("RELEASE summarised")
+
+
 def test_actions_read_whole_or_by_person_give_the_same_summaries(copied, monkeypatch) -> None:
     """With many people stale every action is read in file order (`summaries._ACTIONS_WHOLE`),
     else each stale person's through the index: both give the same rows, for everyone (a
@@ -1156,18 +1173,11 @@ def test_actions_read_whole_or_by_person_give_the_same_summaries(copied, monkeyp
     def summarised(whole: bool, who: list[str] | None) -> dict[str, list]:
         monkeypatch.setattr(summaries, "_BULK", 0 if whole else 10**9)
         ran.clear()
-        conn.execute("SAVEPOINT both_ways")
-        try:
-            if who is None:
-                summaries.rebuild(conn)
-            else:
-                summaries.mark(conn, who)
-                summaries.refresh(conn)
+
+        def check() -> None:
             assert any("NOT INDEXED" in sql for sql in ran) is whole
-            return _snapshot(conn)
-        finally:
-            conn.execute("ROLLBACK TO both_ways")
-            conn.execute("RELEASE both_ways")
+
+        return _summarised(conn, who, check)
 
     for who in (None, some):
         assert summarised(True, who) == summarised(False, who)
@@ -1190,22 +1200,15 @@ def test_facts_read_in_chunks_give_the_same_summaries(copied, monkeypatch) -> No
         monkeypatch.setattr(summaries, "FACTS_CHUNK", chunk)
         monkeypatch.setattr(summaries, "_BULK", bulk)
         ran.clear()
-        conn.execute("SAVEPOINT chunks")
-        try:
-            if who is None:
-                summaries.rebuild(conn)
-            else:
-                summaries.mark(conn, who)
-                summaries.refresh(conn)
+
+        def check() -> None:
             reads = [sql for sql in ran if sql.startswith("SELECT person_id, pathway, from_date")]
             stale = live if who is None else len(who)
             expected_reads = 1 if chunk >= live and stale > bulk else -(-stale // chunk)
             assert len(reads) == expected_reads, (chunk, bulk, len(reads))
             assert all(("IN (" in sql) is (expected_reads > 1 or stale <= bulk) for sql in reads)
-            return _snapshot(conn)
-        finally:
-            conn.execute("ROLLBACK TO chunks")
-            conn.execute("RELEASE chunks")
+
+        return _summarised(conn, who, check)
 
     for who in (None, some):
         whole = summarised(live, 0, who)
