@@ -212,10 +212,11 @@ def summaries_child(hub_path: Path, step: str) -> None:
 
     hub = open_site(hub_path, USER, PASSPHRASE, audit_unlock=False)
     ids = [r[0] for r in hub.conn.execute("SELECT id FROM people WHERE deleted_at IS NULL")]
+    day = random.sample(ids, max(1, round(len(ids) * DAY_SHARE)))
     start = time.perf_counter()
     with hub.write() as conn:
         if step == "day":  # the commit refreshes the stale, as after an import
-            summaries.mark(conn, random.sample(ids, max(1, round(len(ids) * DAY_SHARE))))
+            summaries.mark(conn, day)
         elif summaries.kept(conn):
             summaries.rebuild(conn)
         else:

@@ -72,8 +72,7 @@ def check_site(site: Site, *, repair: bool = False, today: date | None = None) -
     counts = {t: db[t].count for t in audit.audited_tables(conn) if t not in ("sites", "users")}
     busiest = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:6]
     report.lines.append("Rows: " + ", ".join(f"{t} {n:,}" for t, n in busiest))
-    people = conn.execute("SELECT count(*) FROM people WHERE deleted_at IS NULL").fetchone()[0]
-    report.lines.append(f"People: {people}")
+    report.lines.append(f"People: {summaries.live_people(conn)}")
     check_summaries(site, report, repair=repair)
     check_due_cache(site, report, today or date.today(), repair=repair)
     return report

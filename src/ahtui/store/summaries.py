@@ -95,15 +95,16 @@ class _Reader:
         return list(self.conn.execute(sql, params).fetchall())
 
 
-def _insert_items(conn: Any, today: date) -> None:
-    """Each stale live person's meeting timescales, from the rules for `today`."""
+def _insert_items(conn: Any, today: date, live: int) -> None:
+    """Each stale live person's meeting timescales, from the rules for `today` (`live`: how
+    many live people the site holds)."""
     who = conn.execute(
         "SELECT sp.person_id, sp.site_id, sp.ethnicity FROM summary_people sp "
         f"WHERE sp.person_id IN {_STALE}"
     ).fetchall()
     if not who:
         return
-    whole = len(who) > _BULK and live_people(conn) <= FACTS_CHUNK
+    whole = len(who) > _BULK and live <= FACTS_CHUNK
     for at in range(0, len(who), FACTS_CHUNK):
         part = who[at : at + FACTS_CHUNK]
         ids = None if whole else [r[0] for r in part]
@@ -451,8 +452,11 @@ def refresh(conn: Any, today: date | None = None) -> int:
         return 0
     for statement in _REFRESH_BEFORE:
         conn.execute(statement)
-    _insert_items(conn, date.fromisoformat(day))
-    whole = stale >= _BULK and stale >= WHOLE_FROM * live_people(conn)
+    # Whether the facts and the actions are read whole turns on the live people, counted
+    # once, and only when enough are stale for it to be a question.
+    live = live_people(conn) if stale >= _BULK else 0
+    _insert_items(conn, date.fromisoformat(day), live)
+    whole = stale >= _BULK and stale >= WHOLE_FROM * live
     actions = _ACTIONS_WHOLE if whole else _ACTIONS_BY_PERSON
     for statement in (_CONSENTS_SQL, actions, *_REFRESH_AFTER):
         conn.execute(statement)
