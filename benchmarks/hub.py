@@ -8,8 +8,10 @@ notes, written through the bulk path (ahtui.demo_bulk, ahtui.store.bulk_people).
 trusts the hub and exports its bundle to it; a child process then opens the hub (served, so
 as a national hub is first filled, before it is served) and imports every bundle, so its peak
 memory is the import's alone. Then the hub is unlocked as `ahtui serve` unlocks it, which
-builds the supervisors' summaries, and each query of plugins/ahtui_datasette/queries.py runs
-on it as the plugin runs it. Prints one figure per line as `name: number unit`:
+builds the supervisors' summaries. Then a day passes as it does once the hub is served: the hub
+acknowledges each site's bundle, each site does a day's work and sends what changed, and the
+hub imports those. Last, each query of plugins/ahtui_datasette/queries.py runs on it as the
+plugin runs it. Prints one figure per line as `name: number unit`:
 
   hub_sites, hub_people        sites and people on the hub
   hub_build_all_s              building every site and its bundle (--jobs at once)
@@ -30,19 +32,29 @@ on it as the plugin runs it. Prints one figure per line as `name: number unit`:
                                again, as a served hub's import of a day's bundles from every
                                site does (in a process of its own, after the build)
   hub_day_refresh_peak_rss     that process's peak memory
+  hub_acks_s                   the served hub writing each site its acknowledgement bundle
+  site_day_s                   a day's work at one site (median): a twentieth of its people
+                               each have an action done, a new one set and a contact noted
+  hub_day_changes              the changes of the day's bundles, every site's
+  hub_day_import_s             the served hub importing them (its summaries kept up to date)
+  hub_day_import_changes_per_s hub_day_changes over hub_day_import_s
+  hub_day_import_peak_rss      the importing process's peak memory
   QUERY_p95                    each supervisors' query on the hub (target <= 100 ms)
   QUERY_cpu_p95                its CPU time (what a busy, shared machine does not inflate)
   worst_query_p95              the slowest of them (and worst_query_cpu_p95)
 
 Usage: python benchmarks/hub.py [--quick] [--sites N] [--people N] [--repeat N] [--jobs N]
                                 [--keep DIR | --hub PATH] [--keep-bundles DIR | --reimport DIR]
-                                [--one-by-one]
+                                [--one-by-one] [--no-day] [--reimport-day DIR]
   --quick: 20 sites. The machine's other work slows every figure; the figures are wall time.
   --keep DIR: build the hub in DIR (DIR/hub.ahtui) and leave it there; --hub PATH: build
   nothing, time the queries on a hub kept so (after a change to the queries or summaries).
   --keep-bundles DIR: keep the empty hub and the sites' bundles in DIR; --reimport DIR: build
   nothing, only import those again into a copy of the empty hub (after a change to import).
   --one-by-one: import the bundles a transaction each, as before they went in together.
+  --no-day: skip the day at the sites and its import into the served hub. --keep DIR keeps
+  the hub as it was before the day and the day's bundles too; --reimport-day DIR: build
+  nothing, only import those again into a copy of that hub.
 """
 
 from __future__ import annotations
@@ -58,7 +70,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -122,6 +134,94 @@ def build_site(folder: Path, n: int, kind: str, people: int, hub_card: Path) -> 
     return took, bundle
 
 
+# A day's bundles from every site touch about this share of a served hub's people.
+DAY_SHARE = 0.05
+
+
+def a_days_work(site, rng: random.Random) -> None:
+    """A day's work at a site, through the services as the app does it: for a twentieth of
+    its people, their soonest open action done, a new one set, and a contact noted."""
+    from ahtui.store import actions, notes
+
+    ids = [r[0] for r in site.conn.execute("SELECT id FROM people WHERE deleted_at IS NULL")]
+    for person_id in rng.sample(ids, max(1, round(len(ids) * DAY_SHARE))):
+        open_ = [a for a in actions.actions_for(site, person_id) if not a["completed_on"]]
+        if open_:
+            actions.complete_action(site, open_[0]["id"])
+        actions.add_action(
+            site, person_id,
+            {
+                "step": "Check the housing referral has been received",
+                "responsible_practitioner_id": (
+                    open_[0]["responsible_practitioner_id"] if open_ else None
+                ),
+                "due_on": TODAY + timedelta(days=14),
+            },
+        )  # fmt: skip
+        notes.add_note(
+            site, person_id,
+            {
+                "contact_type": "phone",
+                "contact_at": f"{TODAY.isoformat()}T10:00",
+                "body": "Talked through the plan for the week of release.",
+            },
+        )  # fmt: skip
+
+
+def site_day(folder: Path, n: int, ack: Path, hub_id: str) -> tuple[float, Path]:
+    """A day at one site: the hub's acknowledgement imported, a day's work done, and the
+    bundle of what changed written for the hub."""
+    from ahtui.store.site import open_site
+    from ahtui.sync import incoming, outgoing
+
+    site = open_site(folder / f"site{n:03d}.ahtui", USER, PASSPHRASE, audit_unlock=False)
+    try:
+        incoming.import_file(site, ack)
+        start = time.perf_counter()
+        a_days_work(site, random.Random(n))
+        took = time.perf_counter() - start
+        bundle = folder / "day" / f"site{n:03d}.bundle"
+        bundle.write_bytes(outgoing.export(site, hub_id).data)
+    finally:
+        site.close()
+    return took, bundle
+
+
+def day_cycle(folder: Path, hub_path: Path, n_sites: int, jobs: int, keep: Path | None) -> None:
+    """A day once the hub is served: it acknowledges every site, each does a day's work and
+    sends what changed, and the hub imports all of it (in a process of its own). With `keep`,
+    the hub as it was before the day and the day's bundles are kept there (`--reimport-day`)."""
+    from ahtui.store.site import open_site
+    from ahtui.sync import keys, outgoing
+
+    (folder / "acks").mkdir()
+    (folder / "day").mkdir()
+    hub = open_site(hub_path, USER, PASSPHRASE, audit_unlock=False)
+    acks = []
+    start = time.perf_counter()
+    for n in range(n_sites):
+        ack = folder / "acks" / f"site{n:03d}.bundle"
+        site_id = keys.read_card(folder / f"site{n:03d}.card").site_id
+        ack.write_bytes(outgoing.export(hub, site_id).data)
+        acks.append(ack)
+    figure("hub_acks_s", time.perf_counter() - start, "s")
+    hub_id = hub.site_id
+    hub.close()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        made = [pool.submit(site_day, folder, n, ack, hub_id) for n, ack in enumerate(acks)]
+        days = [job.result() for job in made]
+    figure("site_day_s", statistics.median(took for took, _ in days), "s")
+    if keep is not None:
+        import shutil
+
+        (keep / "day").mkdir(exist_ok=True)
+        for extra in ("", ".keys"):
+            shutil.copy(hub_path.with_name(hub_path.name + extra), keep / f"day-hub.ahtui{extra}")
+        for _, bundle in days:
+            shutil.copy(bundle, keep / "day" / bundle.name)
+    print_import(run_import(hub_path, [bundle for _, bundle in days], False), "hub_day")
+
+
 TODAY = date.today()
 
 
@@ -176,6 +276,18 @@ def reimport(folder: Path, one_by_one: bool) -> None:
         print_import(got)
 
 
+def reimport_day(folder: Path) -> None:
+    """Import the day's bundles kept by --keep again into a copy of the hub before the day."""
+    import shutil
+
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        hub_path = Path(tmp) / "hub.ahtui"
+        for extra in ("", ".keys"):
+            shutil.copy(folder / f"day-hub.ahtui{extra}", Path(tmp) / f"hub.ahtui{extra}")
+        bundles = sorted((folder / "day").glob("*.bundle"))
+        print_import(run_import(hub_path, bundles, False), "hub_day")
+
+
 def run_import(hub_path: Path, bundles: list[Path], one_by_one: bool) -> dict[str, float]:
     child = subprocess.run(
         [
@@ -188,18 +300,17 @@ def run_import(hub_path: Path, bundles: list[Path], one_by_one: bool) -> dict[st
     return got
 
 
-def print_import(got: dict[str, float]) -> None:
-    figure("hub_changes", got["changes"], "changes")
-    figure("hub_import_s", got["took"], "s")
-    figure("hub_import_changes_per_s", got["changes"] / got["took"], "changes/s")
-    figure("hub_import_cpu_s", got["cpu"], "s")
-    figure("hub_import_changes_per_cpu_s", got["changes"] / got["cpu"], "changes/s")
-    figure("hub_import_peak_rss_third", got["third"], "MB")
-    figure("hub_import_peak_rss", got["peak"], "MB")
-
-
-# A day's bundles from every site touch about this share of a served hub's people.
-DAY_SHARE = 0.05
+def print_import(got: dict[str, float], name: str = "hub") -> None:
+    """The first load's figures (`hub_...`), or the day's (`hub_day_...`, fewer)."""
+    first = name == "hub"
+    figure(f"{name}_changes", got["changes"], "changes")
+    figure(f"{name}_import_s", got["took"], "s")
+    figure(f"{name}_import_changes_per_s", got["changes"] / got["took"], "changes/s")
+    if first:
+        figure("hub_import_cpu_s", got["cpu"], "s")
+        figure("hub_import_changes_per_cpu_s", got["changes"] / got["cpu"], "changes/s")
+        figure("hub_import_peak_rss_third", got["third"], "MB")
+    figure(f"{name}_import_peak_rss", got["peak"], "MB")
 
 
 def summaries_child(hub_path: Path, step: str) -> None:
@@ -285,6 +396,13 @@ def main() -> int:
     parser.add_argument(
         "--reimport", type=Path, metavar="DIR", help="only import the bundles kept in DIR again"
     )
+    parser.add_argument(
+        "--no-day", action="store_true", help="skip the day at the sites and its import"
+    )
+    parser.add_argument(
+        "--reimport-day", type=Path, metavar="DIR",
+        help="only import the day's bundles kept by --keep in DIR again",
+    )  # fmt: skip
     parser.add_argument("--import-child", nargs="+", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--summaries-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -296,6 +414,9 @@ def main() -> int:
         return 0
     if args.reimport:
         reimport(args.reimport, args.one_by_one)
+        return 0
+    if args.reimport_day:
+        reimport_day(args.reimport_day)
         return 0
     if args.hub:
         time_queries(args.hub, args.repeat)
@@ -336,9 +457,6 @@ def main() -> int:
         sizes = [(folder / f"site{n:03d}.ahtui").stat().st_size for n in range(n_sites)]
         figure("site_file_mb", statistics.median(sizes) / 2**20, "MB")
         figure("bundle_mb", statistics.median(b.stat().st_size for b in bundles) / 2**20, "MB")
-        for n in range(n_sites):  # the sites are not needed again: room on the disk
-            for suffix in ("", ".keys", "-wal", "-shm"):
-                (folder / f"site{n:03d}.ahtui{suffix}").unlink(missing_ok=True)
 
         if args.keep_bundles:  # the empty hub and the bundles, for --reimport
             import shutil
@@ -362,7 +480,13 @@ def main() -> int:
         wal = hub_path.with_name(hub_path.name + "-wal")
         size = hub_path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
         figure("hub_file_mb", size / 2**20, "MB")
-        time_queries(hub_path, args.repeat)
+        run_summaries(hub_path)  # as the first `ahtui serve`: served from here on
+        if not args.no_day:
+            day_cycle(folder, hub_path, n_sites, args.jobs, args.keep)
+        for n in range(n_sites):  # the sites are not needed again: room on the disk
+            for suffix in ("", ".keys", "-wal", "-shm"):
+                (folder / f"site{n:03d}.ahtui{suffix}").unlink(missing_ok=True)
+        time_queries(hub_path, args.repeat, summaries=False)
         if args.keep:
             for bundle in bundles:
                 bundle.unlink()
@@ -374,9 +498,11 @@ def main() -> int:
     return 0
 
 
-def time_queries(hub_path: Path, repeat: int) -> None:
-    """The summaries' figures (built if not yet), then every query's on the hub."""
-    run_summaries(hub_path)
+def time_queries(hub_path: Path, repeat: int, *, summaries: bool = True) -> None:
+    """The summaries' figures (built if not yet) unless `summaries` is false, then every
+    query's on the hub."""
+    if summaries:
+        run_summaries(hub_path)
     timed = run_queries(hub_path, repeat)
     for name, (wall, cpu) in timed.items():
         figure(f"{name}_p95", wall, "ms")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from test_sync_helpers import Family, digest, person
@@ -219,3 +220,38 @@ def test_recording_the_end_of_this_sites_own_consent_says_the_person_will_leave(
             (shared,),
         )
     }
+
+
+# The whole-site passes a large bundle's judging makes (`sharing.JUDGE_BY_PERSON`).
+WHOLE_SITE_READS = re.compile(
+    r"FROM (consents|sync_decisions) WHERE agency = |FROM sync_withheld WHERE tbl = 'case_notes'"
+)
+
+
+def test_a_hub_judges_a_days_bundle_by_the_people_in_it(sites) -> None:
+    """A served hub takes a day's bundle from each of hundreds of sites: judging one reads
+    what the hub knows of the people and notes in it, not of everyone it holds."""
+    p, h = sites["P"], sites["H"]
+    people = [person(p, f"Day{i}", "Test", prison="given") for i in range(12)]
+    note = add_note(p, people[2], {"contact_type": "phone", "contact_at": "2026-01-06",
+                                   "body": "kept within the prison", "sensitive": True})  # fmt: skip
+    incoming.import_bundle(h, outgoing.export(p, h.site_id).data)
+    incoming.import_bundle(p, outgoing.export(h, p.site_id).data)  # the hub's acknowledgement
+    assert h.one("SELECT count(*) FROM sync_withheld WHERE row_id = ?", (note,))[0] == 1
+    add_note(p, people[0], {"contact_type": "phone", "contact_at": "2026-01-07",
+                            "body": "Rang about housing"})  # fmt: skip
+    record_consent(p, people[1], {"agency": "prison", "event": "withdrawn",
+                                  "on_date": "2026-01-09"})  # fmt: skip
+    day = outgoing.export(p, h.site_id).data
+    ran: list[str] = []
+    h.conn.set_trace_callback(ran.append)
+    try:
+        incoming.import_bundle(h, day)
+    finally:
+        h.conn.set_trace_callback(None)
+    assert [sql for sql in ran if WHOLE_SITE_READS.search(sql) and "json_each" not in sql] == []
+    assert any("FROM consents WHERE agency = " in sql for sql in ran)  # it did judge
+    # And judged right: the withdrawal reached the hub, which holds that person no longer.
+    assert h.one("SELECT count(*) FROM people WHERE id = ?", (people[1],))[0] == 0
+    assert h.one("SELECT count(*) FROM people WHERE id = ?", (people[0],))[0] == 1
+    assert h.one("SELECT count(*) FROM case_notes WHERE id = ?", (note,))[0] == 0

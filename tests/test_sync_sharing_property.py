@@ -39,7 +39,7 @@ from ahtui.store.capture import synced_tables
 from ahtui.store.consent import record_consent
 from ahtui.store.notes import add_note, set_sensitive
 from ahtui.store.people import create_person
-from ahtui.sync import incoming, outgoing
+from ahtui.sync import incoming, outgoing, sharing
 from ahtui.sync.sharing import person_expr
 
 SPECS = [("P", "prison"), ("B", "probation"), ("L", "local_authority"), ("H", "hub")]
@@ -316,8 +316,13 @@ step = st.one_of(
 )
 
 
-def run(family: Family, root: Path, steps: list, seed: int) -> None:
+def run(family: Family, root: Path, steps: list, seed: int, by_person: bool) -> None:
+    """`by_person`: what a site knows of a bundle's people is read person by person when it
+    is judged (as for any bundle of up to `sharing.JUDGE_BY_PERSON` people), else in one pass
+    over the site (as for a larger one): both ways must hold every promise."""
     sites = family.fresh(root)
+    kept = sharing.JUDGE_BY_PERSON
+    sharing.JUDGE_BY_PERSON = kept if by_person else 0
     try:
         w = World(sites)
         for s in steps:
@@ -358,6 +363,7 @@ def run(family: Family, root: Path, steps: list, seed: int) -> None:
         w.exchange(rng)
         w.check()
     finally:
+        sharing.JUDGE_BY_PERSON = kept
         Family.discard(sites)
 
 
@@ -370,12 +376,16 @@ EXAMPLES = int(os.environ.get("AHTUI_SHARING_EXAMPLES", "300"))
     print_blob=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(steps=st.lists(step, min_size=1, max_size=30), seed=st.integers(0, 2**32 - 1))
+@given(
+    steps=st.lists(step, min_size=1, max_size=30),
+    seed=st.integers(0, 2**32 - 1),
+    by_person=st.booleans(),
+)
 def test_consent_and_sensitivity_hold_under_any_delivery(
-    family: Family, tmp_path: Path, steps: list, seed: int
+    family: Family, tmp_path: Path, steps: list, seed: int, by_person: bool
 ) -> None:
     note(f"exchange seed {seed}")
-    run(family, tmp_path, [("create", "P"), ("create", "L")] + steps, seed)
+    run(family, tmp_path, [("create", "P"), ("create", "L")] + steps, seed, by_person)
 
 
 @pytest.mark.slow
@@ -385,9 +395,13 @@ def test_consent_and_sensitivity_hold_under_any_delivery(
     print_blob=True,
     suppress_health_check=list(HealthCheck),
 )
-@given(steps=st.lists(step, min_size=1, max_size=60), seed=st.integers(0, 2**32 - 1))
+@given(
+    steps=st.lists(step, min_size=1, max_size=60),
+    seed=st.integers(0, 2**32 - 1),
+    by_person=st.booleans(),
+)
 def test_consent_and_sensitivity_hold_long_run(
-    family: Family, tmp_path: Path, steps: list, seed: int
+    family: Family, tmp_path: Path, steps: list, seed: int, by_person: bool
 ) -> None:
     note(f"exchange seed {seed}")
-    run(family, tmp_path, [("create", "P"), ("create", "B")] + steps, seed)
+    run(family, tmp_path, [("create", "P"), ("create", "B")] + steps, seed, by_person)
