@@ -67,10 +67,10 @@ def _json(values: Iterable[str]) -> str:
 # -- decisions -------------------------------------------------------------------------------
 
 
-# A bundle about this many people or fewer has what this site knows of them read person by
-# person (by index) when it is judged; a larger one has it read in one pass over the site.
-# Judging a day's bundle of a few dozen people on a hub holding 84,000 read every one of
-# them, for every bundle: that pass is what made a served hub's day of imports slow.
+# A bundle about this many people or fewer has what this site knows of them (and of its notes,
+# as many) read by index when it is judged; a larger one, a site's first exchange say, has it
+# read in one pass over the site. Every bundle made that pass before: a day's few dozen
+# people judged against all 84,000 a hub held, 300 times, took 71 s of an 81 s import.
 JUDGE_BY_PERSON = 10_000
 
 
