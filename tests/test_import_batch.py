@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import threading
 from pathlib import Path
 
@@ -289,6 +290,11 @@ def test_sync_import_of_many_files_says_each_and_exits_2_for_a_refusal(
         assert "00-a1.ahtuib: applied from A" in out
         assert "04-a1-again.ahtuib: already imported from A" in out
         assert "05-c2.ahtuib: applied from C" in out
+        changes = sum(int(n) for n in re.findall(r"applied from \w+: (\d+) changes", out))
+        assert out.splitlines()[-1] == (
+            f"6 files: 3 applied ({changes} changes, 0 new conflicts, 0 people removed), "
+            "1 already imported, 2 not imported."
+        )
         assert "Refused:" in err and "cannot store" in err and "changed or damaged" in err
         held = {r[0] for r in b.query("SELECT id FROM people")}
         assert not held & (only_refused | {BAD_ID})

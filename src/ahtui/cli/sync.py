@@ -50,7 +50,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             _warn_clock(site)
             return EXIT_OK
         if action == "import":
-            return _import_each(site, [Path(f) for f in args.files])
+            return _import_each(site, [Path(f) for f in args.files], total=True)
         if action == "run":
             return _run(site, Path(args.inbox), Path(args.outbox))
         raise BadInput(f"Unknown sync action {action!r}.")
@@ -143,13 +143,40 @@ def _worst(codes: set[int]) -> int:
     return EXIT_BAD_INPUT if EXIT_BAD_INPUT in codes else EXIT_OK
 
 
-def _import_each(site: Site, paths: list[Path], *, quiet_if_already: bool = False) -> int:
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _total(outcomes: list[Any]) -> str:
+    """One line for several files, after theirs: a hub takes hundreds in one go."""
+    applied = [o.imported for o in outcomes if o.error is None and not o.imported.already]
+    already = sum(1 for o in outcomes if o.error is None and o.imported.already)
+    refused = len(outcomes) - len(applied) - already
+    changes = sum(r.changes for r in applied)
+    conflicts = sum(r.conflicts for r in applied)
+    purges = sum(r.purges for r in applied)
+    return (
+        f"{_plural(len(outcomes), 'file', 'files')}: {len(applied)} applied "
+        f"({_plural(changes, 'change', 'changes')}, "
+        f"{_plural(conflicts, 'new conflict', 'new conflicts')}, "
+        f"{_plural(purges, 'person', 'people')} removed), {already} already imported, "
+        f"{refused} not imported."
+    )
+
+
+def _import_each(
+    site: Site, paths: list[Path], *, quiet_if_already: bool = False, total: bool = False
+) -> int:
     """Every file in turn, whatever happened to the one before; together, in as few
     transactions as `import_batch.import_each` allows. Should one of them fail to commit, each
-    of its files is reported again with the failure, and that is its exit code."""
+    of its files is reported again with the failure, and that is its exit code. With `total`,
+    several files end with a line for them all."""
     codes: dict[int, int] = {}
+    # The last word on each file: one reported again with its transaction's failure counts so.
+    last: dict[int, Any] = {}
 
     def each(i: int, outcome: Any) -> None:
+        last[i] = outcome
         codes[i] = _said(outcome, quiet_if_already=quiet_if_already)
 
     try:
@@ -161,6 +188,8 @@ def _import_each(site: Site, paths: list[Path], *, quiet_if_already: bool = Fals
             "Import them all again: those that were kept are skipped as already imported."
         )
         raise
+    if total and len(last) > 1:
+        say(_total([last[i] for i in sorted(last)]))
     return _worst({EXIT_OK, *codes.values()})
 
 
