@@ -19,7 +19,7 @@ from test_sync_helpers import digest
 
 from ahtui import cli
 from ahtui.store.capture import synced_tables
-from ahtui.store.consent import record_consent
+from ahtui.store.consent import leaves_this_site, record_consent
 from ahtui.store.notes import add_note, set_sensitive
 from ahtui.store.people import create_person
 from ahtui.store.site import open_site
@@ -271,3 +271,27 @@ def test_a_note_written_just_before_the_withdrawal_arrives_still_reaches_the_oth
     assert "Written at the local authority, never sent before the withdrawal." in _bodies(
         net, "probation", pid
     )
+
+
+def test_a_late_relayed_withdrawal_does_not_remove_a_person_consented_again(net) -> None:
+    """Probation may not pass the person on to the local authority once their consent for it
+    is withdrawn, so its bundle says only that (a notice, none of their records). Held up until
+    after consent was given again, it must not make the local authority give them up."""
+    pid = _person(net, **ALL)
+    net.exchange()
+    _consent(net, "prison", pid, "local_authority", "withdrawn", "2026-02-01")
+    net.deliver("probation", net.export("prison", "probation"))
+    held_up = net.export("probation", "la")  # the withdrawal as probation heard it
+    _consent(net, "prison", pid, "local_authority", "given", "2026-03-01")
+    net.deliver("la", net.export("prison", "la"))
+    net.exchange("prison", "la")
+    net.deliver("la", held_up)
+    s = net.site("la")
+    try:
+        assert held(s, pid)["people"] == 1
+        assert not leaves_this_site(s, pid)
+        assert s.one("SELECT count(*) FROM sync_leaving WHERE person_id = ?", (pid,))[0] == 0
+    finally:
+        s.close()
+    net.exchange()
+    _same_at(net, pid, "prison", "probation", "la")
