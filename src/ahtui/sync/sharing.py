@@ -519,26 +519,25 @@ def judge_notes(
     """Case notes: refuse sensitive ones of another agency and copies older than what made
     them sensitive; give up those held here that were made sensitive since."""
     conn = site.conn
+    # What made each note sensitive, for the notes this bundle carries or withholds only.
+    ids = {w[0] for w in withheld}
+    if cols is not None:
+        i_id = cols.index("id")
+        ids.update(r.values[i_id] for r in rows)
     tombs: dict[str, tuple[int, str]] = {}
-    if withheld or conn.execute("SELECT 1 FROM sync_withheld LIMIT 1").fetchone():
-        # Only the notes this bundle carries or withholds are looked up.
-        sql = "SELECT row_id, hlc, origin FROM sync_withheld WHERE tbl = 'case_notes'"
-        params: tuple[str, ...] = ()
-        ids = {w[0] for w in withheld}
-        if cols is not None:
-            i_id = cols.index("id")
-            ids.update(r.values[i_id] for r in rows)
-        if len(ids) <= JUDGE_BY_PERSON:
-            sql += " AND row_id IN (SELECT value FROM json_each(?))"
-            params = (_json(ids),)
-        tombs = {r[0]: (int(r[1]), r[2]) for r in conn.execute(sql, params)}
+    sql = "SELECT row_id, hlc, origin FROM sync_withheld WHERE tbl = 'case_notes'"
+    if ids and len(ids) <= JUDGE_BY_PERSON:
+        sql += " AND row_id IN (SELECT value FROM json_each(?))"
+        tombs = {r[0]: (int(r[1]), r[2]) for r in conn.execute(sql, (_json(ids),))}
+    elif ids:
+        tombs = {r[0]: (int(r[1]), r[2]) for r in conn.execute(sql)}
     new_tombs: dict[str, tuple[int, str]] = {}
     for rid, hlc, origin in withheld:
         tomb = (int(hlc), str(origin))
         if rid not in tombs or tomb > tombs[rid]:
             tombs[rid] = new_tombs[rid] = tomb
     if cols is not None and rows:
-        i_id, i_sens = cols.index("id"), cols.index("sensitive")
+        i_sens = cols.index("sensitive")
         i_agency = cols.index("agency") if "agency" in cols else None
         for r in rows:
             v = r.values
